@@ -1,0 +1,104 @@
+/**
+ * Postgres access through knex. Each subgraph has its own database and its own
+ * migrations folder (`migrations/<subgraph>/`); nothing here ever points one service
+ * at another's database.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type Database = Knex;
+
+// Return BIGINT counts as numbers and timestamps as Date (pg's default); ids are uuid text.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export interface DatabaseOptions {
+  url: string;
+  poolMax?: number;
+  /** Name shown in `pg_stat_activity`, so operators can tell services apart. */
+  applicationName: string;
+}
+
+export function createDatabase(options: DatabaseOptions): Database {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: options.url, application_name: options.applicationName },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    acquireConnectionTimeout: 10_000,
+  });
+}
+
+/**
+ * Loads migrations from a folder of timestamp-named `.ts` files, each exporting `up` and
+ * `down`. We list and import them ourselves so the same migrations run under tsx and vitest.
+ */
+class FolderMigrationSource implements Knex.MigrationSource<string> {
+  constructor(private readonly folder: string) {}
+  async getMigrations(): Promise<string[]> {
+    const files = await readdir(this.folder);
+    return files.filter((file) => /^\d{14}_[a-z0-9_]+\.ts$/.test(file)).sort();
+  }
+  getMigrationName(migration: string): string {
+    return migration;
+  }
+  async getMigration(migration: string): Promise<Knex.Migration> {
+    return (await import(pathToFileURL(path.join(this.folder, migration)).href)) as Knex.Migration;
+  }
+}
+
+/** Applies pending migrations; returns the names applied. Safe to run on every start. */
+export async function migrateToLatest(db: Database, folder: string): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({
+    migrationSource: new FolderMigrationSource(folder),
+    tableName: 'knex_migrations',
+  })) as [number, string[]];
+  return applied;
+}
+
+/** True when the database answers a trivial query within the timeout. */
+export async function isDatabaseReachable(db: Database, timeoutMs = 2000): Promise<boolean> {
+  try {
+    await Promise.race([
+      db.raw('select 1'),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref()),
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates `name` on the server behind `adminUrl` unless it exists. */
+export async function ensureDatabaseExists(adminUrl: string, name: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid database name "${name}"`);
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`create database "${name}"`);
+      } catch (error) {
+        // Another process created it between our check and our create: fine.
+        if ((error as { code?: string }).code !== '42P04') throw error;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The URL of database `name` on the same server as `serverUrl`. */
+export function databaseUrlFor(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Postgres unique-violation, for turning a race on a unique key into a CONFLICT. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const pgError = error as { code?: string; constraint?: string };
+  return pgError.code === '23505' && (constraint === undefined || pgError.constraint === constraint);
+}

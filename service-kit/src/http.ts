@@ -1,0 +1,145 @@
+/**
+ * A deliberately small HTTP layer on node:http: a route table, JSON bodies with a size
+ * limit, request ids. The GraphQL endpoint, health, metrics and internal service APIs
+ * all sit on it, with nothing between the socket and the handler we do not need.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from './logger.js';
+import type { ServiceMetrics } from './metrics.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code = 'BAD_REQUEST',
+  ) {
+    super(message);
+  }
+}
+
+export interface RequestInfo {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  requestId: string;
+  logger: Logger;
+}
+
+export type RouteHandler = (info: RequestInfo) => Promise<void> | void;
+
+export interface Route {
+  method: 'GET' | 'POST' | 'OPTIONS' | '*';
+  path: string;
+  handler: RouteHandler;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's request id when it is well formed, or a new one. */
+export function requestIdFrom(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && REQUEST_ID_PATTERN.test(value) ? value : randomUUID();
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendText(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Reads the whole body as text, refusing more than `limitBytes`. */
+export async function readBody(req: IncomingMessage, limitBytes = 1_000_000): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limitBytes) throw new HttpError(413, `Request body is larger than ${limitBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) throw new HttpError(413, `Request body is larger than ${limitBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a JSON body; a body that is not JSON is a 400 that says so. */
+export async function readJsonBody(req: IncomingMessage, limitBytes?: number): Promise<unknown> {
+  const text = await readBody(req, limitBytes);
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'Request body is not valid JSON');
+  }
+}
+
+export interface HttpServerOptions {
+  routes: Route[];
+  logger: Logger;
+  metrics?: ServiceMetrics;
+  /** Handles requests that match no route; defaults to a JSON 404. */
+  fallback?: RouteHandler;
+}
+
+export interface RunningHttpServer {
+  server: Server;
+  url: string;
+  port: number;
+}
+
+export function createHttpServer(options: HttpServerOptions): Server {
+  const routes = new Map<string, Route>();
+  for (const route of options.routes) routes.set(`${route.method} ${route.path}`, route);
+
+  return createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const requestId = requestIdFrom(req);
+    res.setHeader('x-request-id', requestId);
+    const route =
+      routes.get(`${req.method ?? 'GET'} ${url.pathname}`) ?? routes.get(`* ${url.pathname}`);
+    const routeLabel = route ? url.pathname : 'unmatched';
+    const logger = options.logger.child({ requestId });
+    res.on('finish', () => options.metrics?.httpRequests.inc({ route: routeLabel, status: String(res.statusCode) }));
+
+    const handler = route?.handler ?? options.fallback ?? ((info: RequestInfo) => sendJson(info.res, 404, { error: 'Not found' }));
+    Promise.resolve(handler({ req, res, url, requestId, logger })).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        if (!res.headersSent) sendJson(res, error.status, { error: error.message, code: error.code });
+        return;
+      }
+      logger.error({ err: error }, 'unhandled error in HTTP handler');
+      if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
+      else res.destroy();
+    });
+  });
+}
+
+/** Listens on `port` (0 picks a free one) and resolves with the bound URL. */
+export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<RunningHttpServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return { server, port: address.port, url: `http://${shownHost}:${address.port}` };
+}
+
+/** Stops accepting connections and closes idle keep-alive sockets so shutdown does not hang. */
+export async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  await new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,20 @@
+/**
+ * @platform/service-kit: what every service of the platform uses. Subgraphs and the
+ * gateway import from here rather than re-implementing config, logging, errors, proofs,
+ * HTTP, health or metrics.
+ */
+export * from './apollo-http.js';
+export * from './config.js';
+export * from './context.js';
+export * from './crypto.js';
+export * from './database.js';
+export * from './errors.js';
+export * from './gateway-proof.js';
+export * from './http.js';
+export * from './lifecycle.js';
+export * from './logger.js';
+export * from './metrics.js';
+export * from './postgres-server.js';
+export * from './redis.js';
+export * from './service-credentials.js';
+export * from './subgraph-server.js';

@@ -1,0 +1,126 @@
+/**
+ * Builds a subgraph's HTTP server: the GraphQL endpoint (gateway proof required),
+ * `/healthz`, `/readyz`, `/metrics`, and any internal routes the subgraph adds.
+ * Building is separate from listening, so tests start the same server on port 0.
+ */
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { parse, type DocumentNode } from 'graphql';
+import { clientInfo, executeApolloRequest } from './apollo-http.js';
+import type { BaseContext } from './context.js';
+import { createErrorFormatter } from './errors.js';
+import { GATEWAY_PROOF_HEADER, type GatewayProofVerifier } from './gateway-proof.js';
+import { closeServer, createHttpServer, listen, sendJson, sendText, type Route, type RunningHttpServer } from './http.js';
+import type { Logger } from './logger.js';
+import { metricsPlugin, type ServiceMetrics } from './metrics.js';
+
+/** Reads and parses a `schema.graphql` next to the calling module. */
+export function loadSchema(fileUrl: URL): DocumentNode {
+  return parse(readFileSync(fileUrl, 'utf8'));
+}
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: unknown;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  proofVerifier: GatewayProofVerifier;
+  /** Development only: stack traces and internal messages in responses. */
+  exposeInternals: boolean;
+  createContext: (base: BaseContext) => TContext | Promise<TContext>;
+  /** Named readiness checks; `/readyz` is 200 only when all pass. */
+  readinessChecks: Record<string, () => Promise<boolean>>;
+  /** Extra routes: internal service APIs, JWKS. */
+  routes?: Route[];
+  /** Closes what the server owns (database pools, Redis) after HTTP has stopped. */
+  onStop?: () => Promise<void>;
+}
+
+export interface SubgraphServer {
+  httpServer: Server;
+  start(port: number, host?: string): Promise<RunningHttpServer>;
+  stop(): Promise<void>;
+}
+
+export function createSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): SubgraphServer {
+  const { logger, metrics } = options;
+  const apollo = new ApolloServer<TContext>({
+    // Codegen types the resolvers per subgraph; buildSubgraphSchema only needs the map's shape.
+    schema: buildSubgraphSchema({
+      typeDefs: options.typeDefs,
+      resolvers: options.resolvers,
+    } as Parameters<typeof buildSubgraphSchema>[0]),
+    formatError: createErrorFormatter({ logger, exposeInternals: options.exposeInternals }),
+    includeStacktraceInErrorResponses: options.exposeInternals,
+    csrfPrevention: true,
+    stopOnTerminationSignals: false,
+    logger,
+    plugins: [metricsPlugin(metrics), ApolloServerPluginLandingPageDisabled()],
+  });
+  let started: Promise<void> | undefined;
+
+  const graphqlRoute: Route['handler'] = async ({ req, res, url, requestId, logger: requestLogger }) => {
+    const proof = req.headers[GATEWAY_PROOF_HEADER];
+    let caller;
+    try {
+      caller = await options.proofVerifier.verify(Array.isArray(proof) ? proof[0] : proof);
+    } catch (error) {
+      requestLogger.warn({ reason: (error as Error).message }, 'refused GraphQL request without a valid gateway proof');
+      sendJson(res, 401, {
+        errors: [{ message: 'Requests must come through the gateway', extensions: { code: 'UNAUTHENTICATED' } }],
+      });
+      return;
+    }
+    await executeApolloRequest(apollo, req, res, url, async () =>
+      options.createContext({ requestId, caller, logger: requestLogger, client: clientInfo(req) }),
+    );
+  };
+
+  const httpServer = createHttpServer({
+    logger,
+    metrics,
+    routes: [
+      { method: 'POST', path: '/graphql', handler: graphqlRoute },
+      { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok' }) },
+      {
+        method: 'GET',
+        path: '/readyz',
+        handler: async ({ res }) => {
+          const names = Object.keys(options.readinessChecks);
+          const results = await Promise.all(names.map((name) => options.readinessChecks[name]!()));
+          const checks = Object.fromEntries(names.map((name, index) => [name, results[index]]));
+          const ready = results.every(Boolean);
+          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+        },
+      },
+      {
+        method: 'GET',
+        path: '/metrics',
+        handler: async ({ res }) => sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
+      },
+      ...(options.routes ?? []),
+    ],
+  });
+
+  return {
+    httpServer,
+    async start(port, host) {
+      started ??= apollo.start();
+      await started;
+      const running = await listen(httpServer, port, host);
+      logger.info({ url: running.url, subgraph: options.name }, 'subgraph listening');
+      return running;
+    },
+    async stop() {
+      await closeServer(httpServer);
+      if (started) await apollo.stop();
+      await options.onStop?.();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Test helpers shared by every workspace: real Postgres and Redis started once per test
+ * run (see `vitest.global-setup.ts`), a fresh database per test file, free ports.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { inject } from 'vitest';
+import { databaseUrlFor, ensureDatabaseExists } from '../database.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresAdminUrl: string;
+    redisUrl: string;
+  }
+}
+
+/** Creates an empty database for one test file and returns its URL. */
+export async function createTestDatabase(prefix: string): Promise<string> {
+  const adminUrl = inject('postgresAdminUrl');
+  const name = `t_${prefix.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
+  await ensureDatabaseExists(adminUrl, name);
+  return databaseUrlFor(adminUrl, name);
+}
+
+export function testRedisUrl(): string {
+  return inject('redisUrl');
+}
+
+/** A TCP port free right now on 127.0.0.1 (for services that must know each other's URL up front). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A logger destination that keeps every line, for asserting on what was (not) logged. */
+export function captureLogs(): { stream: NodeJS.WritableStream; lines: () => string[] } {
+  const chunks: string[] = [];
+  const stream = {
+    write(chunk: string | Uint8Array) {
+      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
+  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
+}

@@ -1,0 +1,27 @@
+/**
+ * Fails when a committed generated file differs from what codegen produces now, naming
+ * each stale file. Generation runs in memory; nothing is written.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { generate } from '@graphql-codegen/cli';
+import { codegenConfig } from './codegen.js';
+import { repositoryRoot } from './subgraphs.js';
+
+const outputs = (await generate({ ...codegenConfig(), cwd: repositoryRoot }, false)) as {
+  filename: string;
+  content: string;
+}[];
+const stale: string[] = [];
+for (const output of outputs) {
+  const file = path.resolve(repositoryRoot, output.filename);
+  const committed = await readFile(file, 'utf8').catch(() => null);
+  if (committed !== output.content) stale.push(path.relative(repositoryRoot, file));
+}
+if (stale.length > 0) {
+  process.stderr.write(
+    `Generated resolver types are stale: ${stale.join(', ')}\nRun \`npm run codegen\` and commit the result.\n`,
+  );
+  process.exit(1);
+}
+process.stdout.write(`codegen: ${outputs.length} generated file(s) up to date\n`);

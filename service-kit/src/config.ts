@@ -17,10 +17,7 @@ export class ConfigError extends Error {
 export type Environment = Record<string, string | undefined>;
 
 /** Parses `env` with `schema`, throwing one {@link ConfigError} that lists every problem. */
-export function loadConfig<Schema extends z.ZodType>(
-  schema: Schema,
-  env: Environment = process.env,
-): z.infer<Schema> {
+export function loadConfig<Schema extends z.ZodType>(schema: Schema, env: Environment = process.env): z.infer<Schema> {
   // Empty strings count as unset, the way shells and compose files write "not configured".
   const cleaned: Environment = {};
   for (const [key, value] of Object.entries(env)) {

@@ -77,7 +77,9 @@ export function createErrorFormatter(options: { logger: Logger; exposeInternals:
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     const code = formatted.extensions?.code;
     const isExpected =
-      (typeof code === 'string' && expectedCodes.has(code) && !(original instanceof Error && !(original instanceof GraphQLError))) ||
+      (typeof code === 'string' &&
+        expectedCodes.has(code) &&
+        !(original instanceof Error && !(original instanceof GraphQLError))) ||
       isExpectedError(original);
     if (isExpected) {
       if (options.exposeInternals) return formatted;

@@ -53,7 +53,11 @@ export function createGatewayProofSigner(options: { privateJwk: JWK; ttlSeconds?
       const cached = cache.get(cacheKey);
       if (cached && cached.reuseUntil > now) return cached.token;
       const jwt = new SignJWT(caller.sessionId ? { sid: caller.sessionId } : {})
-        .setProtectedHeader({ alg: ALGORITHM, typ: PROOF_TYPE, ...(options.privateJwk.kid ? { kid: options.privateJwk.kid } : {}) })
+        .setProtectedHeader({
+          alg: ALGORITHM,
+          typ: PROOF_TYPE,
+          ...(options.privateJwk.kid ? { kid: options.privateJwk.kid } : {}),
+        })
         .setIssuer(GATEWAY_PROOF_ISSUER)
         .setAudience(audience)
         .setIssuedAt()

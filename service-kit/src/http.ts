@@ -44,13 +44,27 @@ export function requestIdFrom(req: IncomingMessage): string {
   return value && REQUEST_ID_PATTERN.test(value) ? value : randomUUID();
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
-export function sendText(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -102,13 +116,13 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = requestIdFrom(req);
     res.setHeader('x-request-id', requestId);
-    const route =
-      routes.get(`${req.method ?? 'GET'} ${url.pathname}`) ?? routes.get(`* ${url.pathname}`);
+    const route = routes.get(`${req.method ?? 'GET'} ${url.pathname}`) ?? routes.get(`* ${url.pathname}`);
     const routeLabel = route ? url.pathname : 'unmatched';
     const logger = options.logger.child({ requestId });
     res.on('finish', () => options.metrics?.httpRequests.inc({ route: routeLabel, status: String(res.statusCode) }));
 
-    const handler = route?.handler ?? options.fallback ?? ((info: RequestInfo) => sendJson(info.res, 404, { error: 'Not found' }));
+    const handler =
+      route?.handler ?? options.fallback ?? ((info: RequestInfo) => sendJson(info.res, 404, { error: 'Not found' }));
     Promise.resolve(handler({ req, res, url, requestId, logger })).catch((error: unknown) => {
       if (error instanceof HttpError) {
         if (!res.headersSent) sendJson(res, error.status, { error: error.message, code: error.code });

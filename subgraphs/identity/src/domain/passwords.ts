@@ -1,0 +1,59 @@
+/**
+ * Password hashing with argon2id. Parameters come from configuration; a stored hash made
+ * with other parameters is upgraded the next time its password is verified. A dummy hash,
+ * made once at start with the same parameters, lets unknown accounts cost the same time as
+ * known ones.
+ */
+import * as argon2 from 'argon2';
+import { randomToken } from '@platform/service-kit';
+
+export interface Argon2Parameters {
+  memoryKib: number;
+  iterations: number;
+  parallelism: number;
+}
+
+export interface PasswordCheck {
+  valid: boolean;
+  /** True when the password matched but the hash was made with other parameters. */
+  needsRehash: boolean;
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(storedHash: string, password: string): Promise<PasswordCheck>;
+  /** Spends the time of a real verification and fails: for accounts that do not exist. */
+  verifyDummy(password: string): Promise<PasswordCheck>;
+}
+
+export async function createPasswordHasher(parameters: Argon2Parameters): Promise<PasswordHasher> {
+  const options: argon2.HashOptions = {
+    type: argon2.argon2id,
+    memoryCost: parameters.memoryKib,
+    timeCost: parameters.iterations,
+    parallelism: parameters.parallelism,
+  };
+  const hash = (password: string) => argon2.hash(password, options);
+  const dummyHash = await hash(randomToken());
+
+  const verify = async (storedHash: string, password: string): Promise<PasswordCheck> => {
+    let valid: boolean;
+    try {
+      valid = await argon2.verify(storedHash, password);
+    } catch {
+      // A malformed stored hash can never match; treat it like a wrong password.
+      valid = false;
+    }
+    const outdated = !storedHash.startsWith('$argon2id$') || argon2.needsRehash(storedHash, options);
+    return { valid, needsRehash: valid && outdated };
+  };
+
+  return {
+    hash,
+    verify,
+    async verifyDummy(password) {
+      await verify(dummyHash, password);
+      return { valid: false, needsRehash: false };
+    },
+  };
+}

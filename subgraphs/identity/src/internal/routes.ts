@@ -1,0 +1,55 @@
+/**
+ * The internal API other services call (never the supergraph). Today: the auth service
+ * checks a login's email and password here and gets the user id back.
+ *
+ *   POST /internal/credentials/verify   Authorization: Bearer <service credential>
+ *   { "email": string, "password": string }  →  200 { "userId" } | 401 { "error": "invalid credentials" }
+ */
+import {
+  authenticateService,
+  HttpError,
+  readJsonBody,
+  sendJson,
+  type Route,
+  type ServiceCredentials,
+} from '@platform/service-kit';
+import { z } from 'zod';
+import { checkCredentials } from '../domain/credentials.js';
+import type { PasswordHasher } from '../domain/passwords.js';
+import type { UserStore } from '../stores/user-store.js';
+
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+const credentialsBody = z.object({
+  email: z.string().max(1024),
+  password: z.string().max(4096),
+});
+
+export interface InternalRouteDependencies {
+  credentials: ServiceCredentials;
+  users: UserStore;
+  passwords: PasswordHasher;
+}
+
+export function createInternalRoutes(dependencies: InternalRouteDependencies): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/internal/credentials/verify',
+      handler: async ({ req, res, logger }) => {
+        const caller = authenticateService(req, dependencies.credentials);
+        const body = credentialsBody.safeParse(await readJsonBody(req, BODY_LIMIT_BYTES));
+        if (!body.success) throw new HttpError(400, 'The body must be JSON: { "email": string, "password": string }');
+
+        const userId = await checkCredentials({ ...dependencies, logger }, body.data);
+        if (!userId) {
+          logger.info({ caller }, 'credentials refused');
+          sendJson(res, 401, { error: 'invalid credentials' });
+          return;
+        }
+        logger.info({ caller, userId }, 'credentials verified');
+        sendJson(res, 200, { userId });
+      },
+    },
+  ];
+}

@@ -1,0 +1,35 @@
+/** `Mutation.changePassword`: a new password, proven by the current one; other sessions are signed out. */
+import { notFound, requireUserId } from '@platform/service-kit';
+import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
+import { revokeSessionsAfterPasswordChange } from '../../domain/sessions.js';
+import { InputProblems, passwordProblem } from '../../domain/validation.js';
+
+export const changePassword: MutationResolvers['changePassword'] = async (_parent, { input }, context) => {
+  const userId = requireUserId(context);
+  const credentials = await context.users.findCredentialsById(userId);
+  if (!credentials) throw notFound('Your account no longer exists');
+
+  const current = await context.passwords.verify(credentials.passwordHash, input.currentPassword);
+  const problems = new InputProblems();
+  problems.add('currentPassword', current.valid ? null : 'is incorrect');
+  problems.add('newPassword', passwordProblem(input.newPassword));
+  if (current.valid && input.newPassword === input.currentPassword) {
+    problems.add('newPassword', 'must differ from the current password');
+  }
+  problems.throwIfAny();
+
+  const passwordHash = await context.passwords.hash(input.newPassword);
+  await context.inTransaction(async ({ users, tokens }) => {
+    await users.setPasswordHash(userId, passwordHash);
+    // A reset link mailed earlier must not be able to undo this change.
+    await tokens.invalidateOutstanding(userId, 'password_reset');
+  });
+  context.logger.info({ userId }, 'password changed');
+
+  await revokeSessionsAfterPasswordChange(context, {
+    userId,
+    exceptSessionId: context.caller.sessionId,
+    reason: 'password_changed',
+  });
+  return { success: true };
+};

@@ -1,0 +1,35 @@
+/** `Mutation.register`: a new account, with an email verification link on its way. */
+import { conflict } from '@platform/service-kit';
+import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
+import { emailProblem, normaliseEmail } from '../../domain/email.js';
+import { deliverMailLink, issueMailToken } from '../../domain/mail-tokens.js';
+import { InputProblems, nameProblem, normaliseName, passwordProblem } from '../../domain/validation.js';
+import { EmailTakenError } from '../../stores/user-store.js';
+
+export const register: MutationResolvers['register'] = async (_parent, { input }, context) => {
+  const email = normaliseEmail(input.email);
+  const name = normaliseName(input.name);
+  const problems = new InputProblems();
+  problems.add('email', emailProblem(email));
+  problems.add('password', passwordProblem(input.password));
+  problems.add('name', nameProblem(name));
+  problems.throwIfAny();
+
+  const passwordHash = await context.passwords.hash(input.password);
+  let created;
+  try {
+    created = await context.inTransaction(async ({ users, tokens }) => {
+      const user = await users.create({ email, name, passwordHash });
+      return { user, token: await issueMailToken(tokens, user.id, 'email_verification') };
+    });
+  } catch (error) {
+    // Also how the loser of two simultaneous registrations of one address ends up.
+    if (error instanceof EmailTakenError) throw conflict('An account with this email address already exists');
+    throw error;
+  }
+
+  const { user, token } = created;
+  context.logger.info({ userId: user.id }, 'user registered');
+  deliverMailLink(context.mailLinks, context.logger, { userId: user.id, purpose: 'email_verification', token });
+  return { user };
+};

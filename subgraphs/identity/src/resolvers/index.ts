@@ -1,0 +1,18 @@
+/** The identity subgraph's resolver map: one file per field, assembled here. */
+import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { DateTime } from './DateTime.js';
+import { changePassword } from './Mutation/changePassword.js';
+import { register } from './Mutation/register.js';
+import { requestPasswordReset } from './Mutation/requestPasswordReset.js';
+import { resetPassword } from './Mutation/resetPassword.js';
+import { updateProfile } from './Mutation/updateProfile.js';
+import { verifyEmail } from './Mutation/verifyEmail.js';
+import { me } from './Query/me.js';
+import { User } from './User.js';
+
+export const resolvers: Resolvers = {
+  DateTime,
+  Query: { me },
+  Mutation: { register, updateProfile, changePassword, verifyEmail, requestPasswordReset, resetPassword },
+  User,
+};

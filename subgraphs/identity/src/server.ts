@@ -1,0 +1,105 @@
+/**
+ * Builds the identity subgraph: database (migrated when configured), password hashing,
+ * the GraphQL endpoint behind the gateway proof, and the internal API for the auth
+ * service. Building is separate from listening; `main.ts` starts what this returns.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  createDatabase,
+  createGatewayProofVerifier,
+  createLogger,
+  createMetrics,
+  createSubgraphServer,
+  isDatabaseReachable,
+  loadSchema,
+  migrateToLatest,
+  registerPoolMetrics,
+  type Logger,
+  type SubgraphServer,
+} from '@platform/service-kit';
+import { createAuthSessionRevoker, type SessionRevoker } from './auth-client.js';
+import type { IdentityConfig } from './config.js';
+import { createContextFactory } from './context.js';
+import { createBackgroundTasks } from './domain/background.js';
+import { createPasswordHasher } from './domain/passwords.js';
+import { createInternalRoutes } from './internal/routes.js';
+import { resolvers } from './resolvers/index.js';
+import { createInTransaction, createStores } from './stores/index.js';
+
+export const SUBGRAPH_NAME = 'identity';
+
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations/identity/', import.meta.url));
+
+export interface IdentityServerDependencies {
+  /** Where logs go; by default a JSON logger on stdout at `LOG_LEVEL`. */
+  logger?: Logger;
+  /** Signs users out after a password change; by default the auth service's internal API. */
+  sessionRevoker?: SessionRevoker;
+}
+
+export type { SessionRevoker } from './auth-client.js';
+export type { IdentityConfig } from './config.js';
+
+export async function createIdentityServer(
+  config: IdentityConfig,
+  dependencies: IdentityServerDependencies = {},
+): Promise<SubgraphServer> {
+  const logger = dependencies.logger ?? createLogger({ service: SUBGRAPH_NAME, level: config.LOG_LEVEL });
+  const metrics = createMetrics(SUBGRAPH_NAME);
+  const db = createDatabase({
+    url: config.DATABASE_URL,
+    poolMax: config.DATABASE_POOL_MAX,
+    applicationName: SUBGRAPH_NAME,
+  });
+  registerPoolMetrics(metrics, db);
+
+  let passwords;
+  try {
+    if (config.MIGRATE_ON_START) {
+      const applied = await migrateToLatest(db, MIGRATIONS_FOLDER);
+      if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    }
+    passwords = await createPasswordHasher({
+      memoryKib: config.ARGON2_MEMORY_KIB,
+      iterations: config.ARGON2_ITERATIONS,
+      parallelism: config.ARGON2_PARALLELISM,
+    });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+
+  const stores = createStores(db);
+  const background = createBackgroundTasks();
+  const sessions =
+    dependencies.sessionRevoker ??
+    createAuthSessionRevoker({
+      authInternalUrl: config.AUTH_INTERNAL_URL,
+      credential: config.AUTH_INTERNAL_CREDENTIAL,
+    });
+
+  return createSubgraphServer({
+    name: SUBGRAPH_NAME,
+    typeDefs: loadSchema(new URL('./schema.graphql', import.meta.url)),
+    resolvers,
+    logger,
+    metrics,
+    proofVerifier: createGatewayProofVerifier({ jwks: config.GATEWAY_PUBLIC_JWKS, audience: SUBGRAPH_NAME }),
+    exposeInternals: config.NODE_ENV === 'development',
+    createContext: createContextFactory({
+      stores,
+      inTransaction: createInTransaction(db),
+      passwords,
+      sessions,
+      background,
+      mailLinks: { publicAppUrl: config.PUBLIC_APP_URL, logLinks: config.NODE_ENV === 'development' },
+    }),
+    readinessChecks: { database: () => isDatabaseReachable(db) },
+    routes: createInternalRoutes({ credentials: config.INTERNAL_API_CREDENTIALS, users: stores.users, passwords }),
+    async onStop() {
+      // Scheduled work (password reset mails) still needs the pool.
+      await background.drain();
+      await db.destroy();
+    },
+  });
+}

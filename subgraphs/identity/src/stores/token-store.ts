@@ -1,0 +1,46 @@
+/**
+ * SQL for single-use tokens mailed to users. Only SHA-256 hashes are stored; expiry is
+ * computed and checked by the database clock, and consuming a token is one atomic UPDATE,
+ * so two concurrent uses of one token cannot both succeed.
+ */
+import type { Database } from '@platform/service-kit';
+import { z } from 'zod';
+
+export type TokenPurpose = 'email_verification' | 'password_reset';
+
+const userIdRow = z.object({ user_id: z.string() });
+
+const sql = {
+  create: `insert into user_tokens (user_id, purpose, token_hash, expires_at)
+    values (?, ?, ?, now() + make_interval(secs => ?))`,
+  consume: `update user_tokens set used_at = now()
+    where token_hash = ? and purpose = ? and used_at is null and expires_at > now()
+    returning user_id`,
+  invalidateOutstanding: `update user_tokens set used_at = now()
+    where user_id = ? and purpose = ? and used_at is null`,
+} as const;
+
+export interface TokenStore {
+  create(input: { userId: string; purpose: TokenPurpose; tokenHash: string; ttlSeconds: number }): Promise<void>;
+  /** Marks a valid, unused, unexpired token used and returns its user id; null otherwise. */
+  consume(purpose: TokenPurpose, tokenHash: string): Promise<string | null>;
+  /** Makes every unused token of `purpose` for the user unusable; returns how many. */
+  invalidateOutstanding(userId: string, purpose: TokenPurpose): Promise<number>;
+}
+
+/** A token store on `db`, which may be a transaction. */
+export function createTokenStore(db: Database): TokenStore {
+  return {
+    async create({ userId, purpose, tokenHash, ttlSeconds }) {
+      await db.raw(sql.create, [userId, purpose, tokenHash, ttlSeconds]);
+    },
+    async consume(purpose, tokenHash) {
+      const { rows } = await db.raw<{ rows: unknown[] }>(sql.consume, [tokenHash, purpose]);
+      return rows[0] ? userIdRow.parse(rows[0]).user_id : null;
+    },
+    async invalidateOutstanding(userId, purpose) {
+      const result = await db.raw<{ rowCount: number | null }>(sql.invalidateOutstanding, [userId, purpose]);
+      return result.rowCount ?? 0;
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * SQL for the users aggregate. Rows are checked at this boundary and returned as `User`
+ * objects; password hashes leave the store only through the credential lookups.
+ */
+import { isUniqueViolation, type Database } from '@platform/service-kit';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+
+/** A user as the rest of the subgraph sees it (no password hash). */
+export interface User {
+  id: string;
+  /** Normalised: trimmed and lower-cased. */
+  email: string;
+  name: string;
+  emailVerifiedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface UserCredentials {
+  id: string;
+  passwordHash: string;
+}
+
+/** The address is already registered (case-insensitively). */
+export class EmailTakenError extends Error {
+  constructor() {
+    super('email already registered');
+    this.name = 'EmailTakenError';
+  }
+}
+
+const userRow = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  email_verified_at: z.date().nullable(),
+  created_at: z.date(),
+});
+const credentialsRow = z.object({ id: z.string(), password_hash: z.string() });
+const idRow = z.object({ id: z.string() });
+
+const USER_COLUMNS = 'id, email, name, email_verified_at, created_at';
+
+const sql = {
+  findManyByIds: `select ${USER_COLUMNS} from users where id = any(?::uuid[])`,
+  findIdByEmail: 'select id from users where lower(email) = ?',
+  findCredentialsByEmail: 'select id, password_hash from users where lower(email) = ?',
+  findCredentialsById: 'select id, password_hash from users where id = ?',
+  create: `insert into users (email, name, password_hash) values (?, ?, ?) returning ${USER_COLUMNS}`,
+  updateName: `update users set name = ?, updated_at = now() where id = ? returning ${USER_COLUMNS}`,
+  setPasswordHash: 'update users set password_hash = ?, updated_at = now() where id = ?',
+  // Only replaces the hash that was verified: a password changed meanwhile is never reverted.
+  upgradePasswordHash: 'update users set password_hash = ?, updated_at = now() where id = ? and password_hash = ?',
+  markEmailVerified: `update users set email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
+    where id = ? returning ${USER_COLUMNS}`,
+} as const;
+
+function toUser(row: unknown): User {
+  const parsed = userRow.parse(row);
+  return {
+    id: parsed.id,
+    email: parsed.email,
+    name: parsed.name,
+    emailVerifiedAt: parsed.email_verified_at,
+    createdAt: parsed.created_at,
+  };
+}
+
+function toCredentials(row: unknown): UserCredentials {
+  const parsed = credentialsRow.parse(row);
+  return { id: parsed.id, passwordHash: parsed.password_hash };
+}
+
+export interface UserStore {
+  /** The users among `ids` (which must be valid UUIDs), in no particular order, in one query. */
+  findManyByIds(ids: readonly string[]): Promise<User[]>;
+  findIdByEmail(normalisedEmail: string): Promise<string | null>;
+  findCredentialsByEmail(normalisedEmail: string): Promise<UserCredentials | null>;
+  findCredentialsById(id: string): Promise<UserCredentials | null>;
+  /** Inserts a user; throws {@link EmailTakenError} when the address is taken. */
+  create(input: { email: string; name: string; passwordHash: string }): Promise<User>;
+  updateName(id: string, name: string): Promise<User | null>;
+  setPasswordHash(id: string, passwordHash: string): Promise<boolean>;
+  /** Replaces `previousHash` with `upgradedHash`, unless the password changed in between. */
+  upgradePasswordHash(id: string, previousHash: string, upgradedHash: string): Promise<boolean>;
+  markEmailVerified(id: string): Promise<User | null>;
+}
+
+/** A user store on `db`, which may be a transaction. */
+export function createUserStore(db: Database): UserStore {
+  const rows = async (query: string, bindings: readonly Knex.RawBinding[]): Promise<unknown[]> =>
+    (await db.raw<{ rows: unknown[] }>(query, bindings)).rows;
+  const first = async (query: string, bindings: readonly Knex.RawBinding[]): Promise<unknown> =>
+    (await rows(query, bindings))[0];
+  const changed = async (query: string, bindings: readonly Knex.RawBinding[]): Promise<boolean> =>
+    ((await db.raw<{ rowCount: number }>(query, bindings)).rowCount ?? 0) > 0;
+
+  return {
+    async findManyByIds(ids) {
+      if (ids.length === 0) return [];
+      return (await rows(sql.findManyByIds, [[...ids]])).map(toUser);
+    },
+    async findIdByEmail(email) {
+      const row = await first(sql.findIdByEmail, [email]);
+      return row ? idRow.parse(row).id : null;
+    },
+    async findCredentialsByEmail(email) {
+      const row = await first(sql.findCredentialsByEmail, [email]);
+      return row ? toCredentials(row) : null;
+    },
+    async findCredentialsById(id) {
+      const row = await first(sql.findCredentialsById, [id]);
+      return row ? toCredentials(row) : null;
+    },
+    async create(input) {
+      try {
+        return toUser(await first(sql.create, [input.email, input.name, input.passwordHash]));
+      } catch (error) {
+        if (isUniqueViolation(error, 'users_email_lower_key')) throw new EmailTakenError();
+        throw error;
+      }
+    },
+    async updateName(id, name) {
+      const row = await first(sql.updateName, [name, id]);
+      return row ? toUser(row) : null;
+    },
+    setPasswordHash: (id, passwordHash) => changed(sql.setPasswordHash, [passwordHash, id]),
+    upgradePasswordHash: (id, previousHash, upgradedHash) =>
+      changed(sql.upgradePasswordHash, [upgradedHash, id, previousHash]),
+    async markEmailVerified(id) {
+      const row = await first(sql.markEmailVerified, [id]);
+      return row ? toUser(row) : null;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { ConfigError } from '@platform/service-kit';
+import { describe, expect, it } from 'vitest';
+import { loadIdentityConfig } from '../src/config.js';
+
+const valid = {
+  DATABASE_URL: 'postgres://identity@localhost/platform_identity',
+  GATEWAY_PUBLIC_JWKS: JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc' }] }),
+  INTERNAL_API_CREDENTIALS: `auth:${'a'.repeat(32)}`,
+  AUTH_INTERNAL_URL: 'http://localhost:4002',
+  AUTH_INTERNAL_CREDENTIAL: 'b'.repeat(32),
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadIdentityConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.issues];
+    throw error;
+  }
+  return [];
+}
+
+describe('identity configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadIdentityConfig(valid);
+    expect(config).toMatchObject({
+      PORT: 4001,
+      PUBLIC_APP_URL: 'http://localhost:3000',
+      ARGON2_MEMORY_KIB: 19456,
+      ARGON2_ITERATIONS: 2,
+      ARGON2_PARALLELISM: 1,
+      DATABASE_POOL_MAX: 10,
+      MIGRATE_ON_START: true,
+    });
+    expect(config.INTERNAL_API_CREDENTIALS.get('auth')).toBe('a'.repeat(32));
+  });
+
+  it('reports every missing variable at once', () => {
+    const reported = problems({});
+    for (const variable of Object.keys(valid)) {
+      expect(reported.some((issue) => issue.startsWith(`${variable}: is required`))).toBe(true);
+    }
+  });
+
+  it('refuses argon2 parameters below the OWASP minimum', () => {
+    const reported = problems({ ...valid, ARGON2_MEMORY_KIB: '8192', ARGON2_ITERATIONS: '1', ARGON2_PARALLELISM: '0' });
+    expect(reported).toHaveLength(3);
+    expect(reported.join('\n')).toMatch(/ARGON2_MEMORY_KIB: must be at least 19456/);
+  });
+
+  it('refuses a short auth credential and a non-http auth URL', () => {
+    const reported = problems({ ...valid, AUTH_INTERNAL_CREDENTIAL: 'short', AUTH_INTERNAL_URL: 'ftp://auth' });
+    expect(reported).toEqual([
+      'AUTH_INTERNAL_URL: must be an http(s) URL',
+      'AUTH_INTERNAL_CREDENTIAL: must be at least 32 characters',
+    ]);
+  });
+
+  it('drops a trailing slash from PUBLIC_APP_URL so links are well formed', () => {
+    expect(loadIdentityConfig({ ...valid, PUBLIC_APP_URL: 'https://app.example.com/' }).PUBLIC_APP_URL).toBe(
+      'https://app.example.com',
+    );
+  });
+});

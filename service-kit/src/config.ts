@@ -3,6 +3,7 @@
  * and loads it once at start; nothing else reads `process.env`. All bad or missing
  * variables are reported together so an operator fixes them in one pass.
  */
+import type { JWK } from 'jose';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -59,7 +60,7 @@ export const env = {
         ctx.addIssue({ code: 'custom', message: 'must be a JWKS object with a non-empty "keys" array' });
         return z.NEVER;
       }
-      return parsed as { keys: Record<string, unknown>[] };
+      return parsed as { keys: JWK[] };
     } catch {
       ctx.addIssue({ code: 'custom', message: 'must be valid JSON (a JWKS object)' });
       return z.NEVER;

@@ -84,11 +84,11 @@ export interface GatewayProofVerifier {
 }
 
 export function createGatewayProofVerifier(options: {
-  jwks: { keys: JWK[] | Record<string, unknown>[] };
+  jwks: { keys: JWK[] };
   audience: string;
   clockToleranceSeconds?: number;
 }): GatewayProofVerifier {
-  const keySet = createLocalJWKSet(options.jwks as { keys: JWK[] });
+  const keySet = createLocalJWKSet(options.jwks);
   // Verified proofs are remembered until they expire: the same proof arrives on many requests.
   const verified = new Map<string, { caller: Caller; expiresAt: number }>();
   return {

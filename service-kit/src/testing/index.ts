@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { databaseUrlFor, ensureDatabaseExists } from '../database.js';
 
-export { freePort } from './ports.js';
+export { freePort } from '../ports.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,4 +1,4 @@
-/** Free ports, usable from vitest's global setup (which must not import vitest). */
+/** Free TCP ports, for tests and benchmarks that must know a service's port before it starts. */
 import { createServer } from 'node:net';
 
 /** A TCP port free right now on 127.0.0.1 (for services that must know each other's URL up front). */

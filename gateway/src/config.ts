@@ -1,0 +1,71 @@
+/** The gateway's configuration, from environment variables validated at start. */
+import { env, loadConfig, type Environment } from '@platform/service-kit';
+import type { JWK } from 'jose';
+import { z } from 'zod';
+
+const subgraphUrls = z.string().transform((text, ctx) => {
+  const urls: Record<string, string> = {};
+  for (const entry of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const [name, url] = entry.split('=', 2);
+    if (!name || !url || !/^https?:\/\//.test(url)) {
+      ctx.addIssue({ code: 'custom', message: `entry "${entry}" must read name=http(s)://host:port/graphql` });
+      return z.NEVER;
+    }
+    urls[name] = url;
+  }
+  return urls;
+});
+
+const privateJwk = z.string().transform((text, ctx): JWK => {
+  try {
+    const key = JSON.parse(text) as JWK;
+    if (key.kty !== 'OKP' || key.crv !== 'Ed25519' || typeof key.d !== 'string') {
+      ctx.addIssue({ code: 'custom', message: 'must be a private Ed25519 JWK (kty OKP, crv Ed25519, with "d")' });
+      return z.NEVER;
+    }
+    return key;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be valid JSON (a private JWK)' });
+    return z.NEVER;
+  }
+});
+
+const schema = z
+  .object({
+    NODE_ENV: env.nodeEnv,
+    PORT: env.port(4000),
+    HOST: env.host,
+    LOG_LEVEL: env.logLevel,
+    SUPERGRAPH_PATH: z.string().default('supergraph/supergraph.graphql'),
+    SUBGRAPH_URLS: subgraphUrls.optional(),
+    AUTH_JWKS_URL: env.httpUrl,
+    ACCESS_TOKEN_ISSUER: z.string().default('platform-auth'),
+    ACCESS_TOKEN_AUDIENCE: z.string().default('platform-api'),
+    GATEWAY_SIGNING_KEY: privateJwk,
+    ENABLE_SANDBOX: env.boolean(false).optional(),
+    ENABLE_INTROSPECTION: env.boolean(false).optional(),
+    CORS_ORIGINS: z.string().optional(),
+    SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  })
+  .transform((config) => {
+    const development = config.NODE_ENV !== 'production';
+    return {
+      ...config,
+      // Sandbox and introspection: on in development, off in production unless asked for.
+      ENABLE_SANDBOX: config.ENABLE_SANDBOX ?? development,
+      ENABLE_INTROSPECTION: config.ENABLE_INTROSPECTION ?? development,
+      CORS_ORIGINS: (config.CORS_ORIGINS ?? (development ? 'https://studio.apollographql.com' : ''))
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    };
+  });
+
+export type GatewayConfig = z.infer<typeof schema>;
+
+export function loadGatewayConfig(environment: Environment = process.env): GatewayConfig {
+  return loadConfig(schema, environment);
+}

@@ -1,0 +1,171 @@
+/**
+ * Builds the gateway: Apollo Server over @apollo/gateway, with access-token verification
+ * in front, a signed caller proof on every subgraph fetch, Sandbox in development, and
+ * `/healthz`, `/readyz`, `/metrics`. `createGatewayServer` builds; `start` listens.
+ */
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import path from 'node:path';
+import {
+  clientInfo,
+  closeServer,
+  createErrorFormatter,
+  createGatewayProofSigner,
+  createHttpServer,
+  createLogger,
+  createMetrics,
+  executeApolloRequest,
+  listen,
+  metricsPlugin,
+  sendJson,
+  sendText,
+  type Caller,
+  type Logger,
+  type RouteHandler,
+  type RunningHttpServer,
+} from '@platform/service-kit';
+import { anonymousCaller } from '@platform/service-kit';
+import type { Server } from 'node:http';
+import {
+  bearerToken,
+  createAccessTokenVerifier,
+  InvalidAccessTokenError,
+  type AccessTokenVerifier,
+} from './access-tokens.js';
+import type { GatewayConfig } from './config.js';
+import type { GatewayContext } from './context.js';
+import { applyCors } from './cors.js';
+import { SubgraphDataSource } from './subgraph-data-source.js';
+import { supergraphFromFile, type SupergraphFileState } from './supergraph-file.js';
+import { subgraphsOf } from './supergraph-subgraphs.js';
+
+export interface GatewayServer {
+  httpServer: Server;
+  start(port: number, host?: string): Promise<RunningHttpServer>;
+  stop(): Promise<void>;
+  /** How many times the supergraph file was reloaded since start. */
+  supergraphReloads(): number;
+}
+
+export interface GatewayDependencies {
+  logger?: Logger;
+  accessTokens?: AccessTokenVerifier;
+}
+
+export function createGatewayServer(config: GatewayConfig, dependencies: GatewayDependencies = {}): GatewayServer {
+  const development = config.NODE_ENV !== 'production';
+  const logger = dependencies.logger ?? createLogger({ service: 'gateway', level: config.LOG_LEVEL });
+  const metrics = createMetrics('gateway');
+  const proofs = createGatewayProofSigner({ privateJwk: config.GATEWAY_SIGNING_KEY });
+  const accessTokens =
+    dependencies.accessTokens ??
+    createAccessTokenVerifier({
+      jwksUrl: config.AUTH_JWKS_URL,
+      issuer: config.ACCESS_TOKEN_ISSUER,
+      audience: config.ACCESS_TOKEN_AUDIENCE,
+    });
+  const supergraphPath = path.resolve(config.SUPERGRAPH_PATH);
+  const supergraph: SupergraphFileState = { loaded: false, hash: null, reloads: 0 };
+  const urlOverrides = config.SUBGRAPH_URLS ?? {};
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphFromFile(supergraphPath, logger, supergraph),
+    buildService: ({ name, url }) => new SubgraphDataSource(name, urlOverrides[name] ?? url ?? '', proofs),
+    logger,
+  });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.ENABLE_INTROSPECTION,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: development,
+    formatError: createErrorFormatter({ logger, exposeInternals: development }),
+    stopOnTerminationSignals: false,
+    logger,
+    plugins: [
+      metricsPlugin(metrics),
+      config.ENABLE_SANDBOX
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  let started: Promise<void> | undefined;
+
+  const graphql: RouteHandler = async ({ req, res, url, requestId, logger: requestLogger }) => {
+    if (applyCors(req, res, config.CORS_ORIGINS)) return;
+    let caller: Caller = anonymousCaller;
+    try {
+      const token = bearerToken(req.headers.authorization);
+      if (token) caller = await accessTokens.verify(token);
+    } catch (error) {
+      if (!(error instanceof InvalidAccessTokenError)) throw error;
+      // An invalid token is an error, never a silent downgrade to anonymous.
+      requestLogger.info({ reason: error.reason }, 'rejected an invalid access token');
+      metrics.errors.inc({ code: 'UNAUTHENTICATED' });
+      sendJson(
+        res,
+        401,
+        { errors: [{ message: 'Invalid or expired access token', extensions: { code: 'UNAUTHENTICATED' } }] },
+        { 'www-authenticate': 'Bearer error="invalid_token"' },
+      );
+      return;
+    }
+    await executeApolloRequest(apollo, req, res, url, async () => ({
+      requestId,
+      caller,
+      logger: requestLogger,
+      client: clientInfo(req),
+    }));
+  };
+
+  const readiness: RouteHandler = async ({ res }) => {
+    const subgraphs = supergraph.loaded ? await subgraphsOf(supergraphPath, urlOverrides) : [];
+    const reachable = await Promise.all(
+      subgraphs.map(async (subgraph) => {
+        try {
+          const response = await fetch(new URL('/healthz', subgraph.url), { signal: AbortSignal.timeout(1000) });
+          return [subgraph.name, response.ok] as const;
+        } catch {
+          return [subgraph.name, false] as const;
+        }
+      }),
+    );
+    const ready = supergraph.loaded && reachable.every(([, ok]) => ok);
+    sendJson(res, ready ? 200 : 503, {
+      status: ready ? 'ready' : 'not ready',
+      checks: { supergraph: supergraph.loaded, subgraphs: Object.fromEntries(reachable) },
+    });
+  };
+
+  const httpServer = createHttpServer({
+    logger,
+    metrics,
+    routes: [
+      { method: '*', path: '/graphql', handler: graphql },
+      { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok' }) },
+      { method: 'GET', path: '/readyz', handler: readiness },
+      {
+        method: 'GET',
+        path: '/metrics',
+        handler: async ({ res }) => sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
+      },
+    ],
+  });
+
+  return {
+    httpServer,
+    async start(port, host) {
+      started ??= apollo.start();
+      await started;
+      const running = await listen(httpServer, port, host);
+      logger.info({ url: `${running.url}/graphql`, sandbox: config.ENABLE_SANDBOX }, 'gateway listening');
+      return running;
+    },
+    async stop() {
+      await closeServer(httpServer);
+      if (started) await apollo.stop();
+    },
+    supergraphReloads: () => supergraph.reloads,
+  };
+}

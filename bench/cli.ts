@@ -1,0 +1,28 @@
+/**
+ * `npm run bench -- <name> [--duration <seconds>] [--concurrency <n>]`
+ *   login    login throughput and latency through the gateway (default 10 concurrent, 20 s)
+ */
+import { parseArgs } from 'node:util';
+import { benchLogin } from './login.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { duration: { type: 'string' }, concurrency: { type: 'string' } },
+});
+const benchmarks: Record<string, () => Promise<void>> = {
+  login: () =>
+    benchLogin({
+      durationSeconds: Number(values.duration ?? 20),
+      concurrency: Number(values.concurrency ?? 10),
+    }),
+};
+const name = positionals[0];
+const run = name ? benchmarks[name] : undefined;
+if (!run) {
+  process.stderr.write(
+    `usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--duration s] [--concurrency n]\n`,
+  );
+  process.exit(2);
+}
+await run();
+process.exit(0);

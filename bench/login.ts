@@ -1,0 +1,75 @@
+/**
+ * `npm run bench -- login`: login throughput and latency through the real gateway, with
+ * 10 concurrent clients logging in (argon2id verification, token signing, a session row).
+ * The whole platform runs as `npm start` runs it, on a fresh data folder.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { freePort } from '@platform/service-kit';
+import { launchPlatform, loadLauncherConfig, repositoryRoot } from '../supergraph/src/platform/launch.js';
+import { measure } from './load.js';
+
+const LOGIN = `mutation Login($email: String!, $password: String!) {
+  login(input: { email: $email, password: $password }) { accessToken refreshToken expiresIn tokenType user { id email } }
+}`;
+const REGISTER = `mutation Register($email: String!, $password: String!, $name: String!) {
+  register(input: { email: $email, password: $password, name: $name }) { user { id } }
+}`;
+
+export async function benchLogin(options: { durationSeconds: number; concurrency: number }): Promise<void> {
+  const outputDir = path.join(repositoryRoot, '.bench');
+  const dataDir = path.join(outputDir, 'login-data');
+  await rm(dataDir, { recursive: true, force: true });
+  await mkdir(outputDir, { recursive: true });
+  const config = loadLauncherConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    GATEWAY_PORT: String(await freePort()),
+    IDENTITY_PORT: String(await freePort()),
+    AUTH_PORT: String(await freePort()),
+    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+  });
+  const platform = await launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
+    serviceEnvironment: { NODE_ENV: 'production', LOG_LEVEL: 'warn', ENABLE_SANDBOX: 'false' },
+  });
+  try {
+    const credentials = { email: 'bench.login@example.test', password: 'benchmark password' };
+    const registered = await fetch(platform.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: REGISTER, variables: { ...credentials, name: 'Bench' } }),
+    });
+    if (!registered.ok) throw new Error(`register failed: ${await registered.text()}`);
+    const spec = {
+      url: platform.gatewayUrl,
+      body: JSON.stringify({ query: LOGIN, variables: credentials, operationName: 'Login' }),
+      concurrency: options.concurrency,
+      expectBody: '"accessToken":"ey',
+    };
+    await measure({ ...spec, durationSeconds: 3 }); // warm-up: JIT, pools, JWKS cache
+    const result = await measure({ ...spec, durationSeconds: options.durationSeconds });
+    const report = {
+      benchmark: 'login',
+      date: new Date().toISOString(),
+      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+      concurrency: options.concurrency,
+      argon2: 'argon2id m=19456 KiB, t=2, p=1',
+      ...result,
+    };
+    await writeFile(path.join(outputDir, 'login.json'), `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(
+      [
+        `| benchmark | concurrency | requests | errors | RPS | p50 ms | p95 ms | p99 ms |`,
+        `|---|---|---|---|---|---|---|---|`,
+        `| login through the gateway | ${options.concurrency} | ${result.requests} | ${result.errors + result.non200} | ${result.requestsPerSecond} | ${result.latencyMs.p50} | ${result.latencyMs.p95} | ${result.latencyMs.p99} |`,
+        '',
+        `written to .bench/login.json (${report.machine.cores} cores, Node ${report.machine.node})`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await platform.stop();
+  }
+}

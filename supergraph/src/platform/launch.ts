@@ -1,0 +1,166 @@
+/**
+ * Launches the whole supergraph on one machine: an embedded Postgres (data in the data
+ * folder) unless database URLs are given, one database per subgraph, every subgraph and
+ * then the gateway as their own processes (each runs its own migrations). Used by
+ * `npm start` and by the benchmarks.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { databaseUrlFor, ensureDatabaseExists, env, loadConfig, type Environment } from '@platform/service-kit';
+import { startEmbeddedPostgres, type PostgresServer } from '@platform/service-kit/postgres-server';
+import { loadOrCreateSecrets } from './secrets.js';
+import { defaultGatewayPort, gatewayEntry, serviceEnvironments, subgraphs } from './services.js';
+
+export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const launcherSchema = z
+  .object({
+    DATA_DIR: z.string().default(path.join(repositoryRoot, '.data')),
+    LOG_LEVEL: env.logLevel,
+    /** A Postgres server on which one database per subgraph is created. */
+    POSTGRES_URL: env.postgresUrl.optional(),
+    EMBEDDED_POSTGRES_PORT: env.port(54329),
+    REDIS_URL: env.optionalRedisUrl,
+    GATEWAY_PORT: env.port(defaultGatewayPort),
+  })
+  .and(
+    z.object(
+      Object.fromEntries(
+        subgraphs.flatMap((subgraph) => [
+          [`${subgraph.name.toUpperCase()}_DATABASE_URL`, env.postgresUrl.optional()],
+          [`${subgraph.name.toUpperCase()}_PORT`, env.port(subgraph.defaultPort)],
+        ]),
+      ),
+    ),
+  );
+
+export type LauncherConfig = z.infer<typeof launcherSchema>;
+
+export function loadLauncherConfig(environment: Environment = process.env): LauncherConfig {
+  return loadConfig(launcherSchema, environment);
+}
+
+export interface LaunchedPlatform {
+  gatewayUrl: string;
+  /** Stops the gateway, then the subgraphs, then the embedded database. */
+  stop(): Promise<void>;
+  /** Resolves when any service exits on its own (a crash), with its name. */
+  crashed: Promise<string>;
+}
+
+async function waitUntilReady(name: string, baseUrl: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} during start`);
+    try {
+      const response = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error(`${name} was not ready within ${timeoutMs / 1000} s`);
+}
+
+export async function launchPlatform(
+  config: LauncherConfig,
+  say: (line: string) => void,
+  options: { serviceEnvironment?: Environment; stdio?: 'inherit' | 'ignore' } = {},
+): Promise<LaunchedPlatform> {
+  // Per-subgraph settings have computed names (IDENTITY_PORT, AUTH_DATABASE_URL…).
+  const setting = config as Record<string, unknown>;
+  const databaseUrlOf = (name: string) => setting[`${name.toUpperCase()}_DATABASE_URL`] as string | undefined;
+  const portOf = (name: string) => setting[`${name.toUpperCase()}_PORT`] as number;
+
+  const secrets = await loadOrCreateSecrets(config.DATA_DIR);
+  const children: { name: string; process: ChildProcess }[] = [];
+  let postgres: PostgresServer | undefined;
+  let stopping = false;
+  let reportCrash: (name: string) => void = () => undefined;
+  const crashed = new Promise<string>((resolve) => (reportCrash = resolve));
+
+  const stop = async () => {
+    stopping = true;
+    // Gateway first, then subgraphs, then the database they use.
+    for (const child of [...children].reverse()) {
+      if (child.process.exitCode !== null || child.process.signalCode !== null) continue;
+      const exited = new Promise((resolve) => child.process.once('exit', resolve));
+      child.process.kill('SIGTERM');
+      await exited;
+    }
+    await postgres?.stop();
+  };
+
+  try {
+    const databaseUrls: Record<string, string> = {};
+    let serverUrl = config.POSTGRES_URL;
+    if (subgraphs.some((subgraph) => !databaseUrlOf(subgraph.name)) && !serverUrl) {
+      const dataDir = path.join(config.DATA_DIR, 'postgres');
+      say(`starting embedded Postgres on port ${config.EMBEDDED_POSTGRES_PORT} (data in ${dataDir})`);
+      postgres = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT });
+      serverUrl = postgres.adminUrl;
+    }
+    for (const subgraph of subgraphs) {
+      const given = databaseUrlOf(subgraph.name);
+      if (given) {
+        databaseUrls[subgraph.name] = given;
+        continue;
+      }
+      if (!serverUrl) throw new Error('no Postgres server to create databases on');
+      await ensureDatabaseExists(serverUrl, subgraph.database);
+      databaseUrls[subgraph.name] = databaseUrlFor(serverUrl, subgraph.database);
+    }
+
+    const ports: Record<string, number> = { gateway: config.GATEWAY_PORT };
+    for (const subgraph of subgraphs) ports[subgraph.name] = portOf(subgraph.name);
+    const environments = serviceEnvironments({
+      nodeEnv: 'development',
+      logLevel: config.LOG_LEVEL,
+      dataDir: config.DATA_DIR,
+      repositoryRoot,
+      secrets,
+      databaseUrls,
+      ports,
+      ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
+    });
+    say(
+      config.REDIS_URL
+        ? `using Redis at ${config.REDIS_URL}`
+        : 'REDIS_URL not set: in-process fallbacks for login throttling and caches',
+    );
+
+    const launch = (name: string, entry: string) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repositoryRoot, entry)], {
+        cwd: repositoryRoot,
+        env: { ...process.env, ...environments[name], ...options.serviceEnvironment },
+        stdio: options.stdio ?? 'inherit',
+      });
+      child.on('exit', (code) => {
+        if (!stopping) {
+          say(`${name} exited unexpectedly (code ${code})`);
+          reportCrash(name);
+        }
+      });
+      children.push({ name, process: child });
+      return child;
+    };
+
+    await Promise.all(
+      subgraphs.map((subgraph) =>
+        waitUntilReady(
+          subgraph.name,
+          `http://127.0.0.1:${portOf(subgraph.name)}`,
+          launch(subgraph.name, subgraph.entry),
+        ),
+      ),
+    );
+    await waitUntilReady('gateway', `http://127.0.0.1:${config.GATEWAY_PORT}`, launch('gateway', gatewayEntry));
+    return { gatewayUrl: `http://localhost:${config.GATEWAY_PORT}/graphql`, stop, crashed };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Access tokens: short-lived JWTs (RFC 9068 style) that the gateway verifies against
+ * auth's JWKS without calling auth. The constants below are the contract a verifier pins:
+ *
+ * - header: `alg` `EdDSA` (Ed25519), `typ` `at+jwt`, `kid` of the signing key;
+ * - claims: `iss`, `aud`, `sub` (user id), `sid` (session id), `jti` (random uuid),
+ *   `iat`, `exp` (`iat` + ACCESS_TOKEN_TTL_SECONDS).
+ *
+ * Access tokens are not revocable: revoking a session stops its refresh, and outstanding
+ * access tokens expire within their TTL.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { SigningKeyRing } from './signing-keys.js';
+
+export const ACCESS_TOKEN_ALGORITHM = 'EdDSA';
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+export const TOKEN_TYPE_BEARER = 'Bearer';
+
+export interface IssuedAccessToken {
+  token: string;
+  /** Seconds until the token expires. */
+  expiresIn: number;
+}
+
+export interface AccessTokenIssuer {
+  issue(subject: { userId: string; sessionId: string }): Promise<IssuedAccessToken>;
+}
+
+export function createAccessTokenIssuer(options: {
+  keyRing: SigningKeyRing;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  now?: () => number;
+}): AccessTokenIssuer {
+  const now = options.now ?? Date.now;
+  return {
+    async issue({ userId, sessionId }) {
+      const issuedAt = Math.floor(now() / 1000);
+      const token = await new SignJWT({ sid: sessionId })
+        .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: options.keyRing.signing.kid })
+        .setIssuer(options.issuer)
+        .setAudience(options.audience)
+        .setSubject(userId)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + options.ttlSeconds)
+        .setJti(randomUUID())
+        .sign(options.keyRing.signing.key);
+      return { token, expiresIn: options.ttlSeconds };
+    },
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * Sessions: signing in, refreshing with rotation, signing out, and revoking a user's
+ * sessions on identity's request. A session is one sign-in; its refresh tokens form a
+ * chain where each use returns the next token and spends the current one.
+ *
+ * Replay of a spent refresh token means two parties hold the chain (RFC 9700 §4.14.2):
+ * the whole session and every token of it is revoked. Two concurrent uses of one token
+ * count as a replay too: one wins the rotation, the other then finds the token spent.
+ */
+import { randomUUID } from 'node:crypto';
+import { badUserInput, unauthenticated, type Logger } from '@platform/service-kit';
+import type { Knex } from 'knex';
+import type { CredentialsVerifier } from '../identity-client.js';
+import type { SessionModel } from '../mappers.js';
+import { createRefreshTokenStore } from '../stores/refresh-token-store.js';
+import { createSessionStore } from '../stores/session-store.js';
+import { TOKEN_TYPE_BEARER, type AccessTokenIssuer } from './access-tokens.js';
+import { throttleAccountKey, type LoginThrottle } from './login-throttle.js';
+import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken } from './refresh-tokens.js';
+
+/** The one answer for an unknown user, a wrong password and a locked account alike. */
+export const INVALID_CREDENTIALS_MESSAGE = 'Invalid email or password';
+/** The one answer for an unknown, expired, revoked or replayed refresh token. */
+export const INVALID_REFRESH_TOKEN_MESSAGE = 'Invalid or expired refresh token';
+
+const MAX_EMAIL_LENGTH = 320;
+const MAX_PASSWORD_LENGTH = 1024;
+const MAX_USER_AGENT_LENGTH = 512;
+const MAX_IP_LENGTH = 64;
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  tokenType: typeof TOKEN_TYPE_BEARER;
+}
+
+export interface LoginResult extends TokenPair {
+  userId: string;
+  sessionId: string;
+}
+
+export interface RequestScope {
+  requestId: string;
+  logger: Logger;
+  client: { ip: string | null; userAgent: string | null };
+}
+
+export interface SessionService {
+  login(input: { email: string; password: string }, scope: RequestScope): Promise<LoginResult>;
+  refresh(refreshToken: string, scope: RequestScope): Promise<TokenPair>;
+  /** Revokes the token's session; idempotent for a session already revoked. */
+  logout(refreshToken: string, scope: RequestScope): Promise<void>;
+  /** Revokes every active session of the user but one; returns how many were revoked. */
+  revokeAllOfUser(userId: string, exceptSessionId: string | null, reason: string): Promise<number>;
+  listActiveSessions(userIds: readonly string[]): Promise<Map<string, SessionModel[]>>;
+}
+
+export interface SessionServiceOptions {
+  db: Knex;
+  accessTokens: AccessTokenIssuer;
+  credentials: CredentialsVerifier;
+  throttle: LoginThrottle;
+  refreshTokenTtlSeconds: number;
+}
+
+const invalidCredentials = () => unauthenticated(INVALID_CREDENTIALS_MESSAGE);
+const invalidRefreshToken = () => unauthenticated(INVALID_REFRESH_TOKEN_MESSAGE);
+
+const truncate = (value: string | null, length: number) => (value === null ? null : value.slice(0, length));
+
+type RotationOutcome =
+  | { kind: 'rotated'; sessionId: string; userId: string }
+  | { kind: 'replayed'; sessionId: string; revokedNow: boolean }
+  | { kind: 'invalid' };
+
+export function createSessionService(options: SessionServiceOptions): SessionService {
+  const { db, accessTokens, credentials, throttle } = options;
+  const refreshTtl = options.refreshTokenTtlSeconds;
+
+  async function tokenPair(userId: string, sessionId: string, refreshToken: string): Promise<TokenPair> {
+    const access = await accessTokens.issue({ userId, sessionId });
+    return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn, tokenType: TOKEN_TYPE_BEARER };
+  }
+
+  async function revokeSessions(trx: Knex, sessionIds: string[], reason: string): Promise<string[]> {
+    const sessions = createSessionStore(trx);
+    const revoked: string[] = [];
+    for (const id of sessionIds) if (await sessions.revoke(id, reason)) revoked.push(id);
+    await createRefreshTokenStore(trx).revokeForSessions(sessionIds);
+    return revoked;
+  }
+
+  return {
+    async login(input, scope) {
+      const email = input.email.trim();
+      const problems: Record<string, string> = {};
+      if (email.length === 0) problems['input.email'] = 'must not be empty';
+      else if (email.length > MAX_EMAIL_LENGTH)
+        problems['input.email'] = `must be at most ${MAX_EMAIL_LENGTH} characters`;
+      if (input.password.length === 0) problems['input.password'] = 'must not be empty';
+      else if (input.password.length > MAX_PASSWORD_LENGTH) {
+        problems['input.password'] = `must be at most ${MAX_PASSWORD_LENGTH} characters`;
+      }
+      if (Object.keys(problems).length > 0) throw badUserInput(problems);
+
+      const account = throttleAccountKey(email);
+      const lock = await throttle.status(account);
+      // Ask identity even when locked, so a locked account answers in the same time as any other.
+      const verified = await credentials.verify(email, input.password, scope.requestId);
+      if (lock.locked) {
+        scope.logger.info({ retryAfterMs: lock.retryAfterMs }, 'login refused: account temporarily locked');
+        throw invalidCredentials();
+      }
+      if (!verified) {
+        const after = await throttle.recordFailure(account);
+        if (after.locked) {
+          scope.logger.warn({ lockMs: after.retryAfterMs }, 'account locked after repeated failed logins');
+        } else {
+          scope.logger.info('login refused: invalid credentials');
+        }
+        throw invalidCredentials();
+      }
+      await throttle.recordSuccess(account);
+
+      const sessionId = randomUUID();
+      const refresh = generateRefreshToken();
+      await db.transaction(async (trx) => {
+        await createSessionStore(trx).create({
+          id: sessionId,
+          userId: verified.userId,
+          ttlSeconds: refreshTtl,
+          userAgent: truncate(scope.client.userAgent, MAX_USER_AGENT_LENGTH),
+          ipAddress: truncate(scope.client.ip, MAX_IP_LENGTH),
+        });
+        await createRefreshTokenStore(trx).insert({
+          id: randomUUID(),
+          sessionId,
+          hash: refresh.hash,
+          ttlSeconds: refreshTtl,
+        });
+      });
+      scope.logger.info({ userId: verified.userId, sessionId }, 'login succeeded, session started');
+      return { ...(await tokenPair(verified.userId, sessionId, refresh.token)), userId: verified.userId, sessionId };
+    },
+
+    async refresh(refreshToken, scope) {
+      if (!isWellFormedRefreshToken(refreshToken)) throw invalidRefreshToken();
+      const hash = hashRefreshToken(refreshToken);
+      const successor = generateRefreshToken();
+      const outcome = await db.transaction(async (trx): Promise<RotationOutcome> => {
+        const tokens = createRefreshTokenStore(trx);
+        const consumed = await tokens.consume(hash);
+        if (consumed) {
+          await tokens.insert({
+            id: randomUUID(),
+            sessionId: consumed.sessionId,
+            hash: successor.hash,
+            ttlSeconds: refreshTtl,
+          });
+          await createSessionStore(trx).touch(consumed.sessionId, refreshTtl);
+          return { kind: 'rotated', sessionId: consumed.sessionId, userId: consumed.userId };
+        }
+        const state = await tokens.find(hash);
+        if (state?.used) {
+          const revoked = await revokeSessions(trx, [state.sessionId], 'refresh_token_reuse');
+          return { kind: 'replayed', sessionId: state.sessionId, revokedNow: revoked.length > 0 };
+        }
+        return { kind: 'invalid' };
+      });
+      if (outcome.kind === 'replayed') {
+        scope.logger.warn(
+          { sessionId: outcome.sessionId, sessionRevokedNow: outcome.revokedNow },
+          'refresh token reused after rotation: session revoked',
+        );
+        throw invalidRefreshToken();
+      }
+      if (outcome.kind === 'invalid') throw invalidRefreshToken();
+      return tokenPair(outcome.userId, outcome.sessionId, successor.token);
+    },
+
+    async logout(refreshToken, scope) {
+      if (!isWellFormedRefreshToken(refreshToken)) throw invalidRefreshToken();
+      const state = await createRefreshTokenStore(db).find(hashRefreshToken(refreshToken));
+      if (!state) throw invalidRefreshToken();
+      const revoked = await db.transaction((trx) => revokeSessions(trx, [state.sessionId], 'logout'));
+      scope.logger.info({ sessionId: state.sessionId, alreadyRevoked: revoked.length === 0 }, 'logout');
+    },
+
+    async revokeAllOfUser(userId, exceptSessionId, reason) {
+      return db.transaction(async (trx) => {
+        const ids = await createSessionStore(trx).revokeAllOfUser(userId, exceptSessionId, reason);
+        await createRefreshTokenStore(trx).revokeForSessions(ids);
+        return ids.length;
+      });
+    },
+
+    listActiveSessions(userIds) {
+      return createSessionStore(db).listActiveByUserIds(userIds);
+    },
+  };
+}

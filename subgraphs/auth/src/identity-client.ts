@@ -1,0 +1,39 @@
+/**
+ * Auth's client for identity's internal API. Identity owns users and password hashes;
+ * auth only asks whether an email and password match, over a service credential.
+ */
+import { createInternalClient, InternalCallError } from '@platform/service-kit';
+import { z } from 'zod';
+
+/** Checks an email and password; null when they match no user (unknown user or wrong password). */
+export interface CredentialsVerifier {
+  verify(email: string, password: string, requestId: string): Promise<{ userId: string } | null>;
+}
+
+const verifiedResponse = z.object({ userId: z.string().min(1) });
+
+export function createIdentityCredentialsVerifier(options: {
+  identityInternalUrl: string;
+  credential: string;
+  timeoutMs?: number;
+}): CredentialsVerifier {
+  // A trailing slash and a relative path keep any path prefix of the configured URL.
+  const baseUrl = options.identityInternalUrl.endsWith('/')
+    ? options.identityInternalUrl
+    : `${options.identityInternalUrl}/`;
+  const client = createInternalClient({ baseUrl, credential: options.credential, timeoutMs: options.timeoutMs });
+  return {
+    async verify(email, password, requestId) {
+      try {
+        const body = await client.post<unknown>('internal/credentials/verify', { email, password }, { requestId });
+        const parsed = verifiedResponse.safeParse(body);
+        if (!parsed.success) throw new Error('identity answered credentials/verify without a userId');
+        return { userId: parsed.data.userId };
+      } catch (error) {
+        // 401 is identity's single answer for an unknown user and a wrong password alike.
+        if (error instanceof InternalCallError && error.status === 401) return null;
+        throw error;
+      }
+    },
+  };
+}

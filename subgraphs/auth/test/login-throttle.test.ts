@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { createRedis, type RedisClient } from '@platform/service-kit';
+import { createTestDatabase, testRedisUrl } from '@platform/service-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createMemoryLoginThrottle,
+  createRedisLoginThrottle,
+  throttleAccountKey,
+  type LoginThrottle,
+  type LoginThrottlePolicy,
+} from '../src/domain/login-throttle.js';
+import { errorCode, LOGIN, newUser, startAuthServer, type LoginData } from './helpers.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const policy: LoginThrottlePolicy = {
+  maxFailures: 3,
+  failureWindowSeconds: 1,
+  lockSeconds: 1,
+  maxLockSeconds: 2,
+};
+
+interface Implementation {
+  name: string;
+  create: (policy: LoginThrottlePolicy) => LoginThrottle;
+  /** Lets time pass: a fake clock in memory, real time against Redis. */
+  advance: (ms: number) => Promise<void>;
+}
+
+let redis: RedisClient;
+let clock = Date.now();
+const implementations: Implementation[] = [
+  {
+    name: 'in memory',
+    create: (throttlePolicy) => createMemoryLoginThrottle(throttlePolicy, { now: () => clock }),
+    advance: async (ms) => {
+      clock += ms;
+    },
+  },
+  {
+    name: 'in Redis',
+    create: (throttlePolicy) => createRedisLoginThrottle(redis, throttlePolicy, { keyPrefix: `test:${randomUUID()}:` }),
+    advance: sleep,
+  },
+];
+
+beforeAll(() => {
+  redis = createRedis(testRedisUrl(), 'auth-test');
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+describe.each(implementations)('login throttle $name', ({ create, advance }) => {
+  const fail = async (throttle: LoginThrottle, account: string, times: number) => {
+    let last = await throttle.recordFailure(account);
+    for (let attempt = 1; attempt < times; attempt += 1) last = await throttle.recordFailure(account);
+    return last;
+  };
+
+  it('locks an account after the maximum number of failures within the window', async () => {
+    const throttle = create(policy);
+    const account = randomUUID();
+    expect(await fail(throttle, account, 2)).toEqual({ locked: false, retryAfterMs: 0 });
+    expect((await throttle.status(account)).locked).toBe(false);
+    const locked = await fail(throttle, account, 1);
+    expect(locked).toEqual({ locked: true, retryAfterMs: 1000 });
+    const status = await throttle.status(account);
+    expect(status.locked).toBe(true);
+    expect(status.retryAfterMs).toBeGreaterThan(0);
+    expect(status.retryAfterMs).toBeLessThanOrEqual(1000);
+  });
+
+  it('unlocks when the lock ends', async () => {
+    const throttle = create(policy);
+    const account = randomUUID();
+    await fail(throttle, account, 3);
+    await advance(1050);
+    expect(await throttle.status(account)).toEqual({ locked: false, retryAfterMs: 0 });
+  });
+
+  it('forgets failures older than the window', async () => {
+    const throttle = create(policy);
+    const account = randomUUID();
+    await fail(throttle, account, 2);
+    await advance(1050);
+    expect((await fail(throttle, account, 2)).locked).toBe(false);
+  });
+
+  it('doubles the lock for each further lock, up to the maximum', async () => {
+    const throttle = create(policy);
+    const account = randomUUID();
+    expect((await fail(throttle, account, 3)).retryAfterMs).toBe(1000);
+    await advance(1050);
+    expect((await fail(throttle, account, 3)).retryAfterMs).toBe(2000);
+    await advance(2050);
+    // 4 s would be next, but the maximum is 2 s.
+    expect((await fail(throttle, account, 3)).retryAfterMs).toBe(2000);
+  });
+
+  it('does not count attempts made while locked', async () => {
+    const throttle = create(policy);
+    const account = randomUUID();
+    await fail(throttle, account, 3);
+    await fail(throttle, account, 5);
+    await advance(1050);
+    expect((await fail(throttle, account, 2)).locked).toBe(false);
+  });
+
+  it('clears the failure count after a successful login', async () => {
+    const throttle = create(policy);
+    const account = randomUUID();
+    await fail(throttle, account, 2);
+    await throttle.recordSuccess(account);
+    expect((await fail(throttle, account, 2)).locked).toBe(false);
+  });
+
+  it('keeps accounts apart', async () => {
+    const throttle = create(policy);
+    const locked = randomUUID();
+    await fail(throttle, locked, 3);
+    expect((await throttle.status(randomUUID())).locked).toBe(false);
+  });
+});
+
+describe('in-memory login throttle', () => {
+  it('caps the lock at 24 hours and forgets earlier locks after 24 hours', async () => {
+    let now = 0;
+    const throttle = createMemoryLoginThrottle(
+      { maxFailures: 1, failureWindowSeconds: 60, lockSeconds: 3600 },
+      { now: () => now },
+    );
+    const locks: number[] = [];
+    for (let lock = 0; lock < 7; lock += 1) {
+      const state = await throttle.recordFailure('account');
+      locks.push(state.retryAfterMs / 3_600_000);
+      now += state.retryAfterMs + 1;
+    }
+    expect(locks).toEqual([1, 2, 4, 8, 16, 24, 24]);
+    now += 24 * 3_600_000 + 1;
+    expect((await throttle.recordFailure('account')).retryAfterMs).toBe(3_600_000);
+  });
+
+  it('normalises the account key from the email', () => {
+    expect(throttleAccountKey('  Alice@Example.TEST ')).toBe('alice@example.test');
+  });
+});
+
+describe.each([
+  { name: 'in memory', redis: false },
+  { name: 'in Redis', redis: true },
+])('login lockout through the API, throttle $name', ({ redis: useRedis }) => {
+  const user = newUser('locked');
+  let auth: Awaited<ReturnType<typeof startAuthServer>>;
+
+  beforeAll(async () => {
+    auth = await startAuthServer({
+      databaseUrl: await createTestDatabase('auth_throttle'),
+      users: [user],
+      env: { LOGIN_LOCK_SECONDS: '1', ...(useRedis ? { REDIS_URL: testRedisUrl() } : {}) },
+    });
+  });
+  afterAll(() => auth?.stop());
+
+  const attempt = (password: string, email = user.email) => auth.graphql<LoginData>(LOGIN, { email, password });
+  const expectRefused = (result: Awaited<ReturnType<typeof attempt>>) => {
+    expect(result.data).toBeNull();
+    expect(errorCode(result)).toBe('UNAUTHENTICATED');
+    expect(result.errors?.[0]?.message).toBe('Invalid email or password');
+  };
+
+  it('locks after five failures with the same error as a wrong password, then recovers, then locks longer', async () => {
+    for (let failure = 0; failure < 5; failure += 1) expectRefused(await attempt('wrong'));
+
+    // Locked: the right password is refused exactly like a wrong one, yet identity was still asked.
+    const callsBefore = auth.verifier.calls;
+    const whileLocked = await attempt(user.password, `  ${user.email.toUpperCase()} `);
+    expectRefused(whileLocked);
+    expect(auth.verifier.calls).toBe(callsBefore + 1);
+
+    await sleep(1100);
+    expect((await attempt(user.password)).data?.login.user.id).toBe(user.id);
+
+    // A second lock within 24 hours lasts twice as long: still locked after one second.
+    for (let failure = 0; failure < 5; failure += 1) expectRefused(await attempt('wrong'));
+    await sleep(1100);
+    expectRefused(await attempt(user.password));
+    await sleep(1000);
+    expect((await attempt(user.password)).data?.login.user.id).toBe(user.id);
+  });
+
+  it(`reports readiness${useRedis ? ' including Redis' : ''}`, async () => {
+    const response = await fetch(`${auth.url}/readyz`);
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: useRedis ? { database: true, redis: true } : { database: true },
+    });
+  });
+});

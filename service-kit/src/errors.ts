@@ -36,6 +36,8 @@ const expectedCodes = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+const PUBLIC_EXTENSIONS = ['code', 'fields', 'retryAfter'] as const;
+
 function expected(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
   return new GraphQLError(message, { extensions: { code, ...extensions } });
 }
@@ -44,8 +46,9 @@ function expected(code: ErrorCode, message: string, extensions: Record<string, u
 export function badUserInput(fields: Record<string, string>, message = 'Invalid input') {
   return expected(ErrorCode.BadUserInput, message, { fields });
 }
+/** A field-level error: the response stays HTTP 200 so the gateway can merge it. */
 export function unauthenticated(message = 'Authentication required') {
-  return expected(ErrorCode.Unauthenticated, message, { http: { status: 401 } });
+  return expected(ErrorCode.Unauthenticated, message);
 }
 export function forbidden(message = 'You are not allowed to do this') {
   return expected(ErrorCode.Forbidden, message);
@@ -60,12 +63,10 @@ export function rateLimited(retryAfterSeconds: number, message = 'Too many reque
   return expected(ErrorCode.RateLimited, message, { retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) });
 }
 
-export function isExpectedError(error: unknown): error is GraphQLError {
-  return (
-    error instanceof GraphQLError &&
-    typeof error.extensions.code === 'string' &&
-    expectedCodes.has(error.extensions.code)
-  );
+/** True for errors that carry one of the contract's codes (checked by shape, not class: see below). */
+export function isExpectedError(error: unknown): boolean {
+  const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  return typeof code === 'string' && expectedCodes.has(code);
 }
 
 /**
@@ -73,17 +74,19 @@ export function isExpectedError(error: unknown): error is GraphQLError {
  * traces outside development); unexpected ones are logged and masked.
  */
 export function createErrorFormatter(options: { logger: Logger; exposeInternals: boolean }) {
+  // Decided by the formatted `extensions.code`, never by `instanceof`: errors reach us from
+  // several packages (Apollo's CommonJS ones included), and Apollo gives every error
+  // without a code INTERNAL_SERVER_ERROR.
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-    const code = formatted.extensions?.code;
-    const isExpected =
-      (typeof code === 'string' &&
-        expectedCodes.has(code) &&
-        !(original instanceof Error && !(original instanceof GraphQLError))) ||
-      isExpectedError(original);
-    if (isExpected) {
+    const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
+    if (isExpectedError(formatted)) {
       if (options.exposeInternals) return formatted;
-      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+      // Only what the contract promises leaves the platform: no stack traces, no downstream
+      // responses or service names.
+      const extensions: Record<string, unknown> = {};
+      for (const key of PUBLIC_EXTENSIONS) {
+        if (formatted.extensions?.[key] !== undefined) extensions[key] = formatted.extensions[key];
+      }
       return { ...formatted, extensions };
     }
     options.logger.error({ err: original, path: formatted.path }, 'unexpected error while executing operation');

@@ -1,6 +1,13 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+// Node resolves `graphql` to its CommonJS build for everyone (graphql 16 has no exports
+// map), so our code and Apollo's CommonJS packages share one copy. Vite would pick the
+// .mjs build for our code and create a second copy; pin it to what Node uses.
+const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
+
 export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
     include: ['**/*.test.ts'],
     exclude: ['**/node_modules/**', '.data/**'],

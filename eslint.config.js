@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.data/**', '**/__generated__/**', 'coverage/**', '.bench/**'] },
+  { ignores: ['**/node_modules/**', '.data/**', '.cache/**', '**/__generated__/**', 'coverage/**', '.bench/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -35,6 +35,7 @@ export interface Route {
   handler: RouteHandler;
 }
 
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The caller's request id when it is well formed, or a new one. */
@@ -119,7 +120,18 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const route = routes.get(`${req.method ?? 'GET'} ${url.pathname}`) ?? routes.get(`* ${url.pathname}`);
     const routeLabel = route ? url.pathname : 'unmatched';
     const logger = options.logger.child({ requestId });
-    res.on('finish', () => options.metrics?.httpRequests.inc({ route: routeLabel, status: String(res.statusCode) }));
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      options.metrics?.httpRequests.inc({ route: routeLabel, status: String(res.statusCode) });
+      // An access log line per request, carrying the request id; probes are too chatty to log.
+      if (!PROBE_PATHS.has(url.pathname)) {
+        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.info(
+          { method: req.method, path: url.pathname, status: res.statusCode, durationMs },
+          'request completed',
+        );
+      }
+    });
 
     const handler =
       route?.handler ?? options.fallback ?? ((info: RequestInfo) => sendJson(info.res, 404, { error: 'Not found' }));

@@ -4,7 +4,7 @@
  * real database URLs instead.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import { randomToken } from './crypto.js';
@@ -19,6 +19,15 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
   onLog?: (line: string) => void;
+}
+
+/** Adds the search (x) bit for others on `folder` and its ancestors that lack it: enter, not list. */
+async function letOthersTraverse(folder: string): Promise<void> {
+  for (let current = folder; ; current = path.dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) await chmod(current, (mode & 0o7777) | 0o001);
+    if (path.dirname(current) === current) break;
+  }
 }
 
 /**
@@ -45,8 +54,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const databaseDir = path.resolve(options.dataDir, 'pgdata');
   await mkdir(options.dataDir, { recursive: true });
   const runAsPostgresUser = userInfo().uid === 0;
-  // As root the server runs as the `postgres` system user, which must be able to enter the folder.
-  if (runAsPostgresUser) await chmod(options.dataDir, 0o755);
+  // As root the server runs as the `postgres` system user, which must be able to reach the folder.
+  if (runAsPostgresUser) await letOthersTraverse(path.resolve(options.dataDir));
   const passwordFile = path.join(options.dataDir, 'superuser-password');
   const password = existsSync(passwordFile)
     ? (await readFile(passwordFile, 'utf8')).trim()

@@ -4,6 +4,7 @@
  * service. Building is separate from listening; `main.ts` starts what this returns.
  */
 import { fileURLToPath } from 'node:url';
+import { Counter } from 'prom-client';
 import {
   createDatabase,
   createGatewayProofVerifier,
@@ -52,6 +53,12 @@ export async function createIdentityServer(
     applicationName: SUBGRAPH_NAME,
   });
   registerPoolMetrics(metrics, db);
+  const passwordVerifications = new Counter({
+    name: 'password_verifications_total',
+    help: 'argon2id verifications, against an account hash or the dummy hash used for unknown emails',
+    labelNames: ['target'],
+    registers: [metrics.registry],
+  });
 
   let passwords;
   try {
@@ -59,11 +66,14 @@ export async function createIdentityServer(
       const applied = await migrateToLatest(db, MIGRATIONS_FOLDER);
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     }
-    passwords = await createPasswordHasher({
-      memoryKib: config.ARGON2_MEMORY_KIB,
-      iterations: config.ARGON2_ITERATIONS,
-      parallelism: config.ARGON2_PARALLELISM,
-    });
+    passwords = await createPasswordHasher(
+      {
+        memoryKib: config.ARGON2_MEMORY_KIB,
+        iterations: config.ARGON2_ITERATIONS,
+        parallelism: config.ARGON2_PARALLELISM,
+      },
+      (target) => passwordVerifications.inc({ target }),
+    );
   } catch (error) {
     await db.destroy();
     throw error;

@@ -123,9 +123,12 @@ describe('a development gateway', () => {
       );
       return response.body.data?.__type.description ?? null;
     };
-    expect(await introspectDescription()).toBeNull();
+    const before = await introspectDescription();
     const original = await readFile(supergraphPath, 'utf8');
-    const changed = original.replace(/^type Query\b/m, '"""Reloaded at run time"""\ntype Query');
+    // Give Query a new description: replace the current one, or add one.
+    const changed = before
+      ? original.replace(before, 'Reloaded at run time')
+      : original.replace(/^type Query\b/m, '"""Reloaded at run time"""\ntype Query');
     expect(changed).not.toBe(original);
 
     const inFlight = Array.from({ length: 40 }, (_, index) =>
@@ -138,7 +141,7 @@ describe('a development gateway', () => {
     for (const response of responses) expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
 
     const deadline = Date.now() + 5000;
-    while ((await introspectDescription()) === null && Date.now() < deadline) {
+    while ((await introspectDescription()) === before && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(await introspectDescription()).toBe('Reloaded at run time');
@@ -161,6 +164,14 @@ describe('a production gateway', () => {
   it('serves no Sandbox landing page', async () => {
     const page = await fetch(platform.gatewayUrl, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toMatch(/sandbox/i);
+  });
+
+  it('passes a subgraph’s expected error on with only the contract’s extensions', async () => {
+    const response = await platform.graphql(contractOperation('Me'));
+    expect(response.status).toBe(200);
+    expect(response.body.errors).toEqual([
+      { message: 'Authentication required', path: ['me'], extensions: { code: 'UNAUTHENTICATED' } },
+    ]);
   });
 
   it('shows no stack traces or internals in errors', async () => {

@@ -56,6 +56,27 @@ describe('login', () => {
     expect(unknown.body.errors).toEqual(wrong.body.errors);
   });
 
+  it('spends one argon2id verification on an unknown user, exactly as on a wrong password', async () => {
+    // Equal work is what makes equal timing: counted by identity's metric, not timed here.
+    const verifications = async () => {
+      const text = await (await fetch(`${platform.subgraphUrls.identity}/metrics`)).text();
+      const count = (target: string) =>
+        Number(
+          new RegExp(`password_verifications_total\\{[^}]*target="${target}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0,
+        );
+      return { account: count('account'), dummy: count('dummy') };
+    };
+    const user = await registerUser(platform, 'work');
+    const before = await verifications();
+    await platform.graphql(contractOperation('Login'), { email: user.email, password: 'wrong password!' });
+    const afterWrong = await verifications();
+    await platform.graphql(contractOperation('Login'), { email: uniqueEmail('nobody'), password: 'wrong password!' });
+    const afterUnknown = await verifications();
+    expect(afterWrong.account - before.account + (afterWrong.dummy - before.dummy)).toBe(1);
+    expect(afterUnknown.dummy - afterWrong.dummy).toBe(1);
+    expect(afterUnknown.account - afterWrong.account).toBe(0);
+  });
+
   it('locks an account after five failures, with the same generic error even for the right password', async () => {
     const user = await registerUser(platform, 'locked');
     const wrong = await platform.graphql(contractOperation('Login'), {

@@ -33,7 +33,7 @@ async function launch(environment: Record<string, string>): Promise<Launch> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready in 60 s:\n${output}`)), 60_000);
     const check = () => {
-      if (output.includes('supergraph ready')) {
+      if (output.includes('press Ctrl-C to stop')) {
         clearTimeout(timer);
         resolve();
       }

@@ -26,7 +26,14 @@ export interface PasswordHasher {
   verifyDummy(password: string): Promise<PasswordCheck>;
 }
 
-export async function createPasswordHasher(parameters: Argon2Parameters): Promise<PasswordHasher> {
+/**
+ * `onVerification` is told of every argon2 verification, real (`account`) or against the
+ * dummy hash (`dummy`): the metric it feeds shows that unknown accounts cost the same work.
+ */
+export async function createPasswordHasher(
+  parameters: Argon2Parameters,
+  onVerification: (target: 'account' | 'dummy') => void = () => undefined,
+): Promise<PasswordHasher> {
   const options: argon2.HashOptions = {
     type: argon2.argon2id,
     memoryCost: parameters.memoryKib,
@@ -50,8 +57,12 @@ export async function createPasswordHasher(parameters: Argon2Parameters): Promis
 
   return {
     hash,
-    verify,
+    async verify(storedHash, password) {
+      onVerification('account');
+      return verify(storedHash, password);
+    },
     async verifyDummy(password) {
+      onVerification('dummy');
       await verify(dummyHash, password);
       return { valid: false, needsRehash: false };
     },

@@ -32,7 +32,8 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
   });
   const platform = await launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
-    serviceEnvironment: { NODE_ENV: 'production', LOG_LEVEL: 'warn', ENABLE_SANDBOX: 'false' },
+    // Development mode (the launcher's) differs from production only in paths login does not take.
+    serviceEnvironment: { LOG_LEVEL: 'warn' },
   });
   try {
     const credentials = { email: 'bench.login@example.test', password: 'benchmark password' };

@@ -86,19 +86,26 @@ describe('npm start', () => {
     async () => {
       const credentials = { email: 'first.start@example.test', password: 'persisted password' };
       const first = await launch(environment);
-      expect(first.output()).toContain(`http://localhost:${environment.GATEWAY_PORT}/graphql`);
-      process.stdout.write(`npm start: gateway ready after ${first.readyAfterMs} ms (fresh data folder)\n`);
-      const registered = await graphql(contractOperation('Register'), { ...credentials, name: 'First Start' });
-      expect(registered.errors).toBeUndefined();
-      expect(await stop(first)).toBe(0);
+      try {
+        expect(first.output()).toContain(`http://localhost:${environment.GATEWAY_PORT}/graphql`);
+        process.stdout.write(`npm start: gateway ready after ${first.readyAfterMs} ms (fresh data folder)\n`);
+        const registered = await graphql(contractOperation('Register'), { ...credentials, name: 'First Start' });
+        expect(registered.errors).toBeUndefined();
+      } finally {
+        // Stop the launcher even when an expectation failed, so no service outlives the test.
+        expect(await stop(first)).toBe(0);
+      }
       expect(first.output()).toContain('stopped');
 
       const second = await launch(environment);
-      process.stdout.write(`npm start: gateway ready after ${second.readyAfterMs} ms (existing data folder)\n`);
-      const loggedIn = await graphql(contractOperation('Login'), credentials);
-      expect(loggedIn.errors).toBeUndefined();
-      expect(loggedIn.data).toMatchObject({ login: { user: { email: credentials.email } } });
-      expect(await stop(second)).toBe(0);
+      try {
+        process.stdout.write(`npm start: gateway ready after ${second.readyAfterMs} ms (existing data folder)\n`);
+        const loggedIn = await graphql(contractOperation('Login'), credentials);
+        expect(loggedIn.errors).toBeUndefined();
+        expect(loggedIn.data).toMatchObject({ login: { user: { email: credentials.email } } });
+      } finally {
+        expect(await stop(second)).toBe(0);
+      }
     },
   );
 });

@@ -18,3 +18,4 @@ export * from './redis.js';
 export * from './service-credentials.js';
 export * from './subgraph-server.js';
 export * from './ports.js';
+export * from './__generated__/permissions.js';

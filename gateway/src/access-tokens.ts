@@ -5,7 +5,6 @@
  * request.
  */
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { Caller } from '@platform/service-kit';
 
 export const ACCESS_TOKEN_ALGORITHMS = ['EdDSA'];
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -18,8 +17,16 @@ export class InvalidAccessTokenError extends Error {
   }
 }
 
+/** Who an access token says the caller is. Tokens carry identity, never permissions. */
+export interface TokenIdentity {
+  userId: string;
+  sessionId: string | null;
+  /** When the user last authenticated with credentials (`auth_time`), in epoch seconds. */
+  authTime: number | null;
+}
+
 export interface AccessTokenVerifier {
-  verify(token: string): Promise<Caller>;
+  verify(token: string): Promise<TokenIdentity>;
 }
 
 export function createAccessTokenVerifier(options: {
@@ -36,13 +43,13 @@ export function createAccessTokenVerifier(options: {
       cooldownDuration: 30_000,
       timeoutDuration: 5000,
     });
-  const verified = new Map<string, { caller: Caller; expiresAt: number }>();
+  const verified = new Map<string, { identity: TokenIdentity; expiresAt: number }>();
   return {
     async verify(token) {
       const now = Date.now();
       const hit = verified.get(token);
       if (hit) {
-        if (hit.expiresAt + CLOCK_TOLERANCE_SECONDS * 1000 > now) return hit.caller;
+        if (hit.expiresAt + CLOCK_TOLERANCE_SECONDS * 1000 > now) return hit.identity;
         verified.delete(token);
       }
       try {
@@ -54,13 +61,14 @@ export function createAccessTokenVerifier(options: {
           requiredClaims: ['exp', 'iat', 'sub'],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
         });
-        const caller: Caller = Object.freeze({
+        const identity: TokenIdentity = Object.freeze({
           userId: payload.sub!,
           sessionId: typeof payload.sid === 'string' ? payload.sid : null,
+          authTime: typeof payload.auth_time === 'number' ? payload.auth_time : null,
         });
         if (verified.size > 50_000) verified.clear();
-        verified.set(token, { caller, expiresAt: payload.exp! * 1000 });
-        return caller;
+        verified.set(token, { identity, expiresAt: payload.exp! * 1000 });
+        return identity;
       } catch (error) {
         throw new InvalidAccessTokenError((error as Error).message);
       }

@@ -97,7 +97,11 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     let caller: Caller = anonymousCaller;
     try {
       const token = bearerToken(req.headers.authorization);
-      if (token) caller = await accessTokens.verify(token);
+      if (token) {
+        const identity = await accessTokens.verify(token);
+        // Permissions come from authz (next issue); the token carries identity only.
+        caller = { userId: identity.userId, sessionId: identity.sessionId, permissions: [] };
+      }
     } catch (error) {
       if (!(error instanceof InvalidAccessTokenError)) throw error;
       // An invalid token is an error, never a silent downgrade to anonymous.

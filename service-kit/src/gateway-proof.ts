@@ -17,9 +17,14 @@ export interface Caller {
   userId: string | null;
   /** The session the access token belongs to, when there is one. */
   sessionId: string | null;
+  /**
+   * The caller's effective permissions as the gateway resolved them from authz for this
+   * request (empty for anonymous callers), so subgraphs can check again (defense in depth).
+   */
+  permissions: readonly string[];
 }
 
-export const anonymousCaller: Caller = Object.freeze({ userId: null, sessionId: null });
+export const anonymousCaller: Caller = Object.freeze({ userId: null, sessionId: null, permissions: Object.freeze([]) });
 
 export interface GatewayKeys {
   privateJwk: JWK;
@@ -48,11 +53,14 @@ export function createGatewayProofSigner(options: { privateJwk: JWK; ttlSeconds?
   const cache = new Map<string, { token: string; reuseUntil: number }>();
   return {
     async sign(audience, caller) {
-      const cacheKey = `${audience}\u0000${caller.userId ?? ''}\u0000${caller.sessionId ?? ''}`;
+      const cacheKey = `${audience}\u0000${caller.userId ?? ''}\u0000${caller.sessionId ?? ''}\u0000${caller.permissions.join(' ')}`;
       const now = Date.now();
       const cached = cache.get(cacheKey);
       if (cached && cached.reuseUntil > now) return cached.token;
-      const jwt = new SignJWT(caller.sessionId ? { sid: caller.sessionId } : {})
+      const claims: Record<string, unknown> = {};
+      if (caller.sessionId) claims.sid = caller.sessionId;
+      if (caller.permissions.length > 0) claims.scp = caller.permissions.join(' ');
+      const jwt = new SignJWT(claims)
         .setProtectedHeader({
           alg: ALGORITHM,
           typ: PROOF_TYPE,
@@ -110,6 +118,7 @@ export function createGatewayProofVerifier(options: {
         const caller: Caller = Object.freeze({
           userId: typeof payload.sub === 'string' ? payload.sub : null,
           sessionId: typeof payload.sid === 'string' ? payload.sid : null,
+          permissions: Object.freeze(typeof payload.scp === 'string' ? payload.scp.split(' ') : []),
         });
         if (verified.size > 10_000) verified.clear();
         verified.set(token, { caller, expiresAt: (payload.exp ?? 0) * 1000 });

@@ -12,19 +12,23 @@ describe('gateway proof', () => {
     const keys = await generateGatewayKeys();
     const signer = createGatewayProofSigner({ privateJwk: keys.privateJwk });
     const verifier = createGatewayProofVerifier({ jwks: keys.publicJwks, audience: 'identity' });
-    const token = await signer.sign('identity', { userId: 'u1', sessionId: 's1' });
-    await expect(verifier.verify(token)).resolves.toEqual({ userId: 'u1', sessionId: 's1' });
-    const anonymous = await signer.sign('identity', { userId: null, sessionId: null });
-    await expect(verifier.verify(anonymous)).resolves.toEqual({ userId: null, sessionId: null });
+    const token = await signer.sign('identity', { userId: 'u1', sessionId: 's1', permissions: ['a.b.c', 'd.e.f'] });
+    await expect(verifier.verify(token)).resolves.toEqual({
+      userId: 'u1',
+      sessionId: 's1',
+      permissions: ['a.b.c', 'd.e.f'],
+    });
+    const anonymous = await signer.sign('identity', { userId: null, sessionId: null, permissions: [] });
+    await expect(verifier.verify(anonymous)).resolves.toEqual({ userId: null, sessionId: null, permissions: [] });
   });
 
   it('refuses a proof minted for another subgraph', async () => {
     const keys = await generateGatewayKeys();
     const signer = createGatewayProofSigner({ privateJwk: keys.privateJwk });
     const verifier = createGatewayProofVerifier({ jwks: keys.publicJwks, audience: 'identity' });
-    await expect(verifier.verify(await signer.sign('auth', { userId: 'u1', sessionId: null }))).rejects.toThrow(
-      GatewayProofError,
-    );
+    await expect(
+      verifier.verify(await signer.sign('auth', { userId: 'u1', sessionId: null, permissions: [] })),
+    ).rejects.toThrow(GatewayProofError);
   });
 
   it('refuses a proof signed by another key, a missing proof and garbage', async () => {
@@ -34,6 +38,7 @@ describe('gateway proof', () => {
     const forged = await createGatewayProofSigner({ privateJwk: attacker.privateJwk }).sign('identity', {
       userId: 'admin',
       sessionId: null,
+      permissions: ['authz.role.write'],
     });
     await expect(verifier.verify(forged)).rejects.toThrow(/invalid gateway proof/);
     await expect(verifier.verify(undefined)).rejects.toThrow(/missing gateway proof/);

@@ -105,7 +105,7 @@ export async function startAuthServer(options: {
     users,
     verifier,
     async graphql(query, variables = {}, requestOptions = {}) {
-      const caller = requestOptions.caller ?? { userId: null, sessionId: null };
+      const caller = requestOptions.caller ?? { userId: null, sessionId: null, permissions: [] };
       const response = await fetch(`${running.url}/graphql`, {
         method: 'POST',
         headers: {

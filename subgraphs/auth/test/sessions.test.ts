@@ -143,7 +143,7 @@ describe('auth sessions', () => {
     const listed = await auth.graphql<{ _entities: { sessions: { id: string }[] }[] }>(
       USER_SESSIONS,
       { representations: [{ __typename: 'User', id: alice.id }] },
-      { caller: { userId: alice.id, sessionId: null } },
+      { caller: { userId: alice.id, sessionId: null, permissions: [] } },
     );
     expect(listed.data!._entities[0]!.sessions.map((listedSession) => listedSession.id)).not.toContain(sid);
   });
@@ -177,7 +177,7 @@ describe('auth sessions', () => {
     }>(
       USER_SESSIONS,
       { representations: [{ __typename: 'User', id: carol.id }] },
-      { caller: { userId: carol.id, sessionId: laptopSid } },
+      { caller: { userId: carol.id, sessionId: laptopSid, permissions: [] } },
     );
     expect(result.errors).toBeUndefined();
     const sessions = result.data!._entities[0]!.sessions;
@@ -203,7 +203,7 @@ describe('auth sessions', () => {
         await auth.graphql<{ _entities: { sessions: { id: string; lastUsedAt: string }[] }[] }>(
           USER_SESSIONS,
           { representations: [{ __typename: 'User', id: dave.id }] },
-          { caller: { userId: dave.id, sessionId: sid } },
+          { caller: { userId: dave.id, sessionId: sid, permissions: [] } },
         )
       ).data!._entities[0]!.sessions[0]!;
     const before = await list();
@@ -219,7 +219,7 @@ describe('auth sessions', () => {
     const result = await auth.graphql(
       USER_SESSIONS,
       { representations: [{ __typename: 'User', id: bob.id }] },
-      { caller: { userId: alice.id, sessionId: null } },
+      { caller: { userId: alice.id, sessionId: null, permissions: [] } },
     );
     expect(errorCode(result)).toBe('FORBIDDEN');
     expect(result.errors?.[0]?.path).toEqual(['_entities', 0, 'sessions']);

@@ -87,11 +87,15 @@ export const REGISTER = /* GraphQL */ `
   }
 `;
 
-export function signedIn(userId: string, sessionId = `session-${randomToken().slice(0, 8)}`): Caller {
-  return { userId, sessionId };
+export function signedIn(
+  userId: string,
+  sessionId = `session-${randomToken().slice(0, 8)}`,
+  permissions: readonly string[] = [],
+): Caller {
+  return { userId, sessionId, permissions };
 }
 
-export const anonymous: Caller = { userId: null, sessionId: null };
+export const anonymous: Caller = { userId: null, sessionId: null, permissions: [] };
 
 let emailCounter = 0;
 export function uniqueEmail(label = 'user'): string {

@@ -60,7 +60,17 @@ if (command === 'fetch') {
   runService(
     'kafka',
     async () => {
-      const broker = await startKafkaBroker({ port, dataDir, version: values.version });
+      const broker = await startKafkaBroker({
+        port,
+        dataDir,
+        version: values.version,
+        onUnexpectedExit: (code, signal) => {
+          process.stderr.write(
+            `kafka: the broker exited on its own (${signal ?? `code ${code}`}); see ${path.join(dataDir, 'broker.log')}\n`,
+          );
+          process.exit(1);
+        },
+      });
       process.stdout.write(
         `kafka ${values.version} accepting clients on ${broker.brokers.join(',')}\n` +
           `  data in ${broker.dataDir}, broker log in ${path.join(broker.dataDir, 'broker.log')}\n` +

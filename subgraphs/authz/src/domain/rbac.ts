@@ -1,0 +1,246 @@
+/**
+ * Role administration: creating and deleting roles, granting and revoking permissions,
+ * assigning roles to users, and the invariants that keep the platform administrable (the
+ * system roles exist, `admin` holds every permission, someone always holds `admin`).
+ * GraphQL resolvers and the internal API both come through here; callers check permissions.
+ */
+import { conflict, notFound } from '@platform/service-kit';
+import type { RoleModel } from '../mappers.js';
+import type { EffectiveAccess } from '../stores/assignment-store.js';
+import type { Stores } from '../stores/index.js';
+import { RoleNameTakenError } from '../stores/role-store.js';
+import type { Actor, RunChange } from './changes.js';
+import { isUuid, normaliseUuid } from './ids.js';
+import {
+  descriptionProblem,
+  inCatalog,
+  InputProblems,
+  normaliseDescription,
+  normaliseRoleName,
+  permissionsProblem,
+  roleNameProblem,
+  SystemRole,
+  uniqueCodes,
+} from './rules.js';
+
+export interface CreateRoleInput {
+  name: string;
+  description?: string | null;
+  permissions: readonly string[];
+}
+
+export interface RbacService {
+  createRole(actor: Actor, input: CreateRoleInput): Promise<RoleModel>;
+  grantPermissions(actor: Actor, roleId: string, permissions: readonly string[]): Promise<RoleModel>;
+  revokePermissions(actor: Actor, roleId: string, permissions: readonly string[]): Promise<RoleModel>;
+  /** Deletes a role; with `cascade`, also when users hold it. */
+  deleteRole(actor: Actor, roleId: string, options: { cascade: boolean }): Promise<void>;
+  /** Gives the user the role; answers whether it was new. Idempotent. */
+  assignRole(actor: Actor, userId: string, roleId: string): Promise<boolean>;
+  /** Takes the role from the user; answers whether they held it. Idempotent. */
+  unassignRole(actor: Actor, userId: string, roleId: string): Promise<boolean>;
+  /** Gives a newly registered user the `user` role; answers whether it was new. Idempotent. */
+  assignDefaultRole(actor: Actor, userId: string): Promise<boolean>;
+  /** Takes every role from a user about to be deleted; answers how many they held. */
+  removeUser(actor: Actor, userId: string): Promise<number>;
+  effectiveAccess(userId: string): Promise<EffectiveAccess>;
+  version(): Promise<number>;
+}
+
+/** The message for an id that names no role; long ids are cut so the message stays readable. */
+function roleNotFound(id: string) {
+  return notFound(`No role has the id "${id.length > 64 ? `${id.slice(0, 64)}…` : id}"`);
+}
+
+function isAdminRole(role: RoleModel): boolean {
+  return role.system && role.name === SystemRole.Admin;
+}
+
+/** The role `id` names, or NOT_FOUND (ids that are not UUIDs name nothing). */
+async function requireRole(stores: Stores, id: string): Promise<RoleModel> {
+  const role = isUuid(id) ? await stores.roles.findById(normaliseUuid(id)) : null;
+  if (!role) throw roleNotFound(id);
+  return role;
+}
+
+function requireUserUuid(userId: string): string {
+  const problems = new InputProblems();
+  problems.add('userId', isUuid(userId) ? null : 'must be a UUID (a user id)');
+  problems.throwIfAny();
+  return normaliseUuid(userId);
+}
+
+/** CONFLICT when taking `admin` away from `userId` would leave nobody holding it. */
+async function refuseRemovingLastAdmin(stores: Stores, userId: string, admin: RoleModel): Promise<void> {
+  if (!(await stores.assignments.holds(userId, admin.id))) return;
+  if ((await stores.assignments.countHolders(admin.id)) <= 1) {
+    throw conflict('Cannot remove the last admin: give another user the admin role first');
+  }
+}
+
+export function createRbacService(dependencies: { stores: Stores; runChange: RunChange }): RbacService {
+  const { runChange } = dependencies;
+
+  const service: RbacService = {
+    async createRole(actor, input) {
+      const name = normaliseRoleName(input.name);
+      const description = normaliseDescription(input.description);
+      const permissions = uniqueCodes(input.permissions);
+      const problems = new InputProblems();
+      problems.add('name', roleNameProblem(name));
+      problems.add('description', descriptionProblem(description));
+      problems.add('permissions', permissionsProblem(permissions, inCatalog));
+      problems.throwIfAny();
+
+      const conflictingName = () => conflict(`A role named "${name}" exists already`);
+      const { result: role, version } = await runChange(actor, async (stores) => {
+        if (await stores.roles.findByName(name)) throw conflictingName();
+        let created: RoleModel;
+        try {
+          created = await stores.roles.create({ name, description, system: false });
+        } catch (error) {
+          if (error instanceof RoleNameTakenError) throw conflictingName();
+          throw error;
+        }
+        await stores.roles.grant(created.id, permissions);
+        return { result: created, changed: true };
+      });
+      actor.logger.info({ by: actor.by, roleId: role.id, role: role.name, permissions, version }, 'role created');
+      return role;
+    },
+
+    async grantPermissions(actor, roleId, codes) {
+      const permissions = uniqueCodes(codes);
+      const problems = new InputProblems();
+      problems.add('permissions', permissionsProblem(permissions, inCatalog));
+      problems.throwIfAny();
+      const { result: role, version } = await runChange(actor, async (stores) => {
+        const found = await requireRole(stores, roleId);
+        const added = await stores.roles.grant(found.id, permissions);
+        if (added > 0) await stores.roles.touch(found.id);
+        return { result: found, changed: added > 0 };
+      });
+      if (version !== null) {
+        actor.logger.info(
+          { by: actor.by, roleId: role.id, role: role.name, permissions, version },
+          'permissions granted',
+        );
+      }
+      return role;
+    },
+
+    async revokePermissions(actor, roleId, codes) {
+      const permissions = uniqueCodes(codes);
+      const { result: role, version } = await runChange(actor, async (stores) => {
+        const found = await requireRole(stores, roleId);
+        // Codes dropped from the catalog but still granted can be revoked, so check the table.
+        const known = await stores.permissions.existing(permissions);
+        const problems = new InputProblems();
+        problems.add(
+          'permissions',
+          permissionsProblem(permissions, (code) => known.has(code)),
+        );
+        problems.throwIfAny();
+        if (isAdminRole(found) && permissions.length > 0) {
+          throw conflict('The admin role always holds every permission: its permissions cannot be revoked');
+        }
+        const removed = await stores.roles.revoke(found.id, permissions);
+        if (removed > 0) await stores.roles.touch(found.id);
+        return { result: found, changed: removed > 0 };
+      });
+      if (version !== null) {
+        actor.logger.info(
+          { by: actor.by, roleId: role.id, role: role.name, permissions, version },
+          'permissions revoked',
+        );
+      }
+      return role;
+    },
+
+    async deleteRole(actor, roleId, options) {
+      const { result: deleted, version } = await runChange(actor, async (stores) => {
+        const role = await requireRole(stores, roleId);
+        if (role.system) throw conflict(`"${role.name}" is a system role and cannot be deleted`);
+        const holders = await stores.assignments.countHolders(role.id);
+        if (holders > 0 && !options.cascade) {
+          throw conflict(
+            `The role "${role.name}" is assigned to ${holders} ${holders === 1 ? 'user' : 'users'}: ` +
+              'unassign it first, or delete it with cascade: true',
+          );
+        }
+        await stores.roles.delete(role.id);
+        return { result: { role, holders }, changed: true };
+      });
+      actor.logger.info(
+        { by: actor.by, roleId: deleted.role.id, role: deleted.role.name, unassigned: deleted.holders, version },
+        'role deleted',
+      );
+    },
+
+    async assignRole(actor, rawUserId, roleId) {
+      const userId = requireUserUuid(rawUserId);
+      const { result, version } = await runChange(actor, async (stores) => {
+        const role = await requireRole(stores, roleId);
+        const assigned = await stores.assignments.assign(userId, role.id);
+        return { result: { role, assigned }, changed: assigned };
+      });
+      if (version !== null) {
+        actor.logger.info(
+          { by: actor.by, userId, roleId: result.role.id, role: result.role.name, version },
+          'role assigned',
+        );
+      }
+      return result.assigned;
+    },
+
+    async unassignRole(actor, rawUserId, roleId) {
+      const userId = requireUserUuid(rawUserId);
+      const { result, version } = await runChange(actor, async (stores) => {
+        const role = await requireRole(stores, roleId);
+        if (isAdminRole(role)) await refuseRemovingLastAdmin(stores, userId, role);
+        const unassigned = await stores.assignments.unassign(userId, role.id);
+        return { result: { role, unassigned }, changed: unassigned };
+      });
+      if (version !== null) {
+        actor.logger.info(
+          { by: actor.by, userId, roleId: result.role.id, role: result.role.name, version },
+          'role unassigned',
+        );
+      }
+      return result.unassigned;
+    },
+
+    async assignDefaultRole(actor, rawUserId) {
+      const userId = requireUserUuid(rawUserId);
+      const { result: assigned, version } = await runChange(actor, async (stores) => {
+        const role = await stores.roles.findByName(SystemRole.User);
+        // Seeding at every start creates it; its absence means the database was tampered with.
+        if (!role?.system) throw new Error(`the system role "${SystemRole.User}" is missing: run the authz seed`);
+        const added = await stores.assignments.assign(userId, role.id);
+        return { result: added, changed: added };
+      });
+      if (version !== null) {
+        actor.logger.info({ by: actor.by, userId, role: SystemRole.User, version }, 'default role assigned');
+      }
+      return assigned;
+    },
+
+    async removeUser(actor, rawUserId) {
+      const userId = requireUserUuid(rawUserId);
+      const { result: removed, version } = await runChange(actor, async (stores) => {
+        const admin = await stores.roles.findByName(SystemRole.Admin);
+        if (admin && isAdminRole(admin)) await refuseRemovingLastAdmin(stores, userId, admin);
+        const count = await stores.assignments.removeAll(userId);
+        return { result: count, changed: count > 0 };
+      });
+      if (version !== null) {
+        actor.logger.info({ by: actor.by, userId, removed, version }, "removed a deleted user's role assignments");
+      }
+      return removed;
+    },
+
+    effectiveAccess: (userId) => dependencies.stores.assignments.effectiveAccess(normaliseUuid(userId)),
+    version: () => dependencies.stores.state.version(),
+  };
+  return service;
+}

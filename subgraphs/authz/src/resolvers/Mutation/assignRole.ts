@@ -1,0 +1,15 @@
+/** `Mutation.assignRole`: gives a user a role (idempotent). */
+import { Permission } from '@platform/service-kit';
+import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
+import { requirePermission } from '../../domain/access.js';
+import { normaliseUuid } from '../../domain/ids.js';
+
+export const assignRole: MutationResolvers['assignRole'] = async (_parent, { input }, context) => {
+  requirePermission(context, Permission.AuthzRoleAssign);
+  await context.rbac.assignRole(context.actor, input.userId, input.roleId);
+  const userId = normaliseUuid(input.userId);
+  context.rolesByUserId.clear(userId);
+  context.permissionsByUserId.clear(userId);
+  // The caller may read the roles they just changed (see requireAccessReadable).
+  return { user: { id: userId, changedByCaller: true } };
+};

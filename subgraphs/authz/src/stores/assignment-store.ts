@@ -1,0 +1,105 @@
+/**
+ * SQL for role assignments (`user_roles`) and what follows from them: a user's roles and
+ * effective permissions. User ids given here must already be UUIDs (identity owns users;
+ * authz never checks them against identity's database).
+ */
+import type { Database } from '@platform/service-kit';
+import { z } from 'zod';
+import type { RoleModel } from '../mappers.js';
+import { ROLE_COLUMNS, toRole } from './role-store.js';
+import { sorted, sqlOn } from './sql.js';
+
+const countRow = z.object({ count: z.number().int() });
+const userPermissionRow = z.object({ user_id: z.string(), permission_code: z.string() });
+const userRoleRow = z.looseObject({ user_id: z.string() });
+const accessRow = z.object({
+  version: z.number().int(),
+  roles: z.array(z.string()),
+  permissions: z.array(z.string()),
+});
+
+const ROLE_COLUMNS_OF_R = ROLE_COLUMNS.split(', ')
+  .map((column) => `r.${column}`)
+  .join(', ');
+
+const sql = {
+  assign: 'insert into user_roles (user_id, role_id) values (?, ?) on conflict do nothing',
+  unassign: 'delete from user_roles where user_id = ? and role_id = ?',
+  removeAll: 'delete from user_roles where user_id = ?',
+  holds: 'select count(*)::int as count from user_roles where user_id = ? and role_id = ?',
+  countHolders: 'select count(*)::int as count from user_roles where role_id = ?',
+  rolesOfUsers: `select ur.user_id, ${ROLE_COLUMNS_OF_R} from user_roles ur join roles r on r.id = ur.role_id
+    where ur.user_id = any(?::uuid[])`,
+  permissionsOfUsers: `select distinct ur.user_id, rp.permission_code
+    from user_roles ur join role_permissions rp on rp.role_id = ur.role_id
+    where ur.user_id = any(?::uuid[])`,
+  // One statement, so the version and the permissions come from the same snapshot: the
+  // gateway caches the permissions under this version.
+  effectiveAccess: `select
+      (select version from authz_state where id) as version,
+      array(select r.name from user_roles ur join roles r on r.id = ur.role_id where ur.user_id = ?) as roles,
+      array(select distinct rp.permission_code from user_roles ur
+        join role_permissions rp on rp.role_id = ur.role_id where ur.user_id = ?) as permissions`,
+} as const;
+
+export interface EffectiveAccess {
+  /** Role names, sorted. */
+  roles: string[];
+  /** Permission codes granted by any of the roles, sorted. */
+  permissions: string[];
+  /** The permissions version these were read at. */
+  version: number;
+}
+
+export interface AssignmentStore {
+  /** Gives the user the role; answers whether they did not hold it. */
+  assign(userId: string, roleId: string): Promise<boolean>;
+  /** Takes the role from the user; answers whether they held it. */
+  unassign(userId: string, roleId: string): Promise<boolean>;
+  /** Takes every role from the user; answers how many they held. */
+  removeAll(userId: string): Promise<number>;
+  holds(userId: string, roleId: string): Promise<boolean>;
+  /** How many users hold the role. */
+  countHolders(roleId: string): Promise<number>;
+  /** Each user's roles, by name; every id of `userIds` is in the map. One query. */
+  rolesOfUsers(userIds: readonly string[]): Promise<Map<string, RoleModel[]>>;
+  /** Each user's effective permissions, sorted; every id of `userIds` is in the map. One query. */
+  permissionsOfUsers(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** A user's roles, permissions and the version, read consistently. */
+  effectiveAccess(userId: string): Promise<EffectiveAccess>;
+}
+
+export function createAssignmentStore(db: Database): AssignmentStore {
+  const run = sqlOn(db);
+  const count = async (query: string, bindings: string[]) => countRow.parse(await run.first(query, bindings)).count;
+  return {
+    assign: async (userId, roleId) => (await run.count(sql.assign, [userId, roleId])) > 0,
+    unassign: async (userId, roleId) => (await run.count(sql.unassign, [userId, roleId])) > 0,
+    removeAll: (userId) => run.count(sql.removeAll, [userId]),
+    holds: async (userId, roleId) => (await count(sql.holds, [userId, roleId])) > 0,
+    countHolders: (roleId) => count(sql.countHolders, [roleId]),
+    async rolesOfUsers(userIds) {
+      const byUser = new Map<string, RoleModel[]>(userIds.map((id) => [id, []]));
+      if (userIds.length === 0) return byUser;
+      for (const row of await run.rows(sql.rolesOfUsers, [[...userIds]])) {
+        byUser.get(userRoleRow.parse(row).user_id)?.push(toRole(row));
+      }
+      for (const roles of byUser.values()) roles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return byUser;
+    },
+    async permissionsOfUsers(userIds) {
+      const byUser = new Map<string, string[]>(userIds.map((id) => [id, []]));
+      if (userIds.length === 0) return byUser;
+      for (const row of await run.rows(sql.permissionsOfUsers, [[...userIds]])) {
+        const grant = userPermissionRow.parse(row);
+        byUser.get(grant.user_id)?.push(grant.permission_code);
+      }
+      for (const [id, codes] of byUser) byUser.set(id, sorted(codes));
+      return byUser;
+    },
+    async effectiveAccess(userId) {
+      const row = accessRow.parse(await run.first(sql.effectiveAccess, [userId, userId]));
+      return { version: row.version, roles: sorted(row.roles), permissions: sorted(row.permissions) };
+    },
+  };
+}

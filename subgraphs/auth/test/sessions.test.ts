@@ -1,7 +1,7 @@
 import { captureLogs, createTestDatabase } from '@platform/service-kit/testing';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@platform/service-kit';
+import { createDatabase, createLogger, Permission, type Database } from '@platform/service-kit';
 import {
   errorCode,
   login,
@@ -20,15 +20,22 @@ describe('auth sessions', () => {
   const bob = newUser('bob');
   const logs = captureLogs();
   let auth: TestAuthServer;
+  /** The test's own connection to auth's database, for looking at and adjusting rows. */
+  let db: Database;
 
   beforeAll(async () => {
+    const databaseUrl = await createTestDatabase('auth_sessions');
     auth = await startAuthServer({
-      databaseUrl: await createTestDatabase('auth_sessions'),
+      databaseUrl,
       users: [alice, bob],
       logger: createLogger({ service: 'auth', level: 'debug', destination: logs.stream }),
     });
+    db = createDatabase({ url: databaseUrl, applicationName: 'auth-test' });
   });
-  afterAll(() => auth?.stop());
+  afterAll(async () => {
+    await auth?.stop();
+    await db?.destroy();
+  });
 
   const refresh = (refreshToken: string) => auth.graphql<RefreshData>(REFRESH, { refreshToken });
 
@@ -53,14 +60,40 @@ describe('auth sessions', () => {
       typ: 'at+jwt',
       issuer: 'platform-auth',
       audience: 'platform-api',
-      requiredClaims: ['exp', 'iat', 'sub', 'jti', 'sid'],
+      requiredClaims: ['exp', 'iat', 'sub', 'jti', 'sid', 'auth_time'],
     });
     expect(claims.sub).toBe(alice.id);
     expect(claims.exp! - claims.iat!).toBe(900);
     expect(Math.abs(claims.iat! - Date.now() / 1000)).toBeLessThan(10);
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
     expect(claims.sid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(Object.keys(claims).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
+    expect(Object.keys(claims).sort()).toEqual(['aud', 'auth_time', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
+  });
+
+  it('stamps access tokens with auth_time, the epoch second the session was created at login', async () => {
+    const payload = await login(auth, alice);
+    const claims = decodeJwt(payload.accessToken);
+    const session = (await db('sessions').where({ id: claims.sid }).first()) as { created_at: Date };
+    expect(claims.auth_time).toBe(Math.floor(session.created_at.getTime() / 1000));
+    expect(Number.isInteger(claims.auth_time)).toBe(true);
+    expect(claims.auth_time).toBeLessThanOrEqual(claims.iat!);
+  });
+
+  it('keeps auth_time unchanged across refreshes: a refresh is not a new sign-in', async () => {
+    const first = await login(auth, alice);
+    const sid = decodeJwt(first.accessToken).sid as string;
+    // As if the user had signed in an hour ago and refreshed ever since.
+    const signedInAt = new Date(Date.now() - 3_600_000);
+    await db('sessions').where({ id: sid }).update({ created_at: signedInAt });
+
+    const second = (await refresh(first.refreshToken)).data!.refreshToken;
+    const third = (await refresh(second.refreshToken)).data!.refreshToken;
+    for (const token of [second.accessToken, third.accessToken]) {
+      const claims = decodeJwt(token);
+      expect(claims.sid).toBe(sid);
+      expect(claims.auth_time).toBe(Math.floor(signedInAt.getTime() / 1000));
+      expect(claims.iat! - (claims.auth_time as number)).toBeGreaterThanOrEqual(3600);
+    }
   });
 
   it('refuses an unknown user and a wrong password with the same error', async () => {
@@ -223,6 +256,30 @@ describe('auth sessions', () => {
     );
     expect(errorCode(result)).toBe('FORBIDDEN');
     expect(result.errors?.[0]?.path).toEqual(['_entities', 0, 'sessions']);
+  });
+
+  it("lists another user's sessions for a caller with auth.session.read", async () => {
+    const grace = newUser('grace');
+    auth.users.push(grace);
+    const session = await login(auth, grace);
+    const result = await auth.graphql<{ _entities: { sessions: { id: string; current: boolean }[] }[] }>(
+      USER_SESSIONS,
+      { representations: [{ __typename: 'User', id: grace.id }] },
+      { caller: { userId: alice.id, sessionId: null, permissions: [Permission.AuthSessionRead] } },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data!._entities[0]!.sessions).toEqual([
+      expect.objectContaining({ id: decodeJwt(session.accessToken).sid, current: false }),
+    ]);
+  });
+
+  it("refuses another user's sessions to a caller whose permissions lack auth.session.read", async () => {
+    const result = await auth.graphql(
+      USER_SESSIONS,
+      { representations: [{ __typename: 'User', id: bob.id }] },
+      { caller: { userId: alice.id, sessionId: null, permissions: [Permission.IdentityUserRead] } },
+    );
+    expect(errorCode(result)).toBe('FORBIDDEN');
   });
 
   it('refuses to list sessions for an anonymous caller', async () => {

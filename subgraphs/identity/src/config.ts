@@ -36,6 +36,11 @@ const identityConfigSchema = z.object({
     32,
     'must be at least 32 characters',
   ),
+  AUTHZ_INTERNAL_URL: required("the authz service's internal http(s) URL").pipe(env.httpUrl),
+  AUTHZ_INTERNAL_CREDENTIAL: required('our credential for the authz internal API').min(
+    32,
+    'must be at least 32 characters',
+  ),
   PUBLIC_APP_URL: env.httpUrl.default('http://localhost:3000').transform((url) => url.replace(/\/+$/, '')),
   ARGON2_MEMORY_KIB: integer(ARGON2_MINIMUM.memoryKib, ARGON2_MINIMUM.memoryKib, 4_194_304, 'OWASP minimum'),
   ARGON2_ITERATIONS: integer(ARGON2_MINIMUM.iterations, ARGON2_MINIMUM.iterations, 64, 'OWASP minimum'),

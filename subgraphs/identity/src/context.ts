@@ -5,7 +5,9 @@
 import type { BaseContext } from '@platform/service-kit';
 import DataLoader from 'dataloader';
 import type { SessionRevoker } from './auth-client.js';
+import type { AuthzClient } from './authz-client.js';
 import type { BackgroundTasks } from './domain/background.js';
+import { isUuid } from './domain/ids.js';
 import type { MailLinks } from './domain/mail-tokens.js';
 import type { PasswordHasher } from './domain/passwords.js';
 import type { InTransaction, Stores } from './stores/index.js';
@@ -21,6 +23,8 @@ export interface Context extends BaseContext {
   userById: DataLoader<string, User | null>;
   passwords: PasswordHasher;
   sessions: SessionRevoker;
+  /** Role assignments in the authz service (default role on registration, removal on deletion). */
+  authz: AuthzClient;
   background: BackgroundTasks;
   mailLinks: MailLinks;
 }
@@ -31,16 +35,16 @@ export interface IdentityServices {
   inTransaction: InTransaction;
   passwords: PasswordHasher;
   sessions: SessionRevoker;
+  /** Role assignments in the authz service (default role on registration, removal on deletion). */
+  authz: AuthzClient;
   background: BackgroundTasks;
   mailLinks: MailLinks;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Loads users by id in one query per batch; ids that are not UUIDs resolve to null without touching SQL. */
 export function createUserLoader(users: UserStore): DataLoader<string, User | null> {
   return new DataLoader<string, User | null>(async (ids) => {
-    const valid = [...new Set(ids.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))];
+    const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     const found = new Map((await users.findManyByIds(valid)).map((user) => [user.id, user]));
     return ids.map((id) => found.get(id.toLowerCase()) ?? null);
   });
@@ -55,6 +59,7 @@ export function createContextFactory(services: IdentityServices): (base: BaseCon
     userById: createUserLoader(services.stores.users),
     passwords: services.passwords,
     sessions: services.sessions,
+    authz: services.authz,
     background: services.background,
     mailLinks: services.mailLinks,
   });

@@ -2,6 +2,8 @@
  * Builds the identity subgraph: database (migrated when configured), password hashing,
  * the GraphQL endpoint behind the gateway proof, and the internal API for the auth
  * service. Building is separate from listening; `main.ts` starts what this returns.
+ * Also exports what the platform's seed command needs to create the admin account in
+ * identity's own database (`seedIdentity`, the password hasher, the migrations).
  */
 import { fileURLToPath } from 'node:url';
 import { Counter } from 'prom-client';
@@ -15,14 +17,16 @@ import {
   loadSchema,
   migrateToLatest,
   registerPoolMetrics,
+  type Database,
   type Logger,
   type SubgraphServer,
 } from '@platform/service-kit';
 import { createAuthSessionRevoker, type SessionRevoker } from './auth-client.js';
+import { createAuthzClient, type AuthzClient } from './authz-client.js';
 import type { IdentityConfig } from './config.js';
 import { createContextFactory } from './context.js';
 import { createBackgroundTasks } from './domain/background.js';
-import { createPasswordHasher } from './domain/passwords.js';
+import { createPasswordHasher, type PasswordHasher } from './domain/passwords.js';
 import { createInternalRoutes } from './internal/routes.js';
 import { resolvers } from './resolvers/index.js';
 import { createInTransaction, createStores } from './stores/index.js';
@@ -34,12 +38,40 @@ const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations/identity/',
 export interface IdentityServerDependencies {
   /** Where logs go; by default a JSON logger on stdout at `LOG_LEVEL`. */
   logger?: Logger;
-  /** Signs users out after a password change; by default the auth service's internal API. */
+  /** Signs users out after a password change or a deletion; by default the auth service's internal API. */
   sessionRevoker?: SessionRevoker;
+  /** Role assignments (default role, removal on deletion); by default the authz service's internal API. */
+  authz?: AuthzClient;
 }
 
-export type { SessionRevoker } from './auth-client.js';
+export type { RevokeSessionsInput, SessionRevoker } from './auth-client.js';
+export { LastAdminError, type AuthzClient } from './authz-client.js';
 export type { IdentityConfig } from './config.js';
+export type { PasswordHasher } from './domain/passwords.js';
+export { seedIdentity, type SeedIdentityOptions, type SeedIdentityResult } from './seed.js';
+
+/** The argon2id settings of identity's configuration (the seed command needs only these). */
+export type PasswordSettings = Pick<IdentityConfig, 'ARGON2_MEMORY_KIB' | 'ARGON2_ITERATIONS' | 'ARGON2_PARALLELISM'>;
+
+/** The password hasher identity uses, with the configured argon2id parameters (for `seedIdentity`). */
+export function createIdentityPasswordHasher(
+  settings: PasswordSettings,
+  onVerification?: (target: 'account' | 'dummy') => void,
+): Promise<PasswordHasher> {
+  return createPasswordHasher(
+    {
+      memoryKib: settings.ARGON2_MEMORY_KIB,
+      iterations: settings.ARGON2_ITERATIONS,
+      parallelism: settings.ARGON2_PARALLELISM,
+    },
+    onVerification,
+  );
+}
+
+/** Applies identity's pending migrations to `db`; returns the names applied. For seeding before the first start. */
+export function migrateIdentityDatabase(db: Database): Promise<string[]> {
+  return migrateToLatest(db, MIGRATIONS_FOLDER);
+}
 
 export async function createIdentityServer(
   config: IdentityConfig,
@@ -66,14 +98,7 @@ export async function createIdentityServer(
       const applied = await migrateToLatest(db, MIGRATIONS_FOLDER);
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     }
-    passwords = await createPasswordHasher(
-      {
-        memoryKib: config.ARGON2_MEMORY_KIB,
-        iterations: config.ARGON2_ITERATIONS,
-        parallelism: config.ARGON2_PARALLELISM,
-      },
-      (target) => passwordVerifications.inc({ target }),
-    );
+    passwords = await createIdentityPasswordHasher(config, (target) => passwordVerifications.inc({ target }));
   } catch (error) {
     await db.destroy();
     throw error;
@@ -87,6 +112,9 @@ export async function createIdentityServer(
       authInternalUrl: config.AUTH_INTERNAL_URL,
       credential: config.AUTH_INTERNAL_CREDENTIAL,
     });
+  const authz =
+    dependencies.authz ??
+    createAuthzClient({ authzInternalUrl: config.AUTHZ_INTERNAL_URL, credential: config.AUTHZ_INTERNAL_CREDENTIAL });
 
   return createSubgraphServer({
     name: SUBGRAPH_NAME,
@@ -101,6 +129,7 @@ export async function createIdentityServer(
       inTransaction: createInTransaction(db),
       passwords,
       sessions,
+      authz,
       background,
       mailLinks: { publicAppUrl: config.PUBLIC_APP_URL, logLinks: config.NODE_ENV === 'development' },
     }),

@@ -8,6 +8,8 @@ const valid = {
   INTERNAL_API_CREDENTIALS: `auth:${'a'.repeat(32)}`,
   AUTH_INTERNAL_URL: 'http://localhost:4002',
   AUTH_INTERNAL_CREDENTIAL: 'b'.repeat(32),
+  AUTHZ_INTERNAL_URL: 'http://localhost:4003',
+  AUTHZ_INTERNAL_CREDENTIAL: 'c'.repeat(32),
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -53,6 +55,18 @@ describe('identity configuration', () => {
     expect(reported).toEqual([
       'AUTH_INTERNAL_URL: must be an http(s) URL',
       'AUTH_INTERNAL_CREDENTIAL: must be at least 32 characters',
+    ]);
+  });
+
+  it('refuses a short authz credential and a non-http authz URL', () => {
+    const reported = problems({
+      ...valid,
+      AUTHZ_INTERNAL_CREDENTIAL: 'c'.repeat(31),
+      AUTHZ_INTERNAL_URL: 'authz:4003',
+    });
+    expect(reported).toEqual([
+      'AUTHZ_INTERNAL_URL: must be an http(s) URL',
+      'AUTHZ_INTERNAL_CREDENTIAL: must be at least 32 characters',
     ]);
   });
 

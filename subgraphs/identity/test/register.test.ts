@@ -107,6 +107,34 @@ describe('register', () => {
     expect(codes).toEqual(['CONFLICT', 'OK']);
   });
 
+  it('asks authz for the default role of the new user, after the account exists', async () => {
+    const user = await identity.register();
+    expect(identity.callsFor(user.id)).toEqual(['authz.assignDefaultRole']);
+    expect(await identity.db('users').where({ id: user.id })).toHaveLength(1);
+  });
+
+  it('still registers the user when authz cannot assign the default role, and logs an error naming the user', async () => {
+    identity.authz.failDefaultRole = new Error('authz is down');
+    try {
+      const email = uniqueEmail('norole');
+      const { body } = await identity.graphql<RegisterData>(REGISTER, {
+        email,
+        password: 'long enough',
+        name: 'No Role Yet',
+      });
+      expect(body.errors).toBeUndefined();
+      const userId = body.data!.register.user.id;
+      expect(identity.callsFor(userId)).toEqual(['authz.assignDefaultRole']);
+      const logged = identity
+        .logs()
+        .map((line) => JSON.parse(line) as { level: string; userId?: string; msg: string })
+        .find((entry) => entry.userId === userId && entry.msg === 'registered user did not get the default role');
+      expect(logged?.level).toBe('error');
+    } finally {
+      identity.authz.failDefaultRole = null;
+    }
+  });
+
   it('issues a single-use verification token stored only as a hash, valid for 24 hours', async () => {
     const user = await identity.register();
     const token = await identity.mailToken(user.id, 'verify-email');

@@ -1,6 +1,7 @@
 /**
  * Test harness: the real identity server on port 0 against a fresh database, a gateway
- * key to sign proofs with, a recording session revoker, and the server's log lines.
+ * key to sign proofs with, recording clients for auth (session revoker) and authz (role
+ * assignments) that note their calls in one ordered log, and the server's log lines.
  */
 import {
   createDatabase,
@@ -14,6 +15,7 @@ import {
 } from '@platform/service-kit';
 import { captureLogs, createTestDatabase } from '@platform/service-kit/testing';
 import type { RevokeSessionsInput, SessionRevoker } from '../src/auth-client.js';
+import { LastAdminError, type AuthzClient } from '../src/authz-client.js';
 import { loadIdentityConfig } from '../src/config.js';
 import { createIdentityServer } from '../src/server.js';
 
@@ -27,6 +29,19 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 export interface Revocation {
   input: RevokeSessionsInput;
   requestId: string;
+}
+
+/** A call to another service, in the order the recording clients saw them. */
+export type ServiceCall =
+  | { service: 'authz'; operation: 'assignDefaultRole' | 'removeUser'; userId: string; requestId: string }
+  | { service: 'auth'; operation: 'revokeSessions'; userId: string; requestId: string };
+
+/** The recording authz client, and how a test makes it answer. */
+export interface RecordingAuthz extends AuthzClient {
+  /** Users authz treats as the last admin: `removeUser` refuses them with a 409. */
+  lastAdmins: Set<string>;
+  /** When set, `assignDefaultRole` fails with this error. */
+  failDefaultRole: Error | null;
 }
 
 export interface RegisteredUser {
@@ -43,6 +58,11 @@ export interface IdentityHarness {
   db: Database;
   internalCredential: string;
   revocations: Revocation[];
+  authz: RecordingAuthz;
+  /** Every call to auth and authz, oldest first. */
+  serviceCalls: ServiceCall[];
+  /** The calls concerning one user, as `service.operation` strings, oldest first. */
+  callsFor(userId: string): string[];
   logs(): string[];
   /** A gateway proof for `caller`, signed with the key the server trusts. */
   proof(caller: Caller, audience?: string): Promise<string>;
@@ -123,9 +143,23 @@ export async function startIdentity(options: HarnessOptions = {}): Promise<Ident
   const internalCredential = randomToken();
   const captured = captureLogs();
   const revocations: Revocation[] = [];
+  const serviceCalls: ServiceCall[] = [];
   const sessionRevoker: SessionRevoker = {
     async revokeSessions(input, requestId) {
+      serviceCalls.push({ service: 'auth', operation: 'revokeSessions', userId: input.userId, requestId });
       revocations.push({ input, requestId });
+    },
+  };
+  const authz: RecordingAuthz = {
+    lastAdmins: new Set(),
+    failDefaultRole: null,
+    async assignDefaultRole(userId, requestId) {
+      serviceCalls.push({ service: 'authz', operation: 'assignDefaultRole', userId, requestId });
+      if (authz.failDefaultRole) throw authz.failDefaultRole;
+    },
+    async removeUser(userId, requestId) {
+      serviceCalls.push({ service: 'authz', operation: 'removeUser', userId, requestId });
+      if (authz.lastAdmins.has(userId)) throw new LastAdminError(userId);
     },
   };
   const config = loadIdentityConfig({
@@ -137,11 +171,13 @@ export async function startIdentity(options: HarnessOptions = {}): Promise<Ident
     INTERNAL_API_CREDENTIALS: `auth:${internalCredential}`,
     AUTH_INTERNAL_URL: 'http://127.0.0.1:9',
     AUTH_INTERNAL_CREDENTIAL: randomToken(),
+    AUTHZ_INTERNAL_URL: 'http://127.0.0.1:9',
+    AUTHZ_INTERNAL_CREDENTIAL: randomToken(),
     PUBLIC_APP_URL,
     ...options.env,
   });
   const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL, destination: captured.stream });
-  const server = await createIdentityServer(config, { logger, sessionRevoker });
+  const server = await createIdentityServer(config, { logger, sessionRevoker, authz });
   const running = await server.start(0);
   const db = createDatabase({ url: databaseUrl, applicationName: 'identity-test' });
 
@@ -151,6 +187,10 @@ export async function startIdentity(options: HarnessOptions = {}): Promise<Ident
     db,
     internalCredential,
     revocations,
+    authz,
+    serviceCalls,
+    callsFor: (userId) =>
+      serviceCalls.filter((call) => call.userId === userId).map((call) => `${call.service}.${call.operation}`),
     logs: captured.lines,
     proof: (caller, audience = 'identity') => signer.sign(audience, caller),
     async graphql<T>(query: string, variables: Record<string, unknown> = {}, caller: Caller = anonymous) {

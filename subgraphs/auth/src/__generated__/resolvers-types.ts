@@ -146,8 +146,8 @@ export type User = {
   /** The user's stable, unique identifier (a UUID). */
   id: Scalars['ID']['output'];
   /**
-   * The user's active sessions (signed-in devices), most recently used first. Only the user themselves may list
-   * them: for anyone else this is a `FORBIDDEN` error.
+   * The user's active sessions (signed-in devices), most recently used first. Signed-in users may list their own;
+   * another user's need the `auth.session.read` permission, else this is a `FORBIDDEN` error.
    */
   sessions: Array<Session>;
 };

@@ -3,8 +3,12 @@
  * auth's JWKS without calling auth. The constants below are the contract a verifier pins:
  *
  * - header: `alg` `EdDSA` (Ed25519), `typ` `at+jwt`, `kid` of the signing key;
- * - claims: `iss`, `aud`, `sub` (user id), `sid` (session id), `jti` (random uuid),
- *   `iat`, `exp` (`iat` + ACCESS_TOKEN_TTL_SECONDS).
+ * - claims: `iss`, `aud`, `sub` (user id), `sid` (session id), `auth_time` (epoch seconds
+ *   of the credential login that started the session: refreshing keeps it), `jti` (random
+ *   uuid), `iat`, `exp` (`iat` + ACCESS_TOKEN_TTL_SECONDS).
+ *
+ * `auth_time` (OpenID Connect Core §2) lets the gateway ask for a recent sign-in before a
+ * sensitive operation (the `recent_authentication` policy) without calling auth.
  *
  * Access tokens are not revocable: revoking a session stops its refresh, and outstanding
  * access tokens expire within their TTL.
@@ -23,8 +27,15 @@ export interface IssuedAccessToken {
   expiresIn: number;
 }
 
+export interface AccessTokenSubject {
+  userId: string;
+  sessionId: string;
+  /** When the user signed in with their credentials: the session's creation. */
+  authenticatedAt: Date;
+}
+
 export interface AccessTokenIssuer {
-  issue(subject: { userId: string; sessionId: string }): Promise<IssuedAccessToken>;
+  issue(subject: AccessTokenSubject): Promise<IssuedAccessToken>;
 }
 
 export function createAccessTokenIssuer(options: {
@@ -36,9 +47,10 @@ export function createAccessTokenIssuer(options: {
 }): AccessTokenIssuer {
   const now = options.now ?? Date.now;
   return {
-    async issue({ userId, sessionId }) {
+    async issue({ userId, sessionId, authenticatedAt }) {
       const issuedAt = Math.floor(now() / 1000);
-      const token = await new SignJWT({ sid: sessionId })
+      const authTime = Math.floor(authenticatedAt.getTime() / 1000);
+      const token = await new SignJWT({ sid: sessionId, auth_time: authTime })
         .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: options.keyRing.signing.kid })
         .setIssuer(options.issuer)
         .setAudience(options.audience)

@@ -14,7 +14,7 @@ import type { CredentialsVerifier } from '../identity-client.js';
 import type { SessionModel } from '../mappers.js';
 import { createRefreshTokenStore } from '../stores/refresh-token-store.js';
 import { createSessionStore } from '../stores/session-store.js';
-import { TOKEN_TYPE_BEARER, type AccessTokenIssuer } from './access-tokens.js';
+import { TOKEN_TYPE_BEARER, type AccessTokenIssuer, type AccessTokenSubject } from './access-tokens.js';
 import { throttleAccountKey, type LoginThrottle } from './login-throttle.js';
 import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken } from './refresh-tokens.js';
 
@@ -71,7 +71,7 @@ const invalidRefreshToken = () => unauthenticated(INVALID_REFRESH_TOKEN_MESSAGE)
 const truncate = (value: string | null, length: number) => (value === null ? null : value.slice(0, length));
 
 type RotationOutcome =
-  | { kind: 'rotated'; sessionId: string; userId: string }
+  | { kind: 'rotated'; sessionId: string; userId: string; sessionCreatedAt: Date }
   | { kind: 'replayed'; sessionId: string; revokedNow: boolean }
   | { kind: 'invalid' };
 
@@ -79,8 +79,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
   const { db, accessTokens, credentials, throttle } = options;
   const refreshTtl = options.refreshTokenTtlSeconds;
 
-  async function tokenPair(userId: string, sessionId: string, refreshToken: string): Promise<TokenPair> {
-    const access = await accessTokens.issue({ userId, sessionId });
+  async function tokenPair(session: AccessTokenSubject, refreshToken: string): Promise<TokenPair> {
+    const access = await accessTokens.issue(session);
     return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn, tokenType: TOKEN_TYPE_BEARER };
   }
 
@@ -126,8 +126,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
 
       const sessionId = randomUUID();
       const refresh = generateRefreshToken();
-      await db.transaction(async (trx) => {
-        await createSessionStore(trx).create({
+      const session = await db.transaction(async (trx) => {
+        const created = await createSessionStore(trx).create({
           id: sessionId,
           userId: verified.userId,
           ttlSeconds: refreshTtl,
@@ -140,9 +140,15 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
           hash: refresh.hash,
           ttlSeconds: refreshTtl,
         });
+        return created;
       });
       scope.logger.info({ userId: verified.userId, sessionId }, 'login succeeded, session started');
-      return { ...(await tokenPair(verified.userId, sessionId, refresh.token)), userId: verified.userId, sessionId };
+      // The session's creation is the credential login: every access token of the session carries it as auth_time.
+      const pair = await tokenPair(
+        { userId: verified.userId, sessionId, authenticatedAt: session.createdAt },
+        refresh.token,
+      );
+      return { ...pair, userId: verified.userId, sessionId };
     },
 
     async refresh(refreshToken, scope) {
@@ -160,7 +166,12 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
             ttlSeconds: refreshTtl,
           });
           await createSessionStore(trx).touch(consumed.sessionId, refreshTtl);
-          return { kind: 'rotated', sessionId: consumed.sessionId, userId: consumed.userId };
+          return {
+            kind: 'rotated',
+            sessionId: consumed.sessionId,
+            userId: consumed.userId,
+            sessionCreatedAt: consumed.sessionCreatedAt,
+          };
         }
         const state = await tokens.find(hash);
         if (state?.used) {
@@ -177,7 +188,11 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         throw invalidRefreshToken();
       }
       if (outcome.kind === 'invalid') throw invalidRefreshToken();
-      return tokenPair(outcome.userId, outcome.sessionId, successor.token);
+      // A refresh is no new sign-in: auth_time stays the session's creation.
+      return tokenPair(
+        { userId: outcome.userId, sessionId: outcome.sessionId, authenticatedAt: outcome.sessionCreatedAt },
+        successor.token,
+      );
     },
 
     async logout(refreshToken, scope) {

@@ -7,7 +7,12 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { secondsFromNow } from './session-store.js';
 
-const consumedRow = z.object({ id: z.string(), session_id: z.string(), user_id: z.string() });
+const consumedRow = z.object({
+  id: z.string(),
+  session_id: z.string(),
+  user_id: z.string(),
+  session_created_at: z.date(),
+});
 const tokenStateRow = z.object({
   session_id: z.string(),
   used_at: z.date().nullable(),
@@ -19,6 +24,8 @@ export interface ConsumedRefreshToken {
   tokenId: string;
   sessionId: string;
   userId: string;
+  /** When the session began, i.e. when the user signed in with their credentials. */
+  sessionCreatedAt: Date;
 }
 
 export interface RefreshTokenState {
@@ -63,13 +70,18 @@ export function createRefreshTokenStore(db: Knex): RefreshTokenStore {
             and rt.expires_at > now()
             and s.id = rt.session_id
             and s.revoked_at is null
-      returning rt.id, rt.session_id, s.user_id`,
+      returning rt.id, rt.session_id, s.user_id, s.created_at as session_created_at`,
         [hash],
       );
       const row = result.rows[0];
       if (!row) return null;
       const parsed = consumedRow.parse(row);
-      return { tokenId: parsed.id, sessionId: parsed.session_id, userId: parsed.user_id };
+      return {
+        tokenId: parsed.id,
+        sessionId: parsed.session_id,
+        userId: parsed.user_id,
+        sessionCreatedAt: parsed.session_created_at,
+      };
     },
 
     async find(hash) {

@@ -38,7 +38,20 @@ export type ChangePasswordPayload = {
   success: Scalars['Boolean']['output'];
 };
 
-/** Creating and managing one's own account. */
+/** The account to delete. */
+export type DeleteUserInput = {
+  /** The id of the user to delete. */
+  id: Scalars['ID']['input'];
+};
+
+/** The result of `deleteUser`. */
+export type DeleteUserPayload = {
+  __typename?: 'DeleteUserPayload';
+  /** True once the user's roles are removed, their sessions ended and the account deleted. */
+  success: Scalars['Boolean']['output'];
+};
+
+/** Creating and managing one's own account, and deleting accounts for those allowed to. */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -46,6 +59,12 @@ export type Mutation = {
    * when the current password is wrong or the new one is not acceptable.
    */
   changePassword: ChangePasswordPayload;
+  /**
+   * Deletes a user's account: their role assignments are removed, every session of theirs ends, then the account and
+   * its mail tokens are deleted. Needs the `identity.user.delete` permission (else `FORBIDDEN`) and a sign-in within the
+   * last 15 minutes. Fails with `NOT_FOUND` for an unknown user and `CONFLICT` when the user is the last admin.
+   */
+  deleteUser: DeleteUserPayload;
   /**
    * Creates an account and sends an email verification link. Fails with `BAD_USER_INPUT` (listing every invalid field)
    * or `CONFLICT` when the email address is already registered.
@@ -71,46 +90,81 @@ export type Mutation = {
 };
 
 
-/** Creating and managing one's own account. */
+/** Creating and managing one's own account, and deleting accounts for those allowed to. */
 export type MutationChangePasswordArgs = {
   input: ChangePasswordInput;
 };
 
 
-/** Creating and managing one's own account. */
+/** Creating and managing one's own account, and deleting accounts for those allowed to. */
+export type MutationDeleteUserArgs = {
+  input: DeleteUserInput;
+};
+
+
+/** Creating and managing one's own account, and deleting accounts for those allowed to. */
 export type MutationRegisterArgs = {
   input: RegisterInput;
 };
 
 
-/** Creating and managing one's own account. */
+/** Creating and managing one's own account, and deleting accounts for those allowed to. */
 export type MutationRequestPasswordResetArgs = {
   input: RequestPasswordResetInput;
 };
 
 
-/** Creating and managing one's own account. */
+/** Creating and managing one's own account, and deleting accounts for those allowed to. */
 export type MutationResetPasswordArgs = {
   input: ResetPasswordInput;
 };
 
 
-/** Creating and managing one's own account. */
+/** Creating and managing one's own account, and deleting accounts for those allowed to. */
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
 };
 
 
-/** Creating and managing one's own account. */
+/** Creating and managing one's own account, and deleting accounts for those allowed to. */
 export type MutationVerifyEmailArgs = {
   input: VerifyEmailInput;
 };
 
-/** Reading the signed-in user. */
+/** How a page of a list relates to the rest of it. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the page's last item, to pass as `after` for the next page; null when the page is empty. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** Whether more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** Reading the signed-in user, and users in general for those allowed to. */
 export type Query = {
   __typename?: 'Query';
   /** The signed-in user. Fails with `UNAUTHENTICATED` for anonymous callers; null when the account no longer exists. */
   me?: Maybe<User>;
+  /** The user with this id, or null when there is none. Needs the `identity.user.read` permission (else `FORBIDDEN`). */
+  user?: Maybe<User>;
+  /**
+   * Every user, oldest account first, a page at a time. Needs the `identity.user.read` permission (else `FORBIDDEN`).
+   * Fails with `BAD_USER_INPUT` when `first` is not between 1 and 100 or `after` is not a cursor from this list.
+   */
+  users: UserConnection;
+};
+
+
+/** Reading the signed-in user, and users in general for those allowed to. */
+export type QueryUserArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Reading the signed-in user, and users in general for those allowed to. */
+export type QueryUsersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** What a new account needs. */
@@ -184,6 +238,24 @@ export type User = {
   id: Scalars['ID']['output'];
   /** The name the user chose to be shown to others. */
   name: Scalars['String']['output'];
+};
+
+/** A page of users. */
+export type UserConnection = {
+  __typename?: 'UserConnection';
+  /** The users of this page, in order. */
+  edges: Array<UserEdge>;
+  /** Where this page ends and whether more follow. */
+  pageInfo: PageInfo;
+};
+
+/** One user of a page, with the cursor that marks its place in the list. */
+export type UserEdge = {
+  __typename?: 'UserEdge';
+  /** An opaque cursor: pass it as `after` to get the users that follow this one. */
+  cursor: Scalars['String']['output'];
+  /** The user. */
+  node: User;
 };
 
 /** The token from an email verification link. */
@@ -299,8 +371,13 @@ export type ResolversTypes = ResolversObject<{
   ChangePasswordPayload: ResolverTypeWrapper<ChangePasswordPayload>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteUserInput: DeleteUserInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  DeleteUserPayload: ResolverTypeWrapper<DeleteUserPayload>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   RegisterInput: RegisterInput;
   RegisterPayload: ResolverTypeWrapper<Omit<RegisterPayload, 'user'> & { user: ResolversTypes['User'] }>;
   RequestPasswordResetInput: RequestPasswordResetInput;
@@ -310,7 +387,8 @@ export type ResolversTypes = ResolversObject<{
   UpdateProfileInput: UpdateProfileInput;
   UpdateProfilePayload: ResolverTypeWrapper<Omit<UpdateProfilePayload, 'user'> & { user: ResolversTypes['User'] }>;
   User: ResolverTypeWrapper<UserModel>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  UserConnection: ResolverTypeWrapper<Omit<UserConnection, 'edges'> & { edges: Array<ResolversTypes['UserEdge']> }>;
+  UserEdge: ResolverTypeWrapper<Omit<UserEdge, 'node'> & { node: ResolversTypes['User'] }>;
   VerifyEmailInput: VerifyEmailInput;
   VerifyEmailPayload: ResolverTypeWrapper<Omit<VerifyEmailPayload, 'user'> & { user: ResolversTypes['User'] }>;
 }>;
@@ -322,8 +400,13 @@ export type ResolversParentTypes = ResolversObject<{
   ChangePasswordPayload: ChangePasswordPayload;
   Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DeleteUserInput: DeleteUserInput;
+  ID: Scalars['ID']['output'];
+  DeleteUserPayload: DeleteUserPayload;
   Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
   RegisterInput: RegisterInput;
   RegisterPayload: Omit<RegisterPayload, 'user'> & { user: ResolversParentTypes['User'] };
   RequestPasswordResetInput: RequestPasswordResetInput;
@@ -333,7 +416,8 @@ export type ResolversParentTypes = ResolversObject<{
   UpdateProfileInput: UpdateProfileInput;
   UpdateProfilePayload: Omit<UpdateProfilePayload, 'user'> & { user: ResolversParentTypes['User'] };
   User: UserModel;
-  ID: Scalars['ID']['output'];
+  UserConnection: Omit<UserConnection, 'edges'> & { edges: Array<ResolversParentTypes['UserEdge']> };
+  UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
   VerifyEmailInput: VerifyEmailInput;
   VerifyEmailPayload: Omit<VerifyEmailPayload, 'user'> & { user: ResolversParentTypes['User'] };
 }>;
@@ -346,8 +430,13 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeleteUserPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeleteUserPayload'] = ResolversParentTypes['DeleteUserPayload']> = ResolversObject<{
+  success?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   changePassword?: Resolver<ResolversTypes['ChangePasswordPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'input'>>;
+  deleteUser?: Resolver<ResolversTypes['DeleteUserPayload'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'input'>>;
   register?: Resolver<ResolversTypes['RegisterPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
   requestPasswordReset?: Resolver<ResolversTypes['RequestPasswordResetPayload'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'input'>>;
   resetPassword?: Resolver<ResolversTypes['ResetPasswordPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'input'>>;
@@ -355,8 +444,15 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   verifyEmail?: Resolver<ResolversTypes['VerifyEmailPayload'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'input'>>;
 }>;
 
+export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
+  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
 }>;
 
 export type RegisterPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RegisterPayload'] = ResolversParentTypes['RegisterPayload']> = ResolversObject<{
@@ -384,6 +480,16 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type UserConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UserConnection'] = ResolversParentTypes['UserConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['UserEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type UserEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UserEdge'] = ResolversParentTypes['UserEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
 export type VerifyEmailPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['VerifyEmailPayload'] = ResolversParentTypes['VerifyEmailPayload']> = ResolversObject<{
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
@@ -391,13 +497,17 @@ export type VerifyEmailPayloadResolvers<ContextType = Context, ParentType extend
 export type Resolvers<ContextType = Context> = ResolversObject<{
   ChangePasswordPayload?: ChangePasswordPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeleteUserPayload?: DeleteUserPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RegisterPayload?: RegisterPayloadResolvers<ContextType>;
   RequestPasswordResetPayload?: RequestPasswordResetPayloadResolvers<ContextType>;
   ResetPasswordPayload?: ResetPasswordPayloadResolvers<ContextType>;
   UpdateProfilePayload?: UpdateProfilePayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  UserConnection?: UserConnectionResolvers<ContextType>;
+  UserEdge?: UserEdgeResolvers<ContextType>;
   VerifyEmailPayload?: VerifyEmailPayloadResolvers<ContextType>;
 }>;
 

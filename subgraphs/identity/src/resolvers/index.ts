@@ -2,17 +2,20 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { DateTime } from './DateTime.js';
 import { changePassword } from './Mutation/changePassword.js';
+import { deleteUser } from './Mutation/deleteUser.js';
 import { register } from './Mutation/register.js';
 import { requestPasswordReset } from './Mutation/requestPasswordReset.js';
 import { resetPassword } from './Mutation/resetPassword.js';
 import { updateProfile } from './Mutation/updateProfile.js';
 import { verifyEmail } from './Mutation/verifyEmail.js';
 import { me } from './Query/me.js';
+import { user } from './Query/user.js';
+import { users } from './Query/users.js';
 import { User } from './User.js';
 
 export const resolvers: Resolvers = {
   DateTime,
-  Query: { me },
-  Mutation: { register, updateProfile, changePassword, verifyEmail, requestPasswordReset, resetPassword },
+  Query: { me, users, user },
+  Mutation: { register, updateProfile, changePassword, verifyEmail, requestPasswordReset, resetPassword, deleteUser },
   User,
 };

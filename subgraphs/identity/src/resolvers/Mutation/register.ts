@@ -1,4 +1,4 @@
-/** `Mutation.register`: a new account, with an email verification link on its way. */
+/** `Mutation.register`: a new account with the default role, and an email verification link on its way. */
 import { conflict } from '@platform/service-kit';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { emailProblem, normaliseEmail } from '../../domain/email.js';
@@ -31,5 +31,15 @@ export const register: MutationResolvers['register'] = async (_parent, { input }
   const { user, token } = created;
   context.logger.info({ userId: user.id }, 'user registered');
   deliverMailLink(context.mailLinks, context.logger, { userId: user.id, purpose: 'email_verification', token });
+
+  // Only after the user row is committed: authz must never hold roles of a user that does not exist.
+  try {
+    await context.authz.assignDefaultRole(user.id, context.requestId);
+  } catch (error) {
+    // The account exists and the registration succeeded; the user just has no role yet, and
+    // an operator can assign it from this log line. The audit/events issue will make this an
+    // outbox event written in the registration's transaction, delivered until authz accepts it.
+    context.logger.error({ err: error, userId: user.id }, 'registered user did not get the default role');
+  }
   return { user };
 };

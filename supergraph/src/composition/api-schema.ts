@@ -1,10 +1,16 @@
 /**
  * The client-facing API schema of a supergraph: what the gateway serves once the join/link
  * machinery and `@inaccessible` elements are removed. Derived as `@apollo/gateway` derives it
- * (`Supergraph.build(sdl).apiSchema()`), so operations validated here are the operations the
+ * (`Supergraph.build(sdl).apiSchema()`, with the router's supported features), so operations validated here are the operations the
  * gateway accepts.
  */
-import { defaultPrintOptions, errorCauses, printSchema, Supergraph } from '@apollo/federation-internals';
+import {
+  defaultPrintOptions,
+  errorCauses,
+  printSchema,
+  ROUTER_SUPPORTED_SUPERGRAPH_FEATURES,
+  Supergraph,
+} from '@apollo/federation-internals';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 
 /** The supergraph SDL cannot be loaded; the message lists the causes. */
@@ -22,7 +28,11 @@ export class InvalidSupergraphError extends Error {
  */
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
   try {
-    const apiSchema = Supergraph.build(supergraphSdl).apiSchema();
+    // The supergraph links the authorization features (`for: SECURITY`); our gateway enforces
+    // them as Apollo Router does, so they are supported here as the router supports them.
+    const apiSchema = Supergraph.build(supergraphSdl, {
+      supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES,
+    }).apiSchema();
     // Rebuilt from its SDL with this module's graphql rather than with `toGraphQLJSSchema()`:
     // federation-internals is CommonJS, and where this module gets graphql's ES build (vitest),
     // a schema from the other build fails graphql-js's instanceof checks in `validate`.

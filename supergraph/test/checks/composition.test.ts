@@ -278,11 +278,15 @@ describe('readOperationsManifest', () => {
     ]);
   });
 
-  it("keeps the repository's manifest in step with its operation files: identity and auth enforced", () => {
+  it("keeps the repository's manifest in step with its operation files: identity, auth and authz enforced", () => {
     const manifest = readOperationsManifest(repositoryRoot);
 
     expect(manifest.problems).toEqual([]);
-    expect(manifest.enforced.map((f) => path.basename(f.file))).toEqual(['identity.graphql', 'auth.graphql']);
-    expect(manifest.pending.map((f) => path.basename(f.file))).toEqual(['authz.graphql', 'audit.graphql']);
+    expect(manifest.enforced.map((f) => path.basename(f.file))).toEqual([
+      'identity.graphql',
+      'auth.graphql',
+      'authz.graphql',
+    ]);
+    expect(manifest.pending.map((f) => path.basename(f.file))).toEqual(['audit.graphql']);
   });
 });

@@ -1,5 +1,5 @@
 /** The gateway's configuration, from environment variables validated at start. */
-import { env, loadConfig, type Environment } from '@platform/service-kit';
+import { env, loadConfig, serviceCredentialsEnv, type Environment } from '@platform/service-kit';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 
@@ -49,6 +49,21 @@ const schema = z
     ENABLE_INTROSPECTION: env.boolean(false).optional(),
     CORS_ORIGINS: z.string().optional(),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** authz's internal API, where the caller's effective permissions come from. */
+    AUTHZ_INTERNAL_URL: env.httpUrl,
+    AUTHZ_INTERNAL_CREDENTIAL: z.string().min(32, 'must be at least 32 characters'),
+    /** Credentials accepted on the gateway's own internal API (authz pushes permission changes). */
+    INTERNAL_API_CREDENTIALS: serviceCredentialsEnv,
+    /** Shared permission cache and version for several gateway replicas; in memory without it. */
+    REDIS_URL: env.optionalRedisUrl,
+    /**
+     * How authorization directives are enforced, as Apollo Router does: `filter` removes
+     * unauthorized fields and answers null plus an error at each; `reject` fails the whole
+     * operation; `dry_run` only logs what would have been removed.
+     */
+    AUTHORIZATION_MODE: z.enum(['filter', 'reject', 'dry_run']).default('filter'),
+    /** Max age of the last credential login for the `recent_authentication` policy. */
+    RECENT_AUTHENTICATION_MAX_AGE_SECONDS: z.coerce.number().int().min(1).default(900),
   })
   .transform((config) => {
     const development = config.NODE_ENV !== 'production';

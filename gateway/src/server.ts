@@ -26,8 +26,19 @@ import {
   type RouteHandler,
   type RunningHttpServer,
 } from '@platform/service-kit';
-import { anonymousCaller } from '@platform/service-kit';
+import {
+  anonymousCaller,
+  authenticateService,
+  createInternalClient,
+  createRedis,
+  HttpError,
+  readJsonBody,
+  type RedisClient,
+} from '@platform/service-kit';
 import type { Server } from 'node:http';
+import { createPolicyRegistry, readAuthorization } from './authorization/index.js';
+import { AuthorizingGateway, type AuthorizationDenial, type AuthorizationState } from './authorizing-gateway.js';
+import { createPermissionResolver, type PermissionResolver } from './permissions/effective-permissions.js';
 import {
   bearerToken,
   createAccessTokenVerifier,
@@ -52,10 +63,12 @@ export interface GatewayServer {
 export interface GatewayDependencies {
   logger?: Logger;
   accessTokens?: AccessTokenVerifier;
+  /** Told of every authorization denial (who, which fields, which operation). */
+  onDenied?: (denial: AuthorizationDenial) => void;
 }
 
 export function createGatewayServer(config: GatewayConfig, dependencies: GatewayDependencies = {}): GatewayServer {
-  const development = config.NODE_ENV !== 'production';
+  const development = config.NODE_ENV === 'development';
   const logger = dependencies.logger ?? createLogger({ service: 'gateway', level: config.LOG_LEVEL });
   const metrics = createMetrics('gateway');
   const proofs = createGatewayProofSigner({ privateJwk: config.GATEWAY_SIGNING_KEY });
@@ -69,11 +82,31 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   const supergraphPath = path.resolve(config.SUPERGRAPH_PATH);
   const supergraph: SupergraphFileState = { loaded: false, hash: null, reloads: 0 };
   const urlOverrides = config.SUBGRAPH_URLS ?? {};
-
-  const gateway = new ApolloGateway({
-    supergraphSdl: supergraphFromFile(supergraphPath, logger, supergraph),
-    buildService: ({ name, url }) => new SubgraphDataSource(name, urlOverrides[name] ?? url ?? '', proofs),
+  const redis: RedisClient | undefined = config.REDIS_URL ? createRedis(config.REDIS_URL, 'gateway') : undefined;
+  const permissions: PermissionResolver = createPermissionResolver({
+    authz: createInternalClient({ baseUrl: config.AUTHZ_INTERNAL_URL, credential: config.AUTHZ_INTERNAL_CREDENTIAL }),
+    ...(redis ? { redis } : {}),
     logger,
+  });
+
+  // The authorization requirements come from the supergraph itself; @apollo/gateway gets the
+  // same supergraph without the security features it does not support.
+  const authorization: AuthorizationState = { requirements: null };
+  const gateway = new AuthorizingGateway({
+    inner: new ApolloGateway({
+      supergraphSdl: supergraphFromFile(supergraphPath, logger, supergraph, (sdl) => {
+        const { requirements, gatewaySupergraphSdl } = readAuthorization(sdl);
+        return { gatewaySdl: gatewaySupergraphSdl, commit: () => (authorization.requirements = requirements) };
+      }),
+      buildService: ({ name, url }) => new SubgraphDataSource(name, urlOverrides[name] ?? url ?? '', proofs),
+      logger,
+    }),
+    state: authorization,
+    mode: config.AUTHORIZATION_MODE,
+    policies: createPolicyRegistry({ recentAuthenticationMaxAgeSeconds: config.RECENT_AUTHENTICATION_MAX_AGE_SECONDS }),
+    logger,
+    registry: metrics.registry,
+    ...(dependencies.onDenied ? { onDenied: dependencies.onDenied } : {}),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -95,12 +128,18 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   const graphql: RouteHandler = async ({ req, res, url, requestId, logger: requestLogger }) => {
     if (applyCors(req, res, config.CORS_ORIGINS)) return;
     let caller: Caller = anonymousCaller;
+    let authTime: number | null = null;
     try {
       const token = bearerToken(req.headers.authorization);
       if (token) {
         const identity = await accessTokens.verify(token);
-        // Permissions come from authz (next issue); the token carries identity only.
-        caller = { userId: identity.userId, sessionId: identity.sessionId, permissions: [] };
+        // The token says who the caller is; authz says what they may do, fresh for this request.
+        caller = {
+          userId: identity.userId,
+          sessionId: identity.sessionId,
+          permissions: await permissions.permissionsOf(identity.userId, requestId),
+        };
+        authTime = identity.authTime;
       }
     } catch (error) {
       if (!(error instanceof InvalidAccessTokenError)) throw error;
@@ -118,9 +157,21 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     await executeApolloRequest(apollo, req, res, url, async () => ({
       requestId,
       caller,
+      authTime,
       logger: requestLogger,
       client: clientInfo(req),
     }));
+  };
+
+  // authz announces a new permissions version here when there is no Redis to share it.
+  const invalidatePermissions: RouteHandler = async ({ req, res }) => {
+    authenticateService(req, config.INTERNAL_API_CREDENTIALS);
+    const body = (await readJsonBody(req, 1024)) as { version?: unknown } | undefined;
+    if (typeof body?.version !== 'number' || !Number.isInteger(body.version)) {
+      throw new HttpError(400, 'The body must be JSON: { "version": integer }');
+    }
+    permissions.invalidate(body.version);
+    sendJson(res, 200, { ok: true });
   };
 
   const readiness: RouteHandler = async ({ res }) => {
@@ -149,6 +200,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
       { method: '*', path: '/graphql', handler: graphql },
       { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok' }) },
       { method: 'GET', path: '/readyz', handler: readiness },
+      { method: 'POST', path: '/internal/authz/invalidate', handler: invalidatePermissions },
       {
         method: 'GET',
         path: '/metrics',
@@ -169,6 +221,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     async stop() {
       await closeServer(httpServer);
       if (started) await apollo.stop();
+      redis?.disconnect();
     },
     supergraphReloads: () => supergraph.reloads,
   };

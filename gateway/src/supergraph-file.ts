@@ -16,9 +16,22 @@ export interface SupergraphFileState {
   reloads: number;
 }
 
-export function supergraphFromFile(file: string, logger: Logger, state: SupergraphFileState): SupergraphSdlHook {
+/**
+ * Turns the composed supergraph into what `@apollo/gateway` loads, and returns a `commit`
+ * that applies whatever else the gateway derives from it once the load succeeded.
+ */
+export type SupergraphPreparer = (supergraphSdl: string) => { gatewaySdl: string; commit: () => void };
+
+export function supergraphFromFile(
+  file: string,
+  logger: Logger,
+  state: SupergraphFileState,
+  prepare: SupergraphPreparer = (sdl) => ({ gatewaySdl: sdl, commit: () => undefined }),
+): SupergraphSdlHook {
   return async ({ update }) => {
     const initial = await readFile(file, 'utf8');
+    const prepared = prepare(initial);
+    prepared.commit();
     state.hash = createHash('sha256').update(initial).digest('hex');
     state.loaded = true;
 
@@ -29,7 +42,9 @@ export function supergraphFromFile(file: string, logger: Logger, state: Supergra
       const hash = createHash('sha256').update(sdl).digest('hex');
       if (hash === state.hash) return;
       try {
-        update(sdl);
+        const prepared = prepare(sdl);
+        update(prepared.gatewaySdl);
+        prepared.commit();
         state.hash = hash;
         state.reloads += 1;
         logger.info({ file, hash }, 'supergraph reloaded');
@@ -44,7 +59,7 @@ export function supergraphFromFile(file: string, logger: Logger, state: Supergra
       timer = setTimeout(() => void reload(), 50);
     });
     return {
-      supergraphSdl: initial,
+      supergraphSdl: prepared.gatewaySdl,
       cleanup: async () => {
         clearTimeout(timer);
         watcher.close();

@@ -18,6 +18,7 @@ import {
   loadSchema,
   migrateToLatest,
   registerPoolMetrics,
+  type Database,
   type Logger,
   type RedisClient,
   type SubgraphServer,
@@ -49,6 +50,11 @@ export {
 export { seedAuthz, type SeedOptions, type SeedResult } from './seed.js';
 
 export const SUBGRAPH_NAME = 'authz';
+
+/** Applies authz's pending migrations to `db`; returns the names applied. For seeding before the first start. */
+export function migrateAuthzDatabase(db: Database): Promise<string[]> {
+  return migrateToLatest(db, MIGRATIONS_FOLDER);
+}
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations/authz/', import.meta.url));
 

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { databaseUrlFor, ensureDatabaseExists, env, loadConfig, type Environment } from '@platform/service-kit';
 import { startEmbeddedPostgres, type PostgresServer } from '@platform/service-kit/postgres-server';
 import { loadOrCreateSecrets } from './secrets.js';
+import { adminCredentials, seedPlatform } from './seed.js';
 import { defaultGatewayPort, gatewayEntry, serviceEnvironments, subgraphs } from './services.js';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -24,6 +25,9 @@ const launcherSchema = z
     EMBEDDED_POSTGRES_PORT: env.port(54329),
     REDIS_URL: env.optionalRedisUrl,
     GATEWAY_PORT: env.port(defaultGatewayPort),
+    /** The admin account seeded on start; in development a missing password is generated and shown once. */
+    ADMIN_EMAIL: z.email({ error: 'must be an email address' }).optional(),
+    ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').max(128).optional(),
   })
   .and(
     z.object(
@@ -40,6 +44,40 @@ export type LauncherConfig = z.infer<typeof launcherSchema>;
 
 export function loadLauncherConfig(environment: Environment = process.env): LauncherConfig {
   return loadConfig(launcherSchema, environment);
+}
+
+/** The database of every subgraph: given URLs, or created on POSTGRES_URL or an embedded server. */
+export async function provideDatabases(
+  config: LauncherConfig,
+  say: (line: string) => void,
+): Promise<{ urls: Record<string, string>; postgres: PostgresServer | undefined }> {
+  const setting = config as Record<string, unknown>;
+  const databaseUrlOf = (name: string) => setting[`${name.toUpperCase()}_DATABASE_URL`] as string | undefined;
+  const urls: Record<string, string> = {};
+  let postgres: PostgresServer | undefined;
+  let serverUrl = config.POSTGRES_URL;
+  if (subgraphs.some((subgraph) => !databaseUrlOf(subgraph.name)) && !serverUrl) {
+    const dataDir = path.join(config.DATA_DIR, 'postgres');
+    say(`starting embedded Postgres on port ${config.EMBEDDED_POSTGRES_PORT} (data in ${dataDir})`);
+    postgres = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT });
+    serverUrl = postgres.adminUrl;
+  }
+  try {
+    for (const subgraph of subgraphs) {
+      const given = databaseUrlOf(subgraph.name);
+      if (given) {
+        urls[subgraph.name] = given;
+        continue;
+      }
+      if (!serverUrl) throw new Error('no Postgres server to create databases on');
+      await ensureDatabaseExists(serverUrl, subgraph.database);
+      urls[subgraph.name] = databaseUrlFor(serverUrl, subgraph.database);
+    }
+  } catch (error) {
+    await postgres?.stop();
+    throw error;
+  }
+  return { urls, postgres };
 }
 
 export interface LaunchedPlatform {
@@ -72,7 +110,6 @@ export async function launchPlatform(
 ): Promise<LaunchedPlatform> {
   // Per-subgraph settings have computed names (IDENTITY_PORT, AUTH_DATABASE_URL…).
   const setting = config as Record<string, unknown>;
-  const databaseUrlOf = (name: string) => setting[`${name.toUpperCase()}_DATABASE_URL`] as string | undefined;
   const portOf = (name: string) => setting[`${name.toUpperCase()}_PORT`] as number;
 
   const secrets = await loadOrCreateSecrets(config.DATA_DIR);
@@ -95,23 +132,25 @@ export async function launchPlatform(
   };
 
   try {
-    const databaseUrls: Record<string, string> = {};
-    let serverUrl = config.POSTGRES_URL;
-    if (subgraphs.some((subgraph) => !databaseUrlOf(subgraph.name)) && !serverUrl) {
-      const dataDir = path.join(config.DATA_DIR, 'postgres');
-      say(`starting embedded Postgres on port ${config.EMBEDDED_POSTGRES_PORT} (data in ${dataDir})`);
-      postgres = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT });
-      serverUrl = postgres.adminUrl;
-    }
-    for (const subgraph of subgraphs) {
-      const given = databaseUrlOf(subgraph.name);
-      if (given) {
-        databaseUrls[subgraph.name] = given;
-        continue;
-      }
-      if (!serverUrl) throw new Error('no Postgres server to create databases on');
-      await ensureDatabaseExists(serverUrl, subgraph.database);
-      databaseUrls[subgraph.name] = databaseUrlFor(serverUrl, subgraph.database);
+    const databases = await provideDatabases(config, say);
+    postgres = databases.postgres;
+    const databaseUrls = databases.urls;
+    const admin = adminCredentials({
+      nodeEnv: 'development',
+      adminEmail: config.ADMIN_EMAIL,
+      adminPassword: config.ADMIN_PASSWORD,
+    });
+    const seeded = await seedPlatform({
+      identityDatabaseUrl: databaseUrls.identity!,
+      authzDatabaseUrl: databaseUrls.authz!,
+      admin,
+    });
+    if (seeded.adminCreated) {
+      say(
+        admin.generated
+          ? `seeded admin account ${admin.email} with the generated password ${admin.password} (shown once: keep it)`
+          : `seeded admin account ${admin.email}`,
+      );
     }
 
     const ports: Record<string, number> = { gateway: config.GATEWAY_PORT };

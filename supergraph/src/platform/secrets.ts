@@ -18,6 +18,9 @@ export interface PlatformSecrets {
 export const internalCalls = [
   ['auth', 'identity'],
   ['identity', 'auth'],
+  ['identity', 'authz'],
+  ['gateway', 'authz'],
+  ['authz', 'gateway'],
 ] as const;
 
 export async function generateSecrets(): Promise<PlatformSecrets> {

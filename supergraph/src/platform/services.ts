@@ -19,6 +19,7 @@ export interface SubgraphDescriptor {
 export const subgraphs: readonly SubgraphDescriptor[] = [
   { name: 'identity', database: 'platform_identity', defaultPort: 4001, entry: 'subgraphs/identity/src/main.ts' },
   { name: 'auth', database: 'platform_auth', defaultPort: 4002, entry: 'subgraphs/auth/src/main.ts' },
+  { name: 'authz', database: 'platform_authz', defaultPort: 4003, entry: 'subgraphs/authz/src/main.ts' },
 ];
 
 export const gatewayEntry = 'gateway/src/main.ts';
@@ -64,6 +65,8 @@ export function serviceEnvironments(layout: PlatformLayout): Record<string, Envi
       INTERNAL_API_CREDENTIALS: `auth:${credential(layout, 'auth', 'identity')}`,
       AUTH_INTERNAL_URL: url(port('auth')),
       AUTH_INTERNAL_CREDENTIAL: credential(layout, 'identity', 'auth'),
+      AUTHZ_INTERNAL_URL: url(port('authz')),
+      AUTHZ_INTERNAL_CREDENTIAL: credential(layout, 'identity', 'authz'),
     },
     auth: {
       ...common('auth'),
@@ -72,6 +75,17 @@ export function serviceEnvironments(layout: PlatformLayout): Record<string, Envi
       IDENTITY_INTERNAL_CREDENTIAL: credential(layout, 'auth', 'identity'),
       REDIS_URL: layout.redisUrl,
       DATA_DIR: layout.dataDir,
+    },
+    authz: {
+      ...common('authz'),
+      INTERNAL_API_CREDENTIALS: [
+        `gateway:${credential(layout, 'gateway', 'authz')}`,
+        `identity:${credential(layout, 'identity', 'authz')}`,
+      ].join(','),
+      REDIS_URL: layout.redisUrl,
+      // Without Redis, authz tells the (single) gateway about permission changes directly.
+      GATEWAY_INTERNAL_URL: url(port('gateway')),
+      GATEWAY_INTERNAL_CREDENTIAL: credential(layout, 'authz', 'gateway'),
     },
     gateway: {
       NODE_ENV: layout.nodeEnv,
@@ -82,6 +96,10 @@ export function serviceEnvironments(layout: PlatformLayout): Record<string, Envi
       SUBGRAPH_URLS: subgraphs.map((subgraph) => `${subgraph.name}=${url(port(subgraph.name))}/graphql`).join(','),
       AUTH_JWKS_URL: `${url(port('auth'))}/.well-known/jwks.json`,
       GATEWAY_SIGNING_KEY: JSON.stringify(layout.secrets.gatewayKeys.privateJwk),
+      AUTHZ_INTERNAL_URL: url(port('authz')),
+      AUTHZ_INTERNAL_CREDENTIAL: credential(layout, 'gateway', 'authz'),
+      INTERNAL_API_CREDENTIALS: `authz:${credential(layout, 'authz', 'gateway')}`,
+      REDIS_URL: layout.redisUrl,
     },
   };
 }

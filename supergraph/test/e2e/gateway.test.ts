@@ -42,7 +42,7 @@ describe('a development gateway', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { supergraph: true, subgraphs: { identity: true, auth: true } },
+      checks: { supergraph: true, subgraphs: { identity: true, auth: true, authz: true } },
     });
   });
 
@@ -138,7 +138,7 @@ describe('a development gateway', () => {
     const { rename } = await import('node:fs/promises');
     await rename(`${supergraphPath}.tmp`, supergraphPath);
     const responses = await Promise.all(inFlight);
-    for (const response of responses) expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+    for (const response of responses) expect(errorCodes(response)).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
 
     const deadline = Date.now() + 5000;
     while ((await introspectDescription()) === before && Date.now() < deadline) {
@@ -167,11 +167,17 @@ describe('a production gateway', () => {
   });
 
   it('passes a subgraph’s expected error on with only the contract’s extensions', async () => {
-    const response = await platform.graphql(contractOperation('Me'));
+    const response = await platform.graphql(contractOperation('Register'), {
+      email: 'not-an-email',
+      password: 'long enough password',
+      name: 'X',
+    });
     expect(response.status).toBe(200);
-    expect(response.body.errors).toEqual([
-      { message: 'Authentication required', path: ['me'], extensions: { code: 'UNAUTHENTICATED' } },
-    ]);
+    expect(response.body.errors).toHaveLength(1);
+    const [error] = response.body.errors!;
+    expect(error!.path).toEqual(['register']);
+    expect(Object.keys(error!.extensions!).sort()).toEqual(['code', 'fields']);
+    expect(error!.extensions!.code).toBe('BAD_USER_INPUT');
   });
 
   it('shows no stack traces or internals in errors', async () => {

@@ -44,9 +44,12 @@ describe('the session lifecycle through the gateway', () => {
     expect(updated.body.data).toEqual({ updateProfile: { user: { id: user.id, name: 'New Name' } } });
   });
 
-  it('answers Me with UNAUTHENTICATED for an anonymous caller', async () => {
+  it('removes Me for an anonymous caller at the gateway: null and UNAUTHORIZED_FIELD_OR_TYPE at its path', async () => {
     const me = await platform.graphql(contractOperation('Me'));
-    expect(errorCodes(me)).toEqual(['UNAUTHENTICATED']);
+    expect(me.body.data).toBeNull();
+    expect(me.body.errors).toEqual([
+      { message: 'Unauthorized field or type', path: ['me'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } },
+    ]);
   });
 
   it('rotates refresh tokens: each use returns a new one and the old one stops working', async () => {

@@ -3,13 +3,16 @@
  * process, on free ports, each with its own fresh database on the test Postgres, with the
  * same environment plan `npm start` uses. Tests talk to the gateway over HTTP.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAuthServer } from '@platform/auth';
 import { loadAuthConfig } from '@platform/auth/config';
-import { createGatewayServer } from '@platform/gateway';
+import { createAuthzServer } from '@platform/authz';
+import { loadAuthzConfig } from '@platform/authz/config';
+import { createGatewayServer, type GatewayDependencies } from '@platform/gateway';
 import { loadGatewayConfig } from '@platform/gateway/config';
 import { createIdentityServer } from '@platform/identity';
 import { loadIdentityConfig } from '@platform/identity/config';
@@ -17,6 +20,7 @@ import { createLogger, type Environment, type Logger } from '@platform/service-k
 import { captureLogs, createTestDatabase, freePort, testRedisUrl } from '@platform/service-kit/testing';
 import type { JWK } from 'jose';
 import { generateSecrets, type PlatformSecrets } from '../../src/platform/secrets.js';
+import { seedPlatform } from '../../src/platform/seed.js';
 import { serviceEnvironments, subgraphs } from '../../src/platform/services.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -32,6 +36,8 @@ export interface GraphQLResponse<TData = Record<string, unknown>> {
 
 export interface TestPlatform {
   gatewayUrl: string;
+  /** The seeded admin account (every permission), as `npm start` seeds one. */
+  admin: { id: string; email: string; password: string };
   subgraphUrls: Record<string, string>;
   secrets: PlatformSecrets;
   environments: Record<string, Environment>;
@@ -55,6 +61,7 @@ export interface TestPlatformOptions {
   /** Extra or replaced variables per service, e.g. `{ gateway: { NODE_ENV: 'production' } }`. */
   environment?: Partial<Record<string, Environment>>;
   supergraphPath?: string;
+  gatewayDependencies?: Omit<GatewayDependencies, 'logger'>;
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -82,6 +89,16 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   }
   if (options.supergraphPath) environments.gateway!.SUPERGRAPH_PATH = options.supergraphPath;
 
+  const admin = {
+    email: `admin.${randomBytes(4).toString('hex')}@example.test`,
+    password: randomBytes(12).toString('hex'),
+  };
+  const seeded = await seedPlatform({
+    identityDatabaseUrl: databaseUrls.identity!,
+    authzDatabaseUrl: databaseUrls.authz!,
+    admin: { ...admin, generated: false },
+  });
+
   const logs = captureLogs();
   const loggerFor = (service: string): Logger => createLogger({ service, level: 'info', destination: logs.stream });
 
@@ -89,10 +106,15 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     logger: loggerFor('identity'),
   });
   const auth = await createAuthServer(loadAuthConfig(environments.auth), { logger: loggerFor('auth') });
-  const gateway = createGatewayServer(loadGatewayConfig(environments.gateway), { logger: loggerFor('gateway') });
+  const authz = await createAuthzServer(loadAuthzConfig(environments.authz), { logger: loggerFor('authz') });
+  const gateway = createGatewayServer(loadGatewayConfig(environments.gateway), {
+    logger: loggerFor('gateway'),
+    ...options.gatewayDependencies,
+  });
   const running = [
     { server: identity, port: ports.identity! },
     { server: auth, port: ports.auth! },
+    { server: authz, port: ports.authz! },
     { server: gateway, port: ports.gateway! },
   ];
   for (const { server, port } of running) await server.start(port, '127.0.0.1');
@@ -100,6 +122,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
 
   return {
     gatewayUrl,
+    admin: { id: seeded.adminUserId, ...admin },
     subgraphUrls: Object.fromEntries(
       subgraphs.map((subgraph) => [subgraph.name, `http://127.0.0.1:${ports[subgraph.name]}`]),
     ),

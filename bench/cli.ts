@@ -1,19 +1,27 @@
 /**
  * `npm run bench -- <name> [--duration <seconds>] [--concurrency <n>]`
- *   login    login throughput and latency through the gateway (default 10 concurrent, 20 s)
+ *   login          login throughput and latency through the gateway (default 10 concurrent, 20 s)
+ *   authorization  the cost of enforcing the authorization directives, on vs off (default 10 concurrent, 3 rounds of 10 s)
  */
 import { parseArgs } from 'node:util';
+import { benchAuthorization } from './authorization.js';
 import { benchLogin } from './login.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { duration: { type: 'string' }, concurrency: { type: 'string' } },
+  options: { duration: { type: 'string' }, concurrency: { type: 'string' }, rounds: { type: 'string' } },
 });
 const benchmarks: Record<string, () => Promise<void>> = {
   login: () =>
     benchLogin({
       durationSeconds: Number(values.duration ?? 20),
       concurrency: Number(values.concurrency ?? 10),
+    }),
+  authorization: () =>
+    benchAuthorization({
+      durationSeconds: Number(values.duration ?? 10),
+      concurrency: Number(values.concurrency ?? 10),
+      rounds: Number(values.rounds ?? 3),
     }),
 };
 const name = positionals[0];

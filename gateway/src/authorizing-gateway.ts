@@ -38,7 +38,8 @@ export interface AuthorizationState {
 export interface AuthorizingGatewayOptions {
   inner: ApolloGateway;
   state: AuthorizationState;
-  mode: AuthorizationMode;
+  /** null: enforcement off (measuring its cost); subgraphs still check. */
+  mode: AuthorizationMode | null;
   policies: PolicyRegistry;
   logger: Logger;
   registry: Registry;
@@ -50,7 +51,7 @@ export interface AuthorizationDenial {
   requestId: string;
   userId: string | null;
   operationName: string | null;
-  mode: AuthorizationMode;
+  mode: AuthorizationMode | 'off';
   removed: readonly RemovedSelection[];
 }
 
@@ -87,7 +88,8 @@ export class AuthorizingGateway implements GatewayInterface {
   private wrap(inner: GatewayExecutor): GatewayExecutor {
     return async (requestContext) => {
       const requirements = this.options.state.requirements;
-      if (!requirements) return inner(requestContext);
+      const mode = this.options.mode;
+      if (!requirements || mode === null) return inner(requestContext);
       const context = requestContext.context as GatewayContext;
       const { schema, document } = requestContext;
       const operationName = requestContext.operationName ?? null;
@@ -105,12 +107,12 @@ export class AuthorizingGateway implements GatewayInterface {
           scopes: new Set(context.caller.permissions),
           policies,
         },
-        mode: this.options.mode,
+        mode,
       });
       if (outcome.removed.length === 0) return inner(requestContext);
 
       this.report(context, operationName, outcome.removed);
-      if (this.options.mode === 'dry_run') return inner(requestContext);
+      if (mode === 'dry_run') return inner(requestContext);
       if (outcome.rejected) return rejectResult(outcome.removed);
       if (!outcome.changed) return applyRemovals(await inner(requestContext), outcome, schema);
 
@@ -157,7 +159,7 @@ export class AuthorizingGateway implements GatewayInterface {
   }
 
   private report(context: GatewayContext, operationName: string | null, removed: readonly RemovedSelection[]) {
-    const mode = this.options.mode;
+    const mode = this.options.mode ?? 'off';
     this.denials.inc({ mode });
     context.logger.info(
       {

@@ -59,9 +59,10 @@ const schema = z
     /**
      * How authorization directives are enforced, as Apollo Router does: `filter` removes
      * unauthorized fields and answers null plus an error at each; `reject` fails the whole
-     * operation; `dry_run` only logs what would have been removed.
+     * operation; `dry_run` only logs what would have been removed; `off` skips enforcement
+     * at the gateway entirely (subgraphs still check), for measuring its cost.
      */
-    AUTHORIZATION_MODE: z.enum(['filter', 'reject', 'dry_run']).default('filter'),
+    AUTHORIZATION_MODE: z.enum(['filter', 'reject', 'dry_run', 'off']).default('filter'),
     /** Max age of the last credential login for the `recent_authentication` policy. */
     RECENT_AUTHENTICATION_MAX_AGE_SECONDS: z.coerce.number().int().min(1).default(900),
   })

@@ -92,17 +92,21 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   // The authorization requirements come from the supergraph itself; @apollo/gateway gets the
   // same supergraph without the security features it does not support.
   const authorization: AuthorizationState = { requirements: null };
-  const gateway = new AuthorizingGateway({
-    inner: new ApolloGateway({
-      supergraphSdl: supergraphFromFile(supergraphPath, logger, supergraph, (sdl) => {
-        const { requirements, gatewaySupergraphSdl } = readAuthorization(sdl);
-        return { gatewaySdl: gatewaySupergraphSdl, commit: () => (authorization.requirements = requirements) };
-      }),
-      buildService: ({ name, url }) => new SubgraphDataSource(name, urlOverrides[name] ?? url ?? '', proofs),
-      logger,
+  if (config.AUTHORIZATION_MODE === 'off') {
+    logger.warn('AUTHORIZATION_MODE=off: the gateway does not enforce the authorization directives');
+  }
+  const inner = new ApolloGateway({
+    supergraphSdl: supergraphFromFile(supergraphPath, logger, supergraph, (sdl) => {
+      const { requirements, gatewaySupergraphSdl } = readAuthorization(sdl);
+      return { gatewaySdl: gatewaySupergraphSdl, commit: () => (authorization.requirements = requirements) };
     }),
+    buildService: ({ name, url }) => new SubgraphDataSource(name, urlOverrides[name] ?? url ?? '', proofs),
+    logger,
+  });
+  const gateway = new AuthorizingGateway({
+    inner,
     state: authorization,
-    mode: config.AUTHORIZATION_MODE,
+    mode: config.AUTHORIZATION_MODE === 'off' ? null : config.AUTHORIZATION_MODE,
     policies: createPolicyRegistry({ recentAuthenticationMaxAgeSeconds: config.RECENT_AUTHENTICATION_MAX_AGE_SECONDS }),
     logger,
     registry: metrics.registry,

@@ -82,6 +82,8 @@ export async function provideDatabases(
 
 export interface LaunchedPlatform {
   gatewayUrl: string;
+  /** Each service's environment, as it was started (benchmarks start variants from it). */
+  environments: Record<string, Environment>;
   /** Stops the gateway, then the subgraphs, then the embedded database. */
   stop(): Promise<void>;
   /** Resolves when any service exits on its own (a crash), with its name. */
@@ -197,7 +199,7 @@ export async function launchPlatform(
       ),
     );
     await waitUntilReady('gateway', `http://127.0.0.1:${config.GATEWAY_PORT}`, launch('gateway', gatewayEntry));
-    return { gatewayUrl: `http://localhost:${config.GATEWAY_PORT}/graphql`, stop, crashed };
+    return { gatewayUrl: `http://localhost:${config.GATEWAY_PORT}/graphql`, environments, stop, crashed };
   } catch (error) {
     await stop();
     throw error;

@@ -64,6 +64,7 @@ describe('npm start', () => {
       GATEWAY_PORT: String(await freePort()),
       IDENTITY_PORT: String(await freePort()),
       AUTH_PORT: String(await freePort()),
+      AUTHZ_PORT: String(await freePort()),
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       REDIS_URL: '',
       POSTGRES_URL: '',

@@ -1,0 +1,392 @@
+/**
+ * `npm run bench -- gateway`: the standard federation gateway workload (TestQuery over the
+ * accounts, inventory, products and reviews subgraphs, 50 concurrent clients), through
+ * several gateways side by side on this machine: `stock` (@apollo/gateway + @apollo/server),
+ * `hive` (Hive Gateway, configured as the public benchmark runs it) and `ours`.
+ *
+ * The subgraphs start once, in one process, and serve every gateway. Each gateway then runs
+ * in turn on the same port with the same number of cluster workers: its TestQuery response
+ * must equal the expected one before anything is measured; then a warm-up, the measured
+ * load (RPS, latency percentiles, errors, the gateway's peak memory and CPU), and a
+ * single-subgraph query compared with the same query sent straight to the subgraph, which
+ * shows the gateway's own overhead. Results print as a table and go to `.bench/gateway.json`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@platform/service-kit';
+import { measure } from '../load.js';
+import type { LoadResult, LoadSpec } from '../load-driver.js';
+import { composeBenchSupergraph, supergraphDifferences } from '../subgraphs/compose.js';
+import type { BenchSubgraphName } from '../subgraphs/subgraphs.js';
+import { buildGatewayProcesses } from './build.js';
+import { GATEWAY_NAMES, type GatewayName, type GatewayProcessOptions } from './gateways/cluster.js';
+
+export { GATEWAY_NAMES, type GatewayName };
+import { sampleMachineCpu, sampleProcessTree, type ProcessTreeStats } from './process-stats.js';
+import { renderReport } from './report.js';
+import { DATA_ONLY_BODY, firstDifference, loadWorkload, postGraphQL, SINGLE_SUBGRAPH_QUERY } from './workload.js';
+
+export interface GatewayBenchOptions {
+  /** Measured seconds per gateway and query (default 30). */
+  durationSeconds: number;
+  /** Cluster workers per gateway, the same for all (default `os.availableParallelism()`). */
+  workers: number;
+  gateways: GatewayName[];
+  /** Concurrent clients (default 50, as the public benchmark). */
+  concurrency?: number;
+  /** Warm-up seconds before the TestQuery measurement (default 5). */
+  warmupSeconds?: number;
+}
+
+export const DEFAULT_GATEWAYS: GatewayName[] = ['stock', 'hive', 'ours'];
+
+/** `stock,hive,ours` to gateway names; the default list when absent; an error on an unknown name. */
+export function parseGatewayList(text: string | undefined): GatewayName[] {
+  if (!text) return DEFAULT_GATEWAYS;
+  const names = text.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(GATEWAY_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0)
+    throw new Error(`unknown gateways: ${unknown.join(', ')} (known: ${GATEWAY_NAMES.join(', ')})`);
+  return names as GatewayName[];
+}
+
+export type Measured = LoadResult & {
+  /** The gateway's process tree (primary and workers) while the load ran. */
+  gateway?: ProcessTreeStats;
+  /** The subgraphs' process while the load ran. */
+  subgraphs: ProcessTreeStats;
+  /** Busy share of all the machine's cores while the load ran (load driver, subgraphs, gateway, anything else), %. */
+  machineCpuBusyPercent: number;
+};
+
+export type GatewayResult =
+  | {
+      status: 'ok';
+      /** GraphQL requests each subgraph received for one TestQuery. */
+      subgraphFetches: Record<BenchSubgraphName, number>;
+      testQuery: Measured;
+      singleSubgraph: Measured & { vsDirect: { rpsRatio: number; p50AddedMs: number } };
+    }
+  | { status: 'failed'; reason: string };
+
+export interface Ratio {
+  rps: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  peakRss: number | null;
+  singleSubgraphRps: number | null;
+}
+
+export interface GatewayBenchReport {
+  benchmark: 'gateway';
+  date: string;
+  machine: {
+    cores: number;
+    availableParallelism: number;
+    cpu: string;
+    memoryGb: number;
+    node: string;
+    os: string;
+  };
+  settings: {
+    durationSeconds: number;
+    warmupSeconds: number;
+    concurrency: number;
+    workers: number;
+    gateways: GatewayName[];
+    testQueryResponseBytes: number;
+    singleSubgraphQuery: string;
+  };
+  direct: { singleSubgraph: Measured };
+  gateways: Partial<Record<GatewayName, GatewayResult>>;
+  /** `a/b` of RPS, latencies, memory: above 1 means a is larger (better RPS, worse latency). */
+  ratios: Record<string, Ratio>;
+}
+
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SUBGRAPHS_ENTRY = path.join(repositoryRoot, 'bench/subgraphs/start.ts');
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 90_000;
+const SHORT_WARMUP_SECONDS = 2;
+
+/** Runs the comparison, prints the table and writes `.bench/gateway.json`. */
+export async function benchGateway(options: GatewayBenchOptions): Promise<void> {
+  const report = await runGatewayBenchmark(options);
+  const outputFile = path.join(repositoryRoot, '.bench', 'gateway.json');
+  await writeFile(outputFile, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${renderReport(report)}\nwritten to ${path.relative(repositoryRoot, outputFile)}\n`);
+}
+
+export async function runGatewayBenchmark(options: GatewayBenchOptions): Promise<GatewayBenchReport> {
+  const concurrency = options.concurrency ?? 50;
+  const warmupSeconds = options.warmupSeconds ?? 5;
+  const workDir = path.join(repositoryRoot, '.bench', 'gateway');
+  await mkdir(workDir, { recursive: true });
+  const workload = await loadWorkload();
+  const expectedBytes = Buffer.byteLength(JSON.stringify(workload.expectedResponse));
+
+  const subgraphs = await startSubgraphProcess();
+  try {
+    const supergraph = composeBenchSupergraph(subgraphs.urls);
+    const differences = supergraphDifferences(supergraph, workload.referenceSupergraph);
+    if (differences.length > 0) {
+      throw new Error(`the benchmark supergraph differs from the reference one:\n${differences.join('\n')}`);
+    }
+    const supergraphPath = path.join(workDir, 'supergraph.graphql');
+    await writeFile(supergraphPath, supergraph);
+    const primary = await buildGatewayProcesses(path.join(workDir, 'build'));
+    const load = (url: string, body: string, durationSeconds: number): LoadSpec => ({
+      url,
+      body,
+      concurrency,
+      durationSeconds,
+      expectBody: DATA_ONLY_BODY,
+    });
+    const measured = async (spec: LoadSpec, gatewayPid?: number): Promise<Measured> => {
+      const gatewaySampler = gatewayPid === undefined ? undefined : sampleProcessTree(gatewayPid);
+      const subgraphSampler = sampleProcessTree(subgraphs.pid);
+      const machineSampler = sampleMachineCpu();
+      const result = await measure(spec);
+      return {
+        ...result,
+        gateway: gatewaySampler?.stop(),
+        subgraphs: subgraphSampler.stop(),
+        machineCpuBusyPercent: machineSampler.stop(),
+      };
+    };
+
+    log(`direct: ${SINGLE_SUBGRAPH_QUERY} straight to the products subgraph`);
+    const directResponse = await postGraphQL(subgraphs.urls.products, workload.singleSubgraphBody);
+    if (directResponse.status !== 200 || !isDataOnly(directResponse.json)) {
+      throw new Error(`the products subgraph answered ${directResponse.status}: ${directResponse.text}`);
+    }
+    await measure(load(subgraphs.urls.products, workload.singleSubgraphBody, SHORT_WARMUP_SECONDS));
+    const direct = await measured(load(subgraphs.urls.products, workload.singleSubgraphBody, options.durationSeconds));
+
+    const port = await freePort();
+    const gateways: Partial<Record<GatewayName, GatewayResult>> = {};
+    for (const name of options.gateways) {
+      const processOptions: GatewayProcessOptions = { port, host: HOST, workers: options.workers, supergraphPath };
+      const url = `http://${HOST}:${port}/graphql`;
+      log(`${name}: starting ${options.workers} workers`);
+      let gateway: GatewayProcess | undefined;
+      try {
+        gateway = await startGatewayProcess(primary, name, processOptions);
+        const response = await postGraphQL(url, workload.testQueryBody);
+        const difference = response.status === 200 ? firstDifference(response.json, workload.expectedResponse) : null;
+        if (response.status !== 200 || difference) {
+          throw new Error(
+            `TestQuery response is not the expected one: ${difference ?? `HTTP ${response.status} ${response.text.slice(0, 500)}`}`,
+          );
+        }
+        const subgraphFetches = await countFetches(subgraphs.urls, () => postGraphQL(url, workload.testQueryBody));
+
+        log(`${name}: response checked (${subgraphFetchesText(subgraphFetches)}); warm-up ${warmupSeconds} s`);
+        await measure(load(url, workload.testQueryBody, warmupSeconds));
+        log(`${name}: TestQuery for ${options.durationSeconds} s`);
+        const testQuery = await measured(load(url, workload.testQueryBody, options.durationSeconds), gateway.pid);
+
+        const single = await postGraphQL(url, workload.singleSubgraphBody);
+        const singleDifference = firstDifference(single.json, directResponse.json);
+        if (single.status !== 200 || singleDifference) {
+          throw new Error(`single-subgraph response differs from the subgraph's: ${singleDifference ?? single.status}`);
+        }
+        const singleFetches = await countFetches(subgraphs.urls, () => postGraphQL(url, workload.singleSubgraphBody));
+        if (Object.entries(singleFetches).some(([subgraph, count]) => count !== (subgraph === 'products' ? 1 : 0))) {
+          throw new Error(`the single-subgraph query was not one fetch: ${subgraphFetchesText(singleFetches)}`);
+        }
+        await measure(load(url, workload.singleSubgraphBody, SHORT_WARMUP_SECONDS));
+        log(`${name}: single-subgraph query for ${options.durationSeconds} s`);
+        const singleSubgraph = await measured(
+          load(url, workload.singleSubgraphBody, options.durationSeconds),
+          gateway.pid,
+        );
+        gateways[name] = {
+          status: 'ok',
+          subgraphFetches,
+          testQuery,
+          singleSubgraph: {
+            ...singleSubgraph,
+            vsDirect: {
+              rpsRatio: round(singleSubgraph.requestsPerSecond / direct.requestsPerSecond, 3),
+              p50AddedMs: round(singleSubgraph.latencyMs.p50 - direct.latencyMs.p50, 1),
+            },
+          },
+        };
+      } catch (error) {
+        const reason = (error as Error).message;
+        log(`${name}: FAILED: ${reason}`);
+        gateways[name] = { status: 'failed', reason };
+      } finally {
+        await gateway?.stop();
+      }
+    }
+
+    return {
+      benchmark: 'gateway',
+      date: new Date().toISOString(),
+      machine: {
+        cores: cpus().length,
+        availableParallelism: availableParallelism(),
+        cpu: cpus()[0]?.model ?? 'unknown',
+        memoryGb: round(totalmem() / 1024 ** 3, 1),
+        node: process.version,
+        os: `${process.platform} ${release()}`,
+      },
+      settings: {
+        durationSeconds: options.durationSeconds,
+        warmupSeconds,
+        concurrency,
+        workers: options.workers,
+        gateways: options.gateways,
+        testQueryResponseBytes: expectedBytes,
+        singleSubgraphQuery: SINGLE_SUBGRAPH_QUERY,
+      },
+      direct: { singleSubgraph: direct },
+      gateways,
+      ratios: {
+        'ours/stock': ratio(gateways.ours, gateways.stock),
+        'ours/hive': ratio(gateways.ours, gateways.hive),
+      },
+    };
+  } finally {
+    await subgraphs.stop();
+  }
+}
+
+function ratio(a: GatewayResult | undefined, b: GatewayResult | undefined): Ratio {
+  const okA = a?.status === 'ok' ? a : undefined;
+  const okB = b?.status === 'ok' ? b : undefined;
+  const of = (pick: (result: Extract<GatewayResult, { status: 'ok' }>) => number | undefined) => {
+    const x = okA && pick(okA);
+    const y = okB && pick(okB);
+    return x !== undefined && y !== undefined && y > 0 ? round(x / y, 3) : null;
+  };
+  return {
+    rps: of((r) => r.testQuery.requestsPerSecond),
+    p50: of((r) => r.testQuery.latencyMs.p50),
+    p95: of((r) => r.testQuery.latencyMs.p95),
+    p99: of((r) => r.testQuery.latencyMs.p99),
+    peakRss: of((r) => r.testQuery.gateway?.peakRssMb),
+    singleSubgraphRps: of((r) => r.singleSubgraph.requestsPerSecond),
+  };
+}
+
+const isDataOnly = (json: unknown) => typeof json === 'object' && json !== null && Object.keys(json).join() === 'data';
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+const log = (line: string) => process.stderr.write(`[bench gateway] ${line}\n`);
+const subgraphFetchesText = (fetches: Record<string, number>) =>
+  Object.entries(fetches)
+    .map(([name, count]) => `${name} ${count}`)
+    .join(', ');
+
+/** How many GraphQL requests each subgraph received while `action` ran (nothing else may be running). */
+async function countFetches(
+  urls: Record<BenchSubgraphName, string>,
+  action: () => Promise<unknown>,
+): Promise<Record<BenchSubgraphName, number>> {
+  const served = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        Object.entries(urls).map(async ([name, url]) => {
+          const response = await fetch(new URL('/stats', url));
+          return [name, ((await response.json()) as { served: number }).served] as const;
+        }),
+      ),
+    ) as Record<BenchSubgraphName, number>;
+  const before = await served();
+  await action();
+  const after = await served();
+  return Object.fromEntries(
+    Object.entries(after).map(([name, count]) => [name, count - before[name as BenchSubgraphName]]),
+  ) as Record<BenchSubgraphName, number>;
+}
+
+interface SubgraphProcess {
+  urls: Record<BenchSubgraphName, string>;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The four subgraphs in one separate process (`bench/subgraphs/start.ts`). */
+async function startSubgraphProcess(): Promise<SubgraphProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SUBGRAPHS_ENTRY], {
+    cwd: repositoryRoot,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const line = await firstLine(child, 30_000, 'subgraphs');
+  return {
+    urls: JSON.parse(line) as Record<BenchSubgraphName, string>,
+    pid: child.pid!,
+    stop: () => stopChild(child),
+  };
+}
+
+interface GatewayProcess {
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function startGatewayProcess(
+  primary: string,
+  name: GatewayName,
+  options: GatewayProcessOptions,
+): Promise<GatewayProcess> {
+  const environment = name === 'ours' ? await (await import('./gateways/ours.js')).oursEnvironment(options) : {};
+  const child = spawn(process.execPath, [primary, name, JSON.stringify(options)], {
+    cwd: repositoryRoot,
+    env: { ...process.env, NODE_ENV: 'production', ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const errorOutput: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    errorOutput.push(line);
+    if (errorOutput.length > 20) errorOutput.shift();
+    process.stderr.write(`[${name}] ${line}\n`);
+  });
+  try {
+    await firstLine(child, READY_TIMEOUT_MS, name);
+  } catch (error) {
+    await stopChild(child);
+    throw new Error(`${(error as Error).message}${errorOutput.length ? `\n${errorOutput.join('\n')}` : ''}`);
+  }
+  return { pid: child.pid!, stop: () => stopChild(child) };
+}
+
+/** The first line the child prints, or an error when it exits or `timeoutMs` passes first. */
+async function firstLine(child: ChildProcess, timeoutMs: number, name: string): Promise<string> {
+  const lines = createInterface({ input: child.stdout! });
+  let cleanup = () => {};
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const onLine = (line: string) => resolve(line);
+      const onExit = (code: number | null, signal: string | null) =>
+        reject(new Error(`${name} exited (${signal ?? code}) before it was ready`));
+      const timer = setTimeout(() => reject(new Error(`${name} was not ready after ${timeoutMs / 1000} s`)), timeoutMs);
+      lines.once('line', onLine);
+      child.once('exit', onExit);
+      cleanup = () => {
+        clearTimeout(timer);
+        lines.off('line', onLine);
+        child.off('exit', onExit);
+      };
+    });
+  } finally {
+    cleanup();
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const fuse = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(fuse);
+}

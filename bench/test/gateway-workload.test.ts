@@ -1,0 +1,97 @@
+/**
+ * The gateway benchmark's workload is the standard one: the four benchmark subgraphs
+ * compose into the reference supergraph, and the stock gateway answers TestQuery over them
+ * with exactly the expected response (the one every benchmarked gateway must return).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStockGateway } from '../gateway/gateways/stock.js';
+import type { RunningGateway } from '../gateway/gateways/cluster.js';
+import { firstDifference, loadWorkload, postGraphQL, type Workload } from '../gateway/workload.js';
+import { composeBenchSupergraph, supergraphDifferences } from '../subgraphs/compose.js';
+import { startBenchSubgraphs } from '../subgraphs/start.js';
+import type { BenchSubgraphName } from '../subgraphs/subgraphs.js';
+
+let workload: Workload;
+let subgraphs: Awaited<ReturnType<typeof startBenchSubgraphs>>;
+let gateway: RunningGateway;
+
+async function servedCounts(): Promise<Record<string, number>> {
+  const entries = await Promise.all(
+    Object.entries(subgraphs.urls).map(async ([name, url]) => {
+      const response = await fetch(new URL('/stats', url));
+      return [name, ((await response.json()) as { served: number }).served] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+beforeAll(async () => {
+  workload = await loadWorkload();
+  subgraphs = await startBenchSubgraphs();
+  gateway = await startStockGateway(composeBenchSupergraph(subgraphs.urls), 0);
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await subgraphs?.stop();
+});
+
+describe('the gateway benchmark workload', () => {
+  it('composes the benchmark subgraphs into the reference supergraph', () => {
+    const supergraph = composeBenchSupergraph(subgraphs.urls);
+    expect(supergraphDifferences(supergraph, workload.referenceSupergraph)).toEqual([]);
+  });
+
+  it('notices a supergraph that differs from the reference one', () => {
+    const changed = workload.referenceSupergraph.replace('inStock: Boolean', 'inStock: Int');
+    expect(supergraphDifferences(changed, workload.referenceSupergraph)).toEqual([
+      '-   Product.inStock(): Boolean @join__field(graph: INVENTORY)',
+      '+   Product.inStock(): Int @join__field(graph: INVENTORY)',
+    ]);
+  });
+
+  it('answers TestQuery through the stock gateway with exactly the expected response', async () => {
+    const response = await postGraphQL(gateway.url, workload.testQueryBody);
+    expect(response.status).toBe(200);
+    expect(firstDifference(response.json, workload.expectedResponse)).toBeNull();
+    expect(response.json).toEqual(workload.expectedResponse);
+  });
+
+  it('carries price and weight to inventory for shippingEstimate (@requires)', () => {
+    const topProducts = (workload.expectedResponse as { data: { topProducts: Record<string, unknown>[] } }).data
+      .topProducts;
+    expect(
+      topProducts.map(({ upc, price, weight, shippingEstimate }) => ({ upc, price, weight, shippingEstimate })),
+    ).toEqual([
+      { upc: '1', price: 899, weight: 100, shippingEstimate: 50 },
+      { upc: '2', price: 1299, weight: 1000, shippingEstimate: 0 },
+      { upc: '3', price: 15, weight: 20, shippingEstimate: 10 },
+      { upc: '4', price: 499, weight: 100, shippingEstimate: 50 },
+      { upc: '5', price: 1299, weight: 1000, shippingEstimate: 0 },
+    ]);
+  });
+
+  it('routes the single-subgraph query to products alone, in one fetch', async () => {
+    const before = await servedCounts();
+    const response = await postGraphQL(gateway.url, workload.singleSubgraphBody);
+    const after = await servedCounts();
+    const direct = await postGraphQL(subgraphs.urls.products, workload.singleSubgraphBody);
+    expect(response.json).toEqual(direct.json);
+    const fetches = Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - before[name]!]));
+    expect(fetches).toEqual({ accounts: 0, inventory: 0, products: 1, reviews: 0 } satisfies Record<
+      BenchSubgraphName,
+      number
+    >);
+  });
+
+  it('says where a response differs from the expected one', () => {
+    const expected = { data: { users: [{ id: '1', name: 'Uri' }] } };
+    expect(firstDifference({ data: { users: [{ id: '1', name: 'Uri' }] } }, expected)).toBeNull();
+    expect(firstDifference({ data: { users: [{ id: '1', name: null }] } }, expected)).toBe(
+      '$.data.users[0].name: null, expected "Uri"',
+    );
+    expect(firstDifference({ errors: [{ message: 'boom' }], data: null }, expected)).toBe(
+      '$.errors: unexpected [{"message":"boom"}]',
+    );
+  });
+});

@@ -9,6 +9,8 @@ const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
+    // Tests build stock ApolloGateway instances too: never let them report telemetry.
+    env: { APOLLO_TELEMETRY_DISABLED: 'true' },
     include: ['**/*.test.ts'],
     exclude: ['**/node_modules/**', '.data/**'],
     globalSetup: ['./vitest.global-setup.ts'],

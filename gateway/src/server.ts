@@ -37,6 +37,7 @@ import {
 } from '@platform/service-kit';
 import type { Server } from 'node:http';
 import { createPolicyRegistry, readAuthorization } from './authorization/index.js';
+import { disableApolloGatewayTelemetry } from './apollo-telemetry.js';
 import { AuthorizingGateway, type AuthorizationDenial, type AuthorizationState } from './authorizing-gateway.js';
 import { createPermissionResolver, type PermissionResolver } from './permissions/effective-permissions.js';
 import {
@@ -92,6 +93,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   // The authorization requirements come from the supergraph itself; @apollo/gateway gets the
   // same supergraph without the security features it does not support.
   const authorization: AuthorizationState = { requirements: null };
+  disableApolloGatewayTelemetry();
   if (config.AUTHORIZATION_MODE === 'off') {
     logger.warn('AUTHORIZATION_MODE=off: the gateway does not enforce the authorization directives');
   }

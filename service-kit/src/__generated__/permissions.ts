@@ -2,6 +2,10 @@
 
 /** Every permission of the platform, by constant name. */
 export const Permission = {
+  /** Read the audit log and stream it live (audit) */
+  AuditLogRead: 'audit.log.read',
+  /** Verify the audit log's hash chain (audit) */
+  AuditLogVerify: 'audit.log.verify',
   /** List any user's sessions (auth) */
   AuthSessionRead: 'auth.session.read',
   /** List roles and read any user's roles and effective permissions (authz) */
@@ -22,6 +26,8 @@ export type PermissionCode = (typeof Permission)[keyof typeof Permission];
 
 /** The catalog: each permission with its description and owning subgraph. */
 export const permissionCatalog: readonly { code: PermissionCode; description: string; owner: string }[] = [
+  { code: 'audit.log.read', description: "Read the audit log and stream it live", owner: 'audit' },
+  { code: 'audit.log.verify', description: "Verify the audit log's hash chain", owner: 'audit' },
   { code: 'auth.session.read', description: "List any user's sessions", owner: 'auth' },
   { code: 'authz.role.read', description: "List roles and read any user's roles and effective permissions", owner: 'authz' },
   { code: 'authz.role.write', description: "Create, change and delete roles and their permissions", owner: 'authz' },

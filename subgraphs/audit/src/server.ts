@@ -1,0 +1,173 @@
+/**
+ * Builds the audit subgraph: the database (migrated as its owner when configured, then the
+ * application role ensured), the GraphQL endpoint behind the gateway proof, the internal
+ * recording API, and the in-process stream subscriptions read. Building is separate from
+ * listening; `main.ts` starts what this returns.
+ *
+ * `createAuditServer` returns an {@link AuditServer}: a `SubgraphServer` (start/stop) that
+ * also records events (`record`, for the event consumer), exposes the live `stream`, and
+ * verifies the chain (`verifyChain`).
+ */
+import { fileURLToPath } from 'node:url';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLSchema } from 'graphql';
+import { Counter } from 'prom-client';
+import {
+  createDatabase,
+  createGatewayProofVerifier,
+  createLogger,
+  createMetrics,
+  createSubgraphServer,
+  isDatabaseReachable,
+  loadSchema,
+  migrateToLatest,
+  registerPoolMetrics,
+  type Database,
+  type Logger,
+  type SubgraphServer,
+} from '@platform/service-kit';
+import type { AuditConfig } from './config.js';
+import { createContextFactory, type Context } from './context.js';
+import { appDatabaseUrl, ensureAppRole, excessPrivileges } from './domain/app-role.js';
+import { recordAuditEvent, type AuditEventInput, type RecordResult } from './domain/record.js';
+import { createAuditStream, type AuditStream } from './domain/stream.js';
+import { verifyAuditChain, type ChainVerification } from './domain/verify.js';
+import { createInternalRoutes } from './internal/routes.js';
+import { resolvers } from './resolvers/index.js';
+import { createAuditLogStore } from './stores/audit-log-store.js';
+
+export type { AuditConfig } from './config.js';
+export { createContextFactory, type Context } from './context.js';
+export { appDatabaseUrl, ensureAppRole } from './domain/app-role.js';
+export { canonicalJson, chainHash, GENESIS_HASH } from './domain/chain.js';
+export {
+  actionFromType,
+  fromCloudEvent,
+  InvalidAuditEventError,
+  recordAuditEvent,
+  type AuditEventInput,
+  type RecordOptions,
+  type RecordResult,
+  type StructuredCloudEvent,
+} from './domain/record.js';
+export {
+  AuditStreamOverflowError,
+  createAuditStream,
+  type AuditStream,
+  type AuditStreamFilter,
+} from './domain/stream.js';
+export { verifyAuditChain, type ChainVerification } from './domain/verify.js';
+export type { AuditEventModel } from './mappers.js';
+
+export const SUBGRAPH_NAME = 'audit';
+
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations/audit/', import.meta.url));
+const TYPE_DEFS = loadSchema(new URL('./schema.graphql', import.meta.url));
+
+/** Applies audit's pending migrations to `db` (the owner); returns the names applied. */
+export function migrateAuditDatabase(db: Database): Promise<string[]> {
+  return migrateToLatest(db, MIGRATIONS_FOLDER);
+}
+
+/**
+ * The executable subgraph schema, for running operations in process, subscriptions
+ * included (`graphql`'s `subscribe()` with a context from `createContextFactory`).
+ */
+export function buildAuditSchema(): GraphQLSchema {
+  return buildSubgraphSchema({ typeDefs: TYPE_DEFS, resolvers });
+}
+
+export interface AuditServerDependencies {
+  /** Where logs go; by default a JSON logger on stdout at `LOG_LEVEL`. */
+  logger?: Logger;
+  /** The live feed; by default a new one (pass one to share it with an event consumer built elsewhere). */
+  stream?: AuditStream;
+}
+
+export interface AuditServer extends SubgraphServer {
+  /** Records one event (idempotent on its id) and publishes it to `stream`: what the event consumer calls. */
+  record(input: AuditEventInput): Promise<RecordResult>;
+  /** Recorded events as they are recorded; subscriptions read it. Closed when the server stops. */
+  stream: AuditStream;
+  /** Recomputes the hash chain (as `Query.verifyAuditChain` does). */
+  verifyChain(): Promise<ChainVerification>;
+}
+
+export async function createAuditServer(
+  config: AuditConfig,
+  dependencies: AuditServerDependencies = {},
+): Promise<AuditServer> {
+  const logger = dependencies.logger ?? createLogger({ service: SUBGRAPH_NAME, level: config.LOG_LEVEL });
+  const metrics = createMetrics(SUBGRAPH_NAME);
+  const stream = dependencies.stream ?? createAuditStream();
+  const recorded = new Counter({
+    name: 'audit_events_recorded_total',
+    help: 'Audit events received, by result (recorded, duplicate, invalid, failed)',
+    labelNames: ['result'],
+    registers: [metrics.registry],
+  });
+
+  // The owner migrates and grants, then leaves: the service works as the application role.
+  const owner = createDatabase({ url: config.DATABASE_URL, poolMax: 1, applicationName: `${SUBGRAPH_NAME}-owner` });
+  try {
+    if (config.MIGRATE_ON_START) {
+      const applied = await migrateToLatest(owner, MIGRATIONS_FOLDER);
+      if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    }
+    if (config.AUDIT_APP_PASSWORD !== undefined) {
+      await ensureAppRole(owner, config.AUDIT_APP_ROLE, config.AUDIT_APP_PASSWORD);
+    }
+  } finally {
+    await owner.destroy();
+  }
+
+  const url =
+    config.APP_DATABASE_URL ??
+    appDatabaseUrl(config.DATABASE_URL, config.AUDIT_APP_ROLE, config.AUDIT_APP_PASSWORD ?? '');
+  const db = createDatabase({ url, poolMax: config.DATABASE_POOL_MAX, applicationName: SUBGRAPH_NAME });
+  registerPoolMetrics(metrics, db);
+  const closeResources = async () => {
+    stream.close();
+    await db.destroy();
+  };
+
+  try {
+    const privileges = await excessPrivileges(db);
+    if (privileges.excess) {
+      logger.warn(
+        { role: privileges.role },
+        'the database role can change or remove audit_log rows: only the triggers protect the log; use a role with SELECT and INSERT only',
+      );
+    }
+
+    const record = async (input: AuditEventInput): Promise<RecordResult> => {
+      try {
+        const result = await recordAuditEvent(db, input, { stream });
+        recorded.inc({ result: result.recorded ? 'recorded' : 'duplicate' });
+        return result;
+      } catch (error) {
+        recorded.inc({ result: (error as Error).name === 'InvalidAuditEventError' ? 'invalid' : 'failed' });
+        throw error;
+      }
+    };
+    const auditLog = createAuditLogStore(db);
+
+    const server = createSubgraphServer<Context>({
+      name: SUBGRAPH_NAME,
+      typeDefs: TYPE_DEFS,
+      resolvers,
+      logger,
+      metrics,
+      proofVerifier: createGatewayProofVerifier({ jwks: config.GATEWAY_PUBLIC_JWKS, audience: SUBGRAPH_NAME }),
+      exposeInternals: config.NODE_ENV === 'development',
+      createContext: createContextFactory({ db, auditLog, stream }),
+      readinessChecks: { database: () => isDatabaseReachable(db) },
+      routes: createInternalRoutes({ credentials: config.INTERNAL_API_CREDENTIALS, record }),
+      onStop: closeResources,
+    });
+    return { ...server, record, stream, verifyChain: () => verifyAuditChain(db) };
+  } catch (error) {
+    await closeResources();
+    throw error;
+  }
+}

@@ -1,0 +1,71 @@
+import { ConfigError } from '@platform/service-kit';
+import { describe, expect, it } from 'vitest';
+import { loadAuditConfig } from '../src/config.js';
+import { appDatabaseUrl } from '../src/domain/app-role.js';
+
+const valid = {
+  DATABASE_URL: 'postgres://owner:owner-pw@localhost:5432/platform_audit',
+  AUDIT_APP_PASSWORD: 'p'.repeat(24),
+  GATEWAY_PUBLIC_JWKS: JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc' }] }),
+  INTERNAL_API_CREDENTIALS: `identity:${'a'.repeat(32)},auth:${'b'.repeat(32)}`,
+};
+
+function problems(environment: Record<string, string>) {
+  try {
+    loadAuditConfig(environment);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.issues];
+    throw error;
+  }
+  return [];
+}
+
+describe('audit configuration', () => {
+  it('applies the documented defaults', () => {
+    expect(loadAuditConfig(valid)).toMatchObject({
+      NODE_ENV: 'development',
+      PORT: 4004,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATABASE_POOL_MAX: 10,
+      MIGRATE_ON_START: true,
+      AUDIT_APP_ROLE: 'audit_app',
+    });
+  });
+
+  it('needs the application role password unless an application database URL is given', () => {
+    const { AUDIT_APP_PASSWORD: _password, ...withoutPassword } = valid;
+    expect(problems(withoutPassword)).toEqual([
+      'AUDIT_APP_PASSWORD: is required unless APP_DATABASE_URL is set: the service works as a role that may only read and append to the log',
+    ]);
+    expect(
+      problems({ ...withoutPassword, APP_DATABASE_URL: 'postgres://audit_app:pw@localhost:5432/platform_audit' }),
+    ).toEqual([]);
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(
+      problems({
+        DATABASE_URL: 'mysql://nope',
+        AUDIT_APP_ROLE: 'Audit-App',
+        AUDIT_APP_PASSWORD: 'short',
+        GATEWAY_PUBLIC_JWKS: '{',
+        INTERNAL_API_CREDENTIALS: `billing:${'c'.repeat(32)}`,
+        PORT: 'eighty',
+      }).map((issue) => issue.split(':')[0]),
+    ).toEqual([
+      'PORT',
+      'DATABASE_URL',
+      'AUDIT_APP_ROLE',
+      'AUDIT_APP_PASSWORD',
+      'GATEWAY_PUBLIC_JWKS',
+      'INTERNAL_API_CREDENTIALS',
+    ]);
+  });
+
+  it('derives the application URL from the owner URL with the role and its password, encoded', () => {
+    expect(appDatabaseUrl(valid.DATABASE_URL, 'audit_app', 'p@ss:w/rd%')).toBe(
+      'postgres://audit_app:p%40ss%3Aw%2Frd%25@localhost:5432/platform_audit',
+    );
+  });
+});

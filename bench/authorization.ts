@@ -52,6 +52,7 @@ export async function benchAuthorization(options: { durationSeconds: number; con
     IDENTITY_PORT: String(await freePort()),
     AUTH_PORT: String(await freePort()),
     AUTHZ_PORT: String(await freePort()),
+    AUDIT_PORT: String(await freePort()),
     EMBEDDED_POSTGRES_PORT: String(await freePort()),
   });
   const platform = await launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {

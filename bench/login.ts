@@ -29,6 +29,7 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
     IDENTITY_PORT: String(await freePort()),
     AUTH_PORT: String(await freePort()),
     AUTHZ_PORT: String(await freePort()),
+    AUDIT_PORT: String(await freePort()),
     EMBEDDED_POSTGRES_PORT: String(await freePort()),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
   });

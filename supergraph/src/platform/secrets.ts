@@ -10,6 +10,8 @@ import { generateGatewayKeys, randomToken, type GatewayKeys } from '@platform/se
 
 export interface PlatformSecrets {
   gatewayKeys: GatewayKeys;
+  /** Password of audit's application role, the one that may only read and append to the log. */
+  auditAppPassword: string;
   /** Credential a calling service presents to another's internal API, by `caller->callee`. */
   serviceCredentials: Record<string, string>;
 }
@@ -21,12 +23,13 @@ export const internalCalls = [
   ['identity', 'authz'],
   ['gateway', 'authz'],
   ['authz', 'gateway'],
+  ['gateway', 'audit'],
 ] as const;
 
 export async function generateSecrets(): Promise<PlatformSecrets> {
   const serviceCredentials: Record<string, string> = {};
   for (const [caller, callee] of internalCalls) serviceCredentials[`${caller}->${callee}`] = randomToken('svc_');
-  return { gatewayKeys: await generateGatewayKeys(), serviceCredentials };
+  return { gatewayKeys: await generateGatewayKeys(), auditAppPassword: randomToken(), serviceCredentials };
 }
 
 export async function loadOrCreateSecrets(dataDir: string): Promise<PlatformSecrets> {
@@ -41,6 +44,10 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<PlatformSecr
         stored.serviceCredentials[key] = randomToken('svc_');
         changed = true;
       }
+    }
+    if (!stored.auditAppPassword) {
+      stored.auditAppPassword = randomToken();
+      changed = true;
     }
     if (changed) await writeFile(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
     return stored;

@@ -20,6 +20,7 @@ export const subgraphs: readonly SubgraphDescriptor[] = [
   { name: 'identity', database: 'platform_identity', defaultPort: 4001, entry: 'subgraphs/identity/src/main.ts' },
   { name: 'auth', database: 'platform_auth', defaultPort: 4002, entry: 'subgraphs/auth/src/main.ts' },
   { name: 'authz', database: 'platform_authz', defaultPort: 4003, entry: 'subgraphs/authz/src/main.ts' },
+  { name: 'audit', database: 'platform_audit', defaultPort: 4004, entry: 'subgraphs/audit/src/main.ts' },
 ];
 
 export const gatewayEntry = 'gateway/src/main.ts';
@@ -34,6 +35,8 @@ export interface PlatformLayout {
   databaseUrls: Record<string, string>;
   ports: Record<string, number>;
   redisUrl?: string;
+  /** Name of audit's application role (roles are per server: tests give each platform its own). */
+  auditAppRole?: string;
 }
 
 const url = (port: number) => `http://127.0.0.1:${port}`;
@@ -86,6 +89,12 @@ export function serviceEnvironments(layout: PlatformLayout): Record<string, Envi
       // Without Redis, authz tells the (single) gateway about permission changes directly.
       GATEWAY_INTERNAL_URL: url(port('gateway')),
       GATEWAY_INTERNAL_CREDENTIAL: credential(layout, 'authz', 'gateway'),
+    },
+    audit: {
+      ...common('audit'),
+      INTERNAL_API_CREDENTIALS: `gateway:${credential(layout, 'gateway', 'audit')}`,
+      AUDIT_APP_ROLE: layout.auditAppRole ?? 'audit_app',
+      AUDIT_APP_PASSWORD: layout.secrets.auditAppPassword,
     },
     gateway: {
       NODE_ENV: layout.nodeEnv,

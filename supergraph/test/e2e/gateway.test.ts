@@ -42,7 +42,7 @@ describe('a development gateway', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { supergraph: true, subgraphs: { identity: true, auth: true, authz: true } },
+      checks: { supergraph: true, subgraphs: { identity: true, auth: true, authz: true, audit: true } },
     });
   });
 

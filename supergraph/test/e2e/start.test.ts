@@ -65,6 +65,7 @@ describe('npm start', () => {
       IDENTITY_PORT: String(await freePort()),
       AUTH_PORT: String(await freePort()),
       AUTHZ_PORT: String(await freePort()),
+      AUDIT_PORT: String(await freePort()),
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       REDIS_URL: '',
       POSTGRES_URL: '',

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAuthServer } from '@platform/auth';
 import { loadAuthConfig } from '@platform/auth/config';
+import { createAuditServer } from '@platform/audit';
+import { loadAuditConfig } from '@platform/audit/config';
 import { createAuthzServer } from '@platform/authz';
 import { loadAuthzConfig } from '@platform/authz/config';
 import { createGatewayServer, type GatewayDependencies } from '@platform/gateway';
@@ -82,6 +84,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     databaseUrls,
     ports,
     ...(options.redis ? { redisUrl: testRedisUrl() } : {}),
+    auditAppRole: `audit_app_${randomBytes(4).toString('hex')}`,
   });
   const environments: Record<string, Environment> = {};
   for (const [name, environment] of Object.entries(planned)) {
@@ -107,6 +110,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   });
   const auth = await createAuthServer(loadAuthConfig(environments.auth), { logger: loggerFor('auth') });
   const authz = await createAuthzServer(loadAuthzConfig(environments.authz), { logger: loggerFor('authz') });
+  const audit = await createAuditServer(loadAuditConfig(environments.audit), { logger: loggerFor('audit') });
   const gateway = createGatewayServer(loadGatewayConfig(environments.gateway), {
     logger: loggerFor('gateway'),
     ...options.gatewayDependencies,
@@ -115,6 +119,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     { server: identity, port: ports.identity! },
     { server: auth, port: ports.auth! },
     { server: authz, port: ports.authz! },
+    { server: audit, port: ports.audit! },
     { server: gateway, port: ports.gateway! },
   ];
   for (const { server, port } of running) await server.start(port, '127.0.0.1');

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <name> [--duration <seconds>] [--concurrency <n>]`
- *   login          login throughput and latency through the gateway (default 10 concurrent, 20 s)
+ *   login          login throughput and latency through the gateway (default 1,5,10 concurrent, 15 s each)
  *   authorization  the cost of enforcing the authorization directives, on vs off (default 10 concurrent, 3 rounds of 10 s)
  */
 import { parseArgs } from 'node:util';
@@ -14,8 +14,8 @@ const { positionals, values } = parseArgs({
 const benchmarks: Record<string, () => Promise<void>> = {
   login: () =>
     benchLogin({
-      durationSeconds: Number(values.duration ?? 20),
-      concurrency: Number(values.concurrency ?? 10),
+      durationSeconds: Number(values.duration ?? 15),
+      concurrency: (values.concurrency ?? '1,5,10').split(',').map(Number),
     }),
   authorization: () =>
     benchAuthorization({

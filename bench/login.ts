@@ -9,6 +9,7 @@ import path from 'node:path';
 import { freePort } from '@platform/service-kit';
 import { launchPlatform, loadLauncherConfig, repositoryRoot } from '../supergraph/src/platform/launch.js';
 import { measure } from './load.js';
+import type { LoadResult } from './load-driver.js';
 
 const LOGIN = `mutation Login($email: String!, $password: String!) {
   login(input: { email: $email, password: $password }) { accessToken refreshToken expiresIn tokenType user { id email } }
@@ -17,7 +18,7 @@ const REGISTER = `mutation Register($email: String!, $password: String!, $name: 
   register(input: { email: $email, password: $password, name: $name }) { user { id } }
 }`;
 
-export async function benchLogin(options: { durationSeconds: number; concurrency: number }): Promise<void> {
+export async function benchLogin(options: { durationSeconds: number; concurrency: number[] }): Promise<void> {
   const outputDir = path.join(repositoryRoot, '.bench');
   const dataDir = path.join(outputDir, 'login-data');
   await rm(dataDir, { recursive: true, force: true });
@@ -45,28 +46,36 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
       body: JSON.stringify({ query: REGISTER, variables: { ...credentials, name: 'Bench' } }),
     });
     if (!registered.ok) throw new Error(`register failed: ${await registered.text()}`);
-    const spec = {
+    const spec = (concurrency: number) => ({
       url: platform.gatewayUrl,
       body: JSON.stringify({ query: LOGIN, variables: credentials, operationName: 'Login' }),
-      concurrency: options.concurrency,
+      concurrency,
       expectBody: '"accessToken":"ey',
-    };
-    await measure({ ...spec, durationSeconds: 3 }); // warm-up: JIT, pools, JWKS cache
-    const result = await measure({ ...spec, durationSeconds: options.durationSeconds });
+    });
+    await measure({ ...spec(Math.max(...options.concurrency)), durationSeconds: 3 }); // warm-up: JIT, pools, JWKS cache
+    const rows: (LoadResult & { concurrency: number })[] = [];
+    for (const concurrency of options.concurrency) {
+      rows.push({
+        concurrency,
+        ...(await measure({ ...spec(concurrency), durationSeconds: options.durationSeconds })),
+      });
+    }
     const report = {
       benchmark: 'login',
       date: new Date().toISOString(),
       machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
-      concurrency: options.concurrency,
       argon2: 'argon2id m=19456 KiB, t=2, p=1',
-      ...result,
+      results: rows,
     };
     await writeFile(path.join(outputDir, 'login.json'), `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(
       [
-        `| benchmark | concurrency | requests | errors | RPS | p50 ms | p95 ms | p99 ms |`,
-        `|---|---|---|---|---|---|---|---|`,
-        `| login through the gateway | ${options.concurrency} | ${result.requests} | ${result.errors + result.non200} | ${result.requestsPerSecond} | ${result.latencyMs.p50} | ${result.latencyMs.p95} | ${result.latencyMs.p99} |`,
+        `| login through the gateway | requests | errors | RPS | p50 ms | p95 ms | p99 ms |`,
+        `|---|---|---|---|---|---|---|`,
+        ...rows.map(
+          (row) =>
+            `| ${row.concurrency} concurrent | ${row.requests} | ${row.errors + row.non200} | ${row.requestsPerSecond} | ${row.latencyMs.p50} | ${row.latencyMs.p95} | ${row.latencyMs.p99} |`,
+        ),
         '',
         `written to .bench/login.json (${report.machine.cores} cores, Node ${report.machine.node})`,
         '',

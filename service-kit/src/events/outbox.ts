@@ -1,0 +1,94 @@
+/**
+ * The transactional outbox: a service records the events of a state change in its own
+ * database, in the transaction of the change, and the relay (`relay.ts`) publishes them
+ * afterwards. So an event exists exactly when its change committed: a rolled-back
+ * transaction leaves no event, and a committed one cannot be lost by a broker being down.
+ * The tables are created by the service's own migration file calling the helpers below.
+ */
+import type { Knex } from 'knex';
+import { eventCatalog, type EventCatalog } from './envelope.js';
+import { topicForType } from './topics.js';
+import type { AnyCloudEvent, CloudEvent, EventType } from './types.js';
+
+export const OUTBOX_TABLE = 'outbox';
+
+/**
+ * Creates the `outbox` table. `seq` orders rows as they were written, which is the order
+ * the relay publishes each key's events in; the partial index serves the relay's claim
+ * query, which only ever looks at unpublished rows.
+ *
+ * ```ts
+ * // migrations/<service>/20261121100000_create_outbox.ts
+ * export const up = (knex: Knex) => createOutboxTables(knex);
+ * export const down = (knex: Knex) => dropOutboxTables(knex);
+ * ```
+ */
+export async function createOutboxTables(knex: Knex): Promise<void> {
+  await knex.raw(`
+    create table if not exists outbox (
+      -- The CloudEvents id: enqueueing one event twice is a primary-key violation, not a duplicate.
+      id uuid primary key,
+      seq bigint generated always as identity,
+      topic text not null,
+      key text not null,
+      payload jsonb not null,
+      created_at timestamptz not null default now(),
+      -- Not published before this time: the relay's back-off after a failed publish.
+      available_at timestamptz not null default now(),
+      attempts integer not null default 0,
+      last_error text,
+      published_at timestamptz
+    );
+
+    create index if not exists outbox_unpublished_idx on outbox (seq) where published_at is null;
+    create index if not exists outbox_unpublished_key_idx on outbox (key, seq) where published_at is null;
+    create index if not exists outbox_published_at_idx on outbox (published_at) where published_at is not null;
+  `);
+}
+
+export async function dropOutboxTables(knex: Knex): Promise<void> {
+  await knex.raw('drop table if exists outbox');
+}
+
+/**
+ * Records events in the caller's transaction; they are published after it commits, and
+ * never if it rolls back. Refuses to run outside a transaction, where an event could
+ * outlive a failed change (or the other way round), and refuses invalid events
+ * (`EventValidationError`).
+ */
+export async function enqueue(
+  trx: Knex.Transaction,
+  events: CloudEvent<EventType> | AnyCloudEvent | readonly (CloudEvent<EventType> | AnyCloudEvent)[],
+): Promise<void> {
+  if (!(trx as { isTransaction?: boolean }).isTransaction) {
+    throw new Error('enqueue() needs the transaction of the state change it records (db.transaction(...))');
+  }
+  const list = (Array.isArray(events) ? events : [events]) as readonly CloudEvent<EventType>[];
+  if (list.length === 0) return;
+  // Built by createEvent, these are valid already; checking again keeps a hand-made object
+  // from becoming a poison message every consumer dead-letters.
+  const catalog: EventCatalog = eventCatalog();
+  for (const event of list) catalog.validateEvent(event);
+  await trx(OUTBOX_TABLE).insert(
+    list.map((event) => ({
+      id: event.id,
+      topic: topicForType(event.type),
+      key: event.subject,
+      payload: JSON.stringify(event),
+    })),
+  );
+}
+
+/** Unpublished rows: the backlog `outbox_pending` reports. */
+export async function countPendingOutbox(db: Knex): Promise<number> {
+  const row = (await db(OUTBOX_TABLE).whereNull('published_at').count<{ count: number | string }[]>('* as count'))[0];
+  return Number(row?.count ?? 0);
+}
+
+/** Deletes rows published more than `olderThanMs` ago; returns how many. */
+export async function prunePublishedOutbox(db: Knex, olderThanMs: number): Promise<number> {
+  return db(OUTBOX_TABLE)
+    .whereNotNull('published_at')
+    .andWhere('published_at', '<', db.raw(`now() - make_interval(secs => ?)`, [olderThanMs / 1000]))
+    .delete();
+}

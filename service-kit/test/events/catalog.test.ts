@@ -1,0 +1,298 @@
+/**
+ * The event catalog (`events/`) and the CloudEvents envelope: every catalog file has a
+ * TypeScript entry and the other way round, an example of every type passes its schema,
+ * nothing can carry a secret, and validation errors name the type and the field.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_EVENTS_DIR,
+  EventValidationError,
+  createEvent,
+  eventCatalog,
+  parseEvent,
+} from '../../src/events/envelope.js';
+import { deadLetterTopic, parseEventType, sourceForType, topicForType } from '../../src/events/topics.js';
+import { EVENT_TYPES, type EventDataByType, type EventType } from '../../src/events/types.js';
+import { noRequest, userRegistered } from './helpers.js';
+
+const catalogDir = path.join(DEFAULT_EVENTS_DIR, 'catalog');
+const catalogTypes = readdirSync(catalogDir)
+  .filter((file) => file.endsWith('.json'))
+  .map((file) => file.slice(0, -'.json'.length))
+  .sort();
+
+const user = randomUUID();
+const other = randomUUID();
+const session = randomUUID();
+const role = randomUUID();
+const request = {
+  requestId: 'req-42',
+  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+  ip: '203.0.113.9',
+  userAgent: 'curl/8',
+};
+const onUser = { actorId: user, target: { type: 'user' as const, id: user }, context: request };
+const onSession = { actorId: user, target: { type: 'session' as const, id: session }, context: request };
+const onRole = { actorId: other, target: { type: 'role' as const, id: role }, context: request };
+
+/** One valid example per type: the compiler checks it against EventDataByType, the test against the schema. */
+const examples: { [T in EventType]: { subject: string; data: EventDataByType[T] } } = {
+  'platform.identity.user.registered.v1': {
+    subject: user,
+    data: { ...onUser, userId: user, email: 'ada@example.com', name: 'Ada', emailVerified: false },
+  },
+  'platform.identity.user.updated.v1': {
+    subject: user,
+    data: { ...onUser, userId: user, changedFields: ['name'], name: 'Ada L.' },
+  },
+  'platform.identity.user.deleted.v1': {
+    subject: user,
+    data: { ...onUser, actorId: other, userId: user, reason: 'requested by the user' },
+  },
+  'platform.identity.user.email_verified.v1': { subject: user, data: { ...onUser, userId: user, email: 'a@b.co' } },
+  'platform.identity.user.password_changed.v1': {
+    subject: user,
+    data: { ...onUser, userId: user, otherSessionsRevoked: true },
+  },
+  'platform.identity.user.password_reset.v1': {
+    subject: user,
+    data: { ...onUser, actorId: null, userId: user, sessionsRevoked: true },
+  },
+  'platform.auth.login.succeeded.v1': {
+    subject: user,
+    data: { ...onSession, userId: user, sessionId: session, outcome: 'success' },
+  },
+  'platform.auth.login.failed.v1': {
+    subject: user,
+    data: {
+      ...onUser,
+      actorId: null,
+      userId: null,
+      email: 'nobody@example.com',
+      reason: 'unknown_user',
+      outcome: 'failure',
+    },
+  },
+  'platform.auth.account.locked.v1': {
+    subject: user,
+    data: {
+      ...onUser,
+      actorId: null,
+      userId: user,
+      failedAttempts: 5,
+      lockedUntil: '2026-11-21T10:15:00Z',
+      reason: 'too many failed sign-ins',
+    },
+  },
+  'platform.auth.refresh_token.reuse_detected.v1': {
+    subject: user,
+    data: { ...onSession, actorId: null, userId: user, sessionId: session, outcome: 'denied' },
+  },
+  'platform.auth.session.revoked.v1': {
+    subject: user,
+    data: { ...onSession, userId: user, sessionId: session, reason: 'logout' },
+  },
+  'platform.authz.role.created.v1': {
+    subject: role,
+    data: {
+      ...onRole,
+      roleId: role,
+      name: 'editor',
+      description: null,
+      permissions: ['identity.user.read'],
+      permissionsVersion: 7,
+    },
+  },
+  'platform.authz.role.changed.v1': {
+    subject: role,
+    data: { ...onRole, roleId: role, changedFields: ['description'], description: 'Edits', permissionsVersion: 8 },
+  },
+  'platform.authz.role.deleted.v1': {
+    subject: role,
+    data: { ...onRole, roleId: role, name: 'editor', permissionsVersion: 9 },
+  },
+  'platform.authz.permission.granted.v1': {
+    subject: role,
+    data: { ...onRole, roleId: role, permission: 'identity.user.read', permissionsVersion: 10 },
+  },
+  'platform.authz.permission.revoked.v1': {
+    subject: role,
+    data: { ...onRole, roleId: role, permission: 'identity.user.read', permissionsVersion: 11 },
+  },
+  'platform.authz.role.assigned.v1': {
+    subject: user,
+    data: { ...onUser, actorId: other, userId: user, roleId: role, roleName: 'editor', permissionsVersion: 12 },
+  },
+  'platform.authz.role.unassigned.v1': {
+    subject: user,
+    data: { ...onUser, actorId: other, userId: user, roleId: role, roleName: 'editor', permissionsVersion: 13 },
+  },
+  'platform.gateway.authorization.denied.v1': {
+    subject: 'req-42',
+    data: {
+      actorId: user,
+      target: { type: 'operation', id: 'UserEmails' },
+      context: request,
+      userId: user,
+      operationName: 'UserEmails',
+      operationType: 'query',
+      operationHash: 'a'.repeat(64),
+      deniedFields: [{ path: 'users.0.email', coordinate: 'User.email', requirement: 'requiresScopes' }],
+      outcome: 'denied',
+    },
+  },
+};
+
+/** Calls `fn` and returns the EventValidationError it throws. */
+function validationError(fn: () => unknown): EventValidationError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(EventValidationError);
+    return error as EventValidationError;
+  }
+  throw new Error('expected an EventValidationError');
+}
+
+/** Every sub-schema of a JSON Schema document, with its location. */
+function* subSchemas(node: unknown, where: string): Generator<[string, Record<string, unknown>]> {
+  if (Array.isArray(node)) {
+    for (const [index, item] of node.entries()) yield* subSchemas(item, `${where}/${index}`);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  yield [where, node as Record<string, unknown>];
+  for (const [key, value] of Object.entries(node)) yield* subSchemas(value, `${where}/${key}`);
+}
+
+describe('the event catalog', () => {
+  it('has a TypeScript type entry for every catalog file, and a file for every entry', () => {
+    expect([...EVENT_TYPES].sort()).toEqual(catalogTypes);
+    expect([...eventCatalog().types].sort()).toEqual(catalogTypes);
+    expect(Object.keys(examples).sort()).toEqual(catalogTypes);
+  });
+
+  it('covers the events the core publishes, each named platform.<domain>.<aggregate>.<action>.v<n>', () => {
+    for (const type of catalogTypes) expect(parseEventType(type), type).toBeDefined();
+    expect(new Set(catalogTypes.map((type) => parseEventType(type)?.domain))).toEqual(
+      new Set(['identity', 'auth', 'authz', 'gateway']),
+    );
+  });
+
+  it.each(catalogTypes)('accepts a valid %s', (type) => {
+    const example = examples[type as EventType];
+    const event = createEvent({ type: type as EventType, ...example });
+    expect(parseEvent(JSON.stringify(event))).toEqual(event);
+    expect(event.source).toBe(sourceForType(type));
+  });
+
+  it('declares draft 2020-12, a matching $id and title, and closes every object to unknown properties', () => {
+    for (const type of catalogTypes) {
+      const schema = JSON.parse(readFileSync(path.join(catalogDir, `${type}.json`), 'utf8')) as Record<string, unknown>;
+      expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+      expect(schema.$id).toBe(`https://platform.example/events/catalog/${type}.json`);
+      expect(schema.title).toBe(type);
+      expect(schema.additionalProperties, type).toBe(false);
+    }
+    const common = JSON.parse(readFileSync(path.join(DEFAULT_EVENTS_DIR, 'common.schema.json'), 'utf8')) as unknown;
+    for (const [where, node] of subSchemas(common, 'common')) {
+      if (node.type === 'object') expect(node.additionalProperties, where).toBe(false);
+    }
+  });
+
+  it('has no property that could carry a password, token or secret', () => {
+    const secretish = /password|token|secret|hash$|credential|cookie|authorization/i;
+    const allowed = new Set(['operationHash', 'otherSessionsRevoked']);
+    for (const file of [...catalogTypes.map((type) => path.join(catalogDir, `${type}.json`)), 'common.schema.json']) {
+      const schema = JSON.parse(readFileSync(path.resolve(DEFAULT_EVENTS_DIR, file), 'utf8')) as unknown;
+      for (const [where, node] of subSchemas(schema, file)) {
+        const properties = node.properties as Record<string, unknown> | undefined;
+        if (!properties || where.endsWith('/properties')) continue;
+        for (const name of Object.keys(properties)) {
+          if (!allowed.has(name)) expect(name, `${where}/properties/${name}`).not.toMatch(secretish);
+        }
+      }
+    }
+  });
+
+  it('refuses a password smuggled into event data, naming the type and the field', () => {
+    const error = validationError(() =>
+      createEvent({
+        type: 'platform.identity.user.password_changed.v1',
+        subject: user,
+        data: { ...examples['platform.identity.user.password_changed.v1'].data, password: 'hunter2' } as never,
+      }),
+    );
+    expect(error.eventType).toBe('platform.identity.user.password_changed.v1');
+    expect(error.issues).toEqual([{ pointer: '/data/password', message: 'is not allowed (unknown property)' }]);
+    expect(error.message).toBe(
+      'invalid platform.identity.user.password_changed.v1 event: /data/password is not allowed (unknown property)',
+    );
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('names every wrong field of the data with a JSON pointer and what is wrong', () => {
+    const error = validationError(() =>
+      createEvent({
+        type: 'platform.identity.user.registered.v1',
+        subject: user,
+        data: {
+          ...examples['platform.identity.user.registered.v1'].data,
+          email: 'not-an-email',
+          target: { type: 'role', id: user },
+          context: { ...noRequest, traceId: 'xyz' },
+          emailVerified: undefined,
+        } as never,
+      }),
+    );
+    expect(error.message).toMatch(/^invalid platform\.identity\.user\.registered\.v1 event: /);
+    expect(error.issues).toEqual(
+      expect.arrayContaining([
+        { pointer: '/data/email', message: 'must match format "email"' },
+        { pointer: '/data/target/type', message: 'must be "user"' },
+        { pointer: '/data/context/traceId', message: 'must match pattern "^[0-9a-f]{32}$"' },
+        { pointer: '/data/emailVerified', message: 'is required' },
+      ]),
+    );
+  });
+
+  it('refuses a received event whose envelope is wrong, naming the attribute', () => {
+    const good = userRegistered();
+    const cases: [unknown, string, string][] = [
+      [{ ...good, specversion: '0.3' }, '/specversion', 'must be "1.0"'],
+      [{ ...good, id: 'not-a-uuid' }, '/id', 'must match format "uuid"'],
+      [{ ...good, time: 'yesterday' }, '/time', 'must match format "date-time"'],
+      [{ ...good, subject: undefined }, '/subject', 'is required'],
+      [{ ...good, datacontenttype: 'text/plain' }, '/datacontenttype', 'must be "application/json"'],
+      [{ ...good, source: '/platform/auth' }, '/source', 'must be "/platform/identity" for this type'],
+      [{ ...good, extra: 1 }, '/extra', 'is not allowed (unknown property)'],
+    ];
+    for (const [event, pointer, message] of cases) {
+      const error = validationError(() => parseEvent(JSON.stringify(event)));
+      expect(error.eventType).toBe('platform.identity.user.registered.v1');
+      expect(error.issues).toContainEqual({ pointer, message });
+    }
+  });
+
+  it('refuses an unknown type, a missing type and text that is not JSON', () => {
+    const unknown = validationError(() =>
+      parseEvent({ ...userRegistered(), type: 'platform.identity.user.exploded.v1' }),
+    );
+    expect(unknown.message).toBe('invalid platform.identity.user.exploded.v1 event: /type is not in the event catalog');
+    const untyped = validationError(() => parseEvent({ ...userRegistered(), type: undefined }));
+    expect(untyped.message).toMatch(/^invalid event: \/type is required/);
+    expect(validationError(() => parseEvent('{oops')).message).toMatch(/^invalid event: \(event\) is not JSON/);
+  });
+
+  it('routes each type to its domain topic, with a dead-letter topic beside it', () => {
+    expect(topicForType('platform.identity.user.registered.v1')).toBe('platform.identity');
+    expect(topicForType('platform.auth.refresh_token.reuse_detected.v1')).toBe('platform.auth');
+    expect(topicForType('platform.gateway.authorization.denied.v1')).toBe('platform.gateway');
+    expect(sourceForType('platform.authz.role.assigned.v1')).toBe('/platform/authz');
+    expect(deadLetterTopic('platform.authz')).toBe('platform.authz.dlq');
+    expect(() => topicForType('user.registered')).toThrow(/not a platform event type/);
+  });
+});

@@ -52,6 +52,19 @@ export const env = {
       .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
       .default(fallback ? 'true' : 'false')
       .transform((value) => value === 'true' || value === '1'),
+  /** Kafka bootstrap brokers, `host:port,host:port`; unset means the in-process event bus. */
+  kafkaBrokers: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((broker) => broker.trim())
+        .filter(Boolean),
+    )
+    .refine((brokers) => brokers.every((broker) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(broker)), {
+      message: 'must be a comma-separated list of host:port',
+    })
+    .optional(),
   /** A JSON Web Key Set given inline, as JSON text. */
   jwksJson: z.string().transform((text, ctx) => {
     try {

@@ -32,6 +32,8 @@ const fields = {
   DATABASE_URL: required('a postgres:// connection URL of platform_audit, as its owner').pipe(env.postgresUrl),
   /** The restricted role the service works as; derived from DATABASE_URL and the two below when unset. */
   APP_DATABASE_URL: env.postgresUrl.optional(),
+  /** Where the domain events come from; without it, the in-process bus (one process, development and tests). */
+  KAFKA_BROKERS: env.kafkaBrokers,
   /** The application role's name (created or updated at start when AUDIT_APP_PASSWORD is set). */
   AUDIT_APP_ROLE: z
     .string()

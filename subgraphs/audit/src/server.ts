@@ -29,7 +29,14 @@ import {
 import type { AuditConfig } from './config.js';
 import { createContextFactory, type Context } from './context.js';
 import { appDatabaseUrl, ensureAppRole, excessPrivileges } from './domain/app-role.js';
-import { recordAuditEvent, type AuditEventInput, type RecordResult } from './domain/record.js';
+import { fromCloudEvent, recordAuditEvent, type AuditEventInput, type RecordResult } from './domain/record.js';
+import {
+  createEventConsumer,
+  createEventTransport,
+  EVENT_TYPES,
+  topicForType,
+  type EventTransport,
+} from '@platform/service-kit/events';
 import { createAuditStream, type AuditStream } from './domain/stream.js';
 import { verifyAuditChain, type ChainVerification } from './domain/verify.js';
 import { createInternalRoutes } from './internal/routes.js';
@@ -82,7 +89,12 @@ export interface AuditServerDependencies {
   logger?: Logger;
   /** The live feed; by default a new one (pass one to share it with an event consumer built elsewhere). */
   stream?: AuditStream;
+  /** The event bus to consume from; by default Kafka (KAFKA_BROKERS) or a private in-process bus. */
+  eventTransport?: EventTransport;
 }
+
+/** Every domain topic: the audit log records every event the platform publishes. */
+const AUDITED_TOPICS = [...new Set(EVENT_TYPES.map((type) => topicForType(type)))];
 
 export interface AuditServer extends SubgraphServer {
   /** Records one event (idempotent on its id) and publishes it to `stream`: what the event consumer calls. */
@@ -152,6 +164,28 @@ export async function createAuditServer(
     };
     const auditLog = createAuditLogStore(db);
 
+    // Every domain event becomes an audit row. Delivery is at least once; the log itself is
+    // idempotent on the event id and processed_events keeps redeliveries from costing a lock.
+    const transport =
+      dependencies.eventTransport ??
+      createEventTransport({ kafkaBrokers: config.KAFKA_BROKERS, clientId: SUBGRAPH_NAME, logger });
+    const consumer = createEventConsumer({
+      groupId: 'audit.log',
+      topics: AUDITED_TOPICS,
+      db,
+      logger,
+      transport,
+      metrics: { registry: metrics.registry },
+      handler: async (event) => {
+        await record(fromCloudEvent(event));
+      },
+    });
+    await consumer.start();
+    const stopConsuming = async () => {
+      await consumer.stop();
+      if (!dependencies.eventTransport) await transport.close();
+    };
+
     const server = createSubgraphServer<Context>({
       name: SUBGRAPH_NAME,
       typeDefs: TYPE_DEFS,
@@ -163,7 +197,10 @@ export async function createAuditServer(
       createContext: createContextFactory({ db, auditLog, stream }),
       readinessChecks: { database: () => isDatabaseReachable(db) },
       routes: createInternalRoutes({ credentials: config.INTERNAL_API_CREDENTIALS, record }),
-      onStop: closeResources,
+      onStop: async () => {
+        await stopConsuming();
+        await closeResources();
+      },
     });
     return { ...server, record, stream, verifyChain: () => verifyAuditChain(db) };
   } catch (error) {

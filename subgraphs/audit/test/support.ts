@@ -17,6 +17,7 @@ import {
   type Caller,
   type Database,
 } from '@platform/service-kit';
+import type { EventTransport } from '@platform/service-kit/events';
 import { captureLogs, createTestDatabase } from '@platform/service-kit/testing';
 import { loadAuditConfig, type AuditConfig } from '../src/config.js';
 import { appDatabaseUrl } from '../src/domain/app-role.js';
@@ -67,7 +68,9 @@ export function administrator(userId: string = randomUUID()): Caller {
   );
 }
 
-export async function startAudit(options: { env?: Record<string, string> } = {}): Promise<AuditHarness> {
+export async function startAudit(
+  options: { env?: Record<string, string>; eventTransport?: EventTransport } = {},
+): Promise<AuditHarness> {
   const databaseUrl = await createTestDatabase('audit');
   const role = `audit_app_${new URL(databaseUrl).pathname.slice(1)}`;
   const password = randomToken('pw_');
@@ -87,7 +90,10 @@ export async function startAudit(options: { env?: Record<string, string> } = {})
     ...options.env,
   });
   const logger = createLogger({ service: 'audit', level: config.LOG_LEVEL, destination: captured.stream });
-  const server = await createAuditServer(config, { logger });
+  const server = await createAuditServer(config, {
+    logger,
+    ...(options.eventTransport ? { eventTransport: options.eventTransport } : {}),
+  });
   const running = await server.start(0);
   const owner = createDatabase({ url: databaseUrl, poolMax: 2, applicationName: 'audit-test-owner' });
   const app = createDatabase({

@@ -16,6 +16,8 @@ export const ROLE_NAME_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function ensureAppRole(db: Database, role: string, password: string): Promise<void> {
   if (!ROLE_NAME_PATTERN.test(role)) throw new Error(`invalid audit application role name "${role}"`);
   await db.raw('select audit_ensure_app_role(?, ?)', [role, password]);
+  // The event consumer records what it processed (at-least-once delivery, applied once).
+  await db.raw('select audit_grant_consumer_tables(?)', [role]);
 }
 
 /** `url` with its user and password replaced: the owner's server and database, as the application role. */

@@ -111,7 +111,8 @@ export interface StructuredCloudEvent {
   source?: string | null;
   subject?: string | null;
   time?: string | null;
-  data?: Record<string, unknown> | null;
+  /** Any event's data: an object whose fields the recording reads by name. */
+  data?: object | null;
 }
 
 /** The recording input for a CloudEvent as it comes off the bus. */
@@ -122,7 +123,7 @@ export function fromCloudEvent(event: StructuredCloudEvent): AuditEventInput {
     source: event.source ?? null,
     subject: event.subject ?? null,
     time: event.time ?? null,
-    data: event.data ?? null,
+    data: (event.data as Record<string, unknown> | null | undefined) ?? null,
   };
 }
 

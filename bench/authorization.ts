@@ -57,6 +57,8 @@ export async function benchAuthorization(options: { durationSeconds: number; con
   });
   const platform = await launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
     serviceEnvironment: { LOG_LEVEL: 'warn' },
+    // Separate processes, as deployed: the benchmark measures the services, not one shared event loop.
+    mode: 'processes',
   });
   const offPort = await freePort();
   const off = await startExtraGateway(platform.environments.gateway!, offPort);

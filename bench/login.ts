@@ -37,6 +37,8 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
   const platform = await launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
     // Development mode (the launcher's) differs from production only in paths login does not take.
     serviceEnvironment: { LOG_LEVEL: 'warn' },
+    // Separate processes, as deployed: the benchmark measures the services, not one shared event loop.
+    mode: 'processes',
   });
   try {
     const credentials = { email: 'bench.login@example.test', password: 'benchmark password' };

@@ -1,7 +1,7 @@
 /**
  * Runs the gateway benchmark directly (`npm run bench -- gateway` does the same):
  *
- *   npx tsx bench/gateway/main.ts [--duration 30] [--workers N] [--gateways stock,hive,ours] [--concurrency 50]
+ *   npx tsx bench/gateway/main.ts [--duration 30] [--workers N] [--gateways stock,hive,ours] [--concurrency 50] [--rounds 1]
  *   npx tsx bench/gateway/main.ts --write-expected   # rewrites expected-response.json from the stock gateway
  *
  * `--write-expected` is for when the workload itself changes: check the new file by hand
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     gateways: { type: 'string' },
     concurrency: { type: 'string' },
+    rounds: { type: 'string' },
     'write-expected': { type: 'boolean' },
   },
 });
@@ -54,6 +55,7 @@ if (values['write-expected']) {
     workers: Number(values.workers ?? availableParallelism()),
     gateways: parseGatewayList(values.gateways),
     concurrency: Number(values.concurrency ?? 50),
+    rounds: Number(values.rounds ?? 1),
   });
 }
 process.exit(0);

@@ -7,10 +7,10 @@ const cell = (value: number | null | undefined, suffix = '') =>
 export function renderReport(report: GatewayBenchReport): string {
   const { settings, machine, direct } = report;
   const lines = [
-    `TestQuery (${Math.round(settings.testQueryResponseBytes / 1000)} KB response), ${settings.concurrency} concurrent clients, ${settings.durationSeconds} s after ${settings.warmupSeconds} s warm-up, ${settings.workers} workers per gateway; ${machine.availableParallelism} cores (${machine.cpu}), Node ${machine.node}`,
+    `TestQuery (${Math.round(settings.testQueryResponseBytes / 1000)} KB response), ${settings.concurrency} concurrent clients, ${settings.durationSeconds} s after ${settings.warmupSeconds} s warm-up, ${settings.workers} workers per gateway${settings.rounds > 1 ? `, median of ${settings.rounds} rounds` : ''}; ${machine.availableParallelism} cores (${machine.cpu}), Node ${machine.node}`,
     '',
-    '| gateway | RPS | p50 ms | p95 ms | p99 ms | errors | non-200 | peak RSS MB | CPU avg % | CPU peak % | subgraphs CPU % | machine busy % | subgraph fetches | 1-fetch RPS | 1-fetch p50 ms | 1-fetch RPS vs direct |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| gateway | RPS | p50 ms | p95 ms | p99 ms | errors | non-200 | req per CPU-s | peak RSS MB | CPU avg % | CPU peak % | subgraphs CPU % | machine busy % | subgraph fetches | 1-fetch RPS | 1-fetch p50 ms | 1-fetch RPS vs direct |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const name of settings.gateways) {
     const result = report.gateways[name];
@@ -30,6 +30,7 @@ export function renderReport(report: GatewayBenchReport): string {
         load.latencyMs.p99,
         load.errors,
         load.non200,
+        cell(load.requestsPerCpuSecond),
         cell(load.gateway?.peakRssMb),
         cell(load.gateway?.avgCpuPercent),
         cell(load.gateway?.peakCpuPercent),
@@ -44,16 +45,26 @@ export function renderReport(report: GatewayBenchReport): string {
   }
   const straight = direct.singleSubgraph;
   lines.push(
-    `| (direct to products) | | | | | ${straight.errors} | ${straight.non200} | | | | ${straight.subgraphs.avgCpuPercent} | ${straight.machineCpuBusyPercent} | 1 | ${straight.requestsPerSecond} | ${straight.latencyMs.p50} | ×1 |`,
+    `| (direct to products) | | | | | ${straight.errors} | ${straight.non200} | | | | | ${straight.subgraphs.avgCpuPercent} | ${straight.machineCpuBusyPercent} | 1 | ${straight.requestsPerSecond} | ${straight.latencyMs.p50} | ×1 |`,
     '',
     `1-fetch: \`${settings.singleSubgraphQuery}\`, one fetch to products; "vs direct" is the gateway's RPS over the subgraph's own.`,
+    "req per CPU-s: RPS over the gateway's average cores in use, the figure least moved by other load on the machine. CPU: % of one core, summed over the gateway's processes (average over the run, and the busiest 250 ms); peak RSS: summed over them. Machine busy: all cores, anything running.",
     '',
   );
+  if (settings.rounds > 1) {
+    for (const name of settings.gateways) {
+      const result = report.gateways[name];
+      if (result?.status === 'ok') {
+        lines.push(`${name}: TestQuery RPS by round ${result.rounds.testQueryRps.join(', ')} (median round shown)`);
+      }
+    }
+    lines.push('');
+  }
   for (const [name, ratio] of Object.entries(report.ratios)) lines.push(ratioLine(name, ratio));
   return `${lines.join('\n')}\n`;
 }
 
 function ratioLine(name: string, ratio: Ratio): string {
   if (ratio.rps === null) return `${name}: n/a (a gateway did not run or failed)`;
-  return `${name}: RPS ×${ratio.rps}, p50 ×${cell(ratio.p50)}, p95 ×${cell(ratio.p95)}, p99 ×${cell(ratio.p99)}, peak RSS ×${cell(ratio.peakRss)}, 1-fetch RPS ×${cell(ratio.singleSubgraphRps)}`;
+  return `${name}: RPS ×${ratio.rps}, requests per CPU-s ×${cell(ratio.requestsPerCpuSecond)}, p50 ×${cell(ratio.p50)}, p95 ×${cell(ratio.p95)}, p99 ×${cell(ratio.p99)}, peak RSS ×${cell(ratio.peakRss)}, 1-fetch RPS ×${cell(ratio.singleSubgraphRps)}`;
 }

@@ -41,6 +41,11 @@ export interface GatewayBenchOptions {
   concurrency?: number;
   /** Warm-up seconds before the TestQuery measurement (default 5). */
   warmupSeconds?: number;
+  /**
+   * Times each gateway is started and measured, in alternating order (default 1); the
+   * round with the median TestQuery RPS is reported, with every round's RPS beside it.
+   */
+  rounds?: number;
 }
 
 export const DEFAULT_GATEWAYS: GatewayName[] = ['stock', 'hive', 'ours'];
@@ -62,6 +67,11 @@ export type Measured = LoadResult & {
   subgraphs: ProcessTreeStats;
   /** Busy share of all the machine's cores while the load ran (load driver, subgraphs, gateway, anything else), %. */
   machineCpuBusyPercent: number;
+  /**
+   * Requests served per second of the gateway's CPU time (RPS over its average cores in
+   * use): the figure least moved by whatever else shares the machine.
+   */
+  requestsPerCpuSecond?: number;
 };
 
 export type GatewayResult =
@@ -71,11 +81,14 @@ export type GatewayResult =
       subgraphFetches: Record<BenchSubgraphName, number>;
       testQuery: Measured;
       singleSubgraph: Measured & { vsDirect: { rpsRatio: number; p50AddedMs: number } };
+      /** RPS of every round, in the order run (the figures above are the median round's). */
+      rounds: { testQueryRps: number[]; singleSubgraphRps: number[] };
     }
   | { status: 'failed'; reason: string };
 
 export interface Ratio {
   rps: number | null;
+  requestsPerCpuSecond: number | null;
   p50: number | null;
   p95: number | null;
   p99: number | null;
@@ -97,6 +110,7 @@ export interface GatewayBenchReport {
   settings: {
     durationSeconds: number;
     warmupSeconds: number;
+    rounds: number;
     concurrency: number;
     workers: number;
     gateways: GatewayName[];
@@ -126,6 +140,7 @@ export async function benchGateway(options: GatewayBenchOptions): Promise<void> 
 export async function runGatewayBenchmark(options: GatewayBenchOptions): Promise<GatewayBenchReport> {
   const concurrency = options.concurrency ?? 50;
   const warmupSeconds = options.warmupSeconds ?? 5;
+  const rounds = Math.max(1, options.rounds ?? 1);
   const workDir = path.join(repositoryRoot, '.bench', 'gateway');
   await mkdir(workDir, { recursive: true });
   const workload = await loadWorkload();
@@ -153,11 +168,15 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions): Promise
       const subgraphSampler = sampleProcessTree(subgraphs.pid);
       const machineSampler = sampleMachineCpu();
       const result = await measure(spec);
+      const gateway = gatewaySampler?.stop();
       return {
         ...result,
-        gateway: gatewaySampler?.stop(),
+        gateway,
         subgraphs: subgraphSampler.stop(),
         machineCpuBusyPercent: machineSampler.stop(),
+        ...(gateway && gateway.avgCpuPercent > 0
+          ? { requestsPerCpuSecond: round(result.requestsPerSecond / (gateway.avgCpuPercent / 100), 1) }
+          : {}),
       };
     };
 
@@ -170,11 +189,11 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions): Promise
     const direct = await measured(load(subgraphs.urls.products, workload.singleSubgraphBody, options.durationSeconds));
 
     const port = await freePort();
-    const gateways: Partial<Record<GatewayName, GatewayResult>> = {};
-    for (const name of options.gateways) {
-      const processOptions: GatewayProcessOptions = { port, host: HOST, workers: options.workers, supergraphPath };
-      const url = `http://${HOST}:${port}/graphql`;
-      log(`${name}: starting ${options.workers} workers`);
+    const url = `http://${HOST}:${port}/graphql`;
+    const processOptions: GatewayProcessOptions = { port, host: HOST, workers: options.workers, supergraphPath };
+
+    const benchOne = async (name: GatewayName, label: string): Promise<GatewayResult> => {
+      log(`${label}: starting ${options.workers} workers`);
       let gateway: GatewayProcess | undefined;
       try {
         gateway = await startGatewayProcess(primary, name, processOptions);
@@ -187,9 +206,9 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions): Promise
         }
         const subgraphFetches = await countFetches(subgraphs.urls, () => postGraphQL(url, workload.testQueryBody));
 
-        log(`${name}: response checked (${subgraphFetchesText(subgraphFetches)}); warm-up ${warmupSeconds} s`);
+        log(`${label}: response checked (${subgraphFetchesText(subgraphFetches)}); warm-up ${warmupSeconds} s`);
         await measure(load(url, workload.testQueryBody, warmupSeconds));
-        log(`${name}: TestQuery for ${options.durationSeconds} s`);
+        log(`${label}: TestQuery for ${options.durationSeconds} s`);
         const testQuery = await measured(load(url, workload.testQueryBody, options.durationSeconds), gateway.pid);
 
         const single = await postGraphQL(url, workload.singleSubgraphBody);
@@ -202,12 +221,12 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions): Promise
           throw new Error(`the single-subgraph query was not one fetch: ${subgraphFetchesText(singleFetches)}`);
         }
         await measure(load(url, workload.singleSubgraphBody, SHORT_WARMUP_SECONDS));
-        log(`${name}: single-subgraph query for ${options.durationSeconds} s`);
+        log(`${label}: single-subgraph query for ${options.durationSeconds} s`);
         const singleSubgraph = await measured(
           load(url, workload.singleSubgraphBody, options.durationSeconds),
           gateway.pid,
         );
-        gateways[name] = {
+        return {
           status: 'ok',
           subgraphFetches,
           testQuery,
@@ -218,15 +237,32 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions): Promise
               p50AddedMs: round(singleSubgraph.latencyMs.p50 - direct.latencyMs.p50, 1),
             },
           },
+          rounds: {
+            testQueryRps: [testQuery.requestsPerSecond],
+            singleSubgraphRps: [singleSubgraph.requestsPerSecond],
+          },
         };
       } catch (error) {
         const reason = (error as Error).message;
-        log(`${name}: FAILED: ${reason}`);
-        gateways[name] = { status: 'failed', reason };
+        log(`${label}: FAILED: ${reason}`);
+        return { status: 'failed', reason };
       } finally {
         await gateway?.stop();
       }
+    };
+
+    // Rounds alternate the order, so drift on a shared machine falls on every gateway alike.
+    const runs: Partial<Record<GatewayName, GatewayResult[]>> = {};
+    for (let round = 1; round <= rounds; round += 1) {
+      const order = round % 2 === 1 ? options.gateways : [...options.gateways].reverse();
+      for (const name of order) {
+        if (runs[name]?.some((result) => result.status === 'failed')) continue;
+        const label = rounds > 1 ? `${name} (round ${round}/${rounds})` : name;
+        (runs[name] ??= []).push(await benchOne(name, label));
+      }
     }
+    const gateways: Partial<Record<GatewayName, GatewayResult>> = {};
+    for (const name of options.gateways) gateways[name] = medianRound(runs[name] ?? []);
 
     return {
       benchmark: 'gateway',
@@ -242,6 +278,7 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions): Promise
       settings: {
         durationSeconds: options.durationSeconds,
         warmupSeconds,
+        rounds,
         concurrency,
         workers: options.workers,
         gateways: options.gateways,
@@ -260,6 +297,23 @@ export async function runGatewayBenchmark(options: GatewayBenchOptions): Promise
   }
 }
 
+/** The round with the median TestQuery RPS, with every round's RPS; a failure if any round failed. */
+function medianRound(results: GatewayResult[]): GatewayResult {
+  const failed = results.find((result) => result.status === 'failed');
+  if (failed || results.length === 0) return failed ?? { status: 'failed', reason: 'not run' };
+  const ok = results.filter((result) => result.status === 'ok');
+  const median = [...ok].sort((a, b) => a.testQuery.requestsPerSecond - b.testQuery.requestsPerSecond)[
+    Math.floor((ok.length - 1) / 2)
+  ]!;
+  return {
+    ...median,
+    rounds: {
+      testQueryRps: ok.map((result) => result.testQuery.requestsPerSecond),
+      singleSubgraphRps: ok.map((result) => result.singleSubgraph.requestsPerSecond),
+    },
+  };
+}
+
 function ratio(a: GatewayResult | undefined, b: GatewayResult | undefined): Ratio {
   const okA = a?.status === 'ok' ? a : undefined;
   const okB = b?.status === 'ok' ? b : undefined;
@@ -270,6 +324,7 @@ function ratio(a: GatewayResult | undefined, b: GatewayResult | undefined): Rati
   };
   return {
     rps: of((r) => r.testQuery.requestsPerSecond),
+    requestsPerCpuSecond: of((r) => r.testQuery.requestsPerCpuSecond),
     p50: of((r) => r.testQuery.latencyMs.p50),
     p95: of((r) => r.testQuery.latencyMs.p95),
     p99: of((r) => r.testQuery.latencyMs.p99),

@@ -4,6 +4,8 @@
  * with exactly the expected response (the one every benchmarked gateway must return).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadGatewayConfig } from '@platform/gateway/config';
+import { oursEnvironment } from '../gateway/gateways/ours.js';
 import { startStockGateway } from '../gateway/gateways/stock.js';
 import type { RunningGateway } from '../gateway/gateways/cluster.js';
 import { firstDifference, loadWorkload, postGraphQL, type Workload } from '../gateway/workload.js';
@@ -82,6 +84,18 @@ describe('the gateway benchmark workload', () => {
       BenchSubgraphName,
       number
     >);
+  });
+
+  it('gives our gateway a complete production configuration', async () => {
+    const environment = await oursEnvironment({
+      port: 4000,
+      host: '127.0.0.1',
+      workers: 1,
+      supergraphPath: '.bench/gateway/supergraph.graphql',
+    });
+    const config = loadGatewayConfig(environment);
+    expect(config.NODE_ENV).toBe('production');
+    expect(config.ENABLE_SANDBOX).toBe(false);
   });
 
   it('says where a response differs from the expected one', () => {

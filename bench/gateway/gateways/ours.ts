@@ -1,14 +1,18 @@
 /**
  * ours: OUR gateway (gateway/src, `createGatewayServer`), configured from environment
  * variables through `loadGatewayConfig` exactly as `gateway/src/main.ts` is, in production.
- * Clients send no access token here (the workload is anonymous), so AUTH_JWKS_URL is never
- * fetched; each subgraph fetch still carries a signed `x-gateway-proof`, which the
- * benchmark subgraphs ignore. The signing key is generated once per run.
+ * Clients send no access token here (the workload is anonymous), so neither auth's JWKS nor
+ * authz is ever called; each subgraph fetch still carries a signed `x-gateway-proof`, which
+ * the benchmark subgraphs ignore. The signing key is generated once per run.
  */
 import { loadGatewayConfig } from '@platform/gateway/config';
 import { createGatewayServer } from '@platform/gateway';
 import { generateGatewayKeys } from '@platform/service-kit';
+import { randomBytes } from 'node:crypto';
 import { runAsClusterWorker, type GatewayProcessOptions, type RunningGateway } from './cluster.js';
+
+/** Where nothing listens (port 9, discard): for services the workload never calls. */
+const UNUSED = 'http://127.0.0.1:9';
 
 /** The gateway's environment for a benchmark run, what an operator would set (the harness passes it). */
 export async function oursEnvironment(options: GatewayProcessOptions): Promise<Record<string, string>> {
@@ -19,9 +23,14 @@ export async function oursEnvironment(options: GatewayProcessOptions): Promise<R
     PORT: String(options.port),
     HOST: options.host,
     SUPERGRAPH_PATH: options.supergraphPath,
-    // Never fetched: no request carries an access token.
-    AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
     GATEWAY_SIGNING_KEY: JSON.stringify(keys.privateJwk),
+    // Never called: only a request with an access token needs auth's keys or the caller's
+    // permissions from authz, and the workload is anonymous. Authorization stays at its
+    // production default (the benchmark supergraph has no authorization directives).
+    AUTH_JWKS_URL: `${UNUSED}/.well-known/jwks.json`,
+    AUTHZ_INTERNAL_URL: UNUSED,
+    AUTHZ_INTERNAL_CREDENTIAL: randomBytes(32).toString('base64url'),
+    INTERNAL_API_CREDENTIALS: `authz:${randomBytes(32).toString('base64url')}`,
   };
 }
 

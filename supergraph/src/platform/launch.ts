@@ -8,8 +8,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { databaseUrlFor, ensureDatabaseExists, env, loadConfig, type Environment } from '@platform/service-kit';
+import {
+  createLogger,
+  databaseUrlFor,
+  ensureDatabaseExists,
+  env,
+  loadConfig,
+  type Environment,
+} from '@platform/service-kit';
 import { startEmbeddedPostgres, type PostgresServer } from '@platform/service-kit/postgres-server';
+import { createEventTransport } from '@platform/service-kit/events';
+import { startServicesInProcess } from './in-process.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { adminCredentials, seedPlatform } from './seed.js';
 import { defaultGatewayPort, gatewayEntry, serviceEnvironments, subgraphs } from './services.js';
@@ -24,6 +33,8 @@ const launcherSchema = z
     POSTGRES_URL: env.postgresUrl.optional(),
     EMBEDDED_POSTGRES_PORT: env.port(54329),
     REDIS_URL: env.optionalRedisUrl,
+    /** A Kafka cluster: services then run as separate processes and exchange events through it. */
+    KAFKA_BROKERS: z.string().optional(),
     GATEWAY_PORT: env.port(defaultGatewayPort),
     /** The admin account seeded on start; in development a missing password is generated and shown once. */
     ADMIN_EMAIL: z.email({ error: 'must be an email address' }).optional(),
@@ -108,7 +119,16 @@ async function waitUntilReady(name: string, baseUrl: string, child: ChildProcess
 export async function launchPlatform(
   config: LauncherConfig,
   say: (line: string) => void,
-  options: { serviceEnvironment?: Environment; stdio?: 'inherit' | 'ignore' } = {},
+  options: {
+    serviceEnvironment?: Environment;
+    stdio?: 'inherit' | 'ignore';
+    /**
+     * `processes`: each service in its own process. `auto` (default): processes when Kafka is
+     * configured; otherwise one process sharing the in-process event bus, so events still
+     * reach their consumers.
+     */
+    mode?: 'auto' | 'processes';
+  } = {},
 ): Promise<LaunchedPlatform> {
   // Per-subgraph settings have computed names (IDENTITY_PORT, AUTH_DATABASE_URL…).
   const setting = config as Record<string, unknown>;
@@ -121,8 +141,10 @@ export async function launchPlatform(
   let reportCrash: (name: string) => void = () => undefined;
   const crashed = new Promise<string>((resolve) => (reportCrash = resolve));
 
+  let inProcess: { stop(): Promise<void> } | undefined;
   const stop = async () => {
     stopping = true;
+    await inProcess?.stop();
     // Gateway first, then subgraphs, then the database they use.
     for (const child of [...children].reverse()) {
       if (child.process.exitCode !== null || child.process.signalCode !== null) continue;
@@ -166,12 +188,37 @@ export async function launchPlatform(
       databaseUrls,
       ports,
       ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
+      ...(config.KAFKA_BROKERS ? { kafkaBrokers: config.KAFKA_BROKERS } : {}),
     });
     say(
       config.REDIS_URL
         ? `using Redis at ${config.REDIS_URL}`
         : 'REDIS_URL not set: in-process fallbacks for login throttling and caches',
     );
+
+    say(
+      config.KAFKA_BROKERS ? `using Kafka at ${config.KAFKA_BROKERS}` : 'KAFKA_BROKERS not set: in-process event bus',
+    );
+    if ((options.mode ?? 'auto') === 'auto' && !config.KAFKA_BROKERS) {
+      for (const environment of Object.values(environments)) Object.assign(environment, options.serviceEnvironment);
+      const eventTransport = createEventTransport({
+        clientId: 'platform',
+        logger: createLogger({ service: 'events' }),
+      });
+      const services = await startServicesInProcess({
+        environments,
+        ports,
+        eventTransport,
+        loggerFor: (service) => createLogger({ service, level: environments[service]?.LOG_LEVEL ?? config.LOG_LEVEL }),
+      });
+      inProcess = {
+        stop: async () => {
+          await services.stop();
+          await eventTransport.close();
+        },
+      };
+      return { gatewayUrl: `http://localhost:${config.GATEWAY_PORT}/graphql`, environments, stop, crashed };
+    }
 
     const launch = (name: string, entry: string) => {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(repositoryRoot, entry)], {

@@ -35,6 +35,8 @@ export interface PlatformLayout {
   databaseUrls: Record<string, string>;
   ports: Record<string, number>;
   redisUrl?: string;
+  /** Kafka bootstrap brokers for every service; unset: the in-process bus. */
+  kafkaBrokers?: string;
   /** Name of audit's application role (roles are per server: tests give each platform its own). */
   auditAppRole?: string;
 }
@@ -61,6 +63,7 @@ export function serviceEnvironments(layout: PlatformLayout): Record<string, Envi
     PORT: String(port(name)),
     DATABASE_URL: layout.databaseUrls[name],
     GATEWAY_PUBLIC_JWKS: JSON.stringify(layout.secrets.gatewayKeys.publicJwks),
+    KAFKA_BROKERS: layout.kafkaBrokers,
   });
   return {
     identity: {

@@ -8,20 +8,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAuthServer } from '@platform/auth';
-import { loadAuthConfig } from '@platform/auth/config';
-import { createAuditServer } from '@platform/audit';
-import { loadAuditConfig } from '@platform/audit/config';
-import { createAuthzServer } from '@platform/authz';
-import { loadAuthzConfig } from '@platform/authz/config';
-import { createGatewayServer, type GatewayDependencies } from '@platform/gateway';
-import { loadGatewayConfig } from '@platform/gateway/config';
-import { createIdentityServer } from '@platform/identity';
-import { loadIdentityConfig } from '@platform/identity/config';
+import type { GatewayDependencies } from '@platform/gateway';
+import { createEventTransport } from '@platform/service-kit/events';
 import { createLogger, type Environment, type Logger } from '@platform/service-kit';
 import { captureLogs, createTestDatabase, freePort, testRedisUrl } from '@platform/service-kit/testing';
 import type { JWK } from 'jose';
 import { generateSecrets, type PlatformSecrets } from '../../src/platform/secrets.js';
+import { startServicesInProcess } from '../../src/platform/in-process.js';
 import { seedPlatform } from '../../src/platform/seed.js';
 import { serviceEnvironments, subgraphs } from '../../src/platform/services.js';
 
@@ -105,24 +98,14 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   const logs = captureLogs();
   const loggerFor = (service: string): Logger => createLogger({ service, level: 'info', destination: logs.stream });
 
-  const identity = await createIdentityServer(loadIdentityConfig(environments.identity), {
-    logger: loggerFor('identity'),
+  const eventTransport = createEventTransport({ clientId: 'platform-e2e', logger: loggerFor('events') });
+  const services = await startServicesInProcess({
+    environments,
+    ports,
+    loggerFor,
+    eventTransport,
+    ...(options.gatewayDependencies ? { gatewayDependencies: options.gatewayDependencies } : {}),
   });
-  const auth = await createAuthServer(loadAuthConfig(environments.auth), { logger: loggerFor('auth') });
-  const authz = await createAuthzServer(loadAuthzConfig(environments.authz), { logger: loggerFor('authz') });
-  const audit = await createAuditServer(loadAuditConfig(environments.audit), { logger: loggerFor('audit') });
-  const gateway = createGatewayServer(loadGatewayConfig(environments.gateway), {
-    logger: loggerFor('gateway'),
-    ...options.gatewayDependencies,
-  });
-  const running = [
-    { server: identity, port: ports.identity! },
-    { server: auth, port: ports.auth! },
-    { server: authz, port: ports.authz! },
-    { server: audit, port: ports.audit! },
-    { server: gateway, port: ports.gateway! },
-  ];
-  for (const { server, port } of running) await server.start(port, '127.0.0.1');
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
 
   return {
@@ -157,7 +140,8 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       return Array.isArray(stored) ? stored : stored.keys;
     },
     async stop() {
-      for (const { server } of [...running].reverse()) await server.stop();
+      await services.stop();
+      await eventTransport.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -2,20 +2,38 @@
  * `npm run bench -- <name> [--duration <seconds>] [--concurrency <n>]`
  *   login          login throughput and latency through the gateway (default 1,5,10 concurrent, 15 s each)
  *   authorization  the cost of enforcing the authorization directives, on vs off (default 10 concurrent, 3 rounds of 10 s)
+ *   gateway        the standard federation workload (TestQuery, 50 concurrent) through stock Apollo Gateway, Hive
+ *                  Gateway and ours, same workers each (default 30 s each; --gateways, --workers, --rounds)
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchAuthorization } from './authorization.js';
+import { benchGateway, parseGatewayList } from './gateway/run.js';
 import { benchLogin } from './login.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { duration: { type: 'string' }, concurrency: { type: 'string' }, rounds: { type: 'string' } },
+  options: {
+    duration: { type: 'string' },
+    concurrency: { type: 'string' },
+    rounds: { type: 'string' },
+    workers: { type: 'string' },
+    gateways: { type: 'string' },
+  },
 });
 const benchmarks: Record<string, () => Promise<void>> = {
   login: () =>
     benchLogin({
       durationSeconds: Number(values.duration ?? 15),
       concurrency: (values.concurrency ?? '1,5,10').split(',').map(Number),
+    }),
+  gateway: () =>
+    benchGateway({
+      durationSeconds: Number(values.duration ?? 30),
+      workers: Number(values.workers ?? availableParallelism()),
+      gateways: parseGatewayList(values.gateways),
+      concurrency: Number(values.concurrency ?? 50),
+      rounds: Number(values.rounds ?? 1),
     }),
   authorization: () =>
     benchAuthorization({

@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/subgraphs/start.ts ['{"accounts":4201,…}']
  */
+import { pathToFileURL } from 'node:url';
 import { startBenchSubgraph, type RunningBenchSubgraph } from './server.js';
 import { BENCH_SUBGRAPH_NAMES, type BenchSubgraphName } from './subgraphs.js';
 
@@ -30,7 +31,7 @@ export async function startBenchSubgraphs(
   };
 }
 
-if (process.argv[1]?.endsWith('start.ts')) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const subgraphs = await startBenchSubgraphs(
     JSON.parse(process.argv[2] ?? '{}') as Partial<Record<BenchSubgraphName, number>>,
   );

@@ -23,6 +23,8 @@ export interface TokenIdentity {
   sessionId: string | null;
   /** When the user last authenticated with credentials (`auth_time`), in epoch seconds. */
   authTime: number | null;
+  /** When the token expires (`exp`), in epoch milliseconds: long-lived subscriptions end then. */
+  expiresAt: number;
 }
 
 export interface AccessTokenVerifier {
@@ -65,6 +67,7 @@ export function createAccessTokenVerifier(options: {
           userId: payload.sub!,
           sessionId: typeof payload.sid === 'string' ? payload.sid : null,
           authTime: typeof payload.auth_time === 'number' ? payload.auth_time : null,
+          expiresAt: payload.exp! * 1000,
         });
         if (verified.size > 50_000) verified.clear();
         verified.set(token, { identity, expiresAt: payload.exp! * 1000 });

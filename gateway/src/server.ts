@@ -52,6 +52,8 @@ import { applyCors } from './cors.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { supergraphFromFile, type SupergraphFileState } from './supergraph-file.js';
 import { subgraphsOf } from './supergraph-subgraphs.js';
+// [subscriptions] graphql-ws on /graphql: see gateway/src/subscriptions/.
+import { attachGatewaySubscriptions } from './subscriptions/index.js';
 
 export interface GatewayServer {
   httpServer: Server;
@@ -66,6 +68,8 @@ export interface GatewayDependencies {
   accessTokens?: AccessTokenVerifier;
   /** Told of every authorization denial (who, which fields, which operation). */
   onDenied?: (denial: AuthorizationDenial) => void;
+  /** [subscriptions] graphql-ws tuning (tests shorten the `connection_init` wait). */
+  subscriptions?: { connectionInitWaitTimeoutMs?: number; keepAliveMs?: number };
 }
 
 export function createGatewayServer(config: GatewayConfig, dependencies: GatewayDependencies = {}): GatewayServer {
@@ -215,6 +219,28 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     ],
   });
 
+  // [subscriptions] graphql-ws on the same server and path, authorized like queries.
+  const subscriptions = attachGatewaySubscriptions({
+    httpServer,
+    path: '/graphql',
+    gateway: inner,
+    accessTokens,
+    permissions,
+    authorization: {
+      requirements: () => authorization.requirements,
+      mode: config.AUTHORIZATION_MODE === 'off' ? null : config.AUTHORIZATION_MODE,
+      policies: createPolicyRegistry({
+        recentAuthenticationMaxAgeSeconds: config.RECENT_AUTHENTICATION_MAX_AGE_SECONDS,
+      }),
+      ...(dependencies.onDenied ? { onDenied: dependencies.onDenied } : {}),
+    },
+    proofs,
+    subgraphUrls: urlOverrides,
+    logger,
+    exposeInternals: development,
+    ...dependencies.subscriptions,
+  });
+
   return {
     httpServer,
     async start(port, host) {
@@ -225,6 +251,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
       return running;
     },
     async stop() {
+      await subscriptions.dispose(); // [subscriptions]
       await closeServer(httpServer);
       if (started) await apollo.stop();
       redis?.disconnect();

@@ -24,6 +24,7 @@ import {
 } from './http.js';
 import type { Logger } from './logger.js';
 import { metricsPlugin, type ServiceMetrics } from './metrics.js';
+import { attachSubgraphSubscriptions, type SubgraphSubscriptions } from './subgraph-ws.js';
 
 /** Reads and parses a `schema.graphql` next to the calling module. */
 export function loadSchema(fileUrl: URL): DocumentNode {
@@ -46,6 +47,11 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   routes?: Route[];
   /** Closes what the server owns (database pools, Redis) after HTTP has stopped. */
   onStop?: () => Promise<void>;
+  /**
+   * Serve `Subscription` over graphql-ws on `/graphql` (gateway proof in `connection_init`),
+   * see `subgraph-ws.ts`. Off by default.
+   */
+  subscriptions?: boolean | { connectionInitWaitTimeoutMs?: number };
 }
 
 export interface SubgraphServer {
@@ -58,12 +64,13 @@ export function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): SubgraphServer {
   const { logger, metrics } = options;
+  // Codegen types the resolvers per subgraph; buildSubgraphSchema only needs the map's shape.
+  const schema = buildSubgraphSchema({
+    typeDefs: options.typeDefs,
+    resolvers: options.resolvers,
+  } as Parameters<typeof buildSubgraphSchema>[0]);
   const apollo = new ApolloServer<TContext>({
-    // Codegen types the resolvers per subgraph; buildSubgraphSchema only needs the map's shape.
-    schema: buildSubgraphSchema({
-      typeDefs: options.typeDefs,
-      resolvers: options.resolvers,
-    } as Parameters<typeof buildSubgraphSchema>[0]),
+    schema,
     formatError: createErrorFormatter({ logger, exposeInternals: options.exposeInternals }),
     includeStacktraceInErrorResponses: options.exposeInternals,
     csrfPrevention: true,
@@ -116,6 +123,20 @@ export function createSubgraphServer<TContext extends BaseContext>(
     ],
   });
 
+  // Subscriptions (opt-in): graphql-ws on the same server and path, same schema.
+  const subscriptions: SubgraphSubscriptions | undefined = options.subscriptions
+    ? attachSubgraphSubscriptions({
+        httpServer,
+        schema,
+        path: '/graphql',
+        proofVerifier: options.proofVerifier,
+        createContext: options.createContext,
+        logger,
+        exposeInternals: options.exposeInternals,
+        ...(typeof options.subscriptions === 'object' ? options.subscriptions : {}),
+      })
+    : undefined;
+
   return {
     httpServer,
     async start(port, host) {
@@ -126,6 +147,7 @@ export function createSubgraphServer<TContext extends BaseContext>(
       return running;
     },
     async stop() {
+      await subscriptions?.dispose();
       await closeServer(httpServer);
       if (started) await apollo.stop();
       await options.onStop?.();

@@ -188,6 +188,8 @@ export async function createAuditServer(
 
     const server = createSubgraphServer<Context>({
       name: SUBGRAPH_NAME,
+      // auditEvents reaches the gateway over graphql-ws, with the gateway's proof in connection_init.
+      subscriptions: true,
       typeDefs: TYPE_DEFS,
       resolvers,
       logger,

@@ -1,0 +1,373 @@
+/**
+ * One client subscription through the gateway: the upstream subgraph subscription, every
+ * event re-authorized and then completed by the query plan's `rest`, and the reasons it ends.
+ *
+ * It is the async iterator graphql-ws iterates. It is not an async generator on purpose: a
+ * client's `complete` (or a closed socket) calls `return()`, which must close the upstream
+ * connection at once, not after the next event.
+ */
+import type { ApolloGateway } from '@apollo/gateway';
+import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import type { GatewayProofSigner, Logger } from '@platform/service-kit';
+import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { TokenIdentity } from '../access-tokens.js';
+import type { AuthorizationDenial } from '../authorizing-gateway.js';
+import {
+  applyRemovals,
+  authorizeOperation,
+  evaluatePolicies,
+  policiesReferenced,
+  rejectResult,
+  UNAUTHORIZED_CODE,
+  type AuthorizationMode,
+  type AuthorizationOutcome,
+  type AuthorizationRequirements,
+  type PolicyRegistry,
+  type RemovedSelection,
+} from '../authorization/index.js';
+import type { GatewayContext } from '../context.js';
+import type { PermissionResolver } from '../permissions/effective-permissions.js';
+import { executeEvent, type SubscriptionPlan } from './federated-execution.js';
+import { openUpstream, type Upstream, type UpstreamItem } from './upstream.js';
+
+export type ClientInfo = GatewayContext['client'];
+
+export interface AuthorizationDecision {
+  /** True: the subscription must not run; `errors` says why (one per removed path). */
+  rejected: boolean;
+  errors: GraphQLError[];
+  /** The document to plan: the filtered one when fields were removed. */
+  document: DocumentNode;
+  /** Present when the result must be shaped after the client's operation (`applyRemovals`). */
+  outcome: AuthorizationOutcome | null;
+  /** What enforcement removes (empty when nothing, or in `dry_run`). */
+  removed: readonly RemovedSelection[];
+}
+
+export interface AuthorizeRequest {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operationName: string | null;
+  variables: Readonly<Record<string, unknown>>;
+  context: GatewayContext;
+}
+
+const NO_POLICIES: ReadonlySet<string> = new Set();
+const NOTHING: readonly RemovedSelection[] = Object.freeze([]);
+
+/** The same authorization as `AuthorizingGateway` applies to queries, for subscriptions. */
+export class SubscriptionAuthorizer {
+  constructor(
+    private readonly options: {
+      requirements: () => AuthorizationRequirements | null;
+      mode: AuthorizationMode | null;
+      policies: PolicyRegistry;
+      onDenied?: (denial: AuthorizationDenial) => void;
+    },
+    private readonly logger: Logger,
+  ) {}
+
+  /** `report`: log and announce a denial (at subscribe time; re-checks only decide). */
+  async authorize(request: AuthorizeRequest, report = true): Promise<AuthorizationDecision> {
+    const { schema, document, operationName, variables, context } = request;
+    const allowed: AuthorizationDecision = { rejected: false, errors: [], document, outcome: null, removed: NOTHING };
+    const requirements = this.options.requirements();
+    const mode = this.options.mode;
+    if (!requirements || mode === null) return allowed;
+
+    const referenced = policiesReferenced(document, schema, requirements, operationName);
+    let policies = NO_POLICIES;
+    if (referenced.size > 0) {
+      const evaluation = await evaluatePolicies(referenced, this.options.policies, {
+        userId: context.caller.userId,
+        sessionId: context.caller.sessionId,
+        permissions: new Set(context.caller.permissions),
+        authTime: context.authTime,
+        clientIp: context.client.ip,
+        operationName,
+        now: new Date(),
+      });
+      for (const failure of evaluation.failed) {
+        context.logger.error({ err: failure.error, policy: failure.name }, 'policy failed: denied');
+      }
+      if (evaluation.unknown.length > 0) {
+        this.logger.warn(
+          { policies: evaluation.unknown },
+          'the supergraph names policies the gateway does not implement',
+        );
+      }
+      policies = evaluation.passed;
+    }
+    const outcome = authorizeOperation({
+      schema,
+      document,
+      operationName,
+      variables,
+      requirements,
+      caller: {
+        authenticated: context.caller.userId !== null,
+        scopes: new Set(context.caller.permissions),
+        policies,
+      },
+      mode,
+    });
+    if (outcome.removed.length === 0) return allowed;
+    if (report) this.report(context, operationName, mode, outcome.removed);
+    if (mode === 'dry_run') return allowed;
+    if (outcome.rejected) {
+      return {
+        rejected: true,
+        errors: rejectResult(outcome.removed).errors,
+        document,
+        outcome,
+        removed: outcome.removed,
+      };
+    }
+    return { rejected: false, errors: [], document: outcome.document, outcome, removed: outcome.removed };
+  }
+
+  private report(
+    context: GatewayContext,
+    operationName: string | null,
+    mode: AuthorizationMode,
+    removed: readonly RemovedSelection[],
+  ) {
+    context.logger.info(
+      {
+        userId: context.caller.userId,
+        operationName,
+        mode,
+        denied: removed.map((removal) => ({ path: removal.path.join('.'), coordinate: removal.coordinate })),
+      },
+      mode === 'dry_run'
+        ? 'authorization dry run: these subscription fields would be removed'
+        : 'unauthorized subscription fields removed',
+    );
+    this.options.onDenied?.({
+      requestId: context.requestId,
+      userId: context.caller.userId,
+      operationName,
+      mode,
+      removed,
+    });
+  }
+}
+
+export interface FederatedSubscriptionOptions {
+  gateway: ApolloGateway;
+  plan: SubscriptionPlan;
+  /** The subgraph owning the root field, and its GraphQL URL. */
+  subgraph: string;
+  url: string;
+  identity: TokenIdentity;
+  context: GatewayContext;
+  variables: Readonly<Record<string, unknown>>;
+  /** The API schema and the client's own operation. */
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operationName: string | null;
+  /** The authorization decided at subscribe time (what was planned). */
+  decision: AuthorizationDecision;
+  authorizer: SubscriptionAuthorizer;
+  permissions: PermissionResolver;
+  proofs: GatewayProofSigner;
+  logger: Logger;
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+/** setTimeout's ceiling; a later expiry is caught by the per-event check. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+export function tokenExpiredError(): GraphQLError {
+  return new GraphQLError('Subscription ended: the access token has expired; subscribe again with a new token', {
+    extensions: { code: 'UNAUTHENTICATED' },
+  });
+}
+
+export function noLongerAuthorizedError(coordinates: readonly string[]): GraphQLError {
+  return new GraphQLError(
+    `Subscription ended: the caller is no longer authorized for ${[...new Set(coordinates)].join(', ')}`,
+    { extensions: { code: UNAUTHORIZED_CODE } },
+  );
+}
+
+export class FederatedSubscription implements AsyncIterableIterator<ExecutionResult> {
+  private readonly queue: UpstreamItem[] = [];
+  private waiter: (() => void) | undefined;
+  /** Ends the subscription ahead of any queued event (token expiry). */
+  private terminal: GraphQLError | undefined;
+  private finished = false;
+  private upstream: Upstream | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private context: GatewayContext;
+  private readonly subscribedRemovals: ReadonlySet<string>;
+
+  constructor(private readonly options: FederatedSubscriptionOptions) {
+    this.context = options.context;
+    this.subscribedRemovals = new Set(options.decision.removed.map(removalKey));
+  }
+
+  /** Opens the upstream subscription; graphql-ws iterates what this returns. */
+  start(): AsyncIterableIterator<ExecutionResult> {
+    const { plan, subgraph, url, proofs, logger } = this.options;
+    const variables: Record<string, unknown> = {};
+    for (const name of plan.primary.variableUsages ?? []) {
+      if (Object.hasOwn(this.options.variables, name)) variables[name] = this.options.variables[name];
+    }
+    this.upstream = openUpstream({
+      url,
+      subgraph,
+      connectionParams: async () => ({
+        gatewayProof: await proofs.sign(subgraph, this.context.caller),
+        requestId: this.context.requestId,
+        client: this.context.client,
+      }),
+      query: plan.primary.operation,
+      operationName: plan.primary.operationName,
+      variables,
+      onItem: (item) => this.push(item),
+      onFailure: (details) => logger.warn(details, 'the subgraph subscription failed'),
+    });
+    const untilExpiry = this.options.identity.expiresAt - Date.now();
+    if (untilExpiry <= MAX_TIMER_MS) {
+      this.expiryTimer = setTimeout(
+        () => {
+          this.terminal = tokenExpiredError();
+          this.wake();
+        },
+        Math.max(0, untilExpiry),
+      );
+    }
+    return this;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    for (;;) {
+      if (this.finished) return DONE;
+      if (this.terminal) return this.end(this.terminal, 'access token expired');
+      const item = this.queue.shift();
+      if (!item) {
+        await new Promise<void>((resolve) => (this.waiter = resolve));
+        continue;
+      }
+      if (item.kind === 'complete') {
+        await this.finish();
+        this.options.logger.info('subscription completed by its subgraph');
+        return DONE;
+      }
+      if (item.kind === 'error') return this.end(item.error, 'subgraph error');
+
+      let denial: GraphQLError | undefined;
+      let result: ExecutionResult | undefined;
+      try {
+        // Fails closed: when the caller cannot be re-checked (authz unreachable), it ends.
+        denial = await this.recheck();
+        if (!denial) result = await this.execute(item.result);
+      } catch (error) {
+        if (this.finished) return DONE;
+        this.options.logger.error({ err: error }, 'a subscription event could not be re-checked or executed');
+        return this.end(internalError(), 'event execution failed');
+      }
+      if (this.finished) return DONE;
+      if (denial || !result) return this.end(denial ?? internalError(), denial?.message ?? 'no result');
+      return { done: false, value: result };
+    }
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    if (!this.finished) this.options.logger.info('subscription ended by the client');
+    await this.finish();
+    return DONE;
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.finish();
+    throw error;
+  }
+
+  private push(item: UpstreamItem) {
+    this.queue.push(item);
+    this.wake();
+  }
+
+  private wake() {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
+  }
+
+  /** Ends with an error: graphql-ws sends it as the subscription's `error` message. */
+  private async end(error: GraphQLError, why: string): Promise<never> {
+    await this.finish();
+    this.options.logger.info({ reason: why }, 'subscription ended');
+    throw error;
+  }
+
+  private async finish() {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.queue.length = 0;
+    this.wake();
+    await this.upstream?.close();
+  }
+
+  /** Before every event: is the token still valid, and are the caller's permissions still enough? */
+  private async recheck(): Promise<GraphQLError | undefined> {
+    const { identity, permissions, authorizer, schema, document, operationName, variables } = this.options;
+    if (identity.expiresAt <= Date.now()) return tokenExpiredError();
+    // Cached by permissions version: a revocation in authz is seen on the next event.
+    const current = await permissions.permissionsOf(identity.userId, this.context.requestId);
+    if (current !== this.context.caller.permissions) {
+      this.context = { ...this.context, caller: { ...this.context.caller, permissions: current } };
+    }
+    const decision = await authorizer.authorize(
+      { schema, document, operationName, variables, context: this.context },
+      false,
+    );
+    if (decision.rejected) return noLongerAuthorizedError(decision.removed.map((removal) => removal.coordinate));
+    // Filtered further than what was planned: the plan would fetch what is now unauthorized.
+    const newlyRemoved = decision.removed.filter((removal) => !this.subscribedRemovals.has(removalKey(removal)));
+    if (newlyRemoved.length > 0) return noLongerAuthorizedError(newlyRemoved.map((removal) => removal.coordinate));
+    return undefined;
+  }
+
+  private async execute(event: Parameters<typeof executeEvent>[2]): Promise<ExecutionResult> {
+    const { gateway, plan, decision, schema, operationName, variables } = this.options;
+    const operation = getOperationAST(decision.document, operationName);
+    const requestContext = {
+      request: { variables, ...(operationName ? { operationName } : {}) },
+      context: this.context,
+      logger: this.context.logger,
+      metrics: {},
+      schema,
+      document: decision.document,
+      operationName,
+      operation,
+      cache: undefined,
+      overallCachePolicy: undefined,
+    } as unknown as GatewayGraphQLRequestContext;
+    const result = (await executeEvent(gateway, plan, event, requestContext)) as ExecutionResult;
+    return decision.outcome
+      ? applyRemovals(
+          result as { data?: Record<string, unknown> | null; errors?: readonly GraphQLError[] },
+          decision.outcome,
+          schema,
+        )
+      : result;
+  }
+}
+
+function removalKey(removal: RemovedSelection): string {
+  return `${removal.path.join('.')}|${removal.coordinate}`;
+}
+
+function internalError(): GraphQLError {
+  return new GraphQLError('A subscription event could not be executed', {
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
+}

@@ -1,0 +1,362 @@
+/**
+ * An in-process federation for subscription tests: two real subgraphs on free ports (the kit's
+ * subgraph server with `subscriptions: true`): `audit` owns `Subscription.auditEvents`, whose
+ * `actor` is a `User` entity that `identity` resolves. Composed with `@apollo/composition` into
+ * a supergraph file, served by the real gateway (`createGatewayServer`) with a stub access-token
+ * verifier and a stub authz answering `/internal/permissions/effective`.
+ */
+import { composeServices } from '@apollo/composition';
+import {
+  createGatewayProofVerifier,
+  createHttpServer,
+  createLogger,
+  createMetrics,
+  createSubgraphServer,
+  generateGatewayKeys,
+  listen,
+  readJsonBody,
+  requireUserId,
+  sendJson,
+  type BaseContext,
+  type Caller,
+  type SubgraphServer,
+} from '@platform/service-kit';
+import { createClient, type Client } from 'graphql-ws';
+import { parse } from 'graphql';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { InvalidAccessTokenError, type TokenIdentity } from '../../src/access-tokens.js';
+import { loadGatewayConfig } from '../../src/config.js';
+import { createGatewayServer, type GatewayServer } from '../../src/server.js';
+
+export const auditSdl = /* GraphQL */ `
+  extend schema
+    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated", "@requiresScopes"])
+
+  type Query {
+    auditHealth: String
+  }
+
+  type Subscription {
+    auditEvents(action: String): AuditEvent! @requiresScopes(scopes: [["audit.log.read"]])
+    heartbeat: Int! @authenticated
+  }
+
+  type AuditEvent {
+    id: ID!
+    action: String!
+    actor: User
+  }
+
+  type User @key(fields: "id", resolvable: false) {
+    id: ID!
+  }
+`;
+
+export const identitySdl = /* GraphQL */ `
+  extend schema
+    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated", "@requiresScopes"])
+
+  type Query {
+    user(id: ID!): User
+  }
+
+  type User @key(fields: "id") {
+    id: ID!
+    name: String!
+    email: String @requiresScopes(scopes: [["identity.user.read"]])
+  }
+`;
+
+export interface AuditEventInput {
+  id: string;
+  action: string;
+  actorId: string | null;
+}
+
+/** The audit subgraph's in-process event stream: every live subscriber gets every event. */
+export class EventStream {
+  private readonly subscribers = new Set<(event: AuditEventInput) => void>();
+  /** The callers the audit subgraph saw (from the gateway proof), one per subscription. */
+  readonly callers: Caller[] = [];
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  publish(event: AuditEventInput): void {
+    for (const subscriber of this.subscribers) subscriber(event);
+  }
+
+  /**
+   * An iterator, not an async generator: `return()` (the subscriber left) must unsubscribe at
+   * once, not after the next event.
+   */
+  subscribe(filter: (event: AuditEventInput) => boolean): AsyncIterableIterator<AuditEventInput> {
+    const queue: AuditEventInput[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    const subscriber = (event: AuditEventInput) => {
+      if (!filter(event)) return;
+      queue.push(event);
+      wake?.();
+    };
+    this.subscribers.add(subscriber);
+    const finish = (): IteratorReturnResult<undefined> => {
+      done = true;
+      this.subscribers.delete(subscriber);
+      wake?.();
+      return { done: true, value: undefined };
+    };
+    const iterator: AsyncIterableIterator<AuditEventInput> = {
+      async next() {
+        for (;;) {
+          if (done) return { done: true, value: undefined };
+          const event = queue.shift();
+          if (event) return { done: false, value: event };
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      },
+      async return() {
+        return finish();
+      },
+      async throw(error?: unknown) {
+        finish();
+        throw error;
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+}
+
+export const users: Record<string, { id: string; name: string; email: string }> = {
+  u1: { id: 'u1', name: 'Alice', email: 'alice@example.com' },
+  u2: { id: 'u2', name: 'Bob', email: 'bob@example.com' },
+};
+
+export interface Harness {
+  gatewayUrl: string;
+  wsUrl: string;
+  stream: EventStream;
+  /** Callers identity saw on entity fetches (from the gateway proof). */
+  identityCallers: Caller[];
+  /** Mints an access token for `userId` valid for `ttlMs`, that the stub verifier accepts. */
+  mintToken(userId: string, ttlMs?: number): string;
+  /** Sets what authz answers for `userId`, bumps the permissions version and tells the gateway. */
+  setPermissions(userId: string, permissions: string[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const AUTHZ_CREDENTIAL = 'authz-credential-for-gateway-tests-0123456789';
+const GATEWAY_INTERNAL_CREDENTIAL = 'gateway-internal-credential-for-tests-0123456789';
+
+export async function startHarness(options: { connectionInitWaitTimeoutMs?: number } = {}): Promise<Harness> {
+  const keys = await generateGatewayKeys();
+  const logger = createLogger({ service: 'subscriptions-test', level: 'silent' });
+  const stream = new EventStream();
+  const identityCallers: Caller[] = [];
+
+  const audit: SubgraphServer = createSubgraphServer({
+    name: 'audit',
+    typeDefs: parse(auditSdl),
+    resolvers: {
+      Subscription: {
+        auditEvents: {
+          subscribe: (_: unknown, args: { action?: string | null }, context: BaseContext) => {
+            requireUserId(context);
+            stream.callers.push(context.caller);
+            return stream.subscribe((event) => !args.action || event.action === args.action);
+          },
+          resolve: (event: AuditEventInput) => ({
+            id: event.id,
+            action: event.action,
+            actor: event.actorId ? { __typename: 'User', id: event.actorId } : null,
+          }),
+        },
+        heartbeat: {
+          subscribe: async function* () {
+            for (let beat = 1; ; beat += 1) {
+              yield { heartbeat: beat };
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+          },
+        },
+      },
+    },
+    logger,
+    metrics: createMetrics('audit'),
+    proofVerifier: createGatewayProofVerifier({ jwks: keys.publicJwks, audience: 'audit' }),
+    exposeInternals: false,
+    createContext: (base) => base,
+    readinessChecks: {},
+    subscriptions: true,
+  });
+  const identity: SubgraphServer = createSubgraphServer({
+    name: 'identity',
+    typeDefs: parse(identitySdl),
+    resolvers: {
+      Query: { user: (_: unknown, { id }: { id: string }) => users[id] ?? null },
+      User: {
+        __resolveReference: ({ id }: { id: string }, context: BaseContext) => {
+          identityCallers.push(context.caller);
+          return users[id] ?? null;
+        },
+      },
+    },
+    logger,
+    metrics: createMetrics('identity'),
+    proofVerifier: createGatewayProofVerifier({ jwks: keys.publicJwks, audience: 'identity' }),
+    exposeInternals: false,
+    createContext: (base) => base,
+    readinessChecks: {},
+  });
+  const auditRunning = await audit.start(0);
+  const identityRunning = await identity.start(0);
+
+  // authz: effective permissions by user, with a version bumped on every change.
+  const granted = new Map<string, string[]>();
+  let version = 1;
+  const authz: Server = createHttpServer({
+    logger,
+    routes: [
+      {
+        method: 'POST',
+        path: '/internal/permissions/effective',
+        handler: async ({ req, res }) => {
+          if (req.headers.authorization !== `Bearer ${AUTHZ_CREDENTIAL}`) return sendJson(res, 401, {});
+          const { userId } = (await readJsonBody(req)) as { userId: string };
+          sendJson(res, 200, { userId, permissions: granted.get(userId) ?? [], version });
+        },
+      },
+    ],
+  });
+  const authzRunning = await listen(authz, 0);
+
+  const directory = await mkdtemp(path.join(tmpdir(), 'gateway-subscriptions-'));
+  const composed = composeServices([
+    { name: 'audit', typeDefs: parse(auditSdl), url: 'http://audit.invalid/graphql' },
+    { name: 'identity', typeDefs: parse(identitySdl), url: 'http://identity.invalid/graphql' },
+  ]);
+  if (composed.errors) throw new Error(composed.errors.map((error) => error.message).join('\n'));
+  const supergraphPath = path.join(directory, 'supergraph.graphql');
+  await writeFile(supergraphPath, composed.supergraphSdl);
+
+  const tokens = new Map<string, TokenIdentity>();
+  let minted = 0;
+  const gateway: GatewayServer = createGatewayServer(
+    loadGatewayConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      SUPERGRAPH_PATH: supergraphPath,
+      SUBGRAPH_URLS: `audit=${auditRunning.url}/graphql,identity=${identityRunning.url}/graphql`,
+      AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
+      GATEWAY_SIGNING_KEY: JSON.stringify(keys.privateJwk),
+      AUTHZ_INTERNAL_URL: authzRunning.url,
+      AUTHZ_INTERNAL_CREDENTIAL: AUTHZ_CREDENTIAL,
+      INTERNAL_API_CREDENTIALS: `authz:${GATEWAY_INTERNAL_CREDENTIAL}`,
+      AUTHORIZATION_MODE: 'filter',
+    }),
+    {
+      logger,
+      accessTokens: {
+        async verify(token) {
+          const identity = tokens.get(token);
+          if (!identity) throw new InvalidAccessTokenError('unknown token');
+          if (identity.expiresAt <= Date.now()) throw new InvalidAccessTokenError('"exp" claim timestamp check failed');
+          return identity;
+        },
+      },
+      subscriptions: { connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs ?? 300 },
+    },
+  );
+  const gatewayRunning = await gateway.start(0);
+
+  return {
+    gatewayUrl: gatewayRunning.url,
+    wsUrl: `${gatewayRunning.url.replace('http://', 'ws://')}/graphql`,
+    stream,
+    identityCallers,
+    mintToken(userId, ttlMs = 60_000) {
+      minted += 1;
+      const token = `token-${minted}-${userId}`;
+      tokens.set(token, {
+        userId,
+        sessionId: `session-${userId}`,
+        authTime: Math.floor(Date.now() / 1000),
+        expiresAt: Date.now() + ttlMs,
+      });
+      return token;
+    },
+    async setPermissions(userId, permissions) {
+      granted.set(userId, permissions);
+      version += 1;
+      const response = await fetch(`${gatewayRunning.url}/internal/authz/invalidate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_INTERNAL_CREDENTIAL}` },
+        body: JSON.stringify({ version }),
+      });
+      if (!response.ok) throw new Error(`invalidate failed: ${response.status}`);
+    },
+    async stop() {
+      await gateway.stop();
+      await Promise.all([audit.stop(), identity.stop()]);
+      await new Promise<void>((resolve) => authz.close(() => resolve()));
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A graphql-ws client of the gateway, recording how its socket closed. */
+export function gatewayClient(
+  harness: Harness,
+  connectionParams?: Record<string, unknown>,
+): { client: Client; closed: Promise<{ code: number; reason: string }> } {
+  let onClosed: (event: { code: number; reason: string }) => void = () => {};
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
+  const client = createClient({
+    url: harness.wsUrl,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    ...(connectionParams ? { connectionParams } : {}),
+    on: { closed: (event) => onClosed(event as { code: number; reason: string }) },
+  });
+  return { client, closed };
+}
+
+/** Polls until `check` holds (or fails after `timeoutMs`). */
+export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A live subscription's results and its end, for assertions. */
+export interface Recorded {
+  results: unknown[];
+  /** Resolves with the error the subscription ended with, or null when it completed. */
+  ended: Promise<unknown>;
+  unsubscribe: () => void;
+}
+
+export function record(client: Client, query: string, variables?: Record<string, unknown>): Recorded {
+  const results: unknown[] = [];
+  let unsubscribe: () => void = () => {};
+  const ended = new Promise<unknown>((resolve) => {
+    unsubscribe = client.subscribe(
+      { query, ...(variables ? { variables } : {}) },
+      {
+        next: (result) => results.push(result),
+        error: (error) => resolve(error),
+        complete: () => resolve(null),
+      },
+    );
+  });
+  return { results, ended, unsubscribe };
+}

@@ -51,6 +51,10 @@ export interface AuthorizationDenial {
   requestId: string;
   userId: string | null;
   operationName: string | null;
+  operationType: 'query' | 'mutation' | 'subscription';
+  /** SHA-256 (hex) of the operation document as the client sent it. */
+  operationHash: string;
+  client: { ip: string | null; userAgent: string | null };
   mode: AuthorizationMode | 'off';
   removed: readonly RemovedSelection[];
 }
@@ -111,7 +115,13 @@ export class AuthorizingGateway implements GatewayInterface {
       });
       if (outcome.removed.length === 0) return inner(requestContext);
 
-      this.report(context, operationName, outcome.removed);
+      this.report(
+        context,
+        operationName,
+        requestContext.operation.operation,
+        requestContext.queryHash,
+        outcome.removed,
+      );
       if (mode === 'dry_run') return inner(requestContext);
       if (outcome.rejected) return rejectResult(outcome.removed);
       if (!outcome.changed) return applyRemovals(await inner(requestContext), outcome, schema);
@@ -158,7 +168,13 @@ export class AuthorizingGateway implements GatewayInterface {
     return evaluation.passed;
   }
 
-  private report(context: GatewayContext, operationName: string | null, removed: readonly RemovedSelection[]) {
+  private report(
+    context: GatewayContext,
+    operationName: string | null,
+    operationType: AuthorizationDenial['operationType'],
+    operationHash: string,
+    removed: readonly RemovedSelection[],
+  ) {
     const mode = this.options.mode ?? 'off';
     this.denials.inc({ mode });
     context.logger.info(
@@ -174,6 +190,9 @@ export class AuthorizingGateway implements GatewayInterface {
       requestId: context.requestId,
       userId: context.caller.userId,
       operationName,
+      operationType,
+      operationHash,
+      client: context.client,
       mode,
       removed,
     });

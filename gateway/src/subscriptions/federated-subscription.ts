@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * One client subscription through the gateway: the upstream subgraph subscription, every
  * event re-authorized and then completed by the query plan's `rest`, and the reasons it ends.
@@ -9,7 +10,14 @@
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import type { GatewayProofSigner, Logger } from '@platform/service-kit';
-import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  getOperationAST,
+  print,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import type { TokenIdentity } from '../access-tokens.js';
 import type { AuthorizationDenial } from '../authorizing-gateway.js';
 import {
@@ -112,7 +120,7 @@ export class SubscriptionAuthorizer {
       mode,
     });
     if (outcome.removed.length === 0) return allowed;
-    if (report) this.report(context, operationName, mode, outcome.removed);
+    if (report) this.report(context, operationName, document, mode, outcome.removed);
     if (mode === 'dry_run') return allowed;
     if (outcome.rejected) {
       return {
@@ -129,6 +137,7 @@ export class SubscriptionAuthorizer {
   private report(
     context: GatewayContext,
     operationName: string | null,
+    document: DocumentNode,
     mode: AuthorizationMode,
     removed: readonly RemovedSelection[],
   ) {
@@ -147,6 +156,9 @@ export class SubscriptionAuthorizer {
       requestId: context.requestId,
       userId: context.caller.userId,
       operationName,
+      operationType: 'subscription',
+      operationHash: createHash('sha256').update(print(document)).digest('hex'),
+      client: context.client,
       mode,
       removed,
     });

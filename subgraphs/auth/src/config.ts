@@ -68,6 +68,8 @@ const fields = {
     'must be at least 32 characters',
   ),
   REDIS_URL: env.optionalRedisUrl,
+  /** Kafka bootstrap brokers, `host:port,host:port`; unset means the in-process event bus. */
+  KAFKA_BROKERS: env.kafkaBrokers,
   ACCESS_TOKEN_ISSUER: z.string().min(1).default('platform-auth'),
   ACCESS_TOKEN_AUDIENCE: z.string().min(1).default('platform-api'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),

@@ -8,7 +8,14 @@ import { z } from 'zod';
 /** Checks an email and password; null when they match no user (unknown user or wrong password). */
 export interface CredentialsVerifier {
   verify(email: string, password: string, requestId: string): Promise<{ userId: string } | null>;
+  /**
+   * The id of the account with this address, or null: only asked after repeated failures
+   * lock an address, to name the account in the account.locked event.
+   */
+  findUserId?(email: string, requestId: string): Promise<string | null>;
 }
+
+const lookupResponse = z.object({ userId: z.string().min(1).nullable() });
 
 const verifiedResponse = z.object({ userId: z.string().min(1) });
 
@@ -34,6 +41,12 @@ export function createIdentityCredentialsVerifier(options: {
         if (error instanceof InternalCallError && error.status === 401) return null;
         throw error;
       }
+    },
+    async findUserId(email, requestId) {
+      const body = await client.post<unknown>('internal/users/lookup', { email }, { requestId });
+      const parsed = lookupResponse.safeParse(body);
+      if (!parsed.success) throw new Error('identity answered users/lookup without a userId');
+      return parsed.data.userId;
     },
   };
 }

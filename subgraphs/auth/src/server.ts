@@ -21,6 +21,7 @@ import {
   type RedisClient,
   type SubgraphServer,
 } from '@platform/service-kit';
+import type { EventTransport, OutboxRelay } from '@platform/service-kit/events';
 import DataLoader from 'dataloader';
 import type { AuthConfig } from './config.js';
 import type { Context } from './context.js';
@@ -37,6 +38,7 @@ import {
   loadOrCreateDevelopmentKeys,
   type PrivateSigningJwk,
 } from './domain/signing-keys.js';
+import { createServiceEvents, type ServiceEvents } from './events.js';
 import { createIdentityCredentialsVerifier, type CredentialsVerifier } from './identity-client.js';
 import { internalRoutes, jwksRoute } from './internal/routes.js';
 import { resolvers } from './resolvers/index.js';
@@ -53,6 +55,19 @@ export interface AuthServerDependencies {
   logger?: Logger;
   /** Replaces the call to identity's credential check (tests). */
   credentialsVerifier?: CredentialsVerifier;
+  /**
+   * The bus the outbox relay publishes to; by default Kafka (`KAFKA_BROKERS`) or a private
+   * in-process bus. A transport given here is shared (tests, one process running several
+   * services) and is not closed when the server stops.
+   */
+  eventTransport?: EventTransport;
+}
+
+export interface AuthServer extends SubgraphServer {
+  /** Where auth's events are published (the one given in the dependencies, or its own). */
+  eventTransport: EventTransport;
+  /** Publishes the outbox; started with the server, stopped with it. */
+  outboxRelay: OutboxRelay;
 }
 
 async function signingKeysFor(config: AuthConfig, logger: Logger): Promise<PrivateSigningJwk[]> {
@@ -67,7 +82,7 @@ async function signingKeysFor(config: AuthConfig, logger: Logger): Promise<Priva
 export async function createAuthServer(
   config: AuthConfig,
   dependencies: AuthServerDependencies = {},
-): Promise<SubgraphServer> {
+): Promise<AuthServer> {
   const logger = dependencies.logger ?? createLogger({ service: SUBGRAPH_NAME, level: config.LOG_LEVEL });
   const db = createDatabase({
     url: config.DATABASE_URL,
@@ -75,7 +90,10 @@ export async function createAuthServer(
     applicationName: SUBGRAPH_NAME,
   });
   let redis: RedisClient | null = null;
+  let events: ServiceEvents | null = null;
   const closeResources = async () => {
+    // Events committed so far stay in the outbox; the next start publishes them.
+    await events?.stop();
     if (redis) {
       const client = redis;
       await client.quit().catch(() => client.disconnect());
@@ -118,15 +136,25 @@ export async function createAuthServer(
         }),
       throttle,
       refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+      maxFailedLogins: config.LOGIN_MAX_FAILURES,
     });
 
     const metrics = createMetrics(SUBGRAPH_NAME);
     registerPoolMetrics(metrics, db);
+    const started = createServiceEvents({
+      db,
+      logger,
+      metrics,
+      clientId: SUBGRAPH_NAME,
+      kafkaBrokers: config.KAFKA_BROKERS,
+      transport: dependencies.eventTransport,
+    });
+    events = started;
     const readinessChecks: Record<string, () => Promise<boolean>> = { database: () => isDatabaseReachable(db) };
     const redisClient = redis;
     if (redisClient) readinessChecks.redis = () => isRedisReachable(redisClient);
 
-    return createSubgraphServer<Context>({
+    const server = createSubgraphServer<Context>({
       name: SUBGRAPH_NAME,
       typeDefs: loadSchema(new URL('./schema.graphql', import.meta.url)),
       resolvers,
@@ -145,6 +173,16 @@ export async function createAuthServer(
       routes: [jwksRoute(keyRing), ...internalRoutes({ credentials: config.INTERNAL_API_CREDENTIALS, sessions })],
       onStop: closeResources,
     });
+    return {
+      ...server,
+      async start(port, host) {
+        const running = await server.start(port, host);
+        started.relay.start();
+        return running;
+      },
+      eventTransport: started.transport,
+      outboxRelay: started.relay,
+    };
   } catch (error) {
     await closeResources();
     throw error;

@@ -100,4 +100,13 @@ describe('auth configuration', () => {
       'INTERNAL_API_CREDENTIALS',
     ]);
   });
+
+  it('reads KAFKA_BROKERS as a list of host:port, and leaves it unset for the in-process bus', () => {
+    expect(loadAuthConfig(validEnvironment).KAFKA_BROKERS).toBeUndefined();
+    expect(loadAuthConfig({ ...validEnvironment, KAFKA_BROKERS: 'kafka-1:9092,kafka-2:9092' }).KAFKA_BROKERS).toEqual([
+      'kafka-1:9092',
+      'kafka-2:9092',
+    ]);
+    expect(configIssues({ ...validEnvironment, KAFKA_BROKERS: 'not a broker' }).join('\n')).toContain('KAFKA_BROKERS');
+  });
 });

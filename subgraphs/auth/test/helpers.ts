@@ -17,6 +17,7 @@ import {
   type Environment,
   type Logger,
 } from '@platform/service-kit';
+import type { EventTransport } from '@platform/service-kit/events';
 import { loadAuthConfig, type AuthConfig } from '../src/config.js';
 import type { CredentialsVerifier } from '../src/identity-client.js';
 import { createAuthServer } from '../src/server.js';
@@ -40,6 +41,9 @@ export function fakeCredentialsVerifier(users: TestUser[]): CredentialsVerifier 
       verifier.calls += 1;
       const user = users.find((candidate) => candidate.email.toLowerCase() === email.trim().toLowerCase());
       return user && user.password === password ? { userId: user.id } : null;
+    },
+    async findUserId(email: string) {
+      return users.find((candidate) => candidate.email.toLowerCase() === email.trim().toLowerCase())?.id ?? null;
     },
   };
   return verifier;
@@ -74,6 +78,8 @@ export async function startAuthServer(options: {
   users?: TestUser[];
   env?: Environment;
   logger?: Logger;
+  /** The event bus the server's outbox relay publishes to (a private in-process one by default). */
+  eventTransport?: EventTransport;
 }): Promise<TestAuthServer> {
   const gatewayKeys = await generateGatewayKeys();
   const signer = createGatewayProofSigner({ privateJwk: gatewayKeys.privateJwk });
@@ -96,6 +102,7 @@ export async function startAuthServer(options: {
   const server = await createAuthServer(config, {
     logger: options.logger ?? silentLogger(),
     credentialsVerifier: verifier,
+    ...(options.eventTransport ? { eventTransport: options.eventTransport } : {}),
   });
   const running = await server.start(0);
   return {

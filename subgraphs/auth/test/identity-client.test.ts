@@ -24,11 +24,13 @@ describe('identity credentials verifier', () => {
           body,
         });
         const [status, answer] =
-          body.password === 'right'
-            ? [200, { userId: 'user-1' }]
-            : body.password === 'broken'
-              ? [500, { error: 'boom' }]
-              : [401, { error: 'Invalid credentials' }];
+          req.url === '/internal/users/lookup'
+            ? [200, { userId: body.email === 'known@example.test' ? 'user-1' : null }]
+            : body.password === 'right'
+              ? [200, { userId: 'user-1' }]
+              : body.password === 'broken'
+                ? [500, { error: 'boom' }]
+                : [401, { error: 'Invalid credentials' }];
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(answer));
       });
@@ -63,5 +65,16 @@ describe('identity credentials verifier', () => {
     const verifier = createIdentityCredentialsVerifier({ identityInternalUrl: `${baseUrl}/identity`, credential });
     await verifier.verify('a@example.test', 'wrong', 'req-4');
     expect(requests.at(-1)?.url).toBe('/identity/internal/credentials/verify');
+  });
+
+  it('looks up the account of an address at /internal/users/lookup', async () => {
+    const verifier = createIdentityCredentialsVerifier({ identityInternalUrl: baseUrl, credential });
+    await expect(verifier.findUserId!('known@example.test', 'req-5')).resolves.toBe('user-1');
+    expect(requests.at(-1)).toMatchObject({
+      url: '/internal/users/lookup',
+      requestId: 'req-5',
+      body: { email: 'known@example.test' },
+    });
+    await expect(verifier.findUserId!('other@example.test', 'req-6')).resolves.toBeNull();
   });
 });

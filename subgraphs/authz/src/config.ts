@@ -46,6 +46,8 @@ const fields = {
   ).pipe(internalCredentials),
   /** Where the permissions version is published for every gateway replica; preferred when set. */
   REDIS_URL: env.optionalRedisUrl,
+  /** Kafka bootstrap brokers, `host:port,host:port`; unset means the in-process event bus. */
+  KAFKA_BROKERS: env.kafkaBrokers,
   /** The gateway's internal API, told about each new version when there is no Redis. */
   GATEWAY_INTERNAL_URL: env.httpUrl.optional(),
   /** Our credential for the gateway's internal API; required together with GATEWAY_INTERNAL_URL. */

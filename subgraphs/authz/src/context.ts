@@ -6,6 +6,7 @@
 import type { BaseContext } from '@platform/service-kit';
 import DataLoader from 'dataloader';
 import type { Actor } from './domain/changes.js';
+import { requestContextOf } from './events.js';
 import { isUuid, normaliseUuid } from './domain/ids.js';
 import type { RbacService } from './domain/rbac.js';
 import type { RoleModel } from './mappers.js';
@@ -79,6 +80,8 @@ export function createContextFactory(services: AuthzServices): (base: BaseContex
       logger: base.logger,
       requestId: base.requestId,
       by: base.caller.userId ? `user:${base.caller.userId}` : 'anonymous',
+      userId: base.caller.userId,
+      context: requestContextOf(base),
     },
   });
 }

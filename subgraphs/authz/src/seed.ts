@@ -2,10 +2,14 @@
  * Seeding: the permission catalog, the system roles and optionally the first admin. Runs at
  * every start (without an admin) and from `npm run seed -w @platform/authz`; running it again
  * changes nothing. `admin` is re-synced to exactly the catalog each time, so a permission
- * added to a subgraph's permissions.yaml reaches admins at the next start.
+ * added to a subgraph's permissions.yaml reaches admins at the next start. What seeding
+ * changes is recorded as events by the platform (no actor, no request) in its transaction;
+ * seeding that changes nothing writes none.
  */
 import { createDatabase, createLogger, permissionCatalog, type Database, type Logger } from '@platform/service-kit';
+import type { AnyCloudEvent } from '@platform/service-kit/events';
 import { isUuid, normaliseUuid } from './domain/ids.js';
+import { assignmentEvent, permissionEvents, roleCreatedEvent } from './domain/rbac.js';
 import { SystemRole, systemRoles } from './domain/rules.js';
 import { createVersionPublisher, type InvalidationNotifier } from './invalidation.js';
 import type { RoleModel } from './mappers.js';
@@ -38,16 +42,20 @@ async function ensureSystemRole(
   stores: Stores,
   definition: (typeof systemRoles)[number],
   catalog: readonly PermissionRecord[],
-): Promise<{ role: RoleModel; changed: boolean }> {
+): Promise<{ role: RoleModel; changed: boolean; grantedAtCreation: string[] | null }> {
   const existing = await stores.roles.findByName(definition.name);
   if (existing) {
     const marked = await stores.roles.markSystem(existing.id);
-    return { role: { ...existing, system: true }, changed: marked };
+    return { role: { ...existing, system: true }, changed: marked, grantedAtCreation: null };
   }
   const role = await stores.roles.create({ name: definition.name, description: definition.description, system: true });
-  await stores.roles.grant(role.id, definition.initialPermissions(catalog));
-  return { role, changed: true };
+  const permissions = definition.initialPermissions(catalog);
+  await stores.roles.grant(role.id, permissions);
+  return { role, changed: true, grantedAtCreation: [...permissions] };
 }
+
+/** The platform itself: seeding has no actor and no request. */
+const PLATFORM = { userId: null };
 
 export async function seedAuthz(db: Database, options: SeedOptions = {}): Promise<SeedResult> {
   const catalog = options.catalog ?? permissionCatalog;
@@ -65,18 +73,33 @@ export async function seedAuthz(db: Database, options: SeedOptions = {}): Promis
     await stores.permissions.upsert(catalog);
 
     let changed = false;
+    // Built once the version is bumped, which they carry.
+    const events: ((permissionsVersion: number) => AnyCloudEvent[])[] = [];
     const roles = new Map<string, RoleModel>();
     for (const definition of systemRoles) {
       const ensured = await ensureSystemRole(stores, definition, catalog);
       roles.set(definition.name, ensured.role);
       changed ||= ensured.changed;
+      const granted = ensured.grantedAtCreation;
+      if (granted) events.push((v) => [roleCreatedEvent(PLATFORM, ensured.role, granted, v)]);
     }
 
     const admin = roles.get(SystemRole.Admin)!;
     const current = (await stores.roles.permissionsOf([admin.id])).get(admin.id) ?? [];
     const retiredFromAdmin = current.filter((code) => !catalogCodes.includes(code));
-    const added = await stores.roles.grant(admin.id, catalogCodes);
+    const missingFromAdmin = catalogCodes.filter((code) => !current.includes(code));
+    const added = await stores.roles.grant(admin.id, missingFromAdmin);
     const removed = await stores.roles.revoke(admin.id, retiredFromAdmin);
+    if (added > 0) {
+      events.push((v) =>
+        permissionEvents('platform.authz.permission.granted.v1', PLATFORM, admin.id, missingFromAdmin, v),
+      );
+    }
+    if (removed > 0) {
+      events.push((v) =>
+        permissionEvents('platform.authz.permission.revoked.v1', PLATFORM, admin.id, retiredFromAdmin, v),
+      );
+    }
     if (added + removed > 0) {
       await stores.roles.touch(admin.id);
       changed = true;
@@ -88,8 +111,15 @@ export async function seedAuthz(db: Database, options: SeedOptions = {}): Promis
     if (adminUserId !== undefined) {
       adminAssigned = await stores.assignments.assign(adminUserId, admin.id);
       changed ||= adminAssigned;
+      if (adminAssigned) {
+        events.push((v) => [assignmentEvent('platform.authz.role.assigned.v1', PLATFORM, adminUserId, admin, v)]);
+      }
     }
-    if (changed) version = await stores.state.bump();
+    if (changed) {
+      version = await stores.state.bump();
+      const bumped = version;
+      await stores.outbox.enqueue(...events.flatMap((build) => build(bumped)));
+    }
     return { version, changed, adminAssigned, retiredStillGranted };
   });
 

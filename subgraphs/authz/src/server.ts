@@ -23,10 +23,12 @@ import {
   type RedisClient,
   type SubgraphServer,
 } from '@platform/service-kit';
+import type { EventTransport, OutboxRelay } from '@platform/service-kit/events';
 import type { AuthzConfig } from './config.js';
 import { createContextFactory, type Context } from './context.js';
 import { createChangeRunner } from './domain/changes.js';
 import { createRbacService } from './domain/rbac.js';
+import { createServiceEvents, type ServiceEvents } from './events.js';
 import {
   createGatewayInvalidationNotifier,
   createRedisInvalidationNotifier,
@@ -66,12 +68,25 @@ export interface AuthzServerDependencies {
    * else the gateway's internal API when `GATEWAY_INTERNAL_URL` is set, else nothing.
    */
   invalidationNotifier?: InvalidationNotifier;
+  /**
+   * The bus the outbox relay publishes to; by default Kafka (`KAFKA_BROKERS`) or a private
+   * in-process bus. A transport given here is shared (tests, one process running several
+   * services) and is not closed when the server stops.
+   */
+  eventTransport?: EventTransport;
+}
+
+export interface AuthzServer extends SubgraphServer {
+  /** Where authz's events are published (the one given in the dependencies, or its own). */
+  eventTransport: EventTransport;
+  /** Publishes the outbox; started with the server, stopped with it. */
+  outboxRelay: OutboxRelay;
 }
 
 export async function createAuthzServer(
   config: AuthzConfig,
   dependencies: AuthzServerDependencies = {},
-): Promise<SubgraphServer> {
+): Promise<AuthzServer> {
   const logger = dependencies.logger ?? createLogger({ service: SUBGRAPH_NAME, level: config.LOG_LEVEL });
   const metrics = createMetrics(SUBGRAPH_NAME);
   const db = createDatabase({
@@ -88,7 +103,10 @@ export async function createAuthzServer(
   });
 
   let redis: RedisClient | null = null;
+  let events: ServiceEvents | null = null;
   const closeResources = async () => {
+    // Events committed so far stay in the outbox; the next start publishes them.
+    await events?.stop();
     if (redis) {
       const client = redis;
       await client.quit().catch(() => client.disconnect());
@@ -127,6 +145,16 @@ export async function createAuthzServer(
     const seeded = await seedAuthz(db, { logger });
     await publisher.announce(seeded.version);
 
+    const started = createServiceEvents({
+      db,
+      logger,
+      metrics,
+      clientId: SUBGRAPH_NAME,
+      kafkaBrokers: config.KAFKA_BROKERS,
+      transport: dependencies.eventTransport,
+    });
+    events = started;
+
     const stores = createStores(db);
     const rbac = createRbacService({
       stores,
@@ -137,7 +165,7 @@ export async function createAuthzServer(
     const redisClient = redis;
     if (redisClient) readinessChecks.redis = () => isRedisReachable(redisClient);
 
-    return createSubgraphServer<Context>({
+    const server = createSubgraphServer<Context>({
       name: SUBGRAPH_NAME,
       typeDefs: loadSchema(new URL('./schema.graphql', import.meta.url)),
       resolvers,
@@ -150,6 +178,16 @@ export async function createAuthzServer(
       routes: createInternalRoutes({ credentials: config.INTERNAL_API_CREDENTIALS, rbac }),
       onStop: closeResources,
     });
+    return {
+      ...server,
+      async start(port, host) {
+        const running = await server.start(port, host);
+        started.relay.start();
+        return running;
+      },
+      eventTransport: started.transport,
+      outboxRelay: started.relay,
+    };
   } catch (error) {
     await closeResources();
     throw error;

@@ -89,6 +89,15 @@ describe('authz configuration', () => {
       id.toLowerCase(),
     );
   });
+
+  it('reads KAFKA_BROKERS as a list of host:port, and leaves it unset for the in-process bus', () => {
+    expect(loadAuthzConfig(valid).KAFKA_BROKERS).toBeUndefined();
+    expect(loadAuthzConfig({ ...valid, KAFKA_BROKERS: 'kafka-1:9092,kafka-2:9092' }).KAFKA_BROKERS).toEqual([
+      'kafka-1:9092',
+      'kafka-2:9092',
+    ]);
+    expect(problems({ ...valid, KAFKA_BROKERS: 'kafka-1:port' }).join('\n')).toContain('KAFKA_BROKERS');
+  });
 });
 
 describe('src/main.ts', () => {

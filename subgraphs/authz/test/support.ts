@@ -16,6 +16,7 @@ import {
   type Caller,
   type Database,
 } from '@platform/service-kit';
+import type { EventTransport } from '@platform/service-kit/events';
 import { captureLogs, createTestDatabase } from '@platform/service-kit/testing';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { loadAuthzConfig } from '../src/config.js';
@@ -91,6 +92,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** false: let the server pick its notifier from the configuration (Redis, gateway). */
   notifier?: RecordingNotifier | false;
+  /** The event bus the server's outbox relay publishes to (a private in-process one by default). */
+  eventTransport?: EventTransport;
 }
 
 export const anonymous: Caller = { userId: null, sessionId: null, permissions: [] };
@@ -125,7 +128,11 @@ export async function startAuthz(options: HarnessOptions = {}): Promise<AuthzHar
     ...options.env,
   });
   const logger = createLogger({ service: 'authz', level: config.LOG_LEVEL, destination: captured.stream });
-  const server = await createAuthzServer(config, { logger, ...(notifier ? { invalidationNotifier: notifier } : {}) });
+  const server = await createAuthzServer(config, {
+    logger,
+    ...(notifier ? { invalidationNotifier: notifier } : {}),
+    ...(options.eventTransport ? { eventTransport: options.eventTransport } : {}),
+  });
   const running = await server.start(0);
   const db = createDatabase({ url: databaseUrl, poolMax: 2, applicationName: 'authz-test' });
 

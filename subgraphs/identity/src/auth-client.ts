@@ -12,7 +12,8 @@ export interface RevokeSessionsInput {
 }
 
 export interface SessionRevoker {
-  revokeSessions(input: RevokeSessionsInput, requestId: string): Promise<void>;
+  /** `actorId`: who caused the revocation when not the user themselves (an administrator deleting them). */
+  revokeSessions(input: RevokeSessionsInput, requestId: string, actorId?: string | null): Promise<void>;
 }
 
 /** Revokes sessions through `POST <authInternalUrl>/internal/sessions/revoke`. */
@@ -28,8 +29,10 @@ export function createAuthSessionRevoker(options: {
     timeoutMs: options.timeoutMs ?? 5000,
   });
   return {
-    async revokeSessions(input, requestId) {
-      await client.post('internal/sessions/revoke', input, { requestId });
+    async revokeSessions(input, requestId, actorId) {
+      await client.post('internal/sessions/revoke', actorId === undefined ? input : { ...input, actorId }, {
+        requestId,
+      });
     },
   };
 }

@@ -41,6 +41,8 @@ const identityConfigSchema = z.object({
     32,
     'must be at least 32 characters',
   ),
+  /** Kafka bootstrap brokers, `host:port,host:port`; unset means the in-process event bus. */
+  KAFKA_BROKERS: env.kafkaBrokers,
   PUBLIC_APP_URL: env.httpUrl.default('http://localhost:3000').transform((url) => url.replace(/\/+$/, '')),
   ARGON2_MEMORY_KIB: integer(ARGON2_MINIMUM.memoryKib, ARGON2_MINIMUM.memoryKib, 4_194_304, 'OWASP minimum'),
   ARGON2_ITERATIONS: integer(ARGON2_MINIMUM.iterations, ARGON2_MINIMUM.iterations, 64, 'OWASP minimum'),

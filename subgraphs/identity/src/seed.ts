@@ -5,9 +5,12 @@
  * all its password. Giving the account the admin role is authz's part of the seed.
  */
 import type { Database } from '@platform/service-kit';
+import { createEvent } from '@platform/service-kit/events';
 import { emailProblem, normaliseEmail } from './domain/email.js';
 import type { PasswordHasher } from './domain/passwords.js';
+import { NO_REQUEST } from './events.js';
 import { nameProblem, normaliseName, passwordProblem } from './domain/validation.js';
+import { createStores } from './stores/index.js';
 import { createUserStore } from './stores/user-store.js';
 
 export interface SeedIdentityOptions {
@@ -51,7 +54,29 @@ export async function seedIdentity(
   if (existing) return { userId: existing, created: false };
 
   const passwordHash = await passwords.hash(options.adminPassword);
-  const created = await users.createVerifiedIfAbsent({ email, name, passwordHash });
+  // The account and its user.registered event commit together (ADR 0002).
+  const created = await db.transaction(async (trx) => {
+    const stores = createStores(trx);
+    const user = await stores.users.createVerifiedIfAbsent({ email, name, passwordHash });
+    if (user) {
+      await stores.outbox.enqueue(
+        createEvent({
+          type: 'platform.identity.user.registered.v1',
+          subject: user.id,
+          data: {
+            actorId: null,
+            target: { type: 'user', id: user.id },
+            context: NO_REQUEST,
+            userId: user.id,
+            email: user.email,
+            name: user.name,
+            emailVerified: true,
+          },
+        }),
+      );
+    }
+    return user;
+  });
   if (created) return { userId: created.id, created: true };
   // Another seed (or a registration) took the address between the lookup and the insert.
   const raced = await users.findIdByEmail(email);

@@ -21,12 +21,14 @@ import {
   type Logger,
   type SubgraphServer,
 } from '@platform/service-kit';
+import type { EventTransport, OutboxRelay } from '@platform/service-kit/events';
 import { createAuthSessionRevoker, type SessionRevoker } from './auth-client.js';
 import { createAuthzClient, type AuthzClient } from './authz-client.js';
 import type { IdentityConfig } from './config.js';
 import { createContextFactory } from './context.js';
 import { createBackgroundTasks } from './domain/background.js';
 import { createPasswordHasher, type PasswordHasher } from './domain/passwords.js';
+import { createServiceEvents } from './events.js';
 import { createInternalRoutes } from './internal/routes.js';
 import { resolvers } from './resolvers/index.js';
 import { createInTransaction, createStores } from './stores/index.js';
@@ -42,6 +44,19 @@ export interface IdentityServerDependencies {
   sessionRevoker?: SessionRevoker;
   /** Role assignments (default role, removal on deletion); by default the authz service's internal API. */
   authz?: AuthzClient;
+  /**
+   * The bus the outbox relay publishes to; by default Kafka (`KAFKA_BROKERS`) or a private
+   * in-process bus. A transport given here is shared (tests, one process running several
+   * services) and is not closed when the server stops.
+   */
+  eventTransport?: EventTransport;
+}
+
+export interface IdentityServer extends SubgraphServer {
+  /** Where identity's events are published (the one given in the dependencies, or its own). */
+  eventTransport: EventTransport;
+  /** Publishes the outbox; started with the server, stopped with it. */
+  outboxRelay: OutboxRelay;
 }
 
 export type { RevokeSessionsInput, SessionRevoker } from './auth-client.js';
@@ -76,7 +91,7 @@ export function migrateIdentityDatabase(db: Database): Promise<string[]> {
 export async function createIdentityServer(
   config: IdentityConfig,
   dependencies: IdentityServerDependencies = {},
-): Promise<SubgraphServer> {
+): Promise<IdentityServer> {
   const logger = dependencies.logger ?? createLogger({ service: SUBGRAPH_NAME, level: config.LOG_LEVEL });
   const metrics = createMetrics(SUBGRAPH_NAME);
   const db = createDatabase({
@@ -105,6 +120,14 @@ export async function createIdentityServer(
   }
 
   const stores = createStores(db);
+  const events = createServiceEvents({
+    db,
+    logger,
+    metrics,
+    clientId: SUBGRAPH_NAME,
+    kafkaBrokers: config.KAFKA_BROKERS,
+    transport: dependencies.eventTransport,
+  });
   const background = createBackgroundTasks();
   const sessions =
     dependencies.sessionRevoker ??
@@ -116,7 +139,7 @@ export async function createIdentityServer(
     dependencies.authz ??
     createAuthzClient({ authzInternalUrl: config.AUTHZ_INTERNAL_URL, credential: config.AUTHZ_INTERNAL_CREDENTIAL });
 
-  return createSubgraphServer({
+  const server = createSubgraphServer({
     name: SUBGRAPH_NAME,
     typeDefs: loadSchema(new URL('./schema.graphql', import.meta.url)),
     resolvers,
@@ -138,7 +161,19 @@ export async function createIdentityServer(
     async onStop() {
       // Scheduled work (password reset mails) still needs the pool.
       await background.drain();
+      // Events committed so far stay in the outbox; the next start publishes them.
+      await events.stop();
       await db.destroy();
     },
   });
+  return {
+    ...server,
+    async start(port, host) {
+      const running = await server.start(port, host);
+      events.relay.start();
+      return running;
+    },
+    eventTransport: events.transport,
+    outboxRelay: events.relay,
+  };
 }

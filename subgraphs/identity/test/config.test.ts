@@ -75,4 +75,13 @@ describe('identity configuration', () => {
       'https://app.example.com',
     );
   });
+
+  it('reads KAFKA_BROKERS as a list of host:port, and leaves it unset for the in-process bus', () => {
+    expect(loadIdentityConfig(valid).KAFKA_BROKERS).toBeUndefined();
+    expect(loadIdentityConfig({ ...valid, KAFKA_BROKERS: ' kafka-1:9092, kafka-2:9093 ' }).KAFKA_BROKERS).toEqual([
+      'kafka-1:9092',
+      'kafka-2:9093',
+    ]);
+    expect(problems({ ...valid, KAFKA_BROKERS: 'kafka-1' }).join('\n')).toContain('KAFKA_BROKERS');
+  });
 });

@@ -65,3 +65,31 @@ describe('POST /internal/credentials/verify', () => {
     }
   });
 });
+
+describe('POST /internal/users/lookup', () => {
+  let identity: IdentityHarness;
+  beforeAll(async () => {
+    identity = await startIdentity();
+  });
+  afterAll(() => identity.stop());
+
+  const lookup = async (body: unknown, authorization: string | null = `Bearer ${identity.internalCredential}`) => {
+    const response = await fetch(`${identity.url}/internal/users/lookup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('names the account of an address (in any case), and null for an unknown one', async () => {
+    const user = await identity.register();
+    expect(await lookup({ email: ` ${user.email.toUpperCase()}` })).toEqual({ status: 200, body: { userId: user.id } });
+    expect(await lookup({ email: uniqueEmail('ghost') })).toEqual({ status: 200, body: { userId: null } });
+  });
+
+  it('refuses a caller without a service credential, and a malformed body', async () => {
+    expect((await lookup({ email: 'a@example.com' }, null)).status).toBe(401);
+    expect((await lookup({ mail: 'a@example.com' })).status).toBe(400);
+  });
+});

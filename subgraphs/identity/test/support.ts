@@ -13,6 +13,7 @@ import {
   type Caller,
   type Database,
 } from '@platform/service-kit';
+import type { EventTransport } from '@platform/service-kit/events';
 import { captureLogs, createTestDatabase } from '@platform/service-kit/testing';
 import type { RevokeSessionsInput, SessionRevoker } from '../src/auth-client.js';
 import { LastAdminError, type AuthzClient } from '../src/authz-client.js';
@@ -91,6 +92,8 @@ export interface HarnessOptions {
   /** Reuse a database (to restart with other settings); a fresh one by default. */
   databaseUrl?: string;
   env?: Record<string, string>;
+  /** The event bus the server's outbox relay publishes to (a private in-process one by default). */
+  eventTransport?: EventTransport;
 }
 
 export const REGISTER = /* GraphQL */ `
@@ -177,7 +180,12 @@ export async function startIdentity(options: HarnessOptions = {}): Promise<Ident
     ...options.env,
   });
   const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL, destination: captured.stream });
-  const server = await createIdentityServer(config, { logger, sessionRevoker, authz });
+  const server = await createIdentityServer(config, {
+    logger,
+    sessionRevoker,
+    authz,
+    ...(options.eventTransport ? { eventTransport: options.eventTransport } : {}),
+  });
   const running = await server.start(0);
   const db = createDatabase({ url: databaseUrl, applicationName: 'identity-test' });
 

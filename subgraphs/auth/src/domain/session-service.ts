@@ -9,7 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { badUserInput, unauthenticated, type Logger } from '@platform/service-kit';
+import { createEvent, enqueue, type AnyCloudEvent, type RequestContext } from '@platform/service-kit/events';
 import type { Knex } from 'knex';
+import { NO_REQUEST, requestContextOf } from '../events.js';
 import type { CredentialsVerifier } from '../identity-client.js';
 import type { SessionModel } from '../mappers.js';
 import { createRefreshTokenStore } from '../stores/refresh-token-store.js';
@@ -47,13 +49,25 @@ export interface RequestScope {
   client: { ip: string | null; userAgent: string | null };
 }
 
+/** Who asked for a revocation that did not come through GraphQL (identity's internal call). */
+export interface RevocationCause {
+  /** The user who caused it; null for the platform. */
+  actorId: string | null;
+  requestId: string | null;
+}
+
 export interface SessionService {
   login(input: { email: string; password: string }, scope: RequestScope): Promise<LoginResult>;
   refresh(refreshToken: string, scope: RequestScope): Promise<TokenPair>;
   /** Revokes the token's session; idempotent for a session already revoked. */
   logout(refreshToken: string, scope: RequestScope): Promise<void>;
   /** Revokes every active session of the user but one; returns how many were revoked. */
-  revokeAllOfUser(userId: string, exceptSessionId: string | null, reason: string): Promise<number>;
+  revokeAllOfUser(
+    userId: string,
+    exceptSessionId: string | null,
+    reason: string,
+    cause?: RevocationCause,
+  ): Promise<number>;
   listActiveSessions(userIds: readonly string[]): Promise<Map<string, SessionModel[]>>;
 }
 
@@ -63,6 +77,31 @@ export interface SessionServiceOptions {
   credentials: CredentialsVerifier;
   throttle: LoginThrottle;
   refreshTokenTtlSeconds: number;
+  /** Failed attempts that lock an account (the throttle's policy), for account.locked events. */
+  maxFailedLogins: number;
+}
+
+/** The event key and target of an account known only by the address typed (at most 200 characters). */
+const accountKey = (email: string) => throttleAccountKey(email).slice(0, 200);
+
+function sessionRevoked(
+  session: { id: string; userId: string },
+  reason: string,
+  actorId: string | null,
+  context: RequestContext,
+): AnyCloudEvent {
+  return createEvent({
+    type: 'platform.auth.session.revoked.v1',
+    subject: session.userId,
+    data: {
+      actorId,
+      target: { type: 'session', id: session.id },
+      context,
+      userId: session.userId,
+      sessionId: session.id,
+      reason: reason.slice(0, 200),
+    },
+  });
 }
 
 const invalidCredentials = () => unauthenticated(INVALID_CREDENTIALS_MESSAGE);
@@ -84,12 +123,84 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn, tokenType: TOKEN_TYPE_BEARER };
   }
 
-  async function revokeSessions(trx: Knex, sessionIds: string[], reason: string): Promise<string[]> {
+  /** Revokes the sessions (of `userId`) and writes a session.revoked event for each one revoked now. */
+  async function revokeSessions(
+    trx: Knex.Transaction,
+    userId: string,
+    sessionIds: string[],
+    reason: string,
+    actorId: string | null,
+    context: RequestContext,
+  ): Promise<string[]> {
     const sessions = createSessionStore(trx);
     const revoked: string[] = [];
     for (const id of sessionIds) if (await sessions.revoke(id, reason)) revoked.push(id);
     await createRefreshTokenStore(trx).revokeForSessions(sessionIds);
+    await enqueue(
+      trx,
+      revoked.map((id) => sessionRevoked({ id, userId }, reason, actorId, context)),
+    );
     return revoked;
+  }
+
+  /**
+   * Records a refused sign-in (and the lock it caused) in a transaction of its own: there
+   * is no state change to commit with. A failure to record it is logged, and the caller
+   * still gets the one answer for refused credentials.
+   */
+  async function recordLoginFailure(
+    email: string,
+    reason: 'invalid_credentials' | 'account_locked',
+    lockedForMs: number | null,
+    scope: RequestScope,
+  ): Promise<void> {
+    try {
+      const context = requestContextOf(scope);
+      const key = accountKey(email);
+      // Operators watching the audit stream need the account behind a refused sign-in. The
+      // lookup runs for every refusal, known address or not, so it costs every caller the same.
+      const userId =
+        (await credentials.findUserId?.(email, scope.requestId).catch((error: unknown) => {
+          scope.logger.error({ err: error }, 'could not look up the account of a refused sign-in');
+          return null;
+        })) ?? null;
+      const events: AnyCloudEvent[] = [
+        createEvent({
+          type: 'platform.auth.login.failed.v1',
+          subject: userId ?? key,
+          data: {
+            actorId: userId,
+            target: { type: 'user', id: userId ?? key },
+            context,
+            userId,
+            email: key,
+            reason,
+            outcome: 'failure',
+          },
+        }),
+      ];
+      // The lock is keyed by address; account.locked names the account, so only when it exists.
+      if (lockedForMs !== null && userId) {
+        events.push(
+          createEvent({
+            type: 'platform.auth.account.locked.v1',
+            subject: userId,
+            data: {
+              actorId: null,
+              target: { type: 'user', id: userId },
+              context,
+              userId,
+              failedAttempts: options.maxFailedLogins,
+              lockedUntil: new Date(Date.now() + lockedForMs).toISOString(),
+              reason: 'too many failed sign-ins',
+            },
+          }),
+        );
+      }
+      await db.transaction((trx) => enqueue(trx, events));
+    } catch (error) {
+      scope.logger.error({ err: error }, 'could not record the failed login event');
+    }
   }
 
   return {
@@ -111,6 +222,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       const verified = await credentials.verify(email, input.password, scope.requestId);
       if (lock.locked) {
         scope.logger.info({ retryAfterMs: lock.retryAfterMs }, 'login refused: account temporarily locked');
+        await recordLoginFailure(email, 'account_locked', null, scope);
         throw invalidCredentials();
       }
       if (!verified) {
@@ -120,6 +232,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         } else {
           scope.logger.info('login refused: invalid credentials');
         }
+        await recordLoginFailure(email, 'invalid_credentials', after.locked ? after.retryAfterMs : null, scope);
         throw invalidCredentials();
       }
       await throttle.recordSuccess(account);
@@ -140,6 +253,21 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
           hash: refresh.hash,
           ttlSeconds: refreshTtl,
         });
+        await enqueue(
+          trx,
+          createEvent({
+            type: 'platform.auth.login.succeeded.v1',
+            subject: verified.userId,
+            data: {
+              actorId: verified.userId,
+              target: { type: 'session', id: sessionId },
+              context: requestContextOf(scope),
+              userId: verified.userId,
+              sessionId,
+              outcome: 'success',
+            },
+          }),
+        );
         return created;
       });
       scope.logger.info({ userId: verified.userId, sessionId }, 'login succeeded, session started');
@@ -175,7 +303,31 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         }
         const state = await tokens.find(hash);
         if (state?.used) {
-          const revoked = await revokeSessions(trx, [state.sessionId], 'refresh_token_reuse');
+          const context = requestContextOf(scope);
+          // Whoever presents a spent token is not known to be the user: no actor.
+          await enqueue(
+            trx,
+            createEvent({
+              type: 'platform.auth.refresh_token.reuse_detected.v1',
+              subject: state.userId,
+              data: {
+                actorId: null,
+                target: { type: 'session', id: state.sessionId },
+                context,
+                userId: state.userId,
+                sessionId: state.sessionId,
+                outcome: 'denied',
+              },
+            }),
+          );
+          const revoked = await revokeSessions(
+            trx,
+            state.userId,
+            [state.sessionId],
+            'refresh_token_reuse',
+            null,
+            context,
+          );
           return { kind: 'replayed', sessionId: state.sessionId, revokedNow: revoked.length > 0 };
         }
         return { kind: 'invalid' };
@@ -199,14 +351,23 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       if (!isWellFormedRefreshToken(refreshToken)) throw invalidRefreshToken();
       const state = await createRefreshTokenStore(db).find(hashRefreshToken(refreshToken));
       if (!state) throw invalidRefreshToken();
-      const revoked = await db.transaction((trx) => revokeSessions(trx, [state.sessionId], 'logout'));
+      // The token's holder signs the session out: as far as we know, its user.
+      const revoked = await db.transaction((trx) =>
+        revokeSessions(trx, state.userId, [state.sessionId], 'logout', state.userId, requestContextOf(scope)),
+      );
       scope.logger.info({ sessionId: state.sessionId, alreadyRevoked: revoked.length === 0 }, 'logout');
     },
 
-    async revokeAllOfUser(userId, exceptSessionId, reason) {
+    async revokeAllOfUser(userId, exceptSessionId, reason, cause) {
+      const context: RequestContext = { ...NO_REQUEST, requestId: cause?.requestId ?? null };
+      const actorId = cause ? cause.actorId : null;
       return db.transaction(async (trx) => {
         const ids = await createSessionStore(trx).revokeAllOfUser(userId, exceptSessionId, reason);
         await createRefreshTokenStore(trx).revokeForSessions(ids);
+        await enqueue(
+          trx,
+          ids.map((id) => sessionRevoked({ id, userId }, reason, actorId, context)),
+        );
         return ids.length;
       });
     },

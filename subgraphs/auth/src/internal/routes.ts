@@ -29,22 +29,29 @@ const revokeSessionsBody = z.object({
   /** The session to keep (the caller's own after a password change), or null for all. */
   exceptSessionId: z.guid().nullable(),
   reason: z.string().min(1).max(200),
+  /** Who caused the revocation when not the user (an administrator deleting them); the user by default. */
+  actorId: z.guid().nullable().optional(),
 });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function internalRoutes(options: { credentials: ServiceCredentials; sessions: SessionService }): Route[] {
   return [
     {
       method: 'POST',
       path: '/internal/sessions/revoke',
-      handler: async ({ req, res, logger }) => {
+      handler: async ({ req, res, logger, requestId }) => {
         const caller = authenticateService(req, options.credentials);
         const parsed = revokeSessionsBody.safeParse(await readJsonBody(req, 16_384));
         if (!parsed.success) {
           const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
           throw new HttpError(400, `Invalid request body: ${problems.join('; ')}`);
         }
-        const { userId, exceptSessionId, reason } = parsed.data;
-        const revoked = await options.sessions.revokeAllOfUser(userId, exceptSessionId, reason);
+        const { userId, exceptSessionId, reason, actorId } = parsed.data;
+        const revoked = await options.sessions.revokeAllOfUser(userId, exceptSessionId, reason, {
+          actorId: actorId === undefined ? (UUID.test(userId) ? userId : null) : actorId,
+          requestId,
+        });
         logger.info({ caller, userId, exceptSessionId, reason, revoked }, 'revoked sessions on internal request');
         sendJson(res, 200, { revoked });
       },

@@ -15,6 +15,7 @@ const consumedRow = z.object({
 });
 const tokenStateRow = z.object({
   session_id: z.string(),
+  user_id: z.string(),
   used_at: z.date().nullable(),
   revoked_at: z.date().nullable(),
   expired: z.boolean(),
@@ -30,6 +31,8 @@ export interface ConsumedRefreshToken {
 
 export interface RefreshTokenState {
   sessionId: string;
+  /** The session's user. */
+  userId: string;
   used: boolean;
   revoked: boolean;
   expired: boolean;
@@ -85,14 +88,22 @@ export function createRefreshTokenStore(db: Knex): RefreshTokenStore {
     },
 
     async find(hash) {
-      const row: unknown = await db('refresh_tokens')
-        .select('session_id', 'used_at', 'revoked_at', db.raw('expires_at <= now() as expired'))
-        .where({ token_hash: hash })
+      const row: unknown = await db('refresh_tokens as rt')
+        .join('sessions as s', 's.id', 'rt.session_id')
+        .select(
+          'rt.session_id',
+          's.user_id',
+          'rt.used_at',
+          'rt.revoked_at',
+          db.raw('rt.expires_at <= now() as expired'),
+        )
+        .where({ 'rt.token_hash': hash })
         .first();
       if (!row) return null;
       const parsed = tokenStateRow.parse(row);
       return {
         sessionId: parsed.session_id,
+        userId: parsed.user_id,
         used: parsed.used_at !== null,
         revoked: parsed.revoked_at !== null,
         expired: parsed.expired,

@@ -3,9 +3,11 @@
  * first locks `authz_state` (changes run one at a time, so invariants such as "there is
  * always an admin" hold under concurrency), bumps the version in the same transaction when
  * anything changed, and after the commit, before answering, publishes the new version so
- * the gateway sees the change on the client's very next request.
+ * the gateway sees the change on the client's very next request. The change's events are
+ * written to the outbox in that same transaction, carrying the new version (ADR 0002).
  */
 import type { Logger } from '@platform/service-kit';
+import type { AnyCloudEvent, RequestContext } from '@platform/service-kit/events';
 import type { VersionPublisher } from '../invalidation.js';
 import type { InTransaction, Stores } from '../stores/index.js';
 
@@ -15,12 +17,18 @@ export interface Actor {
   requestId?: string;
   /** `user:<id>` or `service:<name>`. */
   by: string;
+  /** The user who asked, for the events' `actorId`; null (the default) for a service or the platform. */
+  userId?: string | null;
+  /** The request, for the events' `context`; none by default. */
+  context?: RequestContext;
 }
 
 export interface ChangeOutcome<T> {
   result: T;
   /** Whether anything was written; an idempotent repeat changes nothing and bumps nothing. */
   changed: boolean;
+  /** The events recording the change, given the version it bumped to; only asked for when `changed`. */
+  events?: (permissionsVersion: number) => AnyCloudEvent[];
 }
 
 export type RunChange = <T>(
@@ -36,7 +44,10 @@ export function createChangeRunner(dependencies: {
     const { result, version } = await dependencies.inTransaction(async (stores) => {
       await stores.state.lock();
       const outcome = await work(stores);
-      return { result: outcome.result, version: outcome.changed ? await stores.state.bump() : null };
+      if (!outcome.changed) return { result: outcome.result, version: null };
+      const bumped = await stores.state.bump();
+      if (outcome.events) await stores.outbox.enqueue(...outcome.events(bumped));
+      return { result: outcome.result, version: bumped };
     });
     if (version !== null) await dependencies.publisher.changed(version, actor);
     return { result, version };

@@ -5,6 +5,8 @@
  * GraphQL resolvers and the internal API both come through here; callers check permissions.
  */
 import { conflict, notFound } from '@platform/service-kit';
+import { createEvent, type AnyCloudEvent } from '@platform/service-kit/events';
+import { NO_REQUEST } from '../events.js';
 import type { RoleModel } from '../mappers.js';
 import type { EffectiveAccess } from '../stores/assignment-store.js';
 import type { Stores } from '../stores/index.js';
@@ -45,6 +47,87 @@ export interface RbacService {
   removeUser(actor: Actor, userId: string): Promise<number>;
   effectiveAccess(userId: string): Promise<EffectiveAccess>;
   version(): Promise<number>;
+}
+
+/** Who and which request an event of `actor`'s change names. */
+function auditOf(actor: Actor) {
+  return { actorId: actor.userId ?? null, context: actor.context ?? NO_REQUEST };
+}
+
+/** One permission.granted or permission.revoked event per code that changed. */
+export function permissionEvents(
+  type: 'platform.authz.permission.granted.v1' | 'platform.authz.permission.revoked.v1',
+  actor: Pick<Actor, 'userId' | 'context'>,
+  roleId: string,
+  codes: readonly string[],
+  permissionsVersion: number,
+): AnyCloudEvent[] {
+  return codes.map((permission) =>
+    createEvent({
+      type,
+      subject: roleId,
+      data: {
+        actorId: actor.userId ?? null,
+        target: { type: 'role', id: roleId },
+        context: actor.context ?? NO_REQUEST,
+        roleId,
+        permission,
+        permissionsVersion,
+      },
+    }),
+  );
+}
+
+/** role.assigned or role.unassigned for one user and role. */
+export function assignmentEvent(
+  type: 'platform.authz.role.assigned.v1' | 'platform.authz.role.unassigned.v1',
+  actor: Pick<Actor, 'userId' | 'context'>,
+  userId: string,
+  role: RoleModel,
+  permissionsVersion: number,
+): AnyCloudEvent {
+  return createEvent({
+    type,
+    subject: userId,
+    data: {
+      actorId: actor.userId ?? null,
+      target: { type: 'user', id: userId },
+      context: actor.context ?? NO_REQUEST,
+      userId,
+      roleId: role.id,
+      roleName: role.name,
+      permissionsVersion,
+    },
+  });
+}
+
+/** role.created for a role and the permissions it was created with. */
+export function roleCreatedEvent(
+  actor: Pick<Actor, 'userId' | 'context'>,
+  role: RoleModel,
+  permissions: readonly string[],
+  permissionsVersion: number,
+): AnyCloudEvent {
+  return createEvent({
+    type: 'platform.authz.role.created.v1',
+    subject: role.id,
+    data: {
+      actorId: actor.userId ?? null,
+      target: { type: 'role', id: role.id },
+      context: actor.context ?? NO_REQUEST,
+      roleId: role.id,
+      name: role.name,
+      description: role.description,
+      permissions: [...new Set(permissions)].sort(),
+      permissionsVersion,
+    },
+  });
+}
+
+/** The codes of `codes` the role grants (`granted`) or does not grant (`!granted`) right now. */
+async function codesOfRole(stores: Stores, roleId: string, codes: readonly string[], granted: boolean) {
+  const held = new Set((await stores.roles.permissionsOf([roleId])).get(roleId) ?? []);
+  return codes.filter((code) => held.has(code) === granted);
 }
 
 /** The message for an id that names no role; long ids are cut so the message stays readable. */
@@ -103,7 +186,11 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
           throw error;
         }
         await stores.roles.grant(created.id, permissions);
-        return { result: created, changed: true };
+        return {
+          result: created,
+          changed: true,
+          events: (version) => [roleCreatedEvent(actor, created, permissions, version)],
+        };
       });
       actor.logger.info({ by: actor.by, roleId: role.id, role: role.name, permissions, version }, 'role created');
       return role;
@@ -116,9 +203,15 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
       problems.throwIfAny();
       const { result: role, version } = await runChange(actor, async (stores) => {
         const found = await requireRole(stores, roleId);
-        const added = await stores.roles.grant(found.id, permissions);
+        const missing = await codesOfRole(stores, found.id, permissions, false);
+        const added = await stores.roles.grant(found.id, missing);
         if (added > 0) await stores.roles.touch(found.id);
-        return { result: found, changed: added > 0 };
+        return {
+          result: found,
+          changed: added > 0,
+          events: (version) =>
+            permissionEvents('platform.authz.permission.granted.v1', actor, found.id, missing, version),
+        };
       });
       if (version !== null) {
         actor.logger.info(
@@ -144,9 +237,14 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
         if (isAdminRole(found) && permissions.length > 0) {
           throw conflict('The admin role always holds every permission: its permissions cannot be revoked');
         }
-        const removed = await stores.roles.revoke(found.id, permissions);
+        const held = await codesOfRole(stores, found.id, permissions, true);
+        const removed = await stores.roles.revoke(found.id, held);
         if (removed > 0) await stores.roles.touch(found.id);
-        return { result: found, changed: removed > 0 };
+        return {
+          result: found,
+          changed: removed > 0,
+          events: (version) => permissionEvents('platform.authz.permission.revoked.v1', actor, found.id, held, version),
+        };
       });
       if (version !== null) {
         actor.logger.info(
@@ -169,7 +267,23 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
           );
         }
         await stores.roles.delete(role.id);
-        return { result: { role, holders }, changed: true };
+        return {
+          result: { role, holders },
+          changed: true,
+          events: (version) => [
+            createEvent({
+              type: 'platform.authz.role.deleted.v1',
+              subject: role.id,
+              data: {
+                ...auditOf(actor),
+                target: { type: 'role', id: role.id },
+                roleId: role.id,
+                name: role.name,
+                permissionsVersion: version,
+              },
+            }),
+          ],
+        };
       });
       actor.logger.info(
         { by: actor.by, roleId: deleted.role.id, role: deleted.role.name, unassigned: deleted.holders, version },
@@ -182,7 +296,11 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
       const { result, version } = await runChange(actor, async (stores) => {
         const role = await requireRole(stores, roleId);
         const assigned = await stores.assignments.assign(userId, role.id);
-        return { result: { role, assigned }, changed: assigned };
+        return {
+          result: { role, assigned },
+          changed: assigned,
+          events: (version) => [assignmentEvent('platform.authz.role.assigned.v1', actor, userId, role, version)],
+        };
       });
       if (version !== null) {
         actor.logger.info(
@@ -199,7 +317,11 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
         const role = await requireRole(stores, roleId);
         if (isAdminRole(role)) await refuseRemovingLastAdmin(stores, userId, role);
         const unassigned = await stores.assignments.unassign(userId, role.id);
-        return { result: { role, unassigned }, changed: unassigned };
+        return {
+          result: { role, unassigned },
+          changed: unassigned,
+          events: (version) => [assignmentEvent('platform.authz.role.unassigned.v1', actor, userId, role, version)],
+        };
       });
       if (version !== null) {
         actor.logger.info(
@@ -217,7 +339,11 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
         // Seeding at every start creates it; its absence means the database was tampered with.
         if (!role?.system) throw new Error(`the system role "${SystemRole.User}" is missing: run the authz seed`);
         const added = await stores.assignments.assign(userId, role.id);
-        return { result: added, changed: added };
+        return {
+          result: added,
+          changed: added,
+          events: (version) => [assignmentEvent('platform.authz.role.assigned.v1', actor, userId, role, version)],
+        };
       });
       if (version !== null) {
         actor.logger.info({ by: actor.by, userId, role: SystemRole.User, version }, 'default role assigned');
@@ -230,8 +356,14 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
       const { result: removed, version } = await runChange(actor, async (stores) => {
         const admin = await stores.roles.findByName(SystemRole.Admin);
         if (admin && isAdminRole(admin)) await refuseRemovingLastAdmin(stores, userId, admin);
+        const held = (await stores.assignments.rolesOfUsers([userId])).get(userId) ?? [];
         const count = await stores.assignments.removeAll(userId);
-        return { result: count, changed: count > 0 };
+        return {
+          result: count,
+          changed: count > 0,
+          events: (version) =>
+            held.map((role) => assignmentEvent('platform.authz.role.unassigned.v1', actor, userId, role, version)),
+        };
       });
       if (version !== null) {
         actor.logger.info({ by: actor.by, userId, removed, version }, "removed a deleted user's role assignments");

@@ -29,6 +29,7 @@ import { z } from 'zod';
 import type { Actor } from '../domain/changes.js';
 import { normaliseUuid, UUID_PATTERN } from '../domain/ids.js';
 import type { RbacService } from '../domain/rbac.js';
+import { NO_REQUEST } from '../events.js';
 
 const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -64,7 +65,15 @@ export function createInternalRoutes(dependencies: InternalRouteDependencies): R
     path,
     handler: async (info) => {
       const name = authenticate(info.req, credentials, caller, path);
-      await handle({ ...info, actor: { logger: info.logger, requestId: info.requestId, by: `service:${name}` } });
+      // A service acts for the platform: no actor, only the request id it passed on.
+      const actor: Actor = {
+        logger: info.logger,
+        requestId: info.requestId,
+        by: `service:${name}`,
+        userId: null,
+        context: { ...NO_REQUEST, requestId: info.requestId },
+      };
+      await handle({ ...info, actor });
     },
   });
 

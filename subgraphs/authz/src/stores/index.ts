@@ -1,15 +1,24 @@
 /** The subgraph's stores, and running several of them in one transaction. */
 import type { Database } from '@platform/service-kit';
+import { enqueue, type AnyCloudEvent } from '@platform/service-kit/events';
+import type { Knex } from 'knex';
 import { createAssignmentStore, type AssignmentStore } from './assignment-store.js';
 import { createPermissionStore, type PermissionStore } from './permission-store.js';
 import { createRoleStore, type RoleStore } from './role-store.js';
 import { createStateStore, type StateStore } from './state-store.js';
+
+/** Events of the change under way, written in its transaction (ADR 0002). */
+export interface Outbox {
+  /** Records the events; refuses outside a transaction (`inTransaction`). */
+  enqueue(...events: AnyCloudEvent[]): Promise<void>;
+}
 
 export interface Stores {
   roles: RoleStore;
   assignments: AssignmentStore;
   permissions: PermissionStore;
   state: StateStore;
+  outbox: Outbox;
 }
 
 export function createStores(db: Database): Stores {
@@ -18,6 +27,7 @@ export function createStores(db: Database): Stores {
     assignments: createAssignmentStore(db),
     permissions: createPermissionStore(db),
     state: createStateStore(db),
+    outbox: { enqueue: (...events) => enqueue(db as Knex.Transaction, events) },
   };
 }
 

@@ -1,9 +1,12 @@
 /**
- * The internal API other services call (never the supergraph). Today: the auth service
- * checks a login's email and password here and gets the user id back.
+ * The internal API other services call (never the supergraph). The auth service checks a
+ * login's email and password here and gets the user id back, and names the account an
+ * address belongs to when repeated failures locked it (for its account.locked event).
  *
  *   POST /internal/credentials/verify   Authorization: Bearer <service credential>
  *   { "email": string, "password": string }  →  200 { "userId" } | 401 { "error": "invalid credentials" }
+ *   POST /internal/users/lookup         Authorization: Bearer <service credential>
+ *   { "email": string }  →  200 { "userId": string | null }
  */
 import {
   authenticateService,
@@ -15,6 +18,7 @@ import {
 } from '@platform/service-kit';
 import { z } from 'zod';
 import { checkCredentials } from '../domain/credentials.js';
+import { normaliseEmail } from '../domain/email.js';
 import type { PasswordHasher } from '../domain/passwords.js';
 import type { UserStore } from '../stores/user-store.js';
 
@@ -24,6 +28,8 @@ const credentialsBody = z.object({
   email: z.string().max(1024),
   password: z.string().max(4096),
 });
+
+const lookupBody = z.object({ email: z.string().max(1024) });
 
 export interface InternalRouteDependencies {
   credentials: ServiceCredentials;
@@ -48,6 +54,18 @@ export function createInternalRoutes(dependencies: InternalRouteDependencies): R
           return;
         }
         logger.info({ caller, userId }, 'credentials verified');
+        sendJson(res, 200, { userId });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/internal/users/lookup',
+      handler: async ({ req, res, logger }) => {
+        const caller = authenticateService(req, dependencies.credentials);
+        const body = lookupBody.safeParse(await readJsonBody(req, BODY_LIMIT_BYTES));
+        if (!body.success) throw new HttpError(400, 'The body must be JSON: { "email": string }');
+        const userId = await dependencies.users.findIdByEmail(normaliseEmail(body.data.email));
+        logger.info({ caller, found: userId !== null }, 'user looked up by email');
         sendJson(res, 200, { userId });
       },
     },

@@ -1,15 +1,28 @@
 /** The subgraph's stores, and running several of them in one transaction. */
 import type { Database } from '@platform/service-kit';
+import { enqueue, type AnyCloudEvent } from '@platform/service-kit/events';
+import type { Knex } from 'knex';
 import { createTokenStore, type TokenStore } from './token-store.js';
 import { createUserStore, type UserStore } from './user-store.js';
+
+/** Events of the change under way, written in its transaction (ADR 0002). */
+export interface Outbox {
+  /** Records the events; refuses outside a transaction (`inTransaction`). */
+  enqueue(...events: AnyCloudEvent[]): Promise<void>;
+}
 
 export interface Stores {
   users: UserStore;
   tokens: TokenStore;
+  outbox: Outbox;
 }
 
 export function createStores(db: Database): Stores {
-  return { users: createUserStore(db), tokens: createTokenStore(db) };
+  return {
+    users: createUserStore(db),
+    tokens: createTokenStore(db),
+    outbox: { enqueue: (...events) => enqueue(db as Knex.Transaction, events) },
+  };
 }
 
 /** Runs `work` with stores bound to one transaction: committed when it resolves, rolled back when it throws. */

@@ -1,7 +1,9 @@
 /** `Mutation.changePassword`: a new password, proven by the current one; other sessions are signed out. */
 import { notFound, requireUserId } from '@platform/service-kit';
+import { createEvent } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { revokeSessionsAfterPasswordChange } from '../../domain/sessions.js';
+import { requestContextOf } from '../../events.js';
 import { InputProblems, passwordProblem } from '../../domain/validation.js';
 
 export const changePassword: MutationResolvers['changePassword'] = async (_parent, { input }, context) => {
@@ -19,10 +21,24 @@ export const changePassword: MutationResolvers['changePassword'] = async (_paren
   problems.throwIfAny();
 
   const passwordHash = await context.passwords.hash(input.newPassword);
-  await context.inTransaction(async ({ users, tokens }) => {
-    await users.setPasswordHash(userId, passwordHash);
+  await context.inTransaction(async ({ users, tokens, outbox }) => {
+    if (!(await users.setPasswordHash(userId, passwordHash))) throw notFound('Your account no longer exists');
     // A reset link mailed earlier must not be able to undo this change.
     await tokens.invalidateOutstanding(userId, 'password_reset');
+    await outbox.enqueue(
+      createEvent({
+        type: 'platform.identity.user.password_changed.v1',
+        subject: userId,
+        data: {
+          actorId: userId,
+          target: { type: 'user', id: userId },
+          context: requestContextOf(context),
+          userId,
+          // Revoked right after the commit; when that fails, the request fails.
+          otherSessionsRevoked: true,
+        },
+      }),
+    );
   });
   context.logger.info({ userId }, 'password changed');
 

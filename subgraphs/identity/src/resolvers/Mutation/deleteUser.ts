@@ -11,9 +11,11 @@
  * deletion completes it.
  */
 import { conflict, notFound, Permission } from '@platform/service-kit';
+import { createEvent } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { LastAdminError } from '../../authz-client.js';
 import { requirePermission } from '../../domain/authorization.js';
+import { requestContextOf } from '../../events.js';
 
 export const deleteUser: MutationResolvers['deleteUser'] = async (_parent, { input }, context) => {
   const callerId = requirePermission(context, Permission.IdentityUserDelete);
@@ -29,7 +31,11 @@ export const deleteUser: MutationResolvers['deleteUser'] = async (_parent, { inp
     throw error;
   }
   try {
-    await context.sessions.revokeSessions({ userId, exceptSessionId: null, reason: 'user_deleted' }, context.requestId);
+    await context.sessions.revokeSessions(
+      { userId, exceptSessionId: null, reason: 'user_deleted' },
+      context.requestId,
+      callerId,
+    );
   } catch (error) {
     context.logger.error(
       { err: error, userId },
@@ -38,7 +44,23 @@ export const deleteUser: MutationResolvers['deleteUser'] = async (_parent, { inp
     throw error;
   }
   // False only when a concurrent deletion got there first: the account is gone either way.
-  const deleted = await context.users.deleteById(userId);
+  const deleted = await context.inTransaction(async ({ users, outbox }) => {
+    if (!(await users.deleteById(userId))) return false;
+    await outbox.enqueue(
+      createEvent({
+        type: 'platform.identity.user.deleted.v1',
+        subject: userId,
+        data: {
+          actorId: callerId,
+          target: { type: 'user', id: userId },
+          context: requestContextOf(context),
+          userId,
+          reason: null,
+        },
+      }),
+    );
+    return true;
+  });
   context.userById.clear(userId);
   context.logger.info({ userId, deletedBy: callerId, deletedNow: deleted }, 'user deleted');
   return { success: true };

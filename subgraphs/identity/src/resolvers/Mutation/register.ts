@@ -1,8 +1,10 @@
 /** `Mutation.register`: a new account with the default role, and an email verification link on its way. */
 import { conflict } from '@platform/service-kit';
+import { createEvent } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { emailProblem, normaliseEmail } from '../../domain/email.js';
 import { deliverMailLink, issueMailToken } from '../../domain/mail-tokens.js';
+import { requestContextOf } from '../../events.js';
 import { InputProblems, nameProblem, normaliseName, passwordProblem } from '../../domain/validation.js';
 import { EmailTakenError } from '../../stores/user-store.js';
 
@@ -18,8 +20,24 @@ export const register: MutationResolvers['register'] = async (_parent, { input }
   const passwordHash = await context.passwords.hash(input.password);
   let created;
   try {
-    created = await context.inTransaction(async ({ users, tokens }) => {
+    created = await context.inTransaction(async ({ users, tokens, outbox }) => {
       const user = await users.create({ email, name, passwordHash });
+      await outbox.enqueue(
+        createEvent({
+          type: 'platform.identity.user.registered.v1',
+          subject: user.id,
+          data: {
+            // Self sign-up: the new user is who did it.
+            actorId: context.caller.userId ?? user.id,
+            target: { type: 'user', id: user.id },
+            context: requestContextOf(context),
+            userId: user.id,
+            email: user.email,
+            name: user.name,
+            emailVerified: user.emailVerifiedAt !== null,
+          },
+        }),
+      );
       return { user, token: await issueMailToken(tokens, user.id, 'email_verification') };
     });
   } catch (error) {

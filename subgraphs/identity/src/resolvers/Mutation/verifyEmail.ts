@@ -1,16 +1,35 @@
 /** `Mutation.verifyEmail`: the token from the verification link proves the address. */
 import { badUserInput } from '@platform/service-kit';
+import { createEvent } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { presentedTokenHash } from '../../domain/mail-tokens.js';
+import { requestContextOf } from '../../events.js';
 
 export const verifyEmail: MutationResolvers['verifyEmail'] = async (_parent, { input }, context) => {
   const tokenHash = presentedTokenHash(input.token);
   const user =
     tokenHash === null
       ? null
-      : await context.inTransaction(async ({ users, tokens }) => {
+      : await context.inTransaction(async ({ users, tokens, outbox }) => {
           const userId = await tokens.consume('email_verification', tokenHash);
-          return userId ? users.markEmailVerified(userId) : null;
+          const verified = userId ? await users.markEmailVerified(userId) : null;
+          if (verified) {
+            await outbox.enqueue(
+              createEvent({
+                type: 'platform.identity.user.email_verified.v1',
+                subject: verified.id,
+                data: {
+                  // The link's owner proved the address, signed in or not.
+                  actorId: verified.id,
+                  target: { type: 'user', id: verified.id },
+                  context: requestContextOf(context),
+                  userId: verified.id,
+                  email: verified.email,
+                },
+              }),
+            );
+          }
+          return verified;
         });
   if (!user) throw badUserInput({ token: 'is invalid or expired' });
 

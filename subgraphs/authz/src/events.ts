@@ -1,0 +1,68 @@
+/**
+ * Authz's events (ADR 0002): written to the outbox in the transaction of the change
+ * they record (`Stores.outbox`, from the change runner), published by the outbox relay through Kafka
+ * (`KAFKA_BROKERS`) or, without brokers, the in-process bus.
+ */
+import type { BaseContext, Database, Logger, ServiceMetrics } from '@platform/service-kit';
+import {
+  createEventTransport,
+  createOutboxRelay,
+  type EventTransport,
+  type OutboxRelay,
+  type RequestContext,
+} from '@platform/service-kit/events';
+
+const MAX_REQUEST_ID_LENGTH = 128;
+const MAX_IP_LENGTH = 64;
+const MAX_USER_AGENT_LENGTH = 512;
+
+const cut = (value: string | null, length: number): string | null => (value === null ? null : value.slice(0, length));
+
+/** The `context` of an event caused by this request, cut to what the catalog allows. */
+export function requestContextOf(base: Pick<BaseContext, 'requestId' | 'client'>): RequestContext {
+  return {
+    requestId: base.requestId ? base.requestId.slice(0, MAX_REQUEST_ID_LENGTH) : null,
+    traceId: null,
+    ip: cut(base.client.ip, MAX_IP_LENGTH),
+    userAgent: cut(base.client.userAgent, MAX_USER_AGENT_LENGTH),
+  };
+}
+
+/** The `context` of an event no request caused (seeding). */
+export const NO_REQUEST: RequestContext = { requestId: null, traceId: null, ip: null, userAgent: null };
+
+export interface ServiceEvents {
+  transport: EventTransport;
+  relay: OutboxRelay;
+  /** Stops the relay, then closes the transport unless it was given to us. */
+  stop(): Promise<void>;
+}
+
+/** The transport (the one given, else Kafka or the in-process bus) and the outbox relay publishing through it. */
+export function createServiceEvents(options: {
+  db: Database;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  clientId: string;
+  kafkaBrokers: readonly string[] | undefined;
+  transport: EventTransport | undefined;
+}): ServiceEvents {
+  const owned = options.transport === undefined;
+  const transport =
+    options.transport ??
+    createEventTransport({ kafkaBrokers: options.kafkaBrokers, clientId: options.clientId, logger: options.logger });
+  const relay = createOutboxRelay({
+    db: options.db,
+    publisher: transport,
+    logger: options.logger,
+    metrics: { registry: options.metrics.registry },
+  });
+  return {
+    transport,
+    relay,
+    async stop() {
+      await relay.stop();
+      if (owned) await transport.close();
+    },
+  };
+}

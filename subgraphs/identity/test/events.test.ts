@@ -1,0 +1,241 @@
+/**
+ * Identity's events (ADR 0002): every mutation that commits writes its event to the outbox
+ * in the same transaction, with data the catalog accepts; one that fails writes nothing;
+ * and the relay delivers what the outbox holds to the event bus.
+ */
+import { createLogger, Permission } from '@platform/service-kit';
+import {
+  createEventTransport,
+  parseEvent,
+  type AnyCloudEvent,
+  type EventTransport,
+  type TransportSubscription,
+} from '@platform/service-kit/events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIdentityPasswordHasher, seedIdentity } from '../src/server.js';
+import { REGISTER, signedIn, startIdentity, waitFor, type IdentityHarness } from './support.js';
+
+const UPDATE_PROFILE = 'mutation ($name: String!) { updateProfile(input: { name: $name }) { user { id name } } }';
+const VERIFY_EMAIL = 'mutation ($token: String!) { verifyEmail(input: { token: $token }) { user { id } } }';
+const CHANGE_PASSWORD = `mutation ($currentPassword: String!, $newPassword: String!) {
+  changePassword(input: { currentPassword: $currentPassword, newPassword: $newPassword }) { success }
+}`;
+const REQUEST_RESET = 'mutation ($email: String!) { requestPasswordReset(input: { email: $email }) { success } }';
+const RESET_PASSWORD = `mutation ($token: String!, $newPassword: String!) {
+  resetPassword(input: { token: $token, newPassword: $newPassword }) { success }
+}`;
+const DELETE_USER = 'mutation ($id: ID!) { deleteUser(input: { id: $id }) { success } }';
+
+const ADMIN_ID = '00000000-0000-4000-8000-0000000000ad';
+const admin = () => signedIn(ADMIN_ID, undefined, [Permission.IdentityUserRead, Permission.IdentityUserDelete]);
+
+describe('identity events', () => {
+  let identity: IdentityHarness;
+  let transport: EventTransport;
+  let subscription: TransportSubscription;
+  const delivered: AnyCloudEvent[] = [];
+
+  beforeAll(async () => {
+    transport = createEventTransport({
+      clientId: 'identity-test',
+      logger: createLogger({ service: 'identity-test', level: 'silent' }),
+    });
+    subscription = await transport.subscribe({
+      groupId: 'identity-events-test',
+      topics: ['platform.identity'],
+      handle: async (message) => {
+        delivered.push(parseEvent(message.value));
+      },
+    });
+    identity = await startIdentity({ eventTransport: transport });
+  });
+  afterAll(async () => {
+    await identity.stop();
+    await subscription.stop();
+    await transport.close();
+  });
+
+  /** The events in the outbox about `subject`, oldest first, each validated against the catalog. */
+  async function outbox(subject: string): Promise<AnyCloudEvent[]> {
+    const rows = await identity
+      .db<{ topic: string; key: string; payload: unknown }>('outbox')
+      .where({ key: subject })
+      .orderBy('seq');
+    return rows.map((row) => {
+      expect(row.topic).toBe('platform.identity');
+      return parseEvent(row.payload);
+    });
+  }
+  const typesOf = async (subject: string) => (await outbox(subject)).map((event) => event.type);
+
+  it('registration writes user.registered with the request context, and nothing secret', async () => {
+    const user = await identity.register({ name: 'Event Ada' });
+    const [event, ...rest] = await outbox(user.id);
+    expect(rest).toEqual([]);
+    expect(event).toMatchObject({
+      type: 'platform.identity.user.registered.v1',
+      source: '/platform/identity',
+      subject: user.id,
+      data: {
+        actorId: user.id,
+        target: { type: 'user', id: user.id },
+        userId: user.id,
+        email: user.email,
+        name: 'Event Ada',
+        emailVerified: false,
+      },
+    });
+    expect(event!.data.context.requestId).toEqual(expect.any(String));
+    expect(JSON.stringify(event)).not.toContain(user.password);
+  });
+
+  it('a duplicate registration writes no event', async () => {
+    const user = await identity.register();
+    const before = await identity.db('outbox').count<{ count: string }[]>('* as count');
+    const { body } = await identity.graphql(REGISTER, { email: user.email, password: 'another password', name: 'X' });
+    expect(body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const after = await identity.db('outbox').count<{ count: string }[]>('* as count');
+    expect(Number(after[0]!.count)).toBe(Number(before[0]!.count));
+    expect(await typesOf(user.id)).toEqual(['platform.identity.user.registered.v1']);
+  });
+
+  it('updateProfile writes user.updated with the new name, and nothing when the name stays', async () => {
+    const user = await identity.register({ name: 'Old Name' });
+    const renamed = await identity.graphql(UPDATE_PROFILE, { name: 'New Name' }, signedIn(user.id));
+    expect(renamed.body.errors).toBeUndefined();
+    await identity.graphql(UPDATE_PROFILE, { name: 'New Name' }, signedIn(user.id));
+    const events = await outbox(user.id);
+    expect(events.map((event) => event.type)).toEqual([
+      'platform.identity.user.registered.v1',
+      'platform.identity.user.updated.v1',
+    ]);
+    expect(events[1]!.data).toMatchObject({
+      actorId: user.id,
+      userId: user.id,
+      changedFields: ['name'],
+      name: 'New Name',
+    });
+  });
+
+  it('verifyEmail writes user.email_verified; a bad token writes nothing', async () => {
+    const user = await identity.register();
+    const bad = await identity.graphql(VERIFY_EMAIL, { token: 'not-a-token' });
+    expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const token = await identity.mailToken(user.id, 'verify-email');
+    const { body } = await identity.graphql(VERIFY_EMAIL, { token });
+    expect(body.errors).toBeUndefined();
+    const events = await outbox(user.id);
+    expect(events.map((event) => event.type)).toEqual([
+      'platform.identity.user.registered.v1',
+      'platform.identity.user.email_verified.v1',
+    ]);
+    expect(events[1]!.data).toMatchObject({ actorId: user.id, userId: user.id, email: user.email });
+  });
+
+  it('changePassword writes user.password_changed; a wrong current password writes nothing', async () => {
+    const user = await identity.register();
+    const caller = signedIn(user.id);
+    const wrong = await identity.graphql(
+      CHANGE_PASSWORD,
+      { currentPassword: 'not my password', newPassword: 'a brand new one' },
+      caller,
+    );
+    expect(wrong.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await typesOf(user.id)).toEqual(['platform.identity.user.registered.v1']);
+
+    const right = await identity.graphql(
+      CHANGE_PASSWORD,
+      { currentPassword: user.password, newPassword: 'a brand new one' },
+      caller,
+    );
+    expect(right.body.errors).toBeUndefined();
+    const events = await outbox(user.id);
+    expect(events.map((event) => event.type)).toEqual([
+      'platform.identity.user.registered.v1',
+      'platform.identity.user.password_changed.v1',
+    ]);
+    expect(events[1]!.data).toMatchObject({ actorId: user.id, userId: user.id, otherSessionsRevoked: true });
+    expect(JSON.stringify(events[1])).not.toContain('a brand new one');
+  });
+
+  it('resetPassword writes user.password_reset; an invalid token writes nothing', async () => {
+    const user = await identity.register();
+    const invalid = await identity.graphql(RESET_PASSWORD, { token: 'nope', newPassword: 'reset and renewed' });
+    expect(invalid.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    await identity.graphql(REQUEST_RESET, { email: user.email });
+    const token = await identity.mailToken(user.id, 'reset-password');
+    const { body } = await identity.graphql(RESET_PASSWORD, { token, newPassword: 'reset and renewed' });
+    expect(body.errors).toBeUndefined();
+    const events = await outbox(user.id);
+    expect(events.map((event) => event.type)).toEqual([
+      'platform.identity.user.registered.v1',
+      'platform.identity.user.password_reset.v1',
+    ]);
+    expect(events[1]!.data).toMatchObject({ actorId: user.id, userId: user.id, sessionsRevoked: true });
+    expect(JSON.stringify(events[1])).not.toContain(token);
+  });
+
+  it('deleteUser writes user.deleted by the administrator; a refused deletion writes nothing', async () => {
+    const lastAdmin = await identity.register();
+    identity.authz.lastAdmins.add(lastAdmin.id);
+    const refused = await identity.graphql(DELETE_USER, { id: lastAdmin.id }, admin());
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(await typesOf(lastAdmin.id)).toEqual(['platform.identity.user.registered.v1']);
+
+    const user = await identity.register();
+    const { body } = await identity.graphql(DELETE_USER, { id: user.id }, admin());
+    expect(body.errors).toBeUndefined();
+    const events = await outbox(user.id);
+    expect(events.map((event) => event.type)).toEqual([
+      'platform.identity.user.registered.v1',
+      'platform.identity.user.deleted.v1',
+    ]);
+    expect(events[1]!.data).toMatchObject({
+      actorId: ADMIN_ID,
+      target: { type: 'user', id: user.id },
+      userId: user.id,
+      reason: null,
+    });
+  });
+
+  it('seeding the admin writes user.registered (verified, by the platform) once, and nothing when it exists', async () => {
+    const passwords = await createIdentityPasswordHasher({
+      ARGON2_MEMORY_KIB: 19456,
+      ARGON2_ITERATIONS: 2,
+      ARGON2_PARALLELISM: 1,
+    });
+    const adminEmail = `seeded.${Date.now()}@example.com`;
+    const first = await seedIdentity(identity.db, passwords, { adminEmail, adminPassword: 'seeded admin password' });
+    await seedIdentity(identity.db, passwords, { adminEmail, adminPassword: 'seeded admin password' });
+    const events = await outbox(first.userId);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).toMatchObject({
+      actorId: null,
+      context: { requestId: null, traceId: null, ip: null, userAgent: null },
+      email: adminEmail,
+      emailVerified: true,
+    });
+  });
+
+  it('the relay publishes outbox rows to the event bus, in order per user, and marks them published', async () => {
+    const user = await identity.register();
+    await identity.graphql(UPDATE_PROFILE, { name: 'Relayed Name' }, signedIn(user.id));
+    const received = await waitFor(() => {
+      const mine = delivered.filter((event) => event.subject === user.id);
+      return mine.length >= 2 ? mine : undefined;
+    }, 'the relay to deliver the events of the new user');
+    expect(received.map((event) => event.type)).toEqual([
+      'platform.identity.user.registered.v1',
+      'platform.identity.user.updated.v1',
+    ]);
+    const ids = (await outbox(user.id)).map((event) => event.id);
+    expect(received.map((event) => event.id)).toEqual(ids);
+    // The relay commits published_at right after the bus accepted the rows.
+    for (let attempt = 0; ; attempt += 1) {
+      const unpublished = await identity.db('outbox').where({ key: user.id }).whereNull('published_at');
+      if (unpublished.length === 0) break;
+      if (attempt > 100) throw new Error('the relay never marked the rows published');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+});

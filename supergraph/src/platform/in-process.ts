@@ -38,10 +38,20 @@ export async function startServicesInProcess(options: {
     const build = [
       [
         'identity',
-        () => createIdentityServer(loadIdentityConfig(environments.identity), { logger: loggerFor('identity') }),
+        () =>
+          createIdentityServer(loadIdentityConfig(environments.identity), {
+            logger: loggerFor('identity'),
+            eventTransport,
+          }),
       ],
-      ['auth', () => createAuthServer(loadAuthConfig(environments.auth), { logger: loggerFor('auth') })],
-      ['authz', () => createAuthzServer(loadAuthzConfig(environments.authz), { logger: loggerFor('authz') })],
+      [
+        'auth',
+        () => createAuthServer(loadAuthConfig(environments.auth), { logger: loggerFor('auth'), eventTransport }),
+      ],
+      [
+        'authz',
+        () => createAuthzServer(loadAuthzConfig(environments.authz), { logger: loggerFor('authz'), eventTransport }),
+      ],
       [
         'audit',
         () => createAuditServer(loadAuditConfig(environments.audit), { logger: loggerFor('audit'), eventTransport }),

@@ -1,0 +1,117 @@
+/**
+ * Operators watching the audit stream: the AuditEvents subscription over graphql-ws through
+ * the gateway, fed by the events the services publish. A failed login reaches the
+ * subscriber with `actor { email }` resolved by identity; the subscription needs
+ * audit.log.read, and losing it ends a live subscription with the reason.
+ */
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contractOperation } from '../harness/operations.js';
+import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
+import { login, registerUser } from '../harness/users.js';
+
+let platform: TestPlatform;
+const clients: Client[] = [];
+beforeAll(async () => {
+  platform = await startTestPlatform();
+});
+afterAll(async () => {
+  for (const client of clients) await client.dispose();
+  await platform.stop();
+});
+
+function connect(accessToken: string): Client {
+  const client = createClient({
+    url: platform.gatewayUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${accessToken}` },
+    retryAttempts: 0,
+  });
+  clients.push(client);
+  return client;
+}
+
+interface Received {
+  next: Record<string, unknown>[];
+  error: unknown;
+  completed: boolean;
+}
+
+function subscribe(client: Client, variables: Record<string, unknown>): Received {
+  const received: Received = { next: [], error: undefined, completed: false };
+  client.subscribe(
+    { query: contractOperation('AuditEvents'), variables },
+    {
+      next: (value) => received.next.push(value as Record<string, unknown>),
+      error: (error) => (received.error = error),
+      complete: () => (received.completed = true),
+    },
+  );
+  return received;
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const failLogin = (email: string) =>
+  platform.graphql(contractOperation('Login'), { email, password: 'definitely wrong password' });
+
+describe('the AuditEvents subscription', () => {
+  it('delivers a failed login with the actor’s email resolved from identity', async () => {
+    const admin = await login(platform, platform.admin);
+    const victim = await registerUser(platform, 'watched');
+    const received = subscribe(connect(admin.accessToken), { filter: { action: 'auth.login.failed' } });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let the subscription reach audit
+    await failLogin(victim.email);
+    await until(() => received.next.length > 0 || received.error !== undefined, 'the failed-login event');
+    expect(received.error).toBeUndefined();
+    expect(received.next[0]).toMatchObject({
+      data: {
+        auditEvents: {
+          action: 'auth.login.failed',
+          outcome: 'FAILURE',
+          actor: { id: victim.id, email: victim.email },
+          target: { type: 'user', id: victim.id },
+        },
+      },
+    });
+  });
+
+  it('denies a subscriber without audit.log.read', async () => {
+    const user = await registerUser(platform, 'nosy');
+    const session = await login(platform, user);
+    const received = subscribe(connect(session.accessToken), {});
+    await until(() => received.error !== undefined || received.completed, 'the denial');
+    expect(JSON.stringify(received.error)).toContain('UNAUTHORIZED_FIELD_OR_TYPE');
+    expect(received.next).toEqual([]);
+  });
+
+  it('ends a live subscription, saying why, when its permission is revoked', async () => {
+    const admin = (await login(platform, platform.admin)).accessToken;
+    const operator = await registerUser(platform, 'operator');
+    const created = await platform.graphql<{ createRole: { role: { id: string } } }>(
+      contractOperation('CreateRole'),
+      { name: `watcher_${Date.now().toString(36)}`, permissions: ['audit.log.read'] },
+      { token: admin },
+    );
+    const roleId = created.body.data!.createRole.role.id;
+    await platform.graphql(contractOperation('AssignRole'), { userId: operator.id, roleId }, { token: admin });
+    const operatorSession = await login(platform, operator);
+    const received = subscribe(connect(operatorSession.accessToken), { filter: { action: 'auth.login.failed' } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await failLogin(operator.email);
+    await until(() => received.next.length > 0, 'an event while still allowed');
+
+    await platform.graphql(contractOperation('UnassignRole'), { userId: operator.id, roleId }, { token: admin });
+    await failLogin(operator.email);
+    await until(() => received.error !== undefined, 'the subscription to end');
+    expect(JSON.stringify(received.error)).toMatch(/no longer authorized/);
+    expect(received.next).toHaveLength(1);
+  });
+});

@@ -8,6 +8,7 @@
  * also records events (`record`, for the event consumer), exposes the live `stream`, and
  * verifies the chain (`verifyChain`).
  */
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
@@ -34,6 +35,7 @@ import {
   createEventConsumer,
   createEventTransport,
   EVENT_TYPES,
+  parseEvent,
   topicForType,
   type EventTransport,
 } from '@platform/service-kit/events';
@@ -152,9 +154,11 @@ export async function createAuditServer(
       );
     }
 
-    const record = async (input: AuditEventInput): Promise<RecordResult> => {
+    // Records without touching the live stream: the per-replica live consumer (below) feeds
+    // it, so each replica's subscribers see every event exactly once.
+    const recordOnly = async (input: AuditEventInput): Promise<RecordResult> => {
       try {
-        const result = await recordAuditEvent(db, input, { stream });
+        const result = await recordAuditEvent(db, input);
         recorded.inc({ result: result.recorded ? 'recorded' : 'duplicate' });
         return result;
       } catch (error) {
@@ -163,6 +167,12 @@ export async function createAuditServer(
       }
     };
     const auditLog = createAuditLogStore(db);
+    const record = async (input: AuditEventInput): Promise<RecordResult> => {
+      const result = await recordOnly(input);
+      // Recorded outside the bus (internal API): only this replica's subscribers can be told.
+      if (result.recorded) stream.publish(result.event);
+      return result;
+    };
 
     // Every domain event becomes an audit row. Delivery is at least once; the log itself is
     // idempotent on the event id and processed_events keeps redeliveries from costing a lock.
@@ -177,11 +187,35 @@ export async function createAuditServer(
       transport,
       metrics: { registry: metrics.registry },
       handler: async (event) => {
-        await record(fromCloudEvent(event));
+        await recordOnly(fromCloudEvent(event));
       },
     });
     await consumer.start();
+    // Live fan-out: every replica reads every event in a consumer group of its own, so
+    // subscribers get events wherever they are connected. Recording is idempotent and
+    // serialised: whichever consumer comes first writes the row, the other finds it.
+    const recentlyStreamed = new Set<string>();
+    const live = await transport.subscribe({
+      groupId: `audit.live.${randomUUID()}`,
+      topics: AUDITED_TOPICS,
+      handle: async (message) => {
+        let input: AuditEventInput;
+        try {
+          input = fromCloudEvent(parseEvent(message.value));
+        } catch (error) {
+          logger.warn({ err: error, topic: message.topic }, 'live audit feed skipped an invalid event');
+          return;
+        }
+        // Delivery is at least once: a redelivered event is streamed once.
+        if (recentlyStreamed.has(input.eventId)) return;
+        const result = await recordOnly(input);
+        if (recentlyStreamed.size >= 10_000) recentlyStreamed.clear();
+        recentlyStreamed.add(input.eventId);
+        stream.publish(result.event);
+      },
+    });
     const stopConsuming = async () => {
+      await live.stop();
       await consumer.stop();
       if (!dependencies.eventTransport) await transport.close();
     };

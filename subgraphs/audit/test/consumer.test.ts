@@ -54,8 +54,14 @@ describe('the audit event consumer', () => {
     rows = await audit.owner('audit_log').where({ event_id: event.id }).select('action', 'outcome', 'target_id');
     expect(rows).toEqual([{ action: 'auth.login.failed', outcome: 'FAILURE', target_id: userId }]);
 
-    const first = await live[Symbol.asyncIterator]().next();
+    const iterator = live[Symbol.asyncIterator]();
+    const first = await iterator.next();
     expect(first.value).toMatchObject({ action: 'auth.login.failed', outcome: 'FAILURE' });
+    // The second delivery of the same event is not streamed again: the next one is a new event.
+    const other = failedLogin(randomUUID());
+    await transport.publish([{ topic: topicForType(other.type), key: other.subject, value: JSON.stringify(other) }]);
+    const second = await iterator.next();
+    expect(second.value).toMatchObject({ targetId: other.subject, seq: 2 });
     expect((await audit.server.verifyChain()).valid).toBe(true);
   });
 });

@@ -21,9 +21,9 @@ afterAll(async () => {
   await platform.stop();
 });
 
-function connect(accessToken: string): Client {
+function connect(accessToken: string, gatewayUrl = platform.gatewayUrl): Client {
   const client = createClient({
-    url: platform.gatewayUrl.replace(/^http/, 'ws'),
+    url: gatewayUrl.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     connectionParams: { authorization: `Bearer ${accessToken}` },
     retryAttempts: 0,
@@ -81,6 +81,26 @@ describe('the AuditEvents subscription', () => {
         },
       },
     });
+  });
+
+  it('two gateway replicas each deliver every event to their own clients exactly once', async () => {
+    const admin = await login(platform, platform.admin);
+    const replica = await platform.startGatewayReplica();
+    const victim = await registerUser(platform, 'replicated');
+    const filter = { filter: { action: 'auth.login.failed', actorId: victim.id } };
+    const viaFirst = subscribe(connect(admin.accessToken), filter);
+    const viaSecond = subscribe(connect(admin.accessToken, replica.gatewayUrl), filter);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await failLogin(victim.email);
+    await failLogin(victim.email);
+    await until(() => viaFirst.next.length >= 2 && viaSecond.next.length >= 2, 'both events on both replicas');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more arrives
+    for (const received of [viaFirst, viaSecond]) {
+      expect(received.error).toBeUndefined();
+      const ids = received.next.map((value) => (value.data as { auditEvents: { id: string } }).auditEvents.id);
+      expect(ids).toHaveLength(2);
+      expect(new Set(ids).size).toBe(2);
+    }
   });
 
   it('denies a subscriber without audit.log.read', async () => {

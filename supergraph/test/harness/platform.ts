@@ -8,7 +8,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GatewayDependencies } from '@platform/gateway';
+import { createGatewayServer, type GatewayDependencies } from '@platform/gateway';
+import { loadGatewayConfig } from '@platform/gateway/config';
 import { createEventTransport } from '@platform/service-kit/events';
 import { createLogger, type Environment, type Logger } from '@platform/service-kit';
 import { captureLogs, createTestDatabase, freePort, testRedisUrl } from '@platform/service-kit/testing';
@@ -45,6 +46,8 @@ export interface TestPlatform {
     variables?: Record<string, unknown>,
     options?: { token?: string; headers?: Record<string, string> },
   ): Promise<GraphQLResponse<TData>>;
+  /** Starts one more gateway replica on the same subgraphs; stopped with the platform. */
+  startGatewayReplica(): Promise<{ gatewayUrl: string }>;
   /** The auth service's signing keys (private JWKs), for minting crafted tokens in tests. */
   authSigningKeys(): Promise<JWK[]>;
   stop(): Promise<void>;
@@ -98,6 +101,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   const logs = captureLogs();
   const loggerFor = (service: string): Logger => createLogger({ service, level: 'info', destination: logs.stream });
 
+  const replicas: { stop(): Promise<void> }[] = [];
   const eventTransport = createEventTransport({ clientId: 'platform-e2e', logger: loggerFor('events') });
   const services = await startServicesInProcess({
     environments,
@@ -134,12 +138,22 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         body: (await response.json()) as GraphQLResponse['body'],
       } as never;
     },
+    async startGatewayReplica() {
+      const port = await freePort();
+      const replica = createGatewayServer(loadGatewayConfig({ ...environments.gateway, PORT: String(port) }), {
+        logger: loggerFor('gateway-replica'),
+      });
+      await replica.start(port, '127.0.0.1');
+      replicas.push(replica);
+      return { gatewayUrl: `http://127.0.0.1:${port}/graphql` };
+    },
     async authSigningKeys() {
       const file = path.join(dataDir, 'auth', 'signing-keys.json');
       const stored = JSON.parse(await readFile(file, 'utf8')) as JWK[] | { keys: JWK[] };
       return Array.isArray(stored) ? stored : stored.keys;
     },
     async stop() {
+      for (const replica of replicas) await replica.stop();
       await services.stop();
       await eventTransport.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -26,10 +26,12 @@ export async function startServicesInProcess(options: {
   environments: Record<string, Environment>;
   ports: Record<string, number>;
   loggerFor: (service: string) => Logger;
-  eventTransport: EventTransport;
+  /** One bus shared by every service; without it, each builds its own from KAFKA_BROKERS. */
+  eventTransport?: EventTransport;
   gatewayDependencies?: Omit<GatewayDependencies, 'logger'>;
 }): Promise<InProcessPlatform> {
   const { environments, loggerFor, eventTransport } = options;
+  const shared = eventTransport ? { eventTransport } : {};
   const started: { stop(): Promise<void> }[] = [];
   const stop = async () => {
     for (const server of started.reverse()) await server.stop();
@@ -46,15 +48,15 @@ export async function startServicesInProcess(options: {
       ],
       [
         'auth',
-        () => createAuthServer(loadAuthConfig(environments.auth), { logger: loggerFor('auth'), eventTransport }),
+        () => createAuthServer(loadAuthConfig(environments.auth), { logger: loggerFor('auth'), ...shared }),
       ],
       [
         'authz',
-        () => createAuthzServer(loadAuthzConfig(environments.authz), { logger: loggerFor('authz'), eventTransport }),
+        () => createAuthzServer(loadAuthzConfig(environments.authz), { logger: loggerFor('authz'), ...shared }),
       ],
       [
         'audit',
-        () => createAuditServer(loadAuditConfig(environments.audit), { logger: loggerFor('audit'), eventTransport }),
+        () => createAuditServer(loadAuditConfig(environments.audit), { logger: loggerFor('audit'), ...shared }),
       ],
     ] as const;
     for (const [name, create] of build) {

@@ -60,6 +60,8 @@ export interface TestPlatformOptions {
   environment?: Partial<Record<string, Environment>>;
   supergraphPath?: string;
   gatewayDependencies?: Omit<GatewayDependencies, 'logger'>;
+  /** A real Kafka: every service then publishes and consumes through it with its own client. */
+  kafkaBrokers?: string[];
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -81,6 +83,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     ports,
     ...(options.redis ? { redisUrl: testRedisUrl() } : {}),
     auditAppRole: `audit_app_${randomBytes(4).toString('hex')}`,
+    ...(options.kafkaBrokers ? { kafkaBrokers: options.kafkaBrokers.join(',') } : {}),
   });
   const environments: Record<string, Environment> = {};
   for (const [name, environment] of Object.entries(planned)) {
@@ -107,7 +110,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     environments,
     ports,
     loggerFor,
-    eventTransport,
+    ...(options.kafkaBrokers ? {} : { eventTransport }),
     ...(options.gatewayDependencies ? { gatewayDependencies: options.gatewayDependencies } : {}),
   });
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;

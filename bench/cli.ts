@@ -4,12 +4,15 @@
  *   authorization  the cost of enforcing the authorization directives, on vs off (default 10 concurrent, 3 rounds of 10 s)
  *   gateway        the standard federation workload (TestQuery, 50 concurrent) through stock Apollo Gateway, Hive
  *                  Gateway and ours, same workers each (default 30 s each; --gateways, --workers, --rounds)
+ *   subscriptions  AuditEvents fan-out: --subscribers graphql-ws clients (default 1000), events at --rate/s (default 10)
+ *                  for --duration s (default 20): deliveries, latency percentiles, sustained events/s
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchAuthorization } from './authorization.js';
 import { benchGateway, parseGatewayList } from './gateway/run.js';
 import { benchLogin } from './login.js';
+import { benchSubscriptions } from './subscriptions.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -19,6 +22,8 @@ const { positionals, values } = parseArgs({
     rounds: { type: 'string' },
     workers: { type: 'string' },
     gateways: { type: 'string' },
+    subscribers: { type: 'string' },
+    rate: { type: 'string' },
   },
 });
 const benchmarks: Record<string, () => Promise<void>> = {
@@ -40,6 +45,12 @@ const benchmarks: Record<string, () => Promise<void>> = {
       durationSeconds: Number(values.duration ?? 10),
       concurrency: Number(values.concurrency ?? 10),
       rounds: Number(values.rounds ?? 3),
+    }),
+  subscriptions: () =>
+    benchSubscriptions({
+      subscribers: Number(values.subscribers ?? 1000),
+      durationSeconds: Number(values.duration ?? 20),
+      rate: Number(values.rate ?? 10),
     }),
 };
 const name = positionals[0];

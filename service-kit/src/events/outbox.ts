@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 /**
  * The transactional outbox: a service records the events of a state change in its own
  * database, in the transaction of the change, and the relay (`relay.ts`) publishes them
@@ -56,6 +57,13 @@ export async function dropOutboxTables(knex: Knex): Promise<void> {
  * outlive a failed change (or the other way round), and refuses invalid events
  * (`EventValidationError`).
  */
+/**
+ * Told when a transaction that enqueued events has committed, so relays in this process
+ * publish at once instead of at their next poll (the poll stays, for other processes' rows).
+ */
+export const outboxCommits = new EventEmitter();
+outboxCommits.setMaxListeners(0);
+
 export async function enqueue(
   trx: Knex.Transaction,
   events: CloudEvent<EventType> | AnyCloudEvent | readonly (CloudEvent<EventType> | AnyCloudEvent)[],
@@ -76,6 +84,12 @@ export async function enqueue(
       key: event.subject,
       payload: JSON.stringify(event),
     })),
+  );
+  // knex resolves a transaction's executionPromise when it commits (and rejects on rollback).
+  const committed = (trx as { executionPromise?: Promise<unknown> }).executionPromise;
+  committed?.then(
+    () => outboxCommits.emit('commit'),
+    () => undefined,
   );
 }
 

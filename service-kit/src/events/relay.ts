@@ -16,7 +16,7 @@
 import type { Knex } from 'knex';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
-import { OUTBOX_TABLE, countPendingOutbox, prunePublishedOutbox } from './outbox.js';
+import { OUTBOX_TABLE, countPendingOutbox, outboxCommits, prunePublishedOutbox } from './outbox.js';
 import type { EventPublisher } from './transport.js';
 
 export interface OutboxRelayOptions {
@@ -230,21 +230,26 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
+  const wake = () => {
+    if (wakeUp) wakeUp();
+    else wakeRequested = true;
+  };
+
   return {
     start() {
       if (running) return;
       stopping = false;
+      // Events committed in this process go out at once; the poll covers the rest.
+      outboxCommits.on('commit', wake);
       running = loop().finally(() => (running = undefined));
     },
     async stop() {
       stopping = true;
+      outboxCommits.off('commit', wake);
       wakeUp?.();
       await running;
     },
     drainOnce,
-    wake() {
-      if (wakeUp) wakeUp();
-      else wakeRequested = true;
-    },
+    wake,
   };
 }

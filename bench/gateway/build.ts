@@ -7,18 +7,33 @@
  */
 import { build, type Plugin } from 'esbuild';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isBuiltin } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GATEWAY_NAMES } from './gateways/cluster.js';
 
 const gatewaysDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'gateways');
 
-/** Bare imports stay imports (resolved by node from node_modules), except our TypeScript workspaces. */
+/**
+ * Bare imports stay imports, except our TypeScript workspaces, which are bundled. An external
+ * import is written as the absolute file esbuild resolved from the importing module: a
+ * workspace may have its own copy of a package (service-kit's ajv 8 beside the root's ajv 6),
+ * and node, resolving from the bundle's folder, would otherwise find the wrong one.
+ */
 const externalPackages: Plugin = {
   name: 'external-packages',
   setup(context) {
-    context.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith('@platform/') ? undefined : { path: args.path, external: true },
-    );
+    context.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.path.startsWith('@platform/') || args.pluginData === 'resolving') return undefined;
+      if (args.path.startsWith('node:') || isBuiltin(args.path)) return { path: args.path, external: true };
+      const resolved = await context.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: 'resolving',
+      });
+      if (resolved.errors.length > 0) return { path: args.path, external: true };
+      return { path: pathToFileURL(resolved.path).href, external: true };
+    });
   },
 };
 

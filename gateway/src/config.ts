@@ -1,6 +1,7 @@
 /** The gateway's configuration, from environment variables validated at start. */
 import { env, loadConfig, serviceCredentialsEnv, type Environment } from '@platform/service-kit';
 import type { JWK } from 'jose';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const subgraphUrls = z.string().transform((text, ctx) => {
@@ -56,6 +57,8 @@ const schema = z
     INTERNAL_API_CREDENTIALS: serviceCredentialsEnv,
     /** Shared permission cache and version for several gateway replicas; in memory without it. */
     REDIS_URL: env.optionalRedisUrl,
+    /** Where authorization denials are published for the audit log; without it, the in-process bus. */
+    KAFKA_BROKERS: env.kafkaBrokers,
     /**
      * How authorization directives are enforced, as Apollo Router does: `filter` removes
      * unauthorized fields and answers null plus an error at each; `reject` fails the whole
@@ -65,6 +68,35 @@ const schema = z
     AUTHORIZATION_MODE: z.enum(['filter', 'reject', 'dry_run', 'off']).default('filter'),
     /** Max age of the last credential login for the `recent_authentication` policy. */
     RECENT_AUTHENTICATION_MAX_AGE_SECONDS: z.coerce.number().int().min(1).default(900),
+    /**
+     * Identical GraphQL queries in flight share one execution (see `inbound-deduplication.ts`):
+     * `anonymous` (default) only requests without an access token, `token` also requests
+     * with the same access token, `off` never.
+     */
+    INBOUND_DEDUPLICATION: z.enum(['off', 'anonymous', 'token']).default('anonymous'),
+    /** Identical subgraph queries in flight (same caller proof, same body) share one fetch. */
+    SUBGRAPH_DEDUPLICATION: env.boolean(true),
+    /** Keep-alive connections the gateway keeps open to each subgraph. */
+    SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(4096).default(128),
+    /**
+     * Processes serving the gateway (node:cluster, one port): a number, or `auto` for one per
+     * core. Several need REDIS_URL: authz's permission pushes reach one process only.
+     */
+    GATEWAY_WORKERS: z
+      .union([z.literal('auto'), z.coerce.number().int().min(1).max(256)], {
+        error: 'must be a positive integer or "auto"',
+      })
+      .default(1)
+      .transform((workers) => (workers === 'auto' ? availableParallelism() : workers)),
+  })
+  .superRefine((config, ctx) => {
+    if (config.GATEWAY_WORKERS > 1 && !config.REDIS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GATEWAY_WORKERS'],
+        message: 'more than one worker needs REDIS_URL (the permissions version must be shared)',
+      });
+    }
   })
   .transform((config) => {
     const development = config.NODE_ENV !== 'production';

@@ -38,30 +38,41 @@ export function createDenialPublisher(options: {
   });
   return (denial) => {
     const anonymous = denial.userId === null;
-    const event = createEvent({
-      type: DENIED,
-      subject: denial.operationHash,
-      data: {
-        actorId: denial.userId,
-        target: { type: 'operation', id: denial.operationHash },
-        context: {
-          requestId: denial.requestId,
-          traceId: null,
-          ip: denial.client.ip,
-          userAgent: denial.client.userAgent,
+    let event;
+    try {
+      event = createEvent({
+        type: DENIED,
+        subject: denial.operationHash,
+        data: {
+          actorId: denial.userId,
+          target: { type: 'operation', id: denial.operationHash },
+          context: {
+            requestId: denial.requestId,
+            traceId: null,
+            ip: denial.client.ip,
+            userAgent: denial.client.userAgent,
+          },
+          userId: denial.userId,
+          operationName: denial.operationName,
+          operationType: denial.operationType,
+          operationHash: denial.operationHash,
+          deniedFields: denial.removed.map((removal) => ({
+            path: removal.path.length > 0 ? removal.path.join('.') : '(operation)',
+            coordinate: removal.coordinate,
+            requirement: requirementOf(options.requirements(), removal.coordinate, anonymous),
+          })),
+          outcome: 'denied',
         },
-        userId: denial.userId,
-        operationName: denial.operationName,
-        operationType: denial.operationType,
-        operationHash: denial.operationHash,
-        deniedFields: denial.removed.map((removal) => ({
-          path: removal.path.length > 0 ? removal.path.join('.') : '(operation)',
-          coordinate: removal.coordinate,
-          requirement: requirementOf(options.requirements(), removal.coordinate, anonymous),
-        })),
-        outcome: 'denied',
-      },
-    });
+      });
+    } catch (error) {
+      // A denial that cannot become a valid event is still denied; only its record is lost.
+      failures.inc();
+      options.logger.error(
+        { err: error, requestId: denial.requestId },
+        'could not build an authorization denial event',
+      );
+      return;
+    }
     options.transport
       .publish([{ topic: topicForType(DENIED), key: event.subject, value: JSON.stringify(event) }])
       .catch((error: unknown) => {

@@ -16,7 +16,6 @@ import {
   createHttpServer,
   createLogger,
   createMetrics,
-  executeApolloRequest,
   listen,
   metricsPlugin,
   sendJson,
@@ -39,6 +38,8 @@ import type { Server } from 'node:http';
 import { createPolicyRegistry, readAuthorization } from './authorization/index.js';
 import { disableApolloGatewayTelemetry } from './apollo-telemetry.js';
 import { AuthorizingGateway, type AuthorizationDenial, type AuthorizationState } from './authorizing-gateway.js';
+import { createDenialPublisher } from './denial-events.js';
+import { createEventTransport, type EventTransport } from '@platform/service-kit/events';
 import { createPermissionResolver, type PermissionResolver } from './permissions/effective-permissions.js';
 import {
   bearerToken,
@@ -50,6 +51,8 @@ import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { applyCors } from './cors.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { createSubgraphHttpClient } from './http-client.js'; // [perf]
+import { createDeduplicatingExecutor } from './inbound-deduplication.js'; // [perf]
 import { supergraphFromFile, type SupergraphFileState } from './supergraph-file.js';
 import { subgraphsOf } from './supergraph-subgraphs.js';
 // [subscriptions] graphql-ws on /graphql: see gateway/src/subscriptions/.
@@ -68,6 +71,8 @@ export interface GatewayDependencies {
   accessTokens?: AccessTokenVerifier;
   /** Told of every authorization denial (who, which fields, which operation). */
   onDenied?: (denial: AuthorizationDenial) => void;
+  /** The event bus for authorization-denied events; by default Kafka (KAFKA_BROKERS) or an in-process bus. */
+  eventTransport?: EventTransport;
   /** [subscriptions] graphql-ws tuning (tests shorten the `connection_init` wait). */
   subscriptions?: { connectionInitWaitTimeoutMs?: number; keepAliveMs?: number };
 }
@@ -97,16 +102,38 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   // The authorization requirements come from the supergraph itself; @apollo/gateway gets the
   // same supergraph without the security features it does not support.
   const authorization: AuthorizationState = { requirements: null };
+  // [denials] every authorization denial becomes an event for the audit log.
+  const eventTransport =
+    dependencies.eventTransport ??
+    createEventTransport({ kafkaBrokers: config.KAFKA_BROKERS, clientId: 'gateway', logger });
+  const publishDenial = createDenialPublisher({
+    transport: eventTransport,
+    requirements: () => authorization.requirements,
+    logger,
+    registry: metrics.registry,
+  });
+  const onDenied = (denial: AuthorizationDenial) => {
+    publishDenial(denial);
+    dependencies.onDenied?.(denial);
+  };
   disableApolloGatewayTelemetry();
   if (config.AUTHORIZATION_MODE === 'off') {
     logger.warn('AUTHORIZATION_MODE=off: the gateway does not enforce the authorization directives');
   }
+  // [perf] pooled keep-alive subgraph connections; identical in-flight queries shared (http-client.ts, inbound-deduplication.ts)
+  const subgraphHttp = createSubgraphHttpClient({
+    timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    connectionsPerOrigin: config.SUBGRAPH_CONNECTIONS,
+    deduplicate: config.SUBGRAPH_DEDUPLICATION,
+  });
+  const executeApolloRequest = createDeduplicatingExecutor(config.INBOUND_DEDUPLICATION);
   const inner = new ApolloGateway({
     supergraphSdl: supergraphFromFile(supergraphPath, logger, supergraph, (sdl) => {
       const { requirements, gatewaySupergraphSdl } = readAuthorization(sdl);
       return { gatewaySdl: gatewaySupergraphSdl, commit: () => (authorization.requirements = requirements) };
     }),
-    buildService: ({ name, url }) => new SubgraphDataSource(name, urlOverrides[name] ?? url ?? '', proofs),
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource(name, urlOverrides[name] ?? url ?? '', proofs, subgraphHttp),
     logger,
   });
   const gateway = new AuthorizingGateway({
@@ -116,7 +143,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     policies: createPolicyRegistry({ recentAuthenticationMaxAgeSeconds: config.RECENT_AUTHENTICATION_MAX_AGE_SECONDS }),
     logger,
     registry: metrics.registry,
-    ...(dependencies.onDenied ? { onDenied: dependencies.onDenied } : {}),
+    onDenied,
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -232,7 +259,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
       policies: createPolicyRegistry({
         recentAuthenticationMaxAgeSeconds: config.RECENT_AUTHENTICATION_MAX_AGE_SECONDS,
       }),
-      ...(dependencies.onDenied ? { onDenied: dependencies.onDenied } : {}),
+      onDenied,
     },
     proofs,
     subgraphUrls: urlOverrides,
@@ -255,6 +282,8 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
       await closeServer(httpServer);
       if (started) await apollo.stop();
       redis?.disconnect();
+      if (!dependencies.eventTransport) await eventTransport.close();
+      await subgraphHttp.close(); // [perf]
     },
     supergraphReloads: () => supergraph.reloads,
   };

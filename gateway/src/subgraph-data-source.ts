@@ -2,18 +2,21 @@
  * How the gateway calls a subgraph: the caller it verified travels as a signed proof
  * (`x-gateway-proof`, audience = subgraph name), together with the request id and the
  * client's user agent and address. Nothing the client sent is forwarded blindly.
+ * Requests go through the gateway's pooled HTTP client (`http-client.ts`) when given one.
  */
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { anonymousCaller, GATEWAY_PROOF_HEADER, type GatewayProofSigner } from '@platform/service-kit';
 import type { GatewayContext } from './context.js';
+import type { SubgraphHttpClient } from './http-client.js';
 
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     private readonly subgraphName: string,
     url: string,
     private readonly proofs: GatewayProofSigner,
+    http?: SubgraphHttpClient,
   ) {
-    super({ url });
+    super(http ? { url, fetcher: http.fetch } : { url });
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

@@ -1,7 +1,12 @@
 /** Runs an Apollo Server request from a node:http request, without a web framework. */
-import { HeaderMap, type ApolloServer, type BaseContext as ApolloBaseContext } from '@apollo/server';
+import {
+  HeaderMap,
+  type ApolloServer,
+  type BaseContext as ApolloBaseContext,
+  type HTTPGraphQLResponse,
+} from '@apollo/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readJsonBody } from './http.js';
+import { HttpError, readBody } from './http.js';
 
 function toHeaderMap(req: IncomingMessage): HeaderMap {
   const headers = new HeaderMap();
@@ -12,24 +17,81 @@ function toHeaderMap(req: IncomingMessage): HeaderMap {
   return headers;
 }
 
+/**
+ * Identical requests in flight share one execution: the first runs, the others wait for
+ * its response and send it as their own. Which requests may share (and under which key)
+ * is the caller's decision, through `keyOf`; only complete (non-streamed) responses are
+ * shared, anything else runs again.
+ */
+export class InflightExecutions {
+  private readonly inflight = new Map<string, Promise<HTTPGraphQLResponse>>();
+  /** Requests answered by another one's execution, since start. */
+  shared = 0;
+
+  async run(key: string, execute: () => Promise<HTTPGraphQLResponse>): Promise<HTTPGraphQLResponse> {
+    const running = this.inflight.get(key);
+    if (running) {
+      const response = await running;
+      if (response.body.kind === 'complete') {
+        this.shared += 1;
+        return response;
+      }
+      return execute();
+    }
+    const execution = execute().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, execution);
+    return execution;
+  }
+}
+
+const encoded = new WeakMap<HTTPGraphQLResponse, Buffer>();
+
+export interface ApolloRequestOptions {
+  bodyLimitBytes?: number;
+  /** Shares the execution of identical requests in flight (see {@link InflightExecutions}). */
+  deduplication?: {
+    executions: InflightExecutions;
+    /** The key under which this request may share, or null when it must run on its own. */
+    keyOf(request: { req: IncomingMessage; url: URL; bodyText: string; body: unknown }): string | null;
+  };
+}
+
 export async function executeApolloRequest<TContext extends ApolloBaseContext>(
   apollo: ApolloServer<TContext>,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
   context: () => Promise<TContext>,
-  options: { bodyLimitBytes?: number } = {},
+  options: ApolloRequestOptions = {},
 ): Promise<void> {
-  const body = req.method === 'POST' ? await readJsonBody(req, options.bodyLimitBytes) : undefined;
-  const result = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: url.search, body },
-    context,
-  });
+  let body: unknown;
+  let bodyText = '';
+  if (req.method === 'POST') {
+    bodyText = await readBody(req, options.bodyLimitBytes);
+    if (bodyText.length > 0) {
+      try {
+        body = JSON.parse(bodyText) as unknown;
+      } catch {
+        throw new HttpError(400, 'Request body is not valid JSON');
+      }
+    }
+  }
+  const execute = () =>
+    apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: url.search, body },
+      context,
+    });
+  const { deduplication } = options;
+  const key = deduplication?.keyOf({ req, url, bodyText, body }) ?? null;
+  const result = key === null ? await execute() : await deduplication!.executions.run(key, execute);
   for (const [name, value] of result.headers) res.setHeader(name, value);
   res.statusCode = result.status ?? 200;
   if (result.body.kind === 'complete') {
-    res.setHeader('content-length', Buffer.byteLength(result.body.string));
-    res.end(result.body.string);
+    // Encoded once, however many requests share the response.
+    let bytes = encoded.get(result);
+    if (!bytes) encoded.set(result, (bytes = Buffer.from(result.body.string, 'utf8')));
+    res.setHeader('content-length', bytes.length);
+    res.end(bytes);
     return;
   }
   for await (const chunk of result.body.asyncIterator) res.write(chunk);

@@ -19,7 +19,9 @@ export async function oursEnvironment(options: GatewayProcessOptions): Promise<R
   const keys = await generateGatewayKeys('bench-gateway');
   return {
     NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
+    // Workers share the primary's stdout, where the harness reads its ready line: nothing
+    // below error may be printed first (a warning at start, e.g. no Kafka, would be taken for it).
+    LOG_LEVEL: 'error',
     PORT: String(options.port),
     HOST: options.host,
     SUPERGRAPH_PATH: options.supergraphPath,

@@ -46,10 +46,7 @@ export async function startServicesInProcess(options: {
             eventTransport,
           }),
       ],
-      [
-        'auth',
-        () => createAuthServer(loadAuthConfig(environments.auth), { logger: loggerFor('auth'), ...shared }),
-      ],
+      ['auth', () => createAuthServer(loadAuthConfig(environments.auth), { logger: loggerFor('auth'), ...shared })],
       [
         'authz',
         () => createAuthzServer(loadAuthzConfig(environments.authz), { logger: loggerFor('authz'), ...shared }),
@@ -66,6 +63,7 @@ export async function startServicesInProcess(options: {
     }
     const gateway = createGatewayServer(loadGatewayConfig(environments.gateway), {
       logger: loggerFor('gateway'),
+      ...shared,
       ...options.gatewayDependencies,
     });
     started.push(gateway);

@@ -112,6 +112,7 @@ export function serviceEnvironments(layout: PlatformLayout): Record<string, Envi
       AUTHZ_INTERNAL_CREDENTIAL: credential(layout, 'gateway', 'authz'),
       INTERNAL_API_CREDENTIALS: `authz:${credential(layout, 'authz', 'gateway')}`,
       REDIS_URL: layout.redisUrl,
+      KAFKA_BROKERS: layout.kafkaBrokers,
     },
   };
 }

@@ -15,9 +15,37 @@ describe('the audit trail through the gateway', () => {
     const { accessToken } = await login(platform, platform.admin);
     const logs = await platform.graphql(contractOperation('AuditLogs'), { first: 10 }, { token: accessToken });
     expect(logs.body.errors).toBeUndefined();
-    expect(logs.body.data).toMatchObject({ auditLogs: { pageInfo: { hasNextPage: false } } });
+    expect(logs.body.data).toMatchObject({ auditLogs: { edges: expect.any(Array) as unknown } });
     const verified = await platform.graphql(contractOperation('VerifyAuditChain'), {}, { token: accessToken });
     expect(verified.body.data).toMatchObject({ verifyAuditChain: { valid: true, firstBrokenId: null } });
+  });
+
+  it('records an authorization denial at the gateway as a DENIED audit event', async () => {
+    const user = await registerUser(platform, 'denied');
+    const { accessToken } = await login(platform, user);
+    const denied = await platform.graphql(contractOperation('Roles'), {}, { token: accessToken });
+    expect(denied.body.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
+
+    const admin = (await login(platform, platform.admin)).accessToken;
+    const deadline = Date.now() + 5000;
+    let nodes: { action: string; outcome: string; actor: { id: string } | null }[] = [];
+    while (Date.now() < deadline) {
+      const logs = await platform.graphql<{ auditLogs: { edges: { node: (typeof nodes)[number] }[] } }>(
+        contractOperation('AuditLogs'),
+        { filter: { actorId: user.id, action: 'gateway.authorization.denied' }, first: 5 },
+        { token: admin },
+      );
+      nodes = logs.body.data?.auditLogs.edges.map((edge) => edge.node) ?? [];
+      if (nodes.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(nodes).toEqual([
+      expect.objectContaining({
+        action: 'gateway.authorization.denied',
+        outcome: 'DENIED',
+        actor: expect.objectContaining({ id: user.id }) as unknown,
+      }),
+    ]);
   });
 
   it('removes both for a user without the audit permissions', async () => {

@@ -12,3 +12,4 @@ export * from './relay.js';
 export * from './topics.js';
 export * from './transport.js';
 export * from './types.js';
+export * from './service-events.js';

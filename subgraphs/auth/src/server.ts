@@ -38,7 +38,7 @@ import {
   loadOrCreateDevelopmentKeys,
   type PrivateSigningJwk,
 } from './domain/signing-keys.js';
-import { createServiceEvents, type ServiceEvents } from './events.js';
+import { createServiceEvents, type ServiceEvents } from '@platform/service-kit/events';
 import { createIdentityCredentialsVerifier, type CredentialsVerifier } from './identity-client.js';
 import { internalRoutes, jwksRoute } from './internal/routes.js';
 import { resolvers } from './resolvers/index.js';

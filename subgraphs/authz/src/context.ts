@@ -6,7 +6,7 @@
 import type { BaseContext } from '@platform/service-kit';
 import DataLoader from 'dataloader';
 import type { Actor } from './domain/changes.js';
-import { requestContextOf } from './events.js';
+import { requestContextOf } from '@platform/service-kit/events';
 import { isUuid, normaliseUuid } from './domain/ids.js';
 import type { RbacService } from './domain/rbac.js';
 import type { RoleModel } from './mappers.js';

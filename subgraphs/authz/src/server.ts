@@ -28,7 +28,7 @@ import type { AuthzConfig } from './config.js';
 import { createContextFactory, type Context } from './context.js';
 import { createChangeRunner } from './domain/changes.js';
 import { createRbacService } from './domain/rbac.js';
-import { createServiceEvents, type ServiceEvents } from './events.js';
+import { createServiceEvents, type ServiceEvents } from '@platform/service-kit/events';
 import {
   createGatewayInvalidationNotifier,
   createRedisInvalidationNotifier,

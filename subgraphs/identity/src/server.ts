@@ -28,7 +28,7 @@ import type { IdentityConfig } from './config.js';
 import { createContextFactory } from './context.js';
 import { createBackgroundTasks } from './domain/background.js';
 import { createPasswordHasher, type PasswordHasher } from './domain/passwords.js';
-import { createServiceEvents } from './events.js';
+import { createServiceEvents } from '@platform/service-kit/events';
 import { createInternalRoutes } from './internal/routes.js';
 import { resolvers } from './resolvers/index.js';
 import { createInTransaction, createStores } from './stores/index.js';

@@ -6,7 +6,7 @@
  */
 import { conflict, notFound } from '@platform/service-kit';
 import { createEvent, type AnyCloudEvent } from '@platform/service-kit/events';
-import { NO_REQUEST } from '../events.js';
+import { NO_REQUEST } from '@platform/service-kit/events';
 import type { RoleModel } from '../mappers.js';
 import type { EffectiveAccess } from '../stores/assignment-store.js';
 import type { Stores } from '../stores/index.js';

@@ -29,7 +29,7 @@ import { z } from 'zod';
 import type { Actor } from '../domain/changes.js';
 import { normaliseUuid, UUID_PATTERN } from '../domain/ids.js';
 import type { RbacService } from '../domain/rbac.js';
-import { NO_REQUEST } from '../events.js';
+import { NO_REQUEST } from '@platform/service-kit/events';
 
 const BODY_LIMIT_BYTES = 16 * 1024;
 

@@ -3,7 +3,7 @@ import { notFound, requireUserId } from '@platform/service-kit';
 import { createEvent } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { revokeSessionsAfterPasswordChange } from '../../domain/sessions.js';
-import { requestContextOf } from '../../events.js';
+import { requestContextOf } from '@platform/service-kit/events';
 import { InputProblems, passwordProblem } from '../../domain/validation.js';
 
 export const changePassword: MutationResolvers['changePassword'] = async (_parent, { input }, context) => {

@@ -15,7 +15,7 @@ import { createEvent } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { LastAdminError } from '../../authz-client.js';
 import { requirePermission } from '../../domain/authorization.js';
-import { requestContextOf } from '../../events.js';
+import { requestContextOf } from '@platform/service-kit/events';
 
 export const deleteUser: MutationResolvers['deleteUser'] = async (_parent, { input }, context) => {
   const callerId = requirePermission(context, Permission.IdentityUserDelete);

@@ -4,7 +4,7 @@ import { createEvent } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { emailProblem, normaliseEmail } from '../../domain/email.js';
 import { deliverMailLink, issueMailToken } from '../../domain/mail-tokens.js';
-import { requestContextOf } from '../../events.js';
+import { requestContextOf } from '@platform/service-kit/events';
 import { InputProblems, nameProblem, normaliseName, passwordProblem } from '../../domain/validation.js';
 import { EmailTakenError } from '../../stores/user-store.js';
 

@@ -3,7 +3,7 @@ import { badUserInput } from '@platform/service-kit';
 import { createEvent } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { presentedTokenHash } from '../../domain/mail-tokens.js';
-import { requestContextOf } from '../../events.js';
+import { requestContextOf } from '@platform/service-kit/events';
 import { revokeSessionsAfterPasswordChange } from '../../domain/sessions.js';
 import { InputProblems, passwordProblem } from '../../domain/validation.js';
 

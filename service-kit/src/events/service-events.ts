@@ -1,16 +1,15 @@
 /**
- * Identity's events (ADR 0002): written to the outbox in the transaction of the change
- * they record (`Stores.outbox`), published by the outbox relay through Kafka
- * (`KAFKA_BROKERS`) or, without brokers, the in-process bus.
+ * A service's event plumbing (ADR 0002): events are written to the outbox in the
+ * transaction of the change they record (`enqueue(trx, ...)`) and published by the outbox
+ * relay through Kafka (`KAFKA_BROKERS`) or, without brokers, the in-process bus.
  */
-import type { BaseContext, Database, Logger, ServiceMetrics } from '@platform/service-kit';
-import {
-  createEventTransport,
-  createOutboxRelay,
-  type EventTransport,
-  type OutboxRelay,
-  type RequestContext,
-} from '@platform/service-kit/events';
+import type { BaseContext } from '../context.js';
+import type { Database } from '../database.js';
+import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics.js';
+import { createOutboxRelay, type OutboxRelay } from './relay.js';
+import { createEventTransport, type EventTransport } from './transport.js';
+import type { RequestContext } from './types.js';
 
 const MAX_REQUEST_ID_LENGTH = 128;
 const MAX_IP_LENGTH = 64;

@@ -19,3 +19,4 @@ export * from './service-credentials.js';
 export * from './subgraph-server.js';
 export * from './ports.js';
 export * from './__generated__/permissions.js';
+export * from './scalars.js';

@@ -1,6 +1,6 @@
 /** The auth subgraph's resolver map, one file per type or root field. */
 import type { Resolvers } from '../__generated__/resolvers-types.js';
-import { DateTime } from './DateTime.js';
+import { DateTime } from '@platform/service-kit';
 import { login } from './Mutation/login.js';
 import { logout } from './Mutation/logout.js';
 import { refreshToken } from './Mutation/refreshToken.js';

@@ -1,6 +1,6 @@
 /** The authz subgraph's resolver map: one file per field, assembled here. */
 import type { Resolvers } from '../__generated__/resolvers-types.js';
-import { DateTime } from './DateTime.js';
+import { DateTime } from '@platform/service-kit';
 import { assignRole } from './Mutation/assignRole.js';
 import { createRole } from './Mutation/createRole.js';
 import { deleteRole } from './Mutation/deleteRole.js';

@@ -1,6 +1,6 @@
 /** The identity subgraph's resolver map: one file per field, assembled here. */
 import type { Resolvers } from '../__generated__/resolvers-types.js';
-import { DateTime } from './DateTime.js';
+import { DateTime } from '@platform/service-kit';
 import { changePassword } from './Mutation/changePassword.js';
 import { deleteUser } from './Mutation/deleteUser.js';
 import { register } from './Mutation/register.js';

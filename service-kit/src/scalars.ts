@@ -1,4 +1,8 @@
-/** The `DateTime` scalar: ISO-8601 strings in UTC on the wire, `Date` objects inside. */
+/**
+ * Scalars every subgraph shares, so one input is accepted or refused the same way
+ * everywhere. `DateTime`: ISO-8601 strings in UTC on the wire, `Date` objects inside;
+ * the description lives in each schema's SDL.
+ */
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -15,7 +19,6 @@ function parseIso(value: unknown): Date {
 
 export const DateTime = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
-  description: 'An instant in time, written as an ISO-8601 string in UTC.',
   serialize(value) {
     const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
     if (!date || Number.isNaN(date.getTime())) throw new GraphQLError('DateTime cannot represent an invalid date');

@@ -7,6 +7,7 @@ import type { BaseContext } from '../context.js';
 import type { Database } from '../database.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
+import type { SubgraphServer } from '../subgraph-server.js';
 import { createOutboxRelay, type OutboxRelay } from './relay.js';
 import { createEventTransport, type EventTransport } from './transport.js';
 import type { RequestContext } from './types.js';
@@ -63,5 +64,27 @@ export function createServiceEvents(options: {
       await relay.stop();
       if (owned) await transport.close();
     },
+  };
+}
+
+/** A subgraph server that publishes its outbox: the relay starts once the server listens. */
+export interface PublishingServer extends SubgraphServer {
+  /** Where the service's events are published (the one given in the dependencies, or its own). */
+  eventTransport: EventTransport;
+  /** Publishes the outbox; started with the server, stopped with it (in `events.stop()`). */
+  outboxRelay: OutboxRelay;
+}
+
+/** `server`, whose `start` also starts the outbox relay of `events`. */
+export function withOutboxRelay(server: SubgraphServer, events: ServiceEvents): PublishingServer {
+  return {
+    ...server,
+    async start(port, host) {
+      const running = await server.start(port, host);
+      events.relay.start();
+      return running;
+    },
+    eventTransport: events.transport,
+    outboxRelay: events.relay,
   };
 }

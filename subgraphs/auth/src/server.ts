@@ -19,9 +19,8 @@ import {
   registerPoolMetrics,
   type Logger,
   type RedisClient,
-  type SubgraphServer,
 } from '@platform/service-kit';
-import type { EventTransport, OutboxRelay } from '@platform/service-kit/events';
+import type { EventTransport } from '@platform/service-kit/events';
 import DataLoader from 'dataloader';
 import type { AuthConfig } from './config.js';
 import type { Context } from './context.js';
@@ -38,7 +37,12 @@ import {
   loadOrCreateDevelopmentKeys,
   type PrivateSigningJwk,
 } from './domain/signing-keys.js';
-import { createServiceEvents, type ServiceEvents } from '@platform/service-kit/events';
+import {
+  createServiceEvents,
+  type ServiceEvents,
+  withOutboxRelay,
+  type PublishingServer,
+} from '@platform/service-kit/events';
 import { createIdentityCredentialsVerifier, type CredentialsVerifier } from './identity-client.js';
 import { internalRoutes, jwksRoute } from './internal/routes.js';
 import { resolvers } from './resolvers/index.js';
@@ -63,12 +67,8 @@ export interface AuthServerDependencies {
   eventTransport?: EventTransport;
 }
 
-export interface AuthServer extends SubgraphServer {
-  /** Where auth's events are published (the one given in the dependencies, or its own). */
-  eventTransport: EventTransport;
-  /** Publishes the outbox; started with the server, stopped with it. */
-  outboxRelay: OutboxRelay;
-}
+/** The server, plus its event transport and outbox relay. */
+export type AuthServer = PublishingServer;
 
 async function signingKeysFor(config: AuthConfig, logger: Logger): Promise<PrivateSigningJwk[]> {
   if (config.SIGNING_KEYS) return config.SIGNING_KEYS;
@@ -173,16 +173,7 @@ export async function createAuthServer(
       routes: [jwksRoute(keyRing), ...internalRoutes({ credentials: config.INTERNAL_API_CREDENTIALS, sessions })],
       onStop: closeResources,
     });
-    return {
-      ...server,
-      async start(port, host) {
-        const running = await server.start(port, host);
-        started.relay.start();
-        return running;
-      },
-      eventTransport: started.transport,
-      outboxRelay: started.relay,
-    };
+    return withOutboxRelay(server, started);
   } catch (error) {
     await closeResources();
     throw error;

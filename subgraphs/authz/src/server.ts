@@ -21,14 +21,18 @@ import {
   type Database,
   type Logger,
   type RedisClient,
-  type SubgraphServer,
 } from '@platform/service-kit';
-import type { EventTransport, OutboxRelay } from '@platform/service-kit/events';
+import type { EventTransport } from '@platform/service-kit/events';
 import type { AuthzConfig } from './config.js';
 import { createContextFactory, type Context } from './context.js';
 import { createChangeRunner } from './domain/changes.js';
 import { createRbacService } from './domain/rbac.js';
-import { createServiceEvents, type ServiceEvents } from '@platform/service-kit/events';
+import {
+  createServiceEvents,
+  type ServiceEvents,
+  withOutboxRelay,
+  type PublishingServer,
+} from '@platform/service-kit/events';
 import {
   createGatewayInvalidationNotifier,
   createRedisInvalidationNotifier,
@@ -76,12 +80,8 @@ export interface AuthzServerDependencies {
   eventTransport?: EventTransport;
 }
 
-export interface AuthzServer extends SubgraphServer {
-  /** Where authz's events are published (the one given in the dependencies, or its own). */
-  eventTransport: EventTransport;
-  /** Publishes the outbox; started with the server, stopped with it. */
-  outboxRelay: OutboxRelay;
-}
+/** The server, plus its event transport and outbox relay. */
+export type AuthzServer = PublishingServer;
 
 export async function createAuthzServer(
   config: AuthzConfig,
@@ -178,16 +178,7 @@ export async function createAuthzServer(
       routes: createInternalRoutes({ credentials: config.INTERNAL_API_CREDENTIALS, rbac }),
       onStop: closeResources,
     });
-    return {
-      ...server,
-      async start(port, host) {
-        const running = await server.start(port, host);
-        started.relay.start();
-        return running;
-      },
-      eventTransport: started.transport,
-      outboxRelay: started.relay,
-    };
+    return withOutboxRelay(server, started);
   } catch (error) {
     await closeResources();
     throw error;

@@ -19,16 +19,15 @@ import {
   registerPoolMetrics,
   type Database,
   type Logger,
-  type SubgraphServer,
 } from '@platform/service-kit';
-import type { EventTransport, OutboxRelay } from '@platform/service-kit/events';
+import type { EventTransport } from '@platform/service-kit/events';
 import { createAuthSessionRevoker, type SessionRevoker } from './auth-client.js';
 import { createAuthzClient, type AuthzClient } from './authz-client.js';
 import type { IdentityConfig } from './config.js';
 import { createContextFactory } from './context.js';
 import { createBackgroundTasks } from './domain/background.js';
 import { createPasswordHasher, type PasswordHasher } from './domain/passwords.js';
-import { createServiceEvents } from '@platform/service-kit/events';
+import { createServiceEvents, withOutboxRelay, type PublishingServer } from '@platform/service-kit/events';
 import { createInternalRoutes } from './internal/routes.js';
 import { resolvers } from './resolvers/index.js';
 import { createInTransaction, createStores } from './stores/index.js';
@@ -52,12 +51,8 @@ export interface IdentityServerDependencies {
   eventTransport?: EventTransport;
 }
 
-export interface IdentityServer extends SubgraphServer {
-  /** Where identity's events are published (the one given in the dependencies, or its own). */
-  eventTransport: EventTransport;
-  /** Publishes the outbox; started with the server, stopped with it. */
-  outboxRelay: OutboxRelay;
-}
+/** The server, plus its event transport and outbox relay. */
+export type IdentityServer = PublishingServer;
 
 export type { RevokeSessionsInput, SessionRevoker } from './auth-client.js';
 export { LastAdminError, type AuthzClient } from './authz-client.js';
@@ -166,14 +161,5 @@ export async function createIdentityServer(
       await db.destroy();
     },
   });
-  return {
-    ...server,
-    async start(port, host) {
-      const running = await server.start(port, host);
-      events.relay.start();
-      return running;
-    },
-    eventTransport: events.transport,
-    outboxRelay: events.relay,
-  };
+  return withOutboxRelay(server, events);
 }

@@ -228,7 +228,8 @@ describe('events over Kafka', () => {
       await broker.start();
       await waitFor(async () => (await countPendingOutbox(producerDb)) === 0, 30_000, 'the backlog published');
       expect(await registry.getSingleMetricAsString('outbox_pending')).toContain('outbox_pending 0');
-      await waitFor(async () => (await appliedRows(consumerDb)).length === 12, 30_000, 'all 12 applied');
+      // The consumer rejoins its group after the restart (Kafka's session timeout, longer on a busy machine).
+      await waitFor(async () => (await appliedRows(consumerDb)).length === 12, 90_000, 'all 12 applied');
 
       const applied = await appliedRows(consumerDb);
       for (const user of users) {
@@ -239,7 +240,7 @@ describe('events over Kafka', () => {
     } finally {
       await cleanUp();
     }
-  }, 90_000);
+  }, 180_000);
 
   it('parks poison messages on the dead-letter topic and goes on consuming the partition', async () => {
     const consumerDb = await database('events_kafka_poison_c');

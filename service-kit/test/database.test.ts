@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase, isDatabaseReachable, isUniqueViolation } from '../src/database.js';
-import { createTestDatabase } from '../src/testing/index.js';
+import { createTestDatabase } from '@platform/devkit/testing';
 
 describe('database', async () => {
   const db = createDatabase({ url: await createTestDatabase('kit'), applicationName: 'kit-test' });

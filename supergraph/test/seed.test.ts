@@ -1,6 +1,6 @@
 /** Seeding the platform is idempotent: the second run changes no row of any table. */
 import { createDatabase, type Database } from '@platform/service-kit';
-import { createTestDatabase } from '@platform/service-kit/testing';
+import { createTestDatabase } from '@platform/devkit/testing';
 import { describe, expect, it } from 'vitest';
 import { seedPlatform } from '../src/platform/seed.js';
 

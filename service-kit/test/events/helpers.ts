@@ -12,7 +12,7 @@ import { createOutboxTables } from '../../src/events/outbox.js';
 import type { EventTransport, IncomingMessage } from '../../src/events/transport.js';
 import type { CloudEvent } from '../../src/events/types.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { createTestDatabase } from '../../src/testing/index.js';
+import { createTestDatabase } from '@platform/devkit/testing';
 
 export const silentLogger: Logger = createLogger({ service: 'events-test', level: 'silent' });
 

@@ -19,7 +19,7 @@ import { createKafkaTransport } from '../../src/events/kafka-transport.js';
 import { countPendingOutbox, enqueue } from '../../src/events/outbox.js';
 import { createOutboxRelay, type OutboxRelay } from '../../src/events/relay.js';
 import type { EventTransport, OutgoingMessage } from '../../src/events/transport.js';
-import { startKafkaBroker, type KafkaBroker } from '../../src/kafka/broker.js';
+import { startKafkaBroker, type KafkaBroker } from '@platform/devkit/kafka';
 import {
   appliedRows,
   countingTransport,

@@ -1,5 +1,5 @@
 import { createDatabase, createLogger, generateGatewayKeys, randomToken } from '@platform/service-kit';
-import { captureLogs, createTestDatabase } from '@platform/service-kit/testing';
+import { captureLogs, createTestDatabase } from '@platform/devkit/testing';
 import { describe, expect, it } from 'vitest';
 import { loadAuditConfig } from '../src/config.js';
 import { createAuditServer } from '../src/server.js';

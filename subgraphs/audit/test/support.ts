@@ -18,7 +18,7 @@ import {
   type Database,
 } from '@platform/service-kit';
 import type { EventTransport } from '@platform/service-kit/events';
-import { captureLogs, createTestDatabase } from '@platform/service-kit/testing';
+import { captureLogs, createTestDatabase } from '@platform/devkit/testing';
 import { loadAuditConfig, type AuditConfig } from '../src/config.js';
 import { appDatabaseUrl } from '../src/domain/app-role.js';
 import type { AuditEventInput } from '../src/domain/record.js';

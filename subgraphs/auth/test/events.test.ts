@@ -13,7 +13,7 @@ import {
   type EventTransport,
   type TransportSubscription,
 } from '@platform/service-kit/events';
-import { createTestDatabase } from '@platform/service-kit/testing';
+import { createTestDatabase } from '@platform/devkit/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

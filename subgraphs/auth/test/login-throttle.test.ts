@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis, type RedisClient } from '@platform/service-kit';
-import { createTestDatabase, testRedisUrl } from '@platform/service-kit/testing';
+import { createTestDatabase, testRedisUrl } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createMemoryLoginThrottle,

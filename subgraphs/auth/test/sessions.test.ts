@@ -1,4 +1,4 @@
-import { captureLogs, createTestDatabase } from '@platform/service-kit/testing';
+import { captureLogs, createTestDatabase } from '@platform/devkit/testing';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, createLogger, Permission, type Database } from '@platform/service-kit';

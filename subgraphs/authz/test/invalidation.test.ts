@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRedis, Permission, randomToken, type RedisClient } from '@platform/service-kit';
-import { testRedisUrl } from '@platform/service-kit/testing';
+import { testRedisUrl } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisInvalidationNotifier, PERMISSIONS_VERSION_KEY } from '../src/invalidation.js';
 import {

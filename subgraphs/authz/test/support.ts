@@ -17,7 +17,7 @@ import {
   type Database,
 } from '@platform/service-kit';
 import type { EventTransport } from '@platform/service-kit/events';
-import { captureLogs, createTestDatabase } from '@platform/service-kit/testing';
+import { captureLogs, createTestDatabase } from '@platform/devkit/testing';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { loadAuthzConfig } from '../src/config.js';
 import type { InvalidationNotifier } from '../src/invalidation.js';

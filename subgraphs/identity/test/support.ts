@@ -14,7 +14,7 @@ import {
   type Database,
 } from '@platform/service-kit';
 import type { EventTransport } from '@platform/service-kit/events';
-import { captureLogs, createTestDatabase } from '@platform/service-kit/testing';
+import { captureLogs, createTestDatabase } from '@platform/devkit/testing';
 import type { RevokeSessionsInput, SessionRevoker } from '../src/auth-client.js';
 import { LastAdminError, type AuthzClient } from '../src/authz-client.js';
 import { loadIdentityConfig } from '../src/config.js';

@@ -16,7 +16,7 @@ import {
   loadConfig,
   type Environment,
 } from '@platform/service-kit';
-import { startEmbeddedPostgres, type PostgresServer } from '@platform/service-kit/postgres-server';
+import { startEmbeddedPostgres, type PostgresServer } from '@platform/devkit/postgres';
 import { createEventTransport } from '@platform/service-kit/events';
 import { startServicesInProcess } from './in-process.js';
 import { loadOrCreateSecrets } from './secrets.js';

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startKafkaBroker, type KafkaBroker } from '@platform/service-kit/kafka';
+import { startKafkaBroker, type KafkaBroker } from '@platform/devkit/kafka';
 import { createDatabase, type Database } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../harness/operations.js';

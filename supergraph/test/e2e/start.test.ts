@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@platform/service-kit/testing';
+import { freePort } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../harness/operations.js';
 

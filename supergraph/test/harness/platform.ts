@@ -12,7 +12,7 @@ import { createGatewayServer, type GatewayDependencies } from '@platform/gateway
 import { loadGatewayConfig } from '@platform/gateway/config';
 import { createEventTransport } from '@platform/service-kit/events';
 import { createLogger, type Environment, type Logger } from '@platform/service-kit';
-import { captureLogs, createTestDatabase, freePort, testRedisUrl } from '@platform/service-kit/testing';
+import { captureLogs, createTestDatabase, freePort, testRedisUrl } from '@platform/devkit/testing';
 import type { JWK } from 'jose';
 import { generateSecrets, type PlatformSecrets } from '../../src/platform/secrets.js';
 import { startServicesInProcess } from '../../src/platform/in-process.js';

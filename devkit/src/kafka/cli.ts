@@ -1,15 +1,15 @@
 /**
  * The local Kafka broker from the command line:
  *
- *   tsx service-kit/src/kafka/cli.ts fetch [--version 4.3.1]
+ *   tsx devkit/src/kafka/cli.ts fetch [--version 4.3.1]
  *     fetches the broker jars into .cache/kafka/<version>/lib (CI runs this before the tests)
- *   tsx service-kit/src/kafka/cli.ts start [--port 9092] [--data-dir .data/kafka] [--version 4.3.1]
+ *   tsx devkit/src/kafka/cli.ts start [--port 9092] [--data-dir .data/kafka] [--version 4.3.1]
  *     runs a broker in the foreground until Ctrl-C; data survives restarts
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runService } from '../lifecycle.js';
+import { runService } from '@platform/service-kit';
 import { DEFAULT_KAFKA_VERSION, ensureKafkaJars, startKafkaBroker } from './broker.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

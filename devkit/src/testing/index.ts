@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { databaseUrlFor, ensureDatabaseExists } from '../database.js';
+import { databaseUrlFor, ensureDatabaseExists } from '@platform/service-kit';
 
-export { freePort } from '../ports.js';
+export { freePort } from '@platform/service-kit';
 
 declare module 'vitest' {
   export interface ProvidedContext {

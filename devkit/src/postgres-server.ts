@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
-import { randomToken } from './crypto.js';
+import { randomToken } from '@platform/service-kit';
 
 export interface PostgresServer {
   /** A superuser URL to the server's `postgres` database. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startEmbeddedPostgres } from '../postgres-server.js';
-import { freePort } from '../ports.js';
+import { freePort } from '@platform/service-kit';
 
 export interface TestInfrastructure {
   postgresAdminUrl: string;

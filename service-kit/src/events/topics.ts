@@ -4,11 +4,13 @@
  * topic `platform.<domain>`, keyed by the aggregate id, and each topic has a dead-letter
  * topic `<topic>.dlq` for messages its consumers could not process.
  */
+import { EVENT_DOMAINS } from './__generated__/catalog.js';
+
+export { EVENT_DOMAINS };
 
 const TYPE_PATTERN = /^platform\.([a-z][a-z0-9]*)\.([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.v([1-9][0-9]*)$/;
 
-/** The domains that publish events, one topic each. */
-export const EVENT_DOMAINS = ['identity', 'auth', 'authz', 'gateway'] as const;
+/** The domains that publish events, one topic each: derived from the catalog by `npm run codegen`. */
 export type EventDomain = (typeof EVENT_DOMAINS)[number];
 
 export interface ParsedEventType {

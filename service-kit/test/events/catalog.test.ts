@@ -1,6 +1,6 @@
 /**
  * The event catalog (`events/`) and the CloudEvents envelope: every catalog file has a
- * TypeScript entry and the other way round, an example of every type passes its schema,
+ * generated TypeScript entry and the other way round, an example of every type passes its schema,
  * nothing can carry a secret, and validation errors name the type and the field.
  */
 import { randomUUID } from 'node:crypto';
@@ -14,7 +14,13 @@ import {
   eventCatalog,
   parseEvent,
 } from '../../src/events/envelope.js';
-import { deadLetterTopic, parseEventType, sourceForType, topicForType } from '../../src/events/topics.js';
+import {
+  EVENT_DOMAINS,
+  deadLetterTopic,
+  parseEventType,
+  sourceForType,
+  topicForType,
+} from '../../src/events/topics.js';
 import { EVENT_TYPES, type EventDataByType, type EventType } from '../../src/events/types.js';
 import { noRequest, userRegistered } from './helpers.js';
 
@@ -177,9 +183,19 @@ describe('the event catalog', () => {
 
   it('covers the events the core publishes, each named platform.<domain>.<aggregate>.<action>.v<n>', () => {
     for (const type of catalogTypes) expect(parseEventType(type), type).toBeDefined();
-    expect(new Set(catalogTypes.map((type) => parseEventType(type)?.domain))).toEqual(
-      new Set(['identity', 'auth', 'authz', 'gateway']),
-    );
+    const domains = new Set(catalogTypes.map((type) => parseEventType(type)?.domain));
+    expect(new Set(EVENT_DOMAINS)).toEqual(domains);
+    for (const core of ['identity', 'auth', 'authz', 'gateway']) expect(domains).toContain(core);
+  });
+
+  it('pins the kind of target of every type, since the shared target definition allows any kind', () => {
+    for (const type of catalogTypes) {
+      const schema = JSON.parse(readFileSync(path.join(catalogDir, `${type}.json`), 'utf8')) as {
+        properties: { target?: { $ref?: string; properties?: { type?: { const?: unknown } } } };
+      };
+      expect(schema.properties.target?.$ref, type).toBe('../common.schema.json#/$defs/target');
+      expect(schema.properties.target?.properties?.type?.const, type).toEqual(expect.any(String));
+    }
   });
 
   it.each(catalogTypes)('accepts a valid %s', (type) => {

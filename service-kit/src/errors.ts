@@ -99,3 +99,29 @@ export function createErrorFormatter(options: { logger: Logger; exposeInternals:
     };
   };
 }
+
+/**
+ * Collects every invalid input of a request so the client hears about all of them in one
+ * BAD_USER_INPUT error. Fields are keyed by their argument path as the client wrote it:
+ * `input.email` inside an `input` argument, `first` for a top-level argument, `items.2.qty`
+ * inside a list. Give the argument as `prefix` and name fields relative to it.
+ */
+export class InputProblems {
+  private readonly fields: Record<string, string> = {};
+
+  constructor(private readonly prefix?: string) {}
+
+  /** Records `problem` for `field` (the first problem of a field wins); null means the field is fine. */
+  add(field: string, problem: string | null | undefined): void {
+    const key = this.prefix ? `${this.prefix}.${field}` : field;
+    if (problem && !(key in this.fields)) this.fields[key] = problem;
+  }
+
+  get empty(): boolean {
+    return Object.keys(this.fields).length === 0;
+  }
+
+  throwIfAny(): void {
+    if (!this.empty) throw badUserInput({ ...this.fields });
+  }
+}

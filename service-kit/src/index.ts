@@ -17,6 +17,8 @@ export * from './metrics.js';
 export * from './redis.js';
 export * from './service-credentials.js';
 export * from './subgraph-server.js';
+export * from './subgraph/index.js';
 export * from './ports.js';
 export * from './__generated__/permissions.js';
 export * from './scalars.js';
+export * from './sql.js';

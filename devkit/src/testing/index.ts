@@ -38,3 +38,16 @@ export function captureLogs(): { stream: NodeJS.WritableStream; lines: () => str
   } as unknown as NodeJS.WritableStream;
   return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
 }
+
+export { contractOperation } from './operations.js';
+export {
+  anonymous,
+  errorCode,
+  eventually,
+  signedIn,
+  startSubgraph,
+  type GraphQLResponse,
+  type GraphQLResult,
+  type StartSubgraphOptions,
+  type SubgraphHarness,
+} from './subgraph-harness.js';

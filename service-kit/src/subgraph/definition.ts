@@ -1,0 +1,235 @@
+/**
+ * A subgraph is a declaration: what it is (name, port, schema, migrations, configuration,
+ * the services it calls, the events it consumes) and one `setup` that turns the shared
+ * dependencies the kit builds into its services, context and routes. The kit does the rest
+ * once for every subgraph (see `runtime.ts`): logger, metrics, database, migrations, Redis,
+ * the outbox relay, consumers, readiness and the stop order.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { env } from '../config.js';
+import type { BaseContext } from '../context.js';
+import type { Database } from '../database.js';
+import type { ServiceEvents } from '../events/service-events.js';
+import type { CloudEvent, EventType } from '../events/types.js';
+import type { Route } from '../http.js';
+import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics.js';
+import type { RedisClient } from '../redis.js';
+import { serviceCredentialsEnv, type InternalClient } from '../service-credentials.js';
+
+/** A variable that must be set, with a message that says so instead of zod's type jargon. */
+export const requiredEnv = (what: string) => z.string({ error: `is required (${what})` });
+
+/** A bounded whole number with a default, the way every service spells sizes and limits. */
+export const integerEnv = (fallback: number, min: number, max: number, minReason?: string) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(min, minReason ? `must be at least ${min} (${minReason})` : `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+/** A call to another service's internal API; `optional` calls may be left unconfigured. */
+export type ServiceCall = string | { service: string; optional: true };
+
+/** The service a call goes to. */
+export const calledService = (call: ServiceCall): string => (typeof call === 'string' ? call : call.service);
+
+/** `AUTH_INTERNAL_URL` and `AUTH_INTERNAL_CREDENTIAL` name the internal API of `auth`. */
+export function internalCallVariables(service: string): { url: string; credential: string } {
+  const prefix = service.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return { url: `${prefix}_INTERNAL_URL`, credential: `${prefix}_INTERNAL_CREDENTIAL` };
+}
+
+/**
+ * The variables every subgraph reads. A definition adds its own in `config`; the internal
+ * URL and credential of every declared call are added for it.
+ */
+export function baseSubgraphEnv(defaultPort: number) {
+  return {
+    NODE_ENV: env.nodeEnv,
+    PORT: env.port(defaultPort),
+    HOST: env.host,
+    LOG_LEVEL: env.logLevel,
+    DATABASE_URL: requiredEnv('a postgres:// connection URL').pipe(env.postgresUrl),
+    DATABASE_POOL_MAX: integerEnv(10, 1, 100, 'the pool needs a connection'),
+    MIGRATE_ON_START: env.boolean(true),
+    /** The gateway's public keys, to verify the proof on every GraphQL request. */
+    GATEWAY_PUBLIC_JWKS: requiredEnv("the gateway's public JWKS, as JSON").pipe(env.jwksJson),
+    /** Kafka bootstrap brokers, `host:port,host:port`; unset means the in-process event bus. */
+    KAFKA_BROKERS: env.kafkaBrokers,
+    /** Shared state across replicas where the subgraph uses it; in memory without it. */
+    REDIS_URL: env.optionalRedisUrl,
+    /** Credentials of the services allowed to call the internal API; required when the definition has one. */
+    INTERNAL_API_CREDENTIALS: serviceCredentialsEnv.optional(),
+    /** How long consumers remember processed event ids; keep it above the topics' retention. */
+    PROCESSED_EVENTS_RETENTION_HOURS: integerEnv(24 * 7, 1, 24 * 365),
+  };
+}
+
+type BaseShape = ReturnType<typeof baseSubgraphEnv>;
+
+/** The variables every subgraph has, parsed. */
+export type BaseSubgraphConfig = z.infer<z.ZodObject<BaseShape>>;
+
+/** The configuration a subgraph's `setup` sees: the base variables and its own. */
+export type SubgraphConfig<Shape extends z.ZodRawShape = Record<never, never>> = z.infer<
+  z.ZodObject<BaseShape & Shape>
+>;
+
+/** The internal API of the other service a definition declared a call to. */
+export interface InternalService {
+  url: string;
+  credential: string;
+  client: InternalClient;
+}
+
+/** What the kit builds for every subgraph and hands to its `setup`. */
+export interface SubgraphDependencies<Config, Overrides> {
+  config: Config;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** The subgraph's own database, migrated. */
+  db: Database;
+  /** The outbox relay and the transport it publishes to. */
+  events: ServiceEvents;
+  /** A shared Redis client when `REDIS_URL` is set (connected on first use, closed on stop), else null. */
+  redis: () => RedisClient | null;
+  /** The name of the service calling an internal route, from its credential; 401 without a valid one. */
+  authenticateService: (req: IncomingMessage) => string;
+  /** The internal API of a service listed in `calls`; null for an optional call left unconfigured. */
+  internal: (service: string) => InternalService | null;
+  /** Replacements a caller (a test, the in-process launcher) gave for this subgraph's collaborators. */
+  overrides: Partial<Overrides>;
+  /** Runs `stop` when the subgraph stops, after HTTP and consumers and before the database closes. */
+  onStop: (stop: () => Promise<void> | void) => void;
+  /** Runs `start` once the subgraph listens (background work that needs the server up). */
+  onStart: (start: () => Promise<void> | void) => void;
+}
+
+/** Applies one consumed event inside the consumer's deduplication transaction. */
+export type ConsumedEventHandler<T extends EventType> = (event: CloudEvent<T>, trx: Knex.Transaction) => Promise<void>;
+
+/** What `setup` returns: how a request's context is made, and what the subgraph serves besides GraphQL. */
+export interface SubgraphParts<Context extends BaseContext, Consumes extends EventType, Exposed> {
+  context: (base: BaseContext) => Context | Promise<Context>;
+  routes?: Route[];
+  /** Readiness checks beyond the database (and Redis when used), which the kit adds itself. */
+  readiness?: Record<string, () => Promise<boolean>>;
+  /** A handler for every event type in `consumes`. */
+  handlers?: { [T in Consumes]: ConsumedEventHandler<T> };
+  /** What the built subgraph offers its host beyond start and stop (the in-process launcher, tests). */
+  exposed?: Exposed;
+}
+
+export interface SubgraphDefinition<
+  Shape extends z.ZodRawShape = z.ZodRawShape,
+  Context extends BaseContext = BaseContext,
+  Consumes extends EventType = never,
+  Exposed = undefined,
+  Overrides = Record<never, never>,
+> {
+  /** The subgraph's name in rover.yaml, its gateway-proof audience and its log `service`. */
+  name: string;
+  /** Its port when `PORT` is unset. */
+  port: number;
+  /** `schema.graphql`, beside the definition. */
+  schema: URL;
+  /** The folder of its knex migrations (`migrations/<name>/`). */
+  migrations: URL;
+  resolvers: unknown;
+  /** Its own variables, added to the base ones. */
+  config?: Shape;
+  /**
+   * Cross-variable rules, returning problems by variable. They run even when other variables
+   * are bad (so an operator sees every problem in one pass): a rule must expect missing values.
+   */
+  validate?: (config: Partial<SubgraphConfig<Shape>>) => Record<string, string>;
+  /** The services it calls synchronously, by registry name (`gateway` included). */
+  calls?: readonly ServiceCall[];
+  /** The services allowed to call its internal API; `INTERNAL_API_CREDENTIALS` is required when set. */
+  internalApi?: { callers: readonly string[] };
+  /** Event types it reacts to; `setup` returns a handler for each. */
+  consumes?: readonly Consumes[];
+  /** Serve `Subscription` over graphql-ws on `/graphql`. */
+  subscriptions?: boolean;
+  /**
+   * After migrating as the database owner, the URL of the role the service works as, when
+   * that is another role (audit's append-only role). The owner connection closes afterwards.
+   */
+  workingDatabase?: (owner: Database, config: SubgraphConfig<Shape>, logger: Logger) => Promise<string>;
+  setup: (
+    dependencies: SubgraphDependencies<SubgraphConfig<Shape>, Overrides>,
+  ) => Promise<SubgraphParts<Context, Consumes, Exposed>>;
+}
+
+/** Declares a subgraph; the identity function that lets TypeScript infer and check it. */
+export function defineSubgraph<
+  Shape extends z.ZodRawShape,
+  Context extends BaseContext,
+  Consumes extends EventType = never,
+  Exposed = undefined,
+  Overrides = Record<never, never>,
+>(
+  definition: SubgraphDefinition<Shape, Context, Consumes, Exposed, Overrides>,
+): SubgraphDefinition<Shape, Context, Consumes, Exposed, Overrides> {
+  return definition;
+}
+
+// Definitions are stored in lists of mixed shapes (the registry), where only the common parts matter.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySubgraphDefinition = SubgraphDefinition<any, any, any, any, any>;
+
+/** The zod schema of a definition's whole configuration: base, calls, its own variables and rules. */
+export function subgraphConfigSchema(definition: AnySubgraphDefinition) {
+  const callShape: Record<string, z.ZodType> = {};
+  for (const call of definition.calls ?? []) {
+    const service = calledService(call);
+    const names = internalCallVariables(service);
+    const url = requiredEnv(`the ${service} service's internal http(s) URL`).pipe(env.httpUrl);
+    const credential = requiredEnv(`our credential for the ${service} internal API`).min(
+      32,
+      'must be at least 32 characters',
+    );
+    callShape[names.url] = typeof call === 'string' ? url : url.optional();
+    callShape[names.credential] = typeof call === 'string' ? credential : credential.optional();
+  }
+  const callers = definition.internalApi?.callers;
+  const internalShape: z.ZodRawShape = callers
+    ? {
+        INTERNAL_API_CREDENTIALS: requiredEnv(
+          `${callers.map((caller) => `${caller}:<token>`).join(',')}, the credentials of services allowed to call us`,
+        ).pipe(
+          serviceCredentialsEnv.superRefine((credentials, ctx) => {
+            for (const name of credentials.keys()) {
+              if (!callers.includes(name)) {
+                ctx.addIssue({
+                  code: 'custom',
+                  message: `names an unknown service "${name}": ${definition.name}'s internal API serves ${callers.join(', ')}`,
+                });
+              }
+            }
+          }),
+        ),
+      }
+    : {};
+  const shape = {
+    ...baseSubgraphEnv(definition.port),
+    ...callShape,
+    ...internalShape,
+    ...(definition.config ?? {}),
+  };
+  const validate = definition.validate;
+  const object = z.object(shape);
+  if (!validate) return object;
+  return object.superRefine(
+    (config, ctx) => {
+      for (const [variable, message] of Object.entries(validate(config))) {
+        ctx.addIssue({ code: 'custom', path: [variable], message });
+      }
+    },
+    { when: () => true },
+  );
+}

@@ -1,0 +1,3 @@
+/** Subgraphs as declarations: `defineSubgraph` states one, `createSubgraph`/`runSubgraph` build and run it. */
+export * from './definition.js';
+export * from './runtime.js';

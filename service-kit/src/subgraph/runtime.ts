@@ -1,0 +1,290 @@
+/**
+ * Builds and runs a subgraph from its definition. The setup, readiness and stop order live
+ * here once, for every subgraph:
+ *
+ *   build:  logger, metrics → database (migrated; working role if declared) → events (relay)
+ *           → definition.setup → consumers → HTTP server (GraphQL behind the gateway proof)
+ *   start:  Apollo, listen → outbox relay → consumers → the definition's onStart hooks
+ *   stop:   HTTP and subscriptions → consumers → relay and transport → onStop hooks (last
+ *           registered first) → Redis → database
+ *
+ * A failure while building closes whatever was opened, in the same order.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'graphql';
+import { loadConfig, type Environment } from '../config.js';
+import type { BaseContext } from '../context.js';
+import { createDatabase, isDatabaseReachable, migrateToLatest, type Database } from '../database.js';
+import { createEventConsumer, pruneProcessedEvents, type EventConsumer } from '../events/consumer.js';
+import { createServiceEvents, type ServiceEvents } from '../events/service-events.js';
+import { topicForType } from '../events/topics.js';
+import type { EventTransport } from '../events/transport.js';
+import type { AnyCloudEvent, EventType } from '../events/types.js';
+import { createGatewayProofVerifier } from '../gateway-proof.js';
+import type { RunningHttpServer } from '../http.js';
+import { runService } from '../lifecycle.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createMetrics, registerPoolMetrics, type ServiceMetrics } from '../metrics.js';
+import { createRedis, isRedisReachable, type RedisClient } from '../redis.js';
+import { authenticateService, createInternalClient } from '../service-credentials.js';
+import { createSubgraphServer, type SubgraphServer } from '../subgraph-server.js';
+import {
+  calledService,
+  internalCallVariables,
+  subgraphConfigSchema,
+  type AnySubgraphDefinition,
+  type BaseSubgraphConfig,
+  type ConsumedEventHandler,
+  type InternalService,
+  type SubgraphConfig,
+  type SubgraphDefinition,
+} from './definition.js';
+
+/** How often consumers forget event ids older than the retention. */
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+// The parts of a definition's type that its host sees: variables, exposed API, overrides.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ShapeOf<D> = D extends SubgraphDefinition<infer Shape, any, any, any, any> ? Shape : never;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ExposedOf<D> = D extends SubgraphDefinition<any, any, any, infer Exposed, any> ? Exposed : never;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OverridesOf<D> = D extends SubgraphDefinition<any, any, any, any, infer Overrides> ? Overrides : never;
+
+/** A definition's parsed configuration. */
+export type ConfigOf<D extends AnySubgraphDefinition> = SubgraphConfig<ShapeOf<D>>;
+
+/** Reads and validates a subgraph's configuration; throws one `ConfigError` listing every problem. */
+export function loadSubgraphConfig<D extends AnySubgraphDefinition>(
+  definition: D,
+  environment: Environment = process.env,
+): ConfigOf<D> {
+  return loadConfig(subgraphConfigSchema(definition), environment) as ConfigOf<D>;
+}
+
+export interface SubgraphHostOptions<Overrides> {
+  /** Where logs go; by default JSON on stdout at `LOG_LEVEL`. */
+  logger?: Logger;
+  /**
+   * The bus to publish to and consume from; by default Kafka (`KAFKA_BROKERS`) or a private
+   * in-process bus. A transport given here is shared (tests, one process running several
+   * services) and is not closed when the subgraph stops.
+   */
+  eventTransport?: EventTransport;
+  /** Replacements for the subgraph's own collaborators (see its definition's `Overrides`). */
+  overrides?: Partial<Overrides>;
+}
+
+/** A built subgraph: the server, its event plumbing, and what its definition exposes. */
+export interface Subgraph<Exposed = unknown> extends SubgraphServer {
+  name: string;
+  eventTransport: EventTransport;
+  outboxRelay: ServiceEvents['relay'];
+  /** The subgraph's consumers (empty when it consumes nothing); `ready` resolves once they receive. */
+  consumers: readonly EventConsumer[];
+  exposed: Exposed;
+}
+
+function closeRedis(client: RedisClient): Promise<unknown> {
+  return client.quit().catch(() => client.disconnect());
+}
+
+/** Builds a subgraph from its definition and configuration; `start` listens. */
+export async function createSubgraph<D extends AnySubgraphDefinition>(
+  definition: D,
+  config: ConfigOf<D>,
+  host: SubgraphHostOptions<OverridesOf<D>> = {},
+): Promise<Subgraph<ExposedOf<D>>> {
+  const { name } = definition;
+  const base = config as unknown as BaseSubgraphConfig;
+  const logger = host.logger ?? createLogger({ service: name, level: base.LOG_LEVEL });
+  const metrics = createMetrics(name);
+  const stopHooks: (() => Promise<void> | void)[] = [];
+  const startHooks: (() => Promise<void> | void)[] = [];
+  // Held in an object: setup connects Redis lazily, inside a closure.
+  const shared: { redis: RedisClient | null } = { redis: null };
+  let events: ServiceEvents | null = null;
+  let db: Database | null = null;
+
+  const closeResources = async () => {
+    // Events committed so far stay in the outbox; the next start publishes them.
+    await events?.stop();
+    for (const stop of stopHooks.reverse()) await stop();
+    if (shared.redis) await closeRedis(shared.redis);
+    await db?.destroy();
+  };
+
+  try {
+    db = createDatabase({ url: base.DATABASE_URL, poolMax: base.DATABASE_POOL_MAX, applicationName: name });
+    if (base.MIGRATE_ON_START) {
+      const applied = await migrateToLatest(db, fileURLToPath(definition.migrations));
+      if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    }
+    if (definition.workingDatabase) {
+      const owner: Database = db;
+      const url = await definition.workingDatabase(owner, config, logger);
+      db = null;
+      await owner.destroy();
+      db = createDatabase({ url, poolMax: base.DATABASE_POOL_MAX, applicationName: name });
+    }
+    const database: Database = db;
+    registerPoolMetrics(metrics, database);
+
+    const serviceEvents = createServiceEvents({
+      db: database,
+      logger,
+      metrics,
+      clientId: name,
+      kafkaBrokers: base.KAFKA_BROKERS,
+      transport: host.eventTransport,
+    });
+    events = serviceEvents;
+
+    const internalServices = new Map<string, InternalService | null>();
+    for (const call of definition.calls ?? []) {
+      const service = calledService(call);
+      const variables = internalCallVariables(service);
+      const url = (config as Record<string, unknown>)[variables.url] as string | undefined;
+      const credential = (config as Record<string, unknown>)[variables.credential] as string | undefined;
+      internalServices.set(
+        service,
+        url && credential ? { url, credential, client: createInternalClient({ baseUrl: url, credential }) } : null,
+      );
+    }
+
+    const parts = await definition.setup({
+      config,
+      logger,
+      metrics,
+      db: database,
+      events: serviceEvents,
+      redis: () => {
+        if (!base.REDIS_URL) return null;
+        if (!shared.redis) {
+          const client = createRedis(base.REDIS_URL, name);
+          // ioredis reconnects by itself; log instead of crashing on an unhandled 'error' event.
+          client.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+          shared.redis = client;
+        }
+        return shared.redis;
+      },
+      internal: (service) => {
+        if (!internalServices.has(service)) {
+          throw new Error(`${name} calls ${service} without declaring it in its definition's calls`);
+        }
+        return internalServices.get(service) ?? null;
+      },
+      authenticateService: (req) => authenticateService(req, base.INTERNAL_API_CREDENTIALS ?? new Map()),
+      overrides: host.overrides ?? {},
+      onStop: (stop) => stopHooks.push(stop),
+      onStart: (start) => startHooks.push(start),
+    });
+
+    const consumers = createConsumers(definition, parts.handlers, {
+      db: database,
+      logger,
+      metrics,
+      transport: serviceEvents.transport,
+    });
+    if (consumers.length > 0) {
+      const retentionMs = base.PROCESSED_EVENTS_RETENTION_HOURS * 60 * 60 * 1000;
+      const prune = () =>
+        pruneProcessedEvents(database, retentionMs).then(
+          (pruned) => pruned > 0 && logger.info({ pruned }, 'forgot processed event ids past their retention'),
+          (error: unknown) => logger.warn({ err: error }, 'pruning processed event ids failed'),
+        );
+      let timer: NodeJS.Timeout | undefined;
+      startHooks.unshift(() => {
+        void prune();
+        timer = setInterval(() => void prune(), PRUNE_INTERVAL_MS);
+        timer.unref();
+      });
+      stopHooks.unshift(() => clearInterval(timer));
+    }
+
+    const readinessChecks: Record<string, () => Promise<boolean>> = {
+      database: () => isDatabaseReachable(database),
+      ...parts.readiness,
+    };
+    const redisClient = shared.redis;
+    if (redisClient) readinessChecks.redis = () => isRedisReachable(redisClient);
+
+    const server = createSubgraphServer<BaseContext>({
+      name,
+      typeDefs: parse(readFileSync(definition.schema, 'utf8')),
+      resolvers: definition.resolvers,
+      logger,
+      metrics,
+      proofVerifier: createGatewayProofVerifier({ jwks: base.GATEWAY_PUBLIC_JWKS, audience: name }),
+      exposeInternals: base.NODE_ENV === 'development',
+      createContext: parts.context,
+      readinessChecks,
+      routes: parts.routes ?? [],
+      subscriptions: definition.subscriptions ?? false,
+      async onStop() {
+        for (const consumer of consumers) await consumer.stop();
+        await closeResources();
+      },
+    });
+
+    let running: RunningHttpServer | undefined;
+    return {
+      ...server,
+      name,
+      eventTransport: serviceEvents.transport,
+      outboxRelay: serviceEvents.relay,
+      consumers,
+      exposed: parts.exposed as ExposedOf<D>,
+      async start(port, hostname) {
+        running = await server.start(port, hostname);
+        serviceEvents.relay.start();
+        for (const consumer of consumers) await consumer.start();
+        for (const start of startHooks) await start();
+        return running;
+      },
+    };
+  } catch (error) {
+    await closeResources();
+    throw error;
+  }
+}
+
+/** One consumer group per subgraph (named after it) over the topics of the event types it consumes. */
+function createConsumers(
+  definition: AnySubgraphDefinition,
+  handlers: Partial<Record<EventType, ConsumedEventHandler<EventType>>> | undefined,
+  options: { db: Database; logger: Logger; metrics: ServiceMetrics; transport: EventTransport },
+): EventConsumer[] {
+  const consumed: readonly EventType[] = definition.consumes ?? [];
+  if (consumed.length === 0) return [];
+  const missing = consumed.filter((type) => !handlers?.[type]);
+  if (missing.length > 0) throw new Error(`${definition.name} consumes ${missing.join(', ')} without a handler`);
+  const topics = [...new Set(consumed.map((type) => topicForType(type)))];
+  return [
+    createEventConsumer({
+      groupId: definition.name,
+      topics,
+      db: options.db,
+      logger: options.logger,
+      transport: options.transport,
+      metrics: { registry: options.metrics.registry },
+      // Topics carry a whole domain's events: the ones this subgraph does not react to are skipped.
+      handler: async (event: AnyCloudEvent, trx) => {
+        const handle = handlers?.[event.type];
+        if (handle) await handle(event as never, trx);
+      },
+    }),
+  ];
+}
+
+/** A subgraph's `main.ts`: load the configuration, build, listen, stop gracefully on signals. */
+export function runSubgraph(definition: AnySubgraphDefinition): void {
+  runService(definition.name, async () => {
+    const config = loadSubgraphConfig(definition);
+    const subgraph = await createSubgraph(definition, config);
+    const { PORT, HOST } = config as unknown as BaseSubgraphConfig;
+    await subgraph.start(PORT, HOST);
+    return subgraph;
+  });
+}

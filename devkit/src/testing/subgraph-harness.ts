@@ -210,7 +210,7 @@ export async function startSubgraph<D extends AnySubgraphDefinition>(
       logger,
       eventTransport,
       ...(options.overrides ? { overrides: options.overrides } : {}),
-    })) as Subgraph<ExposedOf<D>>;
+    }));
   } catch (error) {
     await recorder.stop();
     if (ownsTransport) await eventTransport.close();

@@ -219,7 +219,7 @@ export function subgraphConfigSchema(definition: AnySubgraphDefinition) {
     ...baseSubgraphEnv(definition.port),
     ...callShape,
     ...internalShape,
-    ...(definition.config ?? {}),
+    ...((definition.config ?? {}) as z.ZodRawShape),
   };
   const validate = definition.validate;
   const object = z.object(shape);

@@ -256,7 +256,7 @@ function createConsumers(
   handlers: Partial<Record<EventType, ConsumedEventHandler<EventType>>> | undefined,
   options: { db: Database; logger: Logger; metrics: ServiceMetrics; transport: EventTransport },
 ): EventConsumer[] {
-  const consumed: readonly EventType[] = definition.consumes ?? [];
+  const consumed = (definition.consumes ?? []) as readonly EventType[];
   if (consumed.length === 0) return [];
   const missing = consumed.filter((type) => !handlers?.[type]);
   if (missing.length > 0) throw new Error(`${definition.name} consumes ${missing.join(', ')} without a handler`);
@@ -272,7 +272,7 @@ function createConsumers(
       // Topics carry a whole domain's events: the ones this subgraph does not react to are skipped.
       handler: async (event: AnyCloudEvent, trx) => {
         const handle = handlers?.[event.type];
-        if (handle) await handle(event as never, trx);
+        if (handle) await handle(event, trx);
       },
     }),
   ];

@@ -4,8 +4,7 @@
  * Whatever might differ between callers, and mutations, is never shared.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSubgraphHttpClient } from '../src/http-client.js';
 import { createInboundDeduplicationKey } from '../src/inbound-deduplication.js';

@@ -5,10 +5,9 @@
  * all its password. Giving the account the admin role is authz's part of the seed.
  */
 import type { Database } from '@platform/service-kit';
-import { createEvent } from '@platform/service-kit/events';
+import { createEvent, NO_REQUEST } from '@platform/service-kit/events';
 import { emailProblem, normaliseEmail } from './domain/email.js';
 import type { PasswordHasher } from './domain/passwords.js';
-import { NO_REQUEST } from '@platform/service-kit/events';
 import { nameProblem, normaliseName, passwordProblem } from './domain/validation.js';
 import { createStores } from './stores/index.js';
 import { createUserStore } from './stores/user-store.js';

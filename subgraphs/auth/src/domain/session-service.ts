@@ -9,9 +9,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { badUserInput, unauthenticated, type Logger } from '@platform/service-kit';
-import { createEvent, enqueue, type AnyCloudEvent, type RequestContext } from '@platform/service-kit/events';
+import {
+  createEvent,
+  enqueue,
+  NO_REQUEST,
+  requestContextOf,
+  type AnyCloudEvent,
+  type RequestContext,
+} from '@platform/service-kit/events';
 import type { Knex } from 'knex';
-import { NO_REQUEST, requestContextOf } from '@platform/service-kit/events';
 import type { CredentialsVerifier } from '../identity-client.js';
 import type { SessionModel } from '../mappers.js';
 import { createRefreshTokenStore } from '../stores/refresh-token-store.js';

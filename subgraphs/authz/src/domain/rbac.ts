@@ -5,8 +5,7 @@
  * GraphQL resolvers and the internal API both come through here; callers check permissions.
  */
 import { conflict, notFound } from '@platform/service-kit';
-import { createEvent, type AnyCloudEvent } from '@platform/service-kit/events';
-import { NO_REQUEST } from '@platform/service-kit/events';
+import { createEvent, NO_REQUEST, type AnyCloudEvent } from '@platform/service-kit/events';
 import type { RoleModel } from '../mappers.js';
 import type { EffectiveAccess } from '../stores/assignment-store.js';
 import type { Stores } from '../stores/index.js';

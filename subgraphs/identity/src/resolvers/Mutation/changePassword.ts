@@ -1,9 +1,8 @@
 /** `Mutation.changePassword`: a new password, proven by the current one; other sessions are signed out. */
 import { notFound, requireUserId } from '@platform/service-kit';
-import { createEvent } from '@platform/service-kit/events';
+import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { revokeSessionsAfterPasswordChange } from '../../domain/sessions.js';
-import { requestContextOf } from '@platform/service-kit/events';
 import { InputProblems, passwordProblem } from '../../domain/validation.js';
 
 export const changePassword: MutationResolvers['changePassword'] = async (_parent, { input }, context) => {

@@ -11,11 +11,10 @@
  * deletion completes it.
  */
 import { conflict, notFound, Permission } from '@platform/service-kit';
-import { createEvent } from '@platform/service-kit/events';
+import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { LastAdminError } from '../../authz-client.js';
 import { requirePermission } from '../../domain/authorization.js';
-import { requestContextOf } from '@platform/service-kit/events';
 
 export const deleteUser: MutationResolvers['deleteUser'] = async (_parent, { input }, context) => {
   const callerId = requirePermission(context, Permission.IdentityUserDelete);

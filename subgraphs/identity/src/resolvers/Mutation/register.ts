@@ -1,10 +1,9 @@
 /** `Mutation.register`: a new account with the default role, and an email verification link on its way. */
 import { conflict } from '@platform/service-kit';
-import { createEvent } from '@platform/service-kit/events';
+import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { emailProblem, normaliseEmail } from '../../domain/email.js';
 import { deliverMailLink, issueMailToken } from '../../domain/mail-tokens.js';
-import { requestContextOf } from '@platform/service-kit/events';
 import { InputProblems, nameProblem, normaliseName, passwordProblem } from '../../domain/validation.js';
 import { EmailTakenError } from '../../stores/user-store.js';
 

@@ -1,9 +1,8 @@
 /** `Mutation.resetPassword`: a new password with the token from a reset link; every session is signed out. */
 import { badUserInput } from '@platform/service-kit';
-import { createEvent } from '@platform/service-kit/events';
+import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { presentedTokenHash } from '../../domain/mail-tokens.js';
-import { requestContextOf } from '@platform/service-kit/events';
 import { revokeSessionsAfterPasswordChange } from '../../domain/sessions.js';
 import { InputProblems, passwordProblem } from '../../domain/validation.js';
 

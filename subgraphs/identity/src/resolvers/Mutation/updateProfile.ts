@@ -1,8 +1,7 @@
 /** `Mutation.updateProfile`: the signed-in user changes their own profile. */
 import { notFound, requireUserId } from '@platform/service-kit';
-import { createEvent } from '@platform/service-kit/events';
+import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
-import { requestContextOf } from '@platform/service-kit/events';
 import { InputProblems, nameProblem, normaliseName } from '../../domain/validation.js';
 
 export const updateProfile: MutationResolvers['updateProfile'] = async (_parent, { input }, context) => {

@@ -1,9 +1,8 @@
 /** `Mutation.verifyEmail`: the token from the verification link proves the address. */
 import { badUserInput } from '@platform/service-kit';
-import { createEvent } from '@platform/service-kit/events';
+import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { presentedTokenHash } from '../../domain/mail-tokens.js';
-import { requestContextOf } from '@platform/service-kit/events';
 
 export const verifyEmail: MutationResolvers['verifyEmail'] = async (_parent, { input }, context) => {
   const tokenHash = presentedTokenHash(input.token);

@@ -60,7 +60,7 @@ export function loadSubgraphConfig<D extends AnySubgraphDefinition>(
   definition: D,
   environment: Environment = process.env,
 ): ConfigOf<D> {
-  return loadConfig(subgraphConfigSchema(definition), environment) as ConfigOf<D>;
+  return loadConfig(subgraphConfigSchema(definition), environment) as unknown as ConfigOf<D>;
 }
 
 export interface SubgraphHostOptions<Overrides> {

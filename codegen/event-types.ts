@@ -20,7 +20,7 @@ import prettier from 'prettier';
 import { repositoryRoot } from './subgraphs.js';
 
 export const eventTypesOutputFile = 'service-kit/src/events/__generated__/catalog.ts';
-export const defaultEventsDir = path.join(repositoryRoot, 'events');
+const defaultEventsDir = path.join(repositoryRoot, 'events');
 
 /** The naming rule of `service-kit/src/events/topics.ts`: `platform.<domain>.<aggregate>.<action>.v<major>`. */
 const TYPE_PATTERN = /^platform\.([a-z][a-z0-9]*)\.([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)\.v([1-9][0-9]*)$/;

@@ -365,9 +365,13 @@ export interface PlatformIdentityUserPasswordChangedV1 {
   context: RequestContext;
   userId: Uuid;
   /**
-   * Whether the user's other sessions were revoked with the change.
+   * Whether every other session of the user is to be revoked (the auth service does it when it receives this event).
    */
   otherSessionsRevoked: boolean;
+  /**
+   * The session that made the change (the caller's), which stays signed in; null when the caller had no session.
+   */
+  keptSessionId: string | null;
 }
 /**
  * A user set a new password through an emailed reset link (the link and password never appear).
@@ -380,7 +384,7 @@ export interface PlatformIdentityUserPasswordResetV1 {
   context: RequestContext;
   userId: Uuid;
   /**
-   * Whether all of the user's sessions were revoked with the reset.
+   * Whether every session of the user is to be revoked (the auth service does it when it receives this event).
    */
   sessionsRevoked: boolean;
 }

@@ -5,13 +5,13 @@
  * the second time. It does not migrate: start the service (or its migrations) first.
  */
 import { ConfigError, createLogger, createRedis, type RedisClient } from '@platform/service-kit';
-import { loadAuthzSeedConfig } from './config.js';
 import {
   createGatewayInvalidationNotifier,
   createRedisInvalidationNotifier,
   type InvalidationNotifier,
 } from './invalidation.js';
 import { seedDatabase } from './seed.js';
+import { loadAuthzSeedConfig } from './seed-config.js';
 
 let redis: RedisClient | undefined;
 try {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Permission } from '@platform/service-kit';
 import pg from 'pg';
+import { errorCode, signedIn } from '@platform/devkit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { seedAuthz } from '../src/seed.js';
 import {
@@ -8,8 +9,6 @@ import {
   assign,
   ASSIGN_ROLE,
   createRole,
-  errorCode,
-  signedIn,
   startAuthz,
   UNASSIGN_ROLE,
   USER_ACCESS,
@@ -119,7 +118,7 @@ describe('role assignments', () => {
           administrator(),
         );
         expect(errorCode(badUser.body)).toBe('BAD_USER_INPUT');
-        expect(badUser.body.errors?.[0]?.extensions?.fields).toEqual({ userId: 'must be a UUID (a user id)' });
+        expect(badUser.body.errors?.[0]?.extensions?.fields).toEqual({ 'input.userId': 'must be a UUID (a user id)' });
       }
     });
   });

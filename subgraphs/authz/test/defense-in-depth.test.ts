@@ -7,20 +7,18 @@ import {
   permissionCatalog,
   type PermissionCode,
 } from '@platform/service-kit';
+import { anonymous, errorCode, signedIn } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  anonymous,
   ASSIGN_ROLE,
   CREATE_ROLE,
   createRole,
   DELETE_ROLE,
-  errorCode,
   GRANT_PERMISSIONS,
   PERMISSIONS,
   REVOKE_PERMISSIONS,
   ROLE,
   ROLES,
-  signedIn,
   startAuthz,
   UNASSIGN_ROLE,
   type AuthzHarness,

@@ -5,14 +5,9 @@
  * changed, and the relay delivers the outbox to the event bus.
  */
 import { randomUUID } from 'node:crypto';
-import { createLogger, permissionCatalog } from '@platform/service-kit';
-import {
-  createEventTransport,
-  parseEvent,
-  type AnyCloudEvent,
-  type EventTransport,
-  type TransportSubscription,
-} from '@platform/service-kit/events';
+import { permissionCatalog } from '@platform/service-kit';
+import { parseEvent, type AnyCloudEvent } from '@platform/service-kit/events';
+import { errorCode, eventually } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAuthz } from '../src/seed.js';
 import {
@@ -21,52 +16,24 @@ import {
   CREATE_ROLE,
   createRole,
   DELETE_ROLE,
-  errorCode,
   GRANT_PERMISSIONS,
   REVOKE_PERMISSIONS,
   startAuthz,
   UNASSIGN_ROLE,
   uniqueRoleName,
+  userRegistered,
   type AuthzHarness,
 } from './support.js';
 
 const [FIRST, SECOND, THIRD] = permissionCatalog.map((entry) => entry.code);
 
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('authz events', () => {
   let authz: AuthzHarness;
-  let transport: EventTransport;
-  let subscription: TransportSubscription;
-  const delivered: AnyCloudEvent[] = [];
 
   beforeAll(async () => {
-    transport = createEventTransport({
-      clientId: 'authz-test',
-      logger: createLogger({ service: 'authz', level: 'silent' }),
-    });
-    subscription = await transport.subscribe({
-      groupId: 'authz-events-test',
-      topics: ['platform.authz'],
-      handle: async (message) => {
-        delivered.push(parseEvent(message.value));
-      },
-    });
-    authz = await startAuthz({ eventTransport: transport });
+    authz = await startAuthz();
   });
-  afterAll(async () => {
-    await authz?.stop();
-    await subscription?.stop();
-    await transport?.close();
-  });
+  afterAll(() => authz?.stop());
 
   /** The events in the outbox keyed by `subject`, oldest first, each validated against the catalog. */
   async function outbox(subject: string): Promise<AnyCloudEvent[]> {
@@ -151,9 +118,9 @@ describe('authz events', () => {
       { name: uniqueRoleName(), permissions: ['nope.nothing.here'] },
       caller,
     );
-    expect(errorCode(unknown.body)).toBe('BAD_USER_INPUT');
+    expect(errorCode(unknown)).toBe('BAD_USER_INPUT');
     const duplicate = await authz.graphql(CREATE_ROLE, { name, permissions: [] }, caller);
-    expect(errorCode(duplicate.body)).toBe('CONFLICT');
+    expect(errorCode(duplicate)).toBe('CONFLICT');
     expect(await rowCount()).toBe(before);
   });
 
@@ -164,7 +131,7 @@ describe('authz events', () => {
     const grantedVersion = await authz.version();
     await authz.graphql(GRANT_PERMISSIONS, { roleId: role.id, permissions: [SECOND] }, caller);
     const unknown = await authz.graphql(REVOKE_PERMISSIONS, { roleId: role.id, permissions: ['nope.no.such'] }, caller);
-    expect(errorCode(unknown.body)).toBe('BAD_USER_INPUT');
+    expect(errorCode(unknown)).toBe('BAD_USER_INPUT');
     await authz.graphql(REVOKE_PERMISSIONS, { roleId: role.id, permissions: [SECOND] }, caller);
 
     const events = (await outbox(role.id)).slice(1);
@@ -190,7 +157,7 @@ describe('authz events', () => {
     await authz.graphql(UNASSIGN_ROLE, { userId, roleId: role.id }, caller);
     await authz.graphql(UNASSIGN_ROLE, { userId, roleId: role.id }, caller);
     const missing = await authz.graphql(ASSIGN_ROLE, { userId, roleId: randomUUID() }, caller);
-    expect(errorCode(missing.body)).toBe('NOT_FOUND');
+    expect(errorCode(missing)).toBe('NOT_FOUND');
     const events = await outbox(userId);
     expect(events.map((event) => event.type)).toEqual([
       'platform.authz.role.assigned.v1',
@@ -216,7 +183,7 @@ describe('authz events', () => {
         { userId: adminUserId, roleId: await isolated.roleId('admin') },
         administrator(),
       );
-      expect(errorCode(refused.body)).toBe('CONFLICT');
+      expect(errorCode(refused)).toBe('CONFLICT');
       const after = Number((await isolated.db('outbox').count<{ count: string }[]>('* as count'))[0]!.count);
       expect(after).toBe(before);
     } finally {
@@ -242,20 +209,14 @@ describe('authz events', () => {
     });
   });
 
-  it("identity's default role and user removal write role.assigned and role.unassigned, by the platform", async () => {
+  it("identity's registration and user removal write role.assigned and role.unassigned, by the platform", async () => {
     const userId = randomUUID();
     const extra = await createRole(authz);
-    expect(
-      (await authz.internal('POST', '/internal/users/default-role', { as: 'identity', body: { userId } })).body,
-    ).toEqual({
-      assigned: true,
-    });
+    const registered = userRegistered(userId);
+    await authz.publish([registered]);
+    await eventually(async () => (await outbox(userId)).length === 1, 'the default role');
     await authz.graphql(ASSIGN_ROLE, { userId, roleId: extra.id }, administrator());
-    expect((await authz.internal('POST', '/internal/users/remove', { as: 'identity', body: { userId } })).body).toEqual(
-      {
-        removed: 2,
-      },
-    );
+    expect((await authz.internal('identity', '/internal/users/remove', { userId })).body).toEqual({ removed: 2 });
     const events = await outbox(userId);
     expect(events.map((event) => [event.type, (event.data as { roleName: string }).roleName])).toEqual([
       ['platform.authz.role.assigned.v1', 'user'],
@@ -265,14 +226,16 @@ describe('authz events', () => {
       ['platform.authz.role.unassigned.v1', 'user'],
     ]);
     expect(events[0]!.data).toMatchObject({ actorId: null, context: { traceId: null, ip: null, userAgent: null } });
-    expect(events[0]!.data.context.requestId).toMatch(/\S/);
+    // The registration's request, as identity's call carried it before.
+    expect(events[0]!.data.context.requestId).toBe(registered.data.context.requestId);
+    expect(events[2]!.data.context.requestId).toMatch(/\S/);
   });
 
   it('the relay delivers the outbox to the event bus in order and marks the rows published', async () => {
     const role = await createRole(authz, { permissions: [FIRST!] });
     await authz.graphql(GRANT_PERMISSIONS, { roleId: role.id, permissions: [SECOND] }, administrator());
     const received = await eventually(() => {
-      const mine = delivered.filter((event) => event.subject === role.id);
+      const mine = authz.published().filter((event) => event.subject === role.id);
       return mine.length >= 2 ? mine : undefined;
     }, 'the relay to deliver the role events');
     expect(received.map((event) => event.type)).toEqual([

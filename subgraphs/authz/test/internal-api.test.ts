@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Permission } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAuthz } from '../src/seed.js';
-import { assign, createRole, startAuthz, type AuthzHarness } from './support.js';
+import { assign, createRole, internalGet, startAuthz, type AuthzHarness } from './support.js';
 
 describe('the internal API', () => {
   let authz: AuthzHarness;
@@ -21,8 +21,8 @@ describe('the internal API', () => {
       await assign(authz, userId, readers.id);
       await assign(authz, userId, assigners.id);
 
-      const { status, body } = await authz.internal('POST', '/internal/permissions/effective', {
-        body: { userId: userId.toUpperCase() },
+      const { status, body } = await authz.internal('gateway', '/internal/permissions/effective', {
+        userId: userId.toUpperCase(),
       });
       expect(status).toBe(200);
       expect(body).toEqual({
@@ -35,43 +35,28 @@ describe('the internal API', () => {
 
     it('answers nothing granted for a user without roles', async () => {
       const userId = randomUUID();
-      const { body } = await authz.internal('POST', '/internal/permissions/effective', { body: { userId } });
+      const { body } = await authz.internal('gateway', '/internal/permissions/effective', { userId });
       expect(body).toEqual({ userId, permissions: [], roles: [], version: await authz.version() });
     });
   });
 
   it('GET /internal/permissions/version answers the current version (gateway)', async () => {
     await createRole(authz);
-    const { status, body } = await authz.internal('GET', '/internal/permissions/version');
+    const { status, body } = await internalGet(authz, 'gateway', '/internal/permissions/version');
     expect(status).toBe(200);
     expect(body).toEqual({ version: await authz.version() });
-  });
-
-  describe('POST /internal/users/default-role (identity)', () => {
-    it('gives a new user the user role once, however often it is called', async () => {
-      const userId = randomUUID();
-      const first = await authz.internal('POST', '/internal/users/default-role', { as: 'identity', body: { userId } });
-      const version = await authz.version();
-      const second = await authz.internal('POST', '/internal/users/default-role', { as: 'identity', body: { userId } });
-      expect(first).toEqual({ status: 200, body: { assigned: true } });
-      expect(second).toEqual({ status: 200, body: { assigned: false } });
-      expect(await authz.version()).toBe(version);
-
-      const effective = await authz.internal('POST', '/internal/permissions/effective', { body: { userId } });
-      expect(effective.body).toMatchObject({ roles: ['user'], permissions: [] });
-    });
   });
 
   describe('POST /internal/users/remove (identity)', () => {
     it('removes every role assignment of a user about to be deleted and says how many', async () => {
       const userId = randomUUID();
-      await authz.internal('POST', '/internal/users/default-role', { as: 'identity', body: { userId } });
+      await assign(authz, userId, await authz.roleId('user'));
       await assign(authz, userId, (await createRole(authz)).id);
 
-      const removed = await authz.internal('POST', '/internal/users/remove', { as: 'identity', body: { userId } });
+      const removed = await authz.internal('identity', '/internal/users/remove', { userId });
       expect(removed).toEqual({ status: 200, body: { removed: 2 } });
       expect(await authz.db('user_roles').where({ user_id: userId })).toEqual([]);
-      const again = await authz.internal('POST', '/internal/users/remove', { as: 'identity', body: { userId } });
+      const again = await authz.internal('identity', '/internal/users/remove', { userId });
       expect(again).toEqual({ status: 200, body: { removed: 0 } });
     });
 
@@ -80,18 +65,12 @@ describe('the internal API', () => {
       try {
         const [first, second] = [randomUUID(), randomUUID()];
         await seedAuthz(isolated.db, { adminUserId: first });
-        const refused = await isolated.internal('POST', '/internal/users/remove', {
-          as: 'identity',
-          body: { userId: first },
-        });
+        const refused = await isolated.internal('identity', '/internal/users/remove', { userId: first });
         expect(refused).toEqual({ status: 409, body: { error: 'cannot remove the last admin' } });
         expect(await isolated.db('user_roles').where({ user_id: first })).toHaveLength(1);
 
         await seedAuthz(isolated.db, { adminUserId: second });
-        const removed = await isolated.internal('POST', '/internal/users/remove', {
-          as: 'identity',
-          body: { userId: first },
-        });
+        const removed = await isolated.internal('identity', '/internal/users/remove', { userId: first });
         expect(removed).toEqual({ status: 200, body: { removed: 1 } });
       } finally {
         await isolated.stop();
@@ -103,15 +82,18 @@ describe('the internal API', () => {
     const endpoints: ['GET' | 'POST', string, 'gateway' | 'identity'][] = [
       ['POST', '/internal/permissions/effective', 'gateway'],
       ['GET', '/internal/permissions/version', 'gateway'],
-      ['POST', '/internal/users/default-role', 'identity'],
       ['POST', '/internal/users/remove', 'identity'],
     ];
-    const bodyFor = (method: 'GET' | 'POST') => (method === 'POST' ? { userId: randomUUID() } : undefined);
+    /** Calls an endpoint with its method (a new user id in a POST's body). */
+    const call = (method: 'GET' | 'POST', path: string, caller: string, authorization?: string | null) =>
+      method === 'GET'
+        ? internalGet(authz, caller, path, { authorization })
+        : authz.internal<Record<string, unknown>>(caller, path, { userId: randomUUID() }, { authorization });
 
     it('refuses a missing or wrong credential with 401', async () => {
       for (const [method, path] of endpoints) {
-        for (const authorization of [null, `Bearer ${'x'.repeat(43)}`, authz.credentials.gateway]) {
-          const response = await authz.internal(method, path, { authorization, body: bodyFor(method) });
+        for (const authorization of [null, `Bearer ${'x'.repeat(43)}`, authz.credential('gateway')]) {
+          const response = await call(method, path, 'gateway', authorization);
           expect(response.status, `${path} ${authorization}`).toBe(401);
           expect(response.body).toEqual({ error: 'A valid service credential is required', code: 'UNAUTHENTICATED' });
         }
@@ -121,16 +103,16 @@ describe('the internal API', () => {
     it("refuses a service calling another service's endpoint with 403", async () => {
       for (const [method, path, owner] of endpoints) {
         const other = owner === 'gateway' ? 'identity' : 'gateway';
-        const response = await authz.internal(method, path, { as: other, body: bodyFor(method) });
+        const response = await call(method, path, other);
         expect(response.status, path).toBe(403);
         expect(response.body.error).toBe(`The ${other} service may not call ${path}`);
       }
     });
 
     it('answers 400 with a message to a body that is not { userId: <uuid> }', async () => {
-      for (const [method, path, owner] of endpoints.filter(([method]) => method === 'POST')) {
+      for (const [, path, owner] of endpoints.filter(([method]) => method === 'POST')) {
         for (const body of ['{not json', '[]', {}, { userId: 42 }, { userId: 'bob' }]) {
-          const response = await authz.internal(method, path, { as: owner, body });
+          const response = await authz.internal<{ error?: string }>(owner, path, body);
           expect(response.status, `${path} ${JSON.stringify(body)}`).toBe(400);
           expect(response.body.error).toMatch(/JSON/);
         }

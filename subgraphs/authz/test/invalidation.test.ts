@@ -97,7 +97,7 @@ describe('the permissions version', () => {
     const role = await createRole(authz, { permissions: [Permission.IdentityUserRead] });
     await assign(authz, userId, role.id);
     const published = authz.notifier.notified.at(-1)!.version;
-    const { body } = await authz.internal('POST', '/internal/permissions/effective', { body: { userId } });
+    const { body } = await authz.internal('gateway', '/internal/permissions/effective', { userId });
     expect(body).toEqual({
       userId,
       roles: [role.name],
@@ -118,8 +118,7 @@ describe('a failing invalidation channel', () => {
       expect(body.errors).toBeUndefined();
       expect(await authz.db('roles').where({ name })).toHaveLength(1);
       expect(notifier.notified).toHaveLength(1);
-      const logged = authz.logs().map((line) => JSON.parse(line) as { msg: string; level: string; version?: number });
-      expect(logged).toContainEqual(
+      expect(authz.logEntries()).toContainEqual(
         expect.objectContaining({
           level: 'error',
           msg: 'permissions changed but the gateway could not be told; cached permissions may be stale',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Permission, permissionCatalog } from '@platform/service-kit';
+import { errorCode } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   administrator,
@@ -7,7 +8,6 @@ import {
   CREATE_ROLE,
   createRole,
   DELETE_ROLE,
-  errorCode,
   GRANT_PERMISSIONS,
   PERMISSIONS,
   REVOKE_PERMISSIONS,
@@ -124,7 +124,7 @@ describe('roles and permissions', () => {
       );
       expect(errorCode(body)).toBe('BAD_USER_INPUT');
       expect(body.errors?.[0]?.extensions?.fields).toEqual({
-        permissions: 'unknown permission codes: "authz.role.fly", "nope"',
+        'input.permissions': 'unknown permission codes: "authz.role.fly", "nope"',
       });
     });
 
@@ -143,7 +143,7 @@ describe('roles and permissions', () => {
       for (const name of ['', 'x', '1abc', 'has space', 'dots.not.allowed', `a${'b'.repeat(50)}`]) {
         const { body } = await authz.graphql(CREATE_ROLE, { name, permissions: [] }, administrator());
         expect(errorCode(body), name).toBe('BAD_USER_INPUT');
-        expect(Object.keys(body.errors?.[0]?.extensions?.fields ?? {}), name).toEqual(['name']);
+        expect(Object.keys(body.errors?.[0]?.extensions?.fields ?? {}), name).toEqual(['input.name']);
       }
       const { body } = await authz.graphql(
         CREATE_ROLE,
@@ -151,9 +151,9 @@ describe('roles and permissions', () => {
         administrator(),
       );
       expect(Object.keys(body.errors?.[0]?.extensions?.fields ?? {}).sort()).toEqual([
-        'description',
-        'name',
-        'permissions',
+        'input.description',
+        'input.name',
+        'input.permissions',
       ]);
     });
   });
@@ -192,7 +192,7 @@ describe('roles and permissions', () => {
         );
         expect(errorCode(body)).toBe('BAD_USER_INPUT');
         expect(body.errors?.[0]?.extensions?.fields).toEqual({
-          permissions: 'unknown permission code: "billing.invoice.pay"',
+          'input.permissions': 'unknown permission code: "billing.invoice.pay"',
         });
       }
     });

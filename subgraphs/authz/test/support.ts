@@ -1,35 +1,28 @@
 /**
- * Test harness: the real authz server on port 0 against a fresh database, a gateway key to
- * sign proofs with (carrying the caller's permissions), service credentials for the
- * internal API, a recording invalidation notifier, and the server's log lines.
+ * What authz's tests share beyond the kit's harness: authz started with a recording
+ * invalidation notifier (the definition's override), callers holding every permission, a
+ * few setup steps through the GraphQL API, identity's events, and the operations they send.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { permissionCatalog, type Caller } from '@platform/service-kit';
+import { createEvent, NO_REQUEST, type CloudEvent } from '@platform/service-kit/events';
 import {
-  createDatabase,
-  createGatewayProofSigner,
-  createLogger,
-  GATEWAY_PROOF_HEADER,
-  generateGatewayKeys,
-  permissionCatalog,
-  randomToken,
-  type Caller,
-  type Database,
-} from '@platform/service-kit';
-import type { EventTransport } from '@platform/service-kit/events';
-import { captureLogs, createTestDatabase } from '@platform/devkit/testing';
-import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
-import { loadAuthzConfig } from '../src/config.js';
+  contractOperation,
+  signedIn,
+  startSubgraph,
+  type StartSubgraphOptions,
+  type SubgraphHarness,
+} from '@platform/devkit/testing';
 import type { InvalidationNotifier } from '../src/invalidation.js';
-import { createAuthzServer } from '../src/server.js';
+import { authzSubgraph } from '../src/subgraph.js';
 
-export interface GraphQLResponse<T = Record<string, unknown>> {
-  data?: T | null;
-  errors?: {
-    message: string;
-    path?: (string | number)[];
-    extensions?: { code?: string; fields?: Record<string, string> };
-  }[];
+export interface AuthzHarness extends SubgraphHarness<typeof authzSubgraph> {
+  /** The notifier the subgraph tells versions to (a detached one with `notifier: false`). */
+  notifier: RecordingNotifier;
+  /** The id of the role named `name`. */
+  roleId(name: string): Promise<string>;
+  /** The current permissions version in the database. */
+  version(): Promise<number>;
 }
 
 /** An invalidation notifier that remembers what it was told, and can be made to fail. */
@@ -57,50 +50,34 @@ export function recordingNotifier(): RecordingNotifier {
   return notifier;
 }
 
-export type InternalCaller = 'gateway' | 'identity';
-
-export interface AuthzHarness {
-  url: string;
-  databaseUrl: string;
-  /** The test's own connection, for looking at and adjusting rows. */
-  db: Database;
-  credentials: Record<InternalCaller, string>;
-  notifier: RecordingNotifier;
-  logs(): string[];
-  /** Sends GraphQL with a gateway proof for `caller` (anonymous by default). */
-  graphql<T = Record<string, unknown>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    caller?: Caller,
-  ): Promise<{ status: number; body: GraphQLResponse<T> }>;
-  /** Calls the internal API as `as` (the gateway by default), or with the `authorization` given. */
-  internal(
-    method: 'GET' | 'POST',
-    path: string,
-    options?: { body?: unknown; as?: InternalCaller; authorization?: string | null },
-  ): Promise<{ status: number; body: Record<string, unknown> }>;
-  /** The id of the role named `name`. */
-  roleId(name: string): Promise<string>;
-  /** The current permissions version in the database. */
-  version(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-export interface HarnessOptions {
-  /** Reuse a database (to restart); a fresh one by default. */
-  databaseUrl?: string;
-  env?: Record<string, string>;
-  /** false: let the server pick its notifier from the configuration (Redis, gateway). */
-  notifier?: RecordingNotifier | false;
-  /** The event bus the server's outbox relay publishes to (a private in-process one by default). */
-  eventTransport?: EventTransport;
-}
-
-export const anonymous: Caller = { userId: null, sessionId: null, permissions: [] };
-
-/** A signed-in caller holding `permissions` in its gateway proof. */
-export function signedIn(userId: string = randomUUID(), permissions: readonly string[] = []): Caller {
-  return { userId, sessionId: randomUUID(), permissions };
+/**
+ * authz through the kit's harness, telling a recording notifier about versions unless
+ * `notifier: false` (then it picks Redis or the gateway from its configuration, as in production).
+ */
+export async function startAuthz(
+  options: Omit<StartSubgraphOptions<typeof authzSubgraph>, 'overrides'> & {
+    notifier?: RecordingNotifier | false;
+  } = {},
+): Promise<AuthzHarness> {
+  const { notifier: given, ...rest } = options;
+  const notifier = given === false ? recordingNotifier() : (given ?? recordingNotifier());
+  const harness = await startSubgraph(authzSubgraph, {
+    ...rest,
+    ...(given === false ? {} : { overrides: { invalidationNotifier: notifier } }),
+  });
+  return Object.assign(harness, {
+    notifier,
+    async roleId(name: string) {
+      const row = await harness.db<{ id: string; name: string }>('roles').where({ name }).first('id');
+      if (!row) throw new Error(`no role named ${name}`);
+      return row.id;
+    },
+    async version() {
+      const row = await harness.db<{ version: number }>('authz_state').first('version');
+      if (!row) throw new Error('authz_state has no row');
+      return row.version;
+    },
+  });
 }
 
 /** A signed-in caller whose proof carries every permission of the catalog. */
@@ -111,93 +88,58 @@ export function administrator(userId: string = randomUUID()): Caller {
   );
 }
 
-export async function startAuthz(options: HarnessOptions = {}): Promise<AuthzHarness> {
-  const databaseUrl = options.databaseUrl ?? (await createTestDatabase('authz'));
-  const keys = await generateGatewayKeys();
-  const signer = createGatewayProofSigner({ privateJwk: keys.privateJwk });
-  const credentials = { gateway: randomToken('svc_'), identity: randomToken('svc_') };
-  const captured = captureLogs();
-  const notifier = options.notifier === false ? null : (options.notifier ?? recordingNotifier());
-  const config = loadAuthzConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'info',
-    DATABASE_URL: databaseUrl,
-    DATABASE_POOL_MAX: '4',
-    GATEWAY_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
-    INTERNAL_API_CREDENTIALS: `gateway:${credentials.gateway},identity:${credentials.identity}`,
-    ...options.env,
-  });
-  const logger = createLogger({ service: 'authz', level: config.LOG_LEVEL, destination: captured.stream });
-  const server = await createAuthzServer(config, {
-    logger,
-    ...(notifier ? { invalidationNotifier: notifier } : {}),
-    ...(options.eventTransport ? { eventTransport: options.eventTransport } : {}),
-  });
-  const running = await server.start(0);
-  const db = createDatabase({ url: databaseUrl, poolMax: 2, applicationName: 'authz-test' });
-
-  const harness: AuthzHarness = {
-    url: running.url,
-    databaseUrl,
-    db,
-    credentials,
-    notifier: notifier ?? recordingNotifier(),
-    logs: captured.lines,
-    async graphql<T>(query: string, variables: Record<string, unknown> = {}, caller: Caller = anonymous) {
-      const response = await fetch(`${running.url}/graphql`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [GATEWAY_PROOF_HEADER]: await signer.sign('authz', caller),
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, body: (await response.json()) as GraphQLResponse<T> };
-    },
-    async internal(method, path, internalOptions = {}) {
-      const authorization =
-        internalOptions.authorization === undefined
-          ? `Bearer ${credentials[internalOptions.as ?? 'gateway']}`
-          : internalOptions.authorization;
-      const { body } = internalOptions;
-      const response = await fetch(`${running.url}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    },
-    async roleId(name) {
-      const row = await db<{ id: string; name: string }>('roles').where({ name }).first('id');
-      if (!row) throw new Error(`no role named ${name}`);
-      return row.id;
-    },
-    async version() {
-      const row = await db<{ version: number }>('authz_state').first('version');
-      if (!row) throw new Error('authz_state has no row');
-      return row.version;
-    },
-    async stop() {
-      await server.stop();
-      await db.destroy();
-    },
-  };
-  return harness;
+/** GET on the internal API as `caller` (with its credential), or with the `authorization` given. */
+export async function internalGet(
+  authz: AuthzHarness,
+  caller: string,
+  path: string,
+  options: { authorization?: string | null } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const authorization =
+    options.authorization === undefined ? `Bearer ${authz.credential(caller)}` : options.authorization;
+  const response = await fetch(`${authz.url}${path}`, { headers: authorization ? { authorization } : {} });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-/**
- * The client contract's operation `name`, exactly as `supergraph/operations/authz.graphql`
- * (the copy of the contract) writes it.
- */
-export function contractOperation(name: string): string {
-  const file = new URL('../../../supergraph/operations/authz.graphql', import.meta.url);
-  const document = parse(readFileSync(file, 'utf8'));
-  const operation = document.definitions.find(
-    (definition): definition is OperationDefinitionNode =>
-      definition.kind === Kind.OPERATION_DEFINITION && definition.name?.value === name,
+/** Identity's event for a new user, as its relay publishes it (with the registration's request id). */
+export function userRegistered(userId: string = randomUUID()): CloudEvent<'platform.identity.user.registered.v1'> {
+  return createEvent({
+    type: 'platform.identity.user.registered.v1',
+    subject: userId,
+    data: {
+      actorId: null,
+      target: { type: 'user', id: userId },
+      context: { ...NO_REQUEST, requestId: `req-${randomUUID()}` },
+      userId,
+      email: `user-${userId.slice(0, 8)}@example.com`,
+      name: 'A new user',
+      emailVerified: false,
+    },
+  });
+}
+
+/** Identity's event for a deleted user. */
+export function userDeleted(userId: string): CloudEvent<'platform.identity.user.deleted.v1'> {
+  return createEvent({
+    type: 'platform.identity.user.deleted.v1',
+    subject: userId,
+    data: {
+      actorId: userId,
+      target: { type: 'user', id: userId },
+      context: { ...NO_REQUEST, requestId: `req-${randomUUID()}` },
+      userId,
+      reason: null,
+    },
+  });
+}
+
+/** The names of the roles `userId` holds, sorted. */
+export async function rolesOf(authz: AuthzHarness, userId: string): Promise<string[]> {
+  const { rows } = await authz.db.raw<{ rows: { name: string }[] }>(
+    'select r.name from user_roles ur join roles r on r.id = ur.role_id where ur.user_id = ? order by r.name collate "C"',
+    [userId],
   );
-  if (!operation) throw new Error(`the contract has no operation named ${name}`);
-  return print(operation);
+  return rows.map((row) => row.name);
 }
 
 /** What the contract's `MyAccess` asks authz for, once the gateway has `me { id }` from identity. */
@@ -224,11 +166,6 @@ export function userReference(id: string) {
   return { __typename: 'User', id };
 }
 
-/** The code of the first error, for terse assertions. */
-export function errorCode(body: GraphQLResponse<unknown>): string | undefined {
-  return body.errors?.[0]?.extensions?.code;
-}
-
 export const CREATE_ROLE = contractOperation('CreateRole');
 export const GRANT_PERMISSIONS = contractOperation('GrantPermissions');
 export const REVOKE_PERMISSIONS = contractOperation('RevokePermissions');
@@ -237,6 +174,7 @@ export const UNASSIGN_ROLE = contractOperation('UnassignRole');
 export const ROLES = contractOperation('Roles');
 export const PERMISSIONS = contractOperation('Permissions');
 
+// Not in the client contract: the admin console's operations, restated.
 export const DELETE_ROLE = /* GraphQL */ `
   mutation DeleteRole($id: ID!, $cascade: Boolean) {
     deleteRole(input: { id: $id, cascade: $cascade }) {
@@ -291,7 +229,7 @@ export async function createRole(
 }
 
 /** Gives `userId` the role as an administrator, failing the test on any error. */
-export async function assign(authz: AuthzHarness, userId: string, roleId: string): Promise<void> {
-  const { body } = await authz.graphql(ASSIGN_ROLE, { userId, roleId }, administrator());
+export async function assign(authz: AuthzHarness, userId: string, role: string): Promise<void> {
+  const { body } = await authz.graphql(ASSIGN_ROLE, { userId, roleId: role }, administrator());
   if (body.errors) throw new Error(`assignRole failed: ${JSON.stringify(body.errors)}`);
 }

@@ -1,19 +1,9 @@
 /**
- * Checks inside the subgraph, behind the gateway's: the gateway enforces the schema's
- * `@requiresScopes` and `@authenticated`, and every operation checks again here from the
- * permissions in the gateway proof (defense in depth), plus the object-level rules the
- * schema cannot express (whose roles a caller may read).
+ * The object-level rule the schema cannot express: whose roles and permissions a caller may
+ * read. Operation-level checks (the permission each field needs, checked again behind the
+ * gateway's `@requiresScopes`) are the kit's `requirePermission`.
  */
-import { forbidden, Permission, requireUserId, type BaseContext, type PermissionCode } from '@platform/service-kit';
-
-/** The caller's user id when they hold `permission`: UNAUTHENTICATED when anonymous, FORBIDDEN without it. */
-export function requirePermission(context: BaseContext, permission: PermissionCode): string {
-  const userId = requireUserId(context);
-  if (!context.caller.permissions.includes(permission)) {
-    throw forbidden(`You need the ${permission} permission to do this`);
-  }
-  return userId;
-}
+import { forbidden, Permission, requireUserId, type BaseContext } from '@platform/service-kit';
 
 /**
  * A caller may read their own roles and permissions; another user's only with

@@ -2,14 +2,19 @@
  * Every change to roles, grants or assignments goes through here: one transaction that
  * first locks `authz_state` (changes run one at a time, so invariants such as "there is
  * always an admin" hold under concurrency), bumps the version in the same transaction when
- * anything changed, and after the commit, before answering, publishes the new version so
- * the gateway sees the change on the client's very next request. The change's events are
- * written to the outbox in that same transaction, carrying the new version (ADR 0002).
+ * anything changed, and after the commit publishes the new version so the gateway sees the
+ * change on the client's very next request. The change's events are written to the outbox
+ * in that same transaction, carrying the new version (ADR 0002).
+ *
+ * A change made for a consumed event runs inside the consumer's transaction (`within`), so
+ * the change and the record that the event was processed commit together; its version is
+ * published once that transaction commits.
  */
-import type { Logger } from '@platform/service-kit';
+import type { Database, Logger } from '@platform/service-kit';
 import type { AnyCloudEvent, RequestContext } from '@platform/service-kit/events';
+import type { Knex } from 'knex';
 import type { VersionPublisher } from '../invalidation.js';
-import type { InTransaction, Stores } from '../stores/index.js';
+import { createStores, type Stores } from '../stores/index.js';
 
 /** Who asks for a change, for the log line each change leaves. */
 export interface Actor {
@@ -31,25 +36,45 @@ export interface ChangeOutcome<T> {
   events?: (permissionsVersion: number) => AnyCloudEvent[];
 }
 
+export interface ChangeOptions {
+  /** A transaction someone else commits (an event consumer's); by default the change has its own. */
+  within?: Knex.Transaction | undefined;
+}
+
 export type RunChange = <T>(
   actor: Actor,
   work: (stores: Stores) => Promise<ChangeOutcome<T>>,
+  options?: ChangeOptions,
 ) => Promise<{ result: T; version: number | null }>;
 
-export function createChangeRunner(dependencies: {
-  inTransaction: InTransaction;
-  publisher: VersionPublisher;
-}): RunChange {
-  return async (actor, work) => {
-    const { result, version } = await dependencies.inTransaction(async (stores) => {
+export function createChangeRunner(dependencies: { db: Database; publisher: VersionPublisher }): RunChange {
+  const { db, publisher } = dependencies;
+  return async (actor, work, options = {}) => {
+    const change = async (trx: Knex.Transaction) => {
+      const stores = createStores(trx);
       await stores.state.lock();
       const outcome = await work(stores);
       if (!outcome.changed) return { result: outcome.result, version: null };
       const bumped = await stores.state.bump();
       if (outcome.events) await stores.outbox.enqueue(...outcome.events(bumped));
       return { result: outcome.result, version: bumped };
-    });
-    if (version !== null) await dependencies.publisher.changed(version, actor);
-    return { result, version };
+    };
+
+    const { within } = options;
+    if (within) {
+      const done = await change(within);
+      const { version } = done;
+      // knex settles `executionPromise` when the owner commits (or rolls back: nothing to publish).
+      if (version !== null) {
+        within.executionPromise.then(
+          () => publisher.changed(version, actor),
+          () => undefined,
+        );
+      }
+      return done;
+    }
+    const done = await db.transaction(change);
+    if (done.version !== null) await publisher.changed(done.version, actor);
+    return done;
   };
 }

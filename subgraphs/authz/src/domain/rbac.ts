@@ -2,10 +2,13 @@
  * Role administration: creating and deleting roles, granting and revoking permissions,
  * assigning roles to users, and the invariants that keep the platform administrable (the
  * system roles exist, `admin` holds every permission, someone always holds `admin`).
- * GraphQL resolvers and the internal API both come through here; callers check permissions.
+ * GraphQL resolvers, the internal API and the event handlers all come through here; callers
+ * check permissions. Input problems are named as GraphQL clients wrote them (`input.name`):
+ * the other callers pass ids they have already checked.
  */
-import { conflict, notFound } from '@platform/service-kit';
+import { conflict, InputProblems, notFound } from '@platform/service-kit';
 import { createEvent, NO_REQUEST, type AnyCloudEvent } from '@platform/service-kit/events';
+import type { Knex } from 'knex';
 import type { RoleModel } from '../mappers.js';
 import type { EffectiveAccess } from '../stores/assignment-store.js';
 import type { Stores } from '../stores/index.js';
@@ -15,7 +18,6 @@ import { isUuid, normaliseUuid } from './ids.js';
 import {
   descriptionProblem,
   inCatalog,
-  InputProblems,
   normaliseDescription,
   normaliseRoleName,
   permissionsProblem,
@@ -40,10 +42,16 @@ export interface RbacService {
   assignRole(actor: Actor, userId: string, roleId: string): Promise<boolean>;
   /** Takes the role from the user; answers whether they held it. Idempotent. */
   unassignRole(actor: Actor, userId: string, roleId: string): Promise<boolean>;
-  /** Gives a newly registered user the `user` role; answers whether it was new. Idempotent. */
-  assignDefaultRole(actor: Actor, userId: string): Promise<boolean>;
-  /** Takes every role from a user about to be deleted; answers how many they held. */
-  removeUser(actor: Actor, userId: string): Promise<number>;
+  /**
+   * Gives a newly registered user the `user` role; answers whether it was new. Idempotent.
+   * Within `trx` (an event consumer's), the change commits with it.
+   */
+  assignDefaultRole(actor: Actor, userId: string, trx?: Knex.Transaction): Promise<boolean>;
+  /**
+   * Takes every role from a user about to be deleted (or deleted); answers how many they held.
+   * CONFLICT when they are the last admin. Within `trx` (an event consumer's), the change commits with it.
+   */
+  removeUser(actor: Actor, userId: string, trx?: Knex.Transaction): Promise<number>;
   effectiveAccess(userId: string): Promise<EffectiveAccess>;
   version(): Promise<number>;
 }
@@ -146,7 +154,7 @@ async function requireRole(stores: Stores, id: string): Promise<RoleModel> {
 }
 
 function requireUserUuid(userId: string): string {
-  const problems = new InputProblems();
+  const problems = new InputProblems('input');
   problems.add('userId', isUuid(userId) ? null : 'must be a UUID (a user id)');
   problems.throwIfAny();
   return normaliseUuid(userId);
@@ -168,7 +176,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
       const name = normaliseRoleName(input.name);
       const description = normaliseDescription(input.description);
       const permissions = uniqueCodes(input.permissions);
-      const problems = new InputProblems();
+      const problems = new InputProblems('input');
       problems.add('name', roleNameProblem(name));
       problems.add('description', descriptionProblem(description));
       problems.add('permissions', permissionsProblem(permissions, inCatalog));
@@ -197,7 +205,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
 
     async grantPermissions(actor, roleId, codes) {
       const permissions = uniqueCodes(codes);
-      const problems = new InputProblems();
+      const problems = new InputProblems('input');
       problems.add('permissions', permissionsProblem(permissions, inCatalog));
       problems.throwIfAny();
       const { result: role, version } = await runChange(actor, async (stores) => {
@@ -227,7 +235,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
         const found = await requireRole(stores, roleId);
         // Codes dropped from the catalog but still granted can be revoked, so check the table.
         const known = await stores.permissions.existing(permissions);
-        const problems = new InputProblems();
+        const problems = new InputProblems('input');
         problems.add(
           'permissions',
           permissionsProblem(permissions, (code) => known.has(code)),
@@ -331,39 +339,47 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
       return result.unassigned;
     },
 
-    async assignDefaultRole(actor, rawUserId) {
+    async assignDefaultRole(actor, rawUserId, trx) {
       const userId = requireUserUuid(rawUserId);
-      const { result: assigned, version } = await runChange(actor, async (stores) => {
-        const role = await stores.roles.findByName(SystemRole.User);
-        // Seeding at every start creates it; its absence means the database was tampered with.
-        if (!role?.system) throw new Error(`the system role "${SystemRole.User}" is missing: run the authz seed`);
-        const added = await stores.assignments.assign(userId, role.id);
-        return {
-          result: added,
-          changed: added,
-          events: (version) => [assignmentEvent('platform.authz.role.assigned.v1', actor, userId, role, version)],
-        };
-      });
+      const { result: assigned, version } = await runChange(
+        actor,
+        async (stores) => {
+          const role = await stores.roles.findByName(SystemRole.User);
+          // Seeding at every start creates it; its absence means the database was tampered with.
+          if (!role?.system) throw new Error(`the system role "${SystemRole.User}" is missing: run the authz seed`);
+          const added = await stores.assignments.assign(userId, role.id);
+          return {
+            result: added,
+            changed: added,
+            events: (version) => [assignmentEvent('platform.authz.role.assigned.v1', actor, userId, role, version)],
+          };
+        },
+        { within: trx },
+      );
       if (version !== null) {
         actor.logger.info({ by: actor.by, userId, role: SystemRole.User, version }, 'default role assigned');
       }
       return assigned;
     },
 
-    async removeUser(actor, rawUserId) {
+    async removeUser(actor, rawUserId, trx) {
       const userId = requireUserUuid(rawUserId);
-      const { result: removed, version } = await runChange(actor, async (stores) => {
-        const admin = await stores.roles.findByName(SystemRole.Admin);
-        if (admin && isAdminRole(admin)) await refuseRemovingLastAdmin(stores, userId, admin);
-        const held = (await stores.assignments.rolesOfUsers([userId])).get(userId) ?? [];
-        const count = await stores.assignments.removeAll(userId);
-        return {
-          result: count,
-          changed: count > 0,
-          events: (version) =>
-            held.map((role) => assignmentEvent('platform.authz.role.unassigned.v1', actor, userId, role, version)),
-        };
-      });
+      const { result: removed, version } = await runChange(
+        actor,
+        async (stores) => {
+          const admin = await stores.roles.findByName(SystemRole.Admin);
+          if (admin && isAdminRole(admin)) await refuseRemovingLastAdmin(stores, userId, admin);
+          const held = (await stores.assignments.rolesOfUsers([userId])).get(userId) ?? [];
+          const count = await stores.assignments.removeAll(userId);
+          return {
+            result: count,
+            changed: count > 0,
+            events: (version) =>
+              held.map((role) => assignmentEvent('platform.authz.role.unassigned.v1', actor, userId, role, version)),
+          };
+        },
+        { within: trx },
+      );
       if (version !== null) {
         actor.logger.info({ by: actor.by, userId, removed, version }, "removed a deleted user's role assignments");
       }

@@ -1,8 +1,9 @@
 /**
- * The rules of roles: names, descriptions, permission codes and the system roles. Input
- * problems are collected so the client hears about all of them in one BAD_USER_INPUT error.
+ * The rules of roles: names, descriptions, permission codes, the system roles, and the one
+ * order names and codes are listed in. Each `…Problem` answers what is wrong with an input
+ * (or null), for the kit's `InputProblems` to report all at once.
  */
-import { badUserInput, isPermissionCode } from '@platform/service-kit';
+import { isPermissionCode } from '@platform/service-kit';
 
 export const ROLE_NAME_PATTERN = /^[a-z][a-z0-9_-]{1,49}$/;
 export const DESCRIPTION_MAX_LENGTH = 500;
@@ -82,15 +83,7 @@ export function permissionsProblem(codes: readonly string[], known: (code: strin
 /** True for codes of the generated catalog. */
 export const inCatalog = (code: string): boolean => isPermissionCode(code);
 
-/** Collects invalid inputs by field name; `throwIfAny` reports them all at once. */
-export class InputProblems {
-  private readonly fields: Record<string, string> = {};
-
-  add(field: string, problem: string | null): void {
-    if (problem !== null && !(field in this.fields)) this.fields[field] = problem;
-  }
-
-  throwIfAny(): void {
-    if (Object.keys(this.fields).length > 0) throw badUserInput({ ...this.fields });
-  }
+/** Codes and names sorted by code unit, the same in every locale (Postgres' order depends on its collation). */
+export function sorted(values: Iterable<string>): string[] {
+  return [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -14,16 +14,7 @@
  * A missing or wrong credential is 401, a service calling another's endpoint 403, and a
  * body that is not `{ "userId": "<uuid>" }` 400, each with `{ error }` saying why.
  */
-import {
-  authenticateService,
-  ErrorCode,
-  HttpError,
-  readJsonBody,
-  sendJson,
-  type Route,
-  type RouteHandler,
-  type ServiceCredentials,
-} from '@platform/service-kit';
+import { ErrorCode, HttpError, readJsonBody, sendJson, type Route, type RouteHandler } from '@platform/service-kit';
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { Actor } from '../domain/changes.js';
@@ -36,15 +27,9 @@ const BODY_LIMIT_BYTES = 16 * 1024;
 const userBody = z.object({ userId: z.string().regex(UUID_PATTERN) });
 
 export interface InternalRouteDependencies {
-  credentials: ServiceCredentials;
+  /** The calling service's name from its credential (the kit's); 401 without a valid one. */
+  authenticateService: (req: IncomingMessage) => string;
   rbac: RbacService;
-}
-
-/** The calling service's name when it is `allowed` here: 401 without a valid credential, 403 for another service. */
-function authenticate(req: IncomingMessage, credentials: ServiceCredentials, allowed: string, path: string): string {
-  const caller = authenticateService(req, credentials);
-  if (caller !== allowed) throw new HttpError(403, `The ${caller} service may not call ${path}`, 'FORBIDDEN');
-  return caller;
 }
 
 async function readUserId(req: IncomingMessage): Promise<string> {
@@ -54,7 +39,13 @@ async function readUserId(req: IncomingMessage): Promise<string> {
 }
 
 export function createInternalRoutes(dependencies: InternalRouteDependencies): Route[] {
-  const { credentials, rbac } = dependencies;
+  const { authenticateService, rbac } = dependencies;
+  /** The calling service's name when it is `allowed` here: 401 without a valid credential, 403 for another service. */
+  const authenticate = (req: IncomingMessage, allowed: string, path: string): string => {
+    const caller = authenticateService(req);
+    if (caller !== allowed) throw new HttpError(403, `The ${caller} service may not call ${path}`, 'FORBIDDEN');
+    return caller;
+  };
   const route = (
     method: Route['method'],
     path: string,
@@ -64,7 +55,7 @@ export function createInternalRoutes(dependencies: InternalRouteDependencies): R
     method,
     path,
     handler: async (info) => {
-      const name = authenticate(info.req, credentials, caller, path);
+      const name = authenticate(info.req, caller, path);
       // A service acts for the platform: no actor, only the request id it passed on.
       const actor: Actor = {
         logger: info.logger,

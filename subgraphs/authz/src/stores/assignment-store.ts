@@ -3,15 +3,15 @@
  * effective permissions. User ids given here must already be UUIDs (identity owns users;
  * authz never checks them against identity's database).
  */
-import type { Database } from '@platform/service-kit';
+import { sqlOn, type Database, type SqlBindings } from '@platform/service-kit';
 import { z } from 'zod';
+import { sorted } from '../domain/rules.js';
 import type { RoleModel } from '../mappers.js';
-import { ROLE_COLUMNS, toRole } from './role-store.js';
-import { sorted, sqlOn } from './sql.js';
+import { ROLE_COLUMNS, roleRow, toRole } from './role-store.js';
 
 const countRow = z.object({ count: z.number().int() });
 const userPermissionRow = z.object({ user_id: z.string(), permission_code: z.string() });
-const userRoleRow = z.looseObject({ user_id: z.string() });
+const userRoleRow = roleRow.extend({ user_id: z.string() });
 const accessRow = z.object({
   version: z.number().int(),
   roles: z.array(z.string()),
@@ -71,18 +71,19 @@ export interface AssignmentStore {
 
 export function createAssignmentStore(db: Database): AssignmentStore {
   const run = sqlOn(db);
-  const count = async (query: string, bindings: string[]) => countRow.parse(await run.first(query, bindings)).count;
+  const count = async (query: string, bindings: SqlBindings) =>
+    (await run.first(countRow, query, bindings))?.count ?? 0;
   return {
-    assign: async (userId, roleId) => (await run.count(sql.assign, [userId, roleId])) > 0,
-    unassign: async (userId, roleId) => (await run.count(sql.unassign, [userId, roleId])) > 0,
-    removeAll: (userId) => run.count(sql.removeAll, [userId]),
+    assign: async (userId, roleId) => (await run.execute(sql.assign, [userId, roleId])) > 0,
+    unassign: async (userId, roleId) => (await run.execute(sql.unassign, [userId, roleId])) > 0,
+    removeAll: (userId) => run.execute(sql.removeAll, [userId]),
     holds: async (userId, roleId) => (await count(sql.holds, [userId, roleId])) > 0,
     countHolders: (roleId) => count(sql.countHolders, [roleId]),
     async rolesOfUsers(userIds) {
       const byUser = new Map<string, RoleModel[]>(userIds.map((id) => [id, []]));
       if (userIds.length === 0) return byUser;
-      for (const row of await run.rows(sql.rolesOfUsers, [[...userIds]])) {
-        byUser.get(userRoleRow.parse(row).user_id)?.push(toRole(row));
+      for (const row of await run.rows(userRoleRow, sql.rolesOfUsers, [[...userIds]])) {
+        byUser.get(row.user_id)?.push(toRole(row));
       }
       for (const roles of byUser.values()) roles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return byUser;
@@ -90,15 +91,15 @@ export function createAssignmentStore(db: Database): AssignmentStore {
     async permissionsOfUsers(userIds) {
       const byUser = new Map<string, string[]>(userIds.map((id) => [id, []]));
       if (userIds.length === 0) return byUser;
-      for (const row of await run.rows(sql.permissionsOfUsers, [[...userIds]])) {
-        const grant = userPermissionRow.parse(row);
+      for (const grant of await run.rows(userPermissionRow, sql.permissionsOfUsers, [[...userIds]])) {
         byUser.get(grant.user_id)?.push(grant.permission_code);
       }
       for (const [id, codes] of byUser) byUser.set(id, sorted(codes));
       return byUser;
     },
     async effectiveAccess(userId) {
-      const row = accessRow.parse(await run.first(sql.effectiveAccess, [userId, userId]));
+      const row = await run.first(accessRow, sql.effectiveAccess, [userId, userId]);
+      if (!row) throw new Error('reading effective access returned no row');
       return { version: row.version, roles: sorted(row.roles), permissions: sorted(row.permissions) };
     },
   };

@@ -1,4 +1,4 @@
-/** The subgraph's stores, and running several of them in one transaction. */
+/** The subgraph's stores, bound to the pool or to one transaction. */
 import type { Database } from '@platform/service-kit';
 import { enqueue, type AnyCloudEvent } from '@platform/service-kit/events';
 import type { Knex } from 'knex';
@@ -9,7 +9,7 @@ import { createStateStore, type StateStore } from './state-store.js';
 
 /** Events of the change under way, written in its transaction (ADR 0002). */
 export interface Outbox {
-  /** Records the events; refuses outside a transaction (`inTransaction`). */
+  /** Records the events; refuses outside a transaction (see `domain/changes.ts`). */
   enqueue(...events: AnyCloudEvent[]): Promise<void>;
 }
 
@@ -21,6 +21,7 @@ export interface Stores {
   outbox: Outbox;
 }
 
+/** Stores on `db`: the pool for reads, a transaction for changes. */
 export function createStores(db: Database): Stores {
   return {
     roles: createRoleStore(db),
@@ -29,11 +30,4 @@ export function createStores(db: Database): Stores {
     state: createStateStore(db),
     outbox: { enqueue: (...events) => enqueue(db as Knex.Transaction, events) },
   };
-}
-
-/** Runs `work` with stores bound to one transaction: committed when it resolves, rolled back when it throws. */
-export type InTransaction = <T>(work: (stores: Stores) => Promise<T>) => Promise<T>;
-
-export function createInTransaction(db: Database): InTransaction {
-  return (work) => db.transaction((trx) => work(createStores(trx)));
 }

@@ -2,10 +2,9 @@
  * SQL for the permission catalog table. It mirrors the generated catalog (synced at every
  * start); a code dropped from the catalog stays only while a role still grants it.
  */
-import type { Database } from '@platform/service-kit';
-import type { Knex } from 'knex';
+import { sqlOn, type Database, type SqlBindings } from '@platform/service-kit';
 import { z } from 'zod';
-import { sorted, sqlOn } from './sql.js';
+import { sorted } from '../domain/rules.js';
 
 export interface PermissionRecord {
   code: string;
@@ -47,11 +46,11 @@ export interface PermissionStore {
 
 export function createPermissionStore(db: Database): PermissionStore {
   const run = sqlOn(db);
-  const codes = async (query: string, bindings: readonly Knex.RawBinding[]) =>
-    sorted((await run.rows(query, bindings)).map((row) => codeRow.parse(row).code));
+  const codes = async (query: string, bindings: SqlBindings) =>
+    sorted((await run.rows(codeRow, query, bindings)).map((row) => row.code));
   return {
     async list() {
-      const rows = (await run.rows(sql.list)).map((row) => permissionRow.parse(row));
+      const rows = await run.rows(permissionRow, sql.list);
       const byCode = new Map(rows.map((row) => [row.code, row]));
       return sorted(byCode.keys()).map((code) => byCode.get(code)!);
     },
@@ -61,7 +60,7 @@ export function createPermissionStore(db: Database): PermissionStore {
     },
     async upsert(entries) {
       if (entries.length === 0) return 0;
-      return run.count(sql.upsert, [
+      return run.execute(sql.upsert, [
         entries.map((entry) => entry.code),
         entries.map((entry) => entry.description),
         entries.map((entry) => entry.owner),

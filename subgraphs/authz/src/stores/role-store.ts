@@ -2,10 +2,10 @@
  * SQL for the roles aggregate: roles and the permissions they grant. Rows are checked at
  * this boundary and returned as `RoleModel`s; ids given here must already be UUIDs.
  */
-import { isUniqueViolation, type Database } from '@platform/service-kit';
+import { isUniqueViolation, sqlOn, type Database } from '@platform/service-kit';
 import { z } from 'zod';
+import { sorted } from '../domain/rules.js';
 import type { RoleModel } from '../mappers.js';
-import { sorted, sqlOn } from './sql.js';
 
 /** A role of that name exists already (names are unique case-insensitively). */
 export class RoleNameTakenError extends Error {
@@ -15,7 +15,7 @@ export class RoleNameTakenError extends Error {
   }
 }
 
-const roleRow = z.object({
+export const roleRow = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string().nullable(),
@@ -41,15 +41,8 @@ const sql = {
   revoke: 'delete from role_permissions where role_id = ? and permission_code = any(?::text[])',
 } as const;
 
-export function toRole(row: unknown): RoleModel {
-  const parsed = roleRow.parse(row);
-  return {
-    id: parsed.id,
-    name: parsed.name,
-    description: parsed.description,
-    system: parsed.system,
-    createdAt: parsed.created_at,
-  };
+export function toRole(row: z.infer<typeof roleRow>): RoleModel {
+  return { id: row.id, name: row.name, description: row.description, system: row.system, createdAt: row.created_at };
 }
 
 export interface RoleStore {
@@ -80,36 +73,37 @@ export interface RoleStore {
 export function createRoleStore(db: Database): RoleStore {
   const run = sqlOn(db);
   const store: RoleStore = {
-    list: async () => (await run.rows(sql.list)).map(toRole),
+    list: async () => (await run.rows(roleRow, sql.list)).map(toRole),
     async findManyByIds(ids) {
       if (ids.length === 0) return [];
-      return (await run.rows(sql.findManyByIds, [[...ids]])).map(toRole);
+      return (await run.rows(roleRow, sql.findManyByIds, [[...ids]])).map(toRole);
     },
     async findById(id) {
       return (await store.findManyByIds([id]))[0] ?? null;
     },
     async findByName(name) {
-      const row = await run.first(sql.findByName, [name]);
+      const row = await run.first(roleRow, sql.findByName, [name]);
       return row ? toRole(row) : null;
     },
     async create(input) {
       try {
-        return toRole(await run.first(sql.create, [input.name, input.description, input.system]));
+        const row = await run.first(roleRow, sql.create, [input.name, input.description, input.system]);
+        if (!row) throw new Error('inserting a role returned no row');
+        return toRole(row);
       } catch (error) {
         if (isUniqueViolation(error, 'roles_name_lower_key')) throw new RoleNameTakenError(input.name);
         throw error;
       }
     },
-    markSystem: async (id) => (await run.count(sql.markSystem, [id])) > 0,
+    markSystem: async (id) => (await run.execute(sql.markSystem, [id])) > 0,
     async touch(id) {
-      await run.count(sql.touch, [id]);
+      await run.execute(sql.touch, [id]);
     },
-    delete: async (id) => (await run.count(sql.delete, [id])) > 0,
+    delete: async (id) => (await run.execute(sql.delete, [id])) > 0,
     async permissionsOf(ids) {
       const byRole = new Map<string, string[]>(ids.map((id) => [id, []]));
       if (ids.length === 0) return byRole;
-      for (const row of await run.rows(sql.permissionsOf, [[...ids]])) {
-        const grant = grantRow.parse(row);
+      for (const grant of await run.rows(grantRow, sql.permissionsOf, [[...ids]])) {
         byRole.get(grant.role_id)?.push(grant.permission_code);
       }
       for (const [id, codes] of byRole) byRole.set(id, sorted(codes));
@@ -117,11 +111,11 @@ export function createRoleStore(db: Database): RoleStore {
     },
     async grant(id, codes) {
       if (codes.length === 0) return 0;
-      return run.count(sql.grant, [id, [...codes]]);
+      return run.execute(sql.grant, [id, [...codes]]);
     },
     async revoke(id, codes) {
       if (codes.length === 0) return 0;
-      return run.count(sql.revoke, [id, [...codes]]);
+      return run.execute(sql.revoke, [id, [...codes]]);
     },
   };
   return store;

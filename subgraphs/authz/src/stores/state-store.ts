@@ -3,9 +3,8 @@
  * assignments locks the row first (so changes run one at a time and checks such as "is
  * this the last admin" cannot race) and bumps the version in the same transaction.
  */
-import type { Database } from '@platform/service-kit';
+import { sqlOn, type Database } from '@platform/service-kit';
 import { z } from 'zod';
-import { sqlOn } from './sql.js';
 
 const versionRow = z.object({ version: z.number().int() });
 
@@ -23,16 +22,16 @@ export interface StateStore {
   version(): Promise<number>;
 }
 
-function toVersion(row: unknown): number {
+function toVersion(row: z.infer<typeof versionRow> | undefined): number {
   if (row === undefined) throw new Error('authz_state has no row: the authz migrations have not run');
-  return versionRow.parse(row).version;
+  return row.version;
 }
 
 export function createStateStore(db: Database): StateStore {
   const run = sqlOn(db);
   return {
-    lock: async () => toVersion(await run.first(sql.lock)),
-    bump: async () => toVersion(await run.first(sql.bump)),
-    version: async () => toVersion(await run.first(sql.read)),
+    lock: async () => toVersion(await run.first(versionRow, sql.lock)),
+    bump: async () => toVersion(await run.first(versionRow, sql.bump)),
+    version: async () => toVersion(await run.first(versionRow, sql.read)),
   };
 }

@@ -1,7 +1,6 @@
 /** `Mutation.assignRole`: gives a user a role (idempotent). */
-import { Permission } from '@platform/service-kit';
+import { Permission, requirePermission } from '@platform/service-kit';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
-import { requirePermission } from '../../domain/access.js';
 import { normaliseUuid } from '../../domain/ids.js';
 
 export const assignRole: MutationResolvers['assignRole'] = async (_parent, { input }, context) => {

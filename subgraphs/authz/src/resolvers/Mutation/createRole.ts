@@ -1,7 +1,6 @@
 /** `Mutation.createRole`: a new role with its permissions. */
-import { Permission } from '@platform/service-kit';
+import { Permission, requirePermission } from '@platform/service-kit';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
-import { requirePermission } from '../../domain/access.js';
 
 export const createRole: MutationResolvers['createRole'] = async (_parent, { input }, context) => {
   requirePermission(context, Permission.AuthzRoleWrite);

@@ -2,9 +2,8 @@
  * `Mutation.deleteRole`: deletes a role, and with `cascade` its assignments. The gateway also
  * requires a recent sign-in (`@policy(policies: [["recent_authentication"]])`).
  */
-import { Permission } from '@platform/service-kit';
+import { Permission, requirePermission } from '@platform/service-kit';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
-import { requirePermission } from '../../domain/access.js';
 
 export const deleteRole: MutationResolvers['deleteRole'] = async (_parent, { input }, context) => {
   requirePermission(context, Permission.AuthzRoleWrite);

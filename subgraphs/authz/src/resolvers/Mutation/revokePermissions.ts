@@ -1,7 +1,6 @@
 /** `Mutation.revokePermissions`: removes permissions from a role. */
-import { Permission } from '@platform/service-kit';
+import { Permission, requirePermission } from '@platform/service-kit';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
-import { requirePermission } from '../../domain/access.js';
 
 export const revokePermissions: MutationResolvers['revokePermissions'] = async (_parent, { input }, context) => {
   requirePermission(context, Permission.AuthzRoleWrite);

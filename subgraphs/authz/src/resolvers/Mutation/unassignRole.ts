@@ -1,7 +1,6 @@
 /** `Mutation.unassignRole`: takes a role from a user (idempotent); never the last admin's `admin`. */
-import { Permission } from '@platform/service-kit';
+import { Permission, requirePermission } from '@platform/service-kit';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
-import { requirePermission } from '../../domain/access.js';
 import { normaliseUuid } from '../../domain/ids.js';
 
 export const unassignRole: MutationResolvers['unassignRole'] = async (_parent, { input }, context) => {

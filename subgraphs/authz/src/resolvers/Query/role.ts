@@ -1,7 +1,6 @@
 /** `Query.role`: one role by id, or null. */
-import { Permission } from '@platform/service-kit';
+import { Permission, requirePermission } from '@platform/service-kit';
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { requirePermission } from '../../domain/access.js';
 
 export const role: QueryResolvers['role'] = async (_parent, { id }, context) => {
   requirePermission(context, Permission.AuthzRoleRead);

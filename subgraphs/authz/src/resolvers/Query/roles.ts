@@ -1,7 +1,6 @@
 /** `Query.roles`: every role, by name. */
-import { Permission } from '@platform/service-kit';
+import { Permission, requirePermission } from '@platform/service-kit';
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { requirePermission } from '../../domain/access.js';
 
 export const roles: QueryResolvers['roles'] = async (_parent, _args, context) => {
   requirePermission(context, Permission.AuthzRoleRead);

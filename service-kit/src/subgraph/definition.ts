@@ -49,23 +49,30 @@ export function internalCallVariables(service: string): { url: string; credentia
  */
 export function baseSubgraphEnv(defaultPort: number) {
   return {
-    NODE_ENV: env.nodeEnv,
-    PORT: env.port(defaultPort),
-    HOST: env.host,
-    LOG_LEVEL: env.logLevel,
-    DATABASE_URL: requiredEnv('a postgres:// connection URL').pipe(env.postgresUrl),
-    DATABASE_POOL_MAX: integerEnv(10, 1, 100, 'the pool needs a connection'),
-    MIGRATE_ON_START: env.boolean(true),
-    /** The gateway's public keys, to verify the proof on every GraphQL request. */
-    GATEWAY_PUBLIC_JWKS: requiredEnv("the gateway's public JWKS, as JSON").pipe(env.jwksJson),
-    /** Kafka bootstrap brokers, `host:port,host:port`; unset means the in-process event bus. */
-    KAFKA_BROKERS: env.kafkaBrokers,
-    /** Shared state across replicas where the subgraph uses it; in memory without it. */
-    REDIS_URL: env.optionalRedisUrl,
-    /** Credentials of the services allowed to call the internal API; required when the definition has one. */
-    INTERNAL_API_CREDENTIALS: serviceCredentialsEnv.optional(),
-    /** How long consumers remember processed event ids; keep it above the topics' retention. */
-    PROCESSED_EVENTS_RETENTION_HOURS: integerEnv(24 * 7, 1, 24 * 365),
+    NODE_ENV: env.nodeEnv.describe('`production` turns off stack traces, development links and unproved SDL reads'),
+    PORT: env.port(defaultPort).describe('Port to listen on'),
+    HOST: env.host.describe('Address to listen on'),
+    LOG_LEVEL: env.logLevel.describe('`fatal` … `trace`, `silent`'),
+    DATABASE_URL: requiredEnv('a postgres:// connection URL')
+      .pipe(env.postgresUrl)
+      .describe("The subgraph's own database"),
+    DATABASE_POOL_MAX: integerEnv(10, 1, 100, 'the pool needs a connection').describe('Connections in the pool'),
+    MIGRATE_ON_START: env.boolean(true).describe('Apply pending migrations at start'),
+    GATEWAY_PUBLIC_JWKS: requiredEnv("the gateway's public JWKS, as JSON")
+      .pipe(env.jwksJson)
+      .describe("The gateway's public key set (JSON), to verify the proof on every GraphQL request"),
+    KAFKA_BROKERS: env.kafkaBrokers.describe(
+      'Kafka bootstrap brokers `host:port,…`; without it, the in-process event bus',
+    ),
+    REDIS_URL: env.optionalRedisUrl.describe(
+      'Shared state across replicas where the subgraph uses it; in memory without it',
+    ),
+    INTERNAL_API_CREDENTIALS: serviceCredentialsEnv
+      .optional()
+      .describe('`service:token,…` accepted on `/internal/*`; required when the subgraph serves an internal API'),
+    PROCESSED_EVENTS_RETENTION_HOURS: integerEnv(24 * 7, 1, 24 * 365).describe(
+      "How long consumers remember processed event ids; keep it above the topics' retention",
+    ),
   };
 }
 
@@ -146,7 +153,7 @@ export interface SubgraphDefinition<
    * Cross-variable rules, returning problems by variable. They run even when other variables
    * are bad (so an operator sees every problem in one pass): a rule must expect missing values.
    */
-  validate?: (config: Partial<SubgraphConfig<Shape>>) => Record<string, string>;
+  validate?(config: Partial<SubgraphConfig<Shape>>): Record<string, string>;
   /** The services it calls synchronously, by registry name (`gateway` included). */
   calls?: readonly ServiceCall[];
   /** The services allowed to call its internal API; `INTERNAL_API_CREDENTIALS` is required when set. */
@@ -159,10 +166,16 @@ export interface SubgraphDefinition<
    * After migrating as the database owner, the URL of the role the service works as, when
    * that is another role (audit's append-only role). The owner connection closes afterwards.
    */
-  workingDatabase?: (owner: Database, config: SubgraphConfig<Shape>, logger: Logger) => Promise<string>;
-  setup: (
+  workingDatabase?(owner: Database, config: SubgraphConfig<Shape>, logger: Logger): Promise<string>;
+  /**
+   * What the local launcher (`npm start`, the end-to-end tests) gives the subgraph beyond the
+   * variables it derives: secrets it generates once and keeps in the data folder, by variable
+   * name, and fixed development values.
+   */
+  development?: { secrets?: readonly string[]; env?(context: { dataDir: string }): Record<string, string | undefined> };
+  setup(
     dependencies: SubgraphDependencies<SubgraphConfig<Shape>, Overrides>,
-  ) => Promise<SubgraphParts<Context, Consumes, Exposed>>;
+  ): Promise<SubgraphParts<Context, Consumes, Exposed>>;
 }
 
 /** Declares a subgraph; the identity function that lets TypeScript infer and check it. */
@@ -193,26 +206,31 @@ export function subgraphConfigSchema(definition: AnySubgraphDefinition) {
       32,
       'must be at least 32 characters',
     );
-    callShape[names.url] = typeof call === 'string' ? url : url.optional();
-    callShape[names.credential] = typeof call === 'string' ? credential : credential.optional();
+    const optional = typeof call !== 'string';
+    callShape[names.url] = (optional ? url.optional() : url).describe(`The ${service} service's internal API`);
+    callShape[names.credential] = (optional ? credential.optional() : credential).describe(
+      `Our credential for the ${service} internal API`,
+    );
   }
   const callers = definition.internalApi?.callers;
   const internalShape: z.ZodRawShape = callers
     ? {
         INTERNAL_API_CREDENTIALS: requiredEnv(
           `${callers.map((caller) => `${caller}:<token>`).join(',')}, the credentials of services allowed to call us`,
-        ).pipe(
-          serviceCredentialsEnv.superRefine((credentials, ctx) => {
-            for (const name of credentials.keys()) {
-              if (!callers.includes(name)) {
-                ctx.addIssue({
-                  code: 'custom',
-                  message: `names an unknown service "${name}": ${definition.name}'s internal API serves ${callers.join(', ')}`,
-                });
+        )
+          .pipe(
+            serviceCredentialsEnv.superRefine((credentials, ctx) => {
+              for (const name of credentials.keys()) {
+                if (!callers.includes(name)) {
+                  ctx.addIssue({
+                    code: 'custom',
+                    message: `names an unknown service "${name}": ${definition.name}'s internal API serves ${callers.join(', ')}`,
+                  });
+                }
               }
-            }
-          }),
-        ),
+            }),
+          )
+          .describe(`\`${callers.map((caller) => `${caller}:<token>`).join(',')}\`: who may call \`/internal/*\``),
       }
     : {};
   const shape = {

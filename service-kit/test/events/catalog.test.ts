@@ -61,7 +61,7 @@ const examples: { [T in EventType]: { subject: string; data: EventDataByType[T] 
   'platform.identity.user.email_verified.v1': { subject: user, data: { ...onUser, userId: user, email: 'a@b.co' } },
   'platform.identity.user.password_changed.v1': {
     subject: user,
-    data: { ...onUser, userId: user, otherSessionsRevoked: true },
+    data: { ...onUser, userId: user, otherSessionsRevoked: true, keptSessionId: randomUUID() },
   },
   'platform.identity.user.password_reset.v1': {
     subject: user,

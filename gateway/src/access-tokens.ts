@@ -78,11 +78,3 @@ export function createAccessTokenVerifier(options: {
     },
   };
 }
-
-/** The bearer token of an `Authorization` header; undefined when absent, an error when malformed. */
-export function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined || header === '') return undefined;
-  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-  if (!match) throw new InvalidAccessTokenError('malformed Authorization header');
-  return match[1];
-}

@@ -8,7 +8,7 @@ import type { Logger } from '@platform/service-kit';
 import { createEvent, topicForType, type EventTransport } from '@platform/service-kit/events';
 import { Counter, type Registry } from 'prom-client';
 import type { AuthorizationRequirements } from './authorization/index.js';
-import type { AuthorizationDenial } from './authorizing-gateway.js';
+import type { AuthorizationDenial } from './authorization-enforcement.js';
 
 const DENIED = 'platform.gateway.authorization.denied.v1';
 

@@ -9,44 +9,37 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import path from 'node:path';
 import {
+  authenticateService,
   clientInfo,
   closeServer,
   createErrorFormatter,
   createGatewayProofSigner,
   createHttpServer,
+  createInternalClient,
   createLogger,
   createMetrics,
+  createRedis,
+  HttpError,
   listen,
   metricsPlugin,
+  readJsonBody,
   sendJson,
   sendText,
-  type Caller,
   type Logger,
+  type RedisClient,
   type RouteHandler,
   type RunningHttpServer,
 } from '@platform/service-kit';
-import {
-  anonymousCaller,
-  authenticateService,
-  createInternalClient,
-  createRedis,
-  HttpError,
-  readJsonBody,
-  type RedisClient,
-} from '@platform/service-kit';
 import type { Server } from 'node:http';
-import { createPolicyRegistry, readAuthorization } from './authorization/index.js';
+import { createPolicyRegistry, readAuthorization, type AuthorizationRequirements } from './authorization/index.js';
 import { disableApolloGatewayTelemetry } from './apollo-telemetry.js';
-import { AuthorizingGateway, type AuthorizationDenial, type AuthorizationState } from './authorizing-gateway.js';
+import { AuthorizationEnforcer, type AuthorizationDenial } from './authorization-enforcement.js';
+import { AuthorizingGateway } from './authorizing-gateway.js';
+import { createCallerResolver } from './callers.js';
 import { createDenialPublisher } from './denial-events.js';
 import { createEventTransport, type EventTransport } from '@platform/service-kit/events';
 import { createPermissionResolver, type PermissionResolver } from './permissions/effective-permissions.js';
-import {
-  bearerToken,
-  createAccessTokenVerifier,
-  InvalidAccessTokenError,
-  type AccessTokenVerifier,
-} from './access-tokens.js';
+import { createAccessTokenVerifier, InvalidAccessTokenError, type AccessTokenVerifier } from './access-tokens.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { applyCors } from './cors.js';
@@ -101,7 +94,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
 
   // The authorization requirements come from the supergraph itself; @apollo/gateway gets the
   // same supergraph without the security features it does not support.
-  const authorization: AuthorizationState = { requirements: null };
+  const authorization: { requirements: AuthorizationRequirements | null } = { requirements: null };
   // [denials] every authorization denial becomes an event for the audit log.
   const eventTransport =
     dependencies.eventTransport ??
@@ -136,15 +129,17 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
       new SubgraphDataSource(name, urlOverrides[name] ?? url ?? '', proofs, subgraphHttp),
     logger,
   });
-  const gateway = new AuthorizingGateway({
-    inner,
-    state: authorization,
+  // One authorization path (and one denial report) for HTTP operations and subscriptions.
+  const enforcer = new AuthorizationEnforcer({
+    requirements: () => authorization.requirements,
     mode: config.AUTHORIZATION_MODE === 'off' ? null : config.AUTHORIZATION_MODE,
     policies: createPolicyRegistry({ recentAuthenticationMaxAgeSeconds: config.RECENT_AUTHENTICATION_MAX_AGE_SECONDS }),
     logger,
     registry: metrics.registry,
     onDenied,
   });
+  const callers = createCallerResolver({ accessTokens, permissions });
+  const gateway = new AuthorizingGateway({ inner, enforcer });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.ENABLE_INTROSPECTION,
@@ -164,20 +159,9 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
 
   const graphql: RouteHandler = async ({ req, res, url, requestId, logger: requestLogger }) => {
     if (applyCors(req, res, config.CORS_ORIGINS)) return;
-    let caller: Caller = anonymousCaller;
-    let authTime: number | null = null;
+    let resolved;
     try {
-      const token = bearerToken(req.headers.authorization);
-      if (token) {
-        const identity = await accessTokens.verify(token);
-        // The token says who the caller is; authz says what they may do, fresh for this request.
-        caller = {
-          userId: identity.userId,
-          sessionId: identity.sessionId,
-          permissions: await permissions.permissionsOf(identity.userId, requestId),
-        };
-        authTime = identity.authTime;
-      }
+      resolved = await callers.resolve({ authorization: req.headers.authorization }, requestId);
     } catch (error) {
       if (!(error instanceof InvalidAccessTokenError)) throw error;
       // An invalid token is an error, never a silent downgrade to anonymous.
@@ -193,8 +177,8 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     }
     await executeApolloRequest(apollo, req, res, url, async () => ({
       requestId,
-      caller,
-      authTime,
+      caller: resolved.caller,
+      authTime: resolved.authTime,
       logger: requestLogger,
       client: clientInfo(req),
     }));
@@ -251,16 +235,9 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     httpServer,
     path: '/graphql',
     gateway: inner,
-    accessTokens,
+    callers,
     permissions,
-    authorization: {
-      requirements: () => authorization.requirements,
-      mode: config.AUTHORIZATION_MODE === 'off' ? null : config.AUTHORIZATION_MODE,
-      policies: createPolicyRegistry({
-        recentAuthenticationMaxAgeSeconds: config.RECENT_AUTHENTICATION_MAX_AGE_SECONDS,
-      }),
-      onDenied,
-    },
+    enforcer,
     proofs,
     subgraphUrls: urlOverrides,
     logger,

@@ -4,18 +4,16 @@
  * `connection_init` payload must carry a valid gateway proof (`{ gatewayProof }`, audience =
  * this subgraph), or the socket is closed with 4403 Forbidden. The proof is checked once per
  * connection; the gateway opens one connection per client subscription, so the caller in the
- * context is the caller of that subscription. The other protocol close codes (4400, 4401,
- * 4408, 4409, 4429) are graphql-ws's own.
+ * context is the caller of that subscription. Upgrades, error masking and close codes are the
+ * kit's `graphql-ws.ts`, shared with the gateway.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
-import type { Duplex } from 'node:stream';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import type { Server } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import type { Extra } from 'graphql-ws/use/ws';
 import type { BaseContext } from './context.js';
-import { createErrorFormatter } from './errors.js';
 import type { Caller, GatewayProofVerifier } from './gateway-proof.js';
+import { serveGraphQLWebSocket } from './graphql-ws.js';
 import type { Logger } from './logger.js';
 
 /** What the gateway sends in `connection_init`. */
@@ -57,56 +55,19 @@ type ConnectionExtra = {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Accepts WebSocket upgrades on `path` only; any other upgrade is refused with 400. */
-export function acceptUpgrades(httpServer: Server, path: string, wss: WebSocketServer): () => void {
-  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (pathname !== path) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
-  };
-  httpServer.on('upgrade', onUpgrade);
-  return () => httpServer.off('upgrade', onUpgrade);
-}
-
-/** Closes every socket of `wss` (1001), then terminates the ones that did not close in time. */
-export async function closeSockets(wss: WebSocketServer, graceMs = 1000): Promise<void> {
-  const sockets = [...wss.clients];
-  for (const socket of sockets) socket.close(1001, 'Going away');
-  await Promise.all(
-    sockets.map(
-      (socket) =>
-        new Promise<void>((resolve) => {
-          if (socket.readyState === socket.CLOSED) return resolve();
-          const timer = setTimeout(() => {
-            socket.terminate();
-            resolve();
-          }, graceMs);
-          socket.once('close', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        }),
-    ),
-  );
-}
-
 export function attachSubgraphSubscriptions<TContext extends BaseContext>(
   options: SubgraphSubscriptionsOptions<TContext>,
 ): SubgraphSubscriptions {
   const { logger } = options;
-  const formatError = createErrorFormatter({ logger, exposeInternals: options.exposeInternals ?? false });
-  const wss = new WebSocketServer({ noServer: true });
-  const detach = acceptUpgrades(options.httpServer, options.path ?? '/graphql', wss);
-
-  const server = useServer<Record<string, unknown>, ConnectionExtra>(
-    {
+  return serveGraphQLWebSocket<Record<string, unknown>, ConnectionExtra>({
+    httpServer: options.httpServer,
+    path: options.path ?? '/graphql',
+    logger,
+    exposeInternals: options.exposeInternals ?? false,
+    connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs,
+    keepAliveMs: options.keepAliveMs,
+    hooks: {
       schema: options.schema,
-      ...(options.connectionInitWaitTimeoutMs !== undefined
-        ? { connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs }
-        : {}),
       onConnect: async (ctx) => {
         const params = (ctx.connectionParams ?? {}) as SubgraphConnectionParams;
         try {
@@ -136,25 +97,8 @@ export function attachSubgraphSubscriptions<TContext extends BaseContext>(
           client: clientOf(params, ctx.extra),
         });
       },
-      // Errors leave the subgraph masked exactly as over HTTP.
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        if (!result.errors || result.errors.length === 0) return undefined;
-        return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
-      },
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((error): GraphQLFormattedError => formatError(error.toJSON(), error)),
     },
-    wss,
-    options.keepAliveMs,
-  );
-
-  return {
-    async dispose() {
-      detach();
-      await closeSockets(wss);
-      await server.dispose();
-    },
-  };
+  });
 }
 
 function clientOf(params: SubgraphConnectionParams, extra: Extra): BaseContext['client'] {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 /**
  * One client subscription through the gateway: the upstream subgraph subscription, every
  * event re-authorized and then completed by the query plan's `rest`, and the reasons it ends.
@@ -10,160 +9,14 @@ import { createHash } from 'node:crypto';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import type { GatewayProofSigner, Logger } from '@platform/service-kit';
-import {
-  GraphQLError,
-  getOperationAST,
-  print,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLSchema,
-} from 'graphql';
+import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { TokenIdentity } from '../access-tokens.js';
-import type { AuthorizationDenial } from '../authorizing-gateway.js';
-import {
-  applyRemovals,
-  authorizeOperation,
-  evaluatePolicies,
-  policiesReferenced,
-  rejectResult,
-  UNAUTHORIZED_CODE,
-  type AuthorizationMode,
-  type AuthorizationOutcome,
-  type AuthorizationRequirements,
-  type PolicyRegistry,
-  type RemovedSelection,
-} from '../authorization/index.js';
+import { applyRemovals, UNAUTHORIZED_CODE, type RemovedSelection } from '../authorization/index.js';
+import type { AuthorizationDecision, AuthorizationEnforcer } from '../authorization-enforcement.js';
 import type { GatewayContext } from '../context.js';
 import type { PermissionResolver } from '../permissions/effective-permissions.js';
 import { executeEvent, type SubscriptionPlan } from './federated-execution.js';
 import { openUpstream, type Upstream, type UpstreamItem } from './upstream.js';
-
-export type ClientInfo = GatewayContext['client'];
-
-export interface AuthorizationDecision {
-  /** True: the subscription must not run; `errors` says why (one per removed path). */
-  rejected: boolean;
-  errors: GraphQLError[];
-  /** The document to plan: the filtered one when fields were removed. */
-  document: DocumentNode;
-  /** Present when the result must be shaped after the client's operation (`applyRemovals`). */
-  outcome: AuthorizationOutcome | null;
-  /** What enforcement removes (empty when nothing, or in `dry_run`). */
-  removed: readonly RemovedSelection[];
-}
-
-export interface AuthorizeRequest {
-  schema: GraphQLSchema;
-  document: DocumentNode;
-  operationName: string | null;
-  variables: Readonly<Record<string, unknown>>;
-  context: GatewayContext;
-}
-
-const NO_POLICIES: ReadonlySet<string> = new Set();
-const NOTHING: readonly RemovedSelection[] = Object.freeze([]);
-
-/** The same authorization as `AuthorizingGateway` applies to queries, for subscriptions. */
-export class SubscriptionAuthorizer {
-  constructor(
-    private readonly options: {
-      requirements: () => AuthorizationRequirements | null;
-      mode: AuthorizationMode | null;
-      policies: PolicyRegistry;
-      onDenied?: (denial: AuthorizationDenial) => void;
-    },
-    private readonly logger: Logger,
-  ) {}
-
-  /** `report`: log and announce a denial (at subscribe time; re-checks only decide). */
-  async authorize(request: AuthorizeRequest, report = true): Promise<AuthorizationDecision> {
-    const { schema, document, operationName, variables, context } = request;
-    const allowed: AuthorizationDecision = { rejected: false, errors: [], document, outcome: null, removed: NOTHING };
-    const requirements = this.options.requirements();
-    const mode = this.options.mode;
-    if (!requirements || mode === null) return allowed;
-
-    const referenced = policiesReferenced(document, schema, requirements, operationName);
-    let policies = NO_POLICIES;
-    if (referenced.size > 0) {
-      const evaluation = await evaluatePolicies(referenced, this.options.policies, {
-        userId: context.caller.userId,
-        sessionId: context.caller.sessionId,
-        permissions: new Set(context.caller.permissions),
-        authTime: context.authTime,
-        clientIp: context.client.ip,
-        operationName,
-        now: new Date(),
-      });
-      for (const failure of evaluation.failed) {
-        context.logger.error({ err: failure.error, policy: failure.name }, 'policy failed: denied');
-      }
-      if (evaluation.unknown.length > 0) {
-        this.logger.warn(
-          { policies: evaluation.unknown },
-          'the supergraph names policies the gateway does not implement',
-        );
-      }
-      policies = evaluation.passed;
-    }
-    const outcome = authorizeOperation({
-      schema,
-      document,
-      operationName,
-      variables,
-      requirements,
-      caller: {
-        authenticated: context.caller.userId !== null,
-        scopes: new Set(context.caller.permissions),
-        policies,
-      },
-      mode,
-    });
-    if (outcome.removed.length === 0) return allowed;
-    if (report) this.report(context, operationName, document, mode, outcome.removed);
-    if (mode === 'dry_run') return allowed;
-    if (outcome.rejected) {
-      return {
-        rejected: true,
-        errors: rejectResult(outcome.removed).errors,
-        document,
-        outcome,
-        removed: outcome.removed,
-      };
-    }
-    return { rejected: false, errors: [], document: outcome.document, outcome, removed: outcome.removed };
-  }
-
-  private report(
-    context: GatewayContext,
-    operationName: string | null,
-    document: DocumentNode,
-    mode: AuthorizationMode,
-    removed: readonly RemovedSelection[],
-  ) {
-    context.logger.info(
-      {
-        userId: context.caller.userId,
-        operationName,
-        mode,
-        denied: removed.map((removal) => ({ path: removal.path.join('.'), coordinate: removal.coordinate })),
-      },
-      mode === 'dry_run'
-        ? 'authorization dry run: these subscription fields would be removed'
-        : 'unauthorized subscription fields removed',
-    );
-    this.options.onDenied?.({
-      requestId: context.requestId,
-      userId: context.caller.userId,
-      operationName,
-      operationType: 'subscription',
-      operationHash: createHash('sha256').update(print(document)).digest('hex'),
-      client: context.client,
-      mode,
-      removed,
-    });
-  }
-}
 
 export interface FederatedSubscriptionOptions {
   gateway: ApolloGateway;
@@ -180,7 +33,9 @@ export interface FederatedSubscriptionOptions {
   operationName: string | null;
   /** The authorization decided at subscribe time (what was planned). */
   decision: AuthorizationDecision;
-  authorizer: SubscriptionAuthorizer;
+  /** SHA-256 of the subscription's text, naming it in denials. */
+  operationHash: string;
+  enforcer: AuthorizationEnforcer;
   permissions: PermissionResolver;
   proofs: GatewayProofSigner;
   logger: Logger;
@@ -330,16 +185,24 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
 
   /** Before every event: is the token still valid, and are the caller's permissions still enough? */
   private async recheck(): Promise<GraphQLError | undefined> {
-    const { identity, permissions, authorizer, schema, document, operationName, variables } = this.options;
+    const { identity, permissions, enforcer, schema, document, operationName, variables, operationHash } = this.options;
     if (identity.expiresAt <= Date.now()) return tokenExpiredError();
     // Cached by permissions version: a revocation in authz is seen on the next event.
     const current = await permissions.permissionsOf(identity.userId, this.context.requestId);
     if (current !== this.context.caller.permissions) {
       this.context = { ...this.context, caller: { ...this.context.caller, permissions: current } };
     }
-    const decision = await authorizer.authorize(
-      { schema, document, operationName, variables, context: this.context },
-      false,
+    const decision = await enforcer.authorize(
+      {
+        schema,
+        document,
+        operationName,
+        variables,
+        operationType: 'subscription',
+        operationHash,
+        context: this.context,
+      },
+      { report: false },
     );
     if (decision.rejected) return noLongerAuthorizedError(decision.removed.map((removal) => removal.coordinate));
     // Filtered further than what was planned: the plan would fetch what is now unauthorized.

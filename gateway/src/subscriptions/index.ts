@@ -3,14 +3,15 @@
  * server and `/graphql` path.
  *
  * - Connection: the access token travels in the `connection_init` payload
- *   (`{ authorization: 'Bearer …' }` or `{ accessToken }`) and is verified like an HTTP one; a
- *   missing or bad token closes the socket with 4403 Forbidden. The other close codes (4400,
- *   4401, 4408, 4409, 4429) are graphql-ws's own.
- * - Subscribe: parsed and validated against the API schema; the caller's permissions come
- *   from authz; the SAME authorization as queries runs (`AUTHORIZATION_MODE`): a rejected
- *   subscription gets an `error` message with one `UNAUTHORIZED_FIELD_OR_TYPE` error per
- *   removed path, a filtered one is planned as filtered. Only subscriptions are served here;
- *   queries and mutations go over HTTP.
+ *   (`{ authorization: 'Bearer …' }` or `{ accessToken }`) and is read and verified by the same
+ *   `callers.ts` as an HTTP one; a missing or bad token closes the socket with 4403 Forbidden.
+ *   Upgrades, error masking and every close code are the kit's `serveGraphQLWebSocket`.
+ * - Subscribe: parsed and validated against the API schema; the caller is resolved from the
+ *   connection's token as an HTTP request's is (permissions fresh from authz); the SAME
+ *   authorization as queries runs (`authorization-enforcement.ts`, `AUTHORIZATION_MODE`,
+ *   denials logged, counted and published alike): a rejected subscription gets an `error`
+ *   message with one `UNAUTHORIZED_FIELD_OR_TYPE` error per removed path, a filtered one is
+ *   planned as filtered. Only subscriptions are served here; queries and mutations go over HTTP.
  * - Execution: see `federated-execution.ts` and `federated-subscription.ts`: one upstream
  *   graphql-ws connection per client subscription to the subgraph owning the root field,
  *   each event completed with the plan's `rest` by `@apollo/gateway`'s executor.
@@ -21,8 +22,8 @@
 import type { ApolloGateway } from '@apollo/gateway';
 import {
   clientInfo,
-  createErrorFormatter,
   requestIdFrom,
+  serveGraphQLWebSocket,
   type GatewayProofSigner,
   type Logger,
 } from '@platform/service-kit';
@@ -36,17 +37,14 @@ import {
   validate,
   type DocumentNode,
   type ExecutionArgs,
-  type GraphQLFormattedError,
 } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { InvalidAccessTokenError, type AccessTokenVerifier, type TokenIdentity } from '../access-tokens.js';
-import type { AuthorizationDenial } from '../authorizing-gateway.js';
-import type { AuthorizationMode, AuthorizationRequirements, PolicyRegistry } from '../authorization/index.js';
+import { InvalidAccessTokenError, type TokenIdentity } from '../access-tokens.js';
+import { rejectResult } from '../authorization/index.js';
+import { operationHashOf, type AuthorizationEnforcer } from '../authorization-enforcement.js';
+import type { BearerCredentials, CallerResolver } from '../callers.js';
 import type { PermissionResolver } from '../permissions/effective-permissions.js';
 import { apiSchemaOf, planSubscription, supergraphUrlOf } from './federated-execution.js';
-import { FederatedSubscription, SubscriptionAuthorizer } from './federated-subscription.js';
-import { acceptUpgrades, closeSockets } from './websocket.js';
+import { FederatedSubscription } from './federated-subscription.js';
 
 export interface GatewaySubscriptionsOptions {
   httpServer: Server;
@@ -54,16 +52,12 @@ export interface GatewaySubscriptionsOptions {
   path?: string;
   /** The `ApolloGateway` the HTTP path executes with (its planner, schema and data sources). */
   gateway: ApolloGateway;
-  accessTokens: AccessTokenVerifier;
+  /** Who a `connection_init`'s token names, and their permissions: the same resolution as HTTP's. */
+  callers: CallerResolver;
+  /** Re-read before every event of a live subscription. */
   permissions: PermissionResolver;
-  authorization: {
-    /** Read at every check: the requirements of the supergraph currently served. */
-    requirements: () => AuthorizationRequirements | null;
-    /** null: enforcement off (`AUTHORIZATION_MODE=off`). */
-    mode: AuthorizationMode | null;
-    policies: PolicyRegistry;
-    onDenied?: (denial: AuthorizationDenial) => void;
-  };
+  /** The same enforcement as queries and mutations (and the same denial reports). */
+  enforcer: AuthorizationEnforcer;
   proofs: GatewayProofSigner;
   /** `SUBGRAPH_URLS` overrides, by subgraph name. */
   subgraphUrls: Record<string, string>;
@@ -81,11 +75,8 @@ export interface GatewaySubscriptions {
   dispose(): Promise<void>;
 }
 
-/** The `connection_init` payload clients send. */
-export interface GatewayConnectionParams {
-  authorization?: string;
-  accessToken?: string;
-}
+/** The `connection_init` payload clients send: `{ authorization: 'Bearer …' }` or `{ accessToken }`. */
+export type GatewayConnectionParams = BearerCredentials;
 
 /** Per connection: who the verified caller is. */
 type ConnectionState = {
@@ -94,43 +85,24 @@ type ConnectionState = {
   connectionId?: string;
 };
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
-
-/** The access token of a `connection_init` payload, or undefined when there is none or it is malformed. */
-export function accessTokenOf(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
-  if (!params) return undefined;
-  if (typeof params.accessToken === 'string' && params.accessToken !== '') return params.accessToken;
-  const header = params.authorization ?? params.Authorization;
-  if (typeof header !== 'string') return undefined;
-  return BEARER.exec(header)?.[1];
-}
-
 export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions): GatewaySubscriptions {
-  const { logger, gateway } = options;
-  const path = options.path ?? '/graphql';
-  const formatError = createErrorFormatter({ logger, exposeInternals: options.exposeInternals ?? false });
-  const authorizer = new SubscriptionAuthorizer(options.authorization, logger);
-  const wss = new WebSocketServer({ noServer: true });
-  const detach = acceptUpgrades(options.httpServer, path, wss);
-
-  const format = (error: GraphQLError | GraphQLFormattedError): GraphQLFormattedError =>
-    formatError(error instanceof GraphQLError ? error.toJSON() : error, error);
-
-  const server = useServer<Record<string, unknown>, ConnectionState>(
-    {
-      ...(options.connectionInitWaitTimeoutMs !== undefined
-        ? { connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs }
-        : {}),
-
+  const { logger, gateway, callers, enforcer } = options;
+  return serveGraphQLWebSocket<Record<string, unknown>, ConnectionState>({
+    httpServer: options.httpServer,
+    path: options.path ?? '/graphql',
+    logger,
+    exposeInternals: options.exposeInternals ?? false,
+    connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs,
+    keepAliveMs: options.keepAliveMs,
+    hooks: {
       onConnect: async (ctx) => {
         const connectionId = requestIdFrom(ctx.extra.request);
-        const token = accessTokenOf(ctx.connectionParams);
-        if (!token) {
-          logger.info({ connectionId }, 'refused a subscription connection without an access token');
-          return false;
-        }
         try {
-          const identity = await options.accessTokens.verify(token);
+          const identity = await callers.identify(ctx.connectionParams);
+          if (!identity) {
+            logger.info({ connectionId }, 'refused a subscription connection without an access token');
+            return false;
+          }
           if (identity.expiresAt <= Date.now()) throw new InvalidAccessTokenError('expired');
           ctx.extra.identity = identity;
           ctx.extra.client = clientInfo(ctx.extra.request);
@@ -147,7 +119,6 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
       },
 
       onSubscribe: async (ctx, id, payload) => {
-        const identity = ctx.extra.identity!;
         const requestId = randomUUID();
         const requestLogger = logger.child({ requestId, connectionId: ctx.extra.connectionId, subscriptionId: id });
         const schema = apiSchemaOf(gateway);
@@ -161,11 +132,12 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         }
         const validationErrors = validate(schema, document);
         if (validationErrors.length > 0) return validationErrors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-        const operationName = payload.operationName ?? null;
-        const operation = getOperationAST(document, operationName);
+        const operation = getOperationAST(document, payload.operationName ?? null);
         if (!operation) {
           return [new GraphQLError('Unable to identify the operation', { extensions: { code: 'BAD_REQUEST' } })];
         }
+        // Named as Apollo Server names an HTTP operation: by the operation itself.
+        const operationName = operation.name?.value ?? null;
         if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
           return [
             new GraphQLError('Only subscriptions are served over WebSocket: send queries and mutations over HTTP', {
@@ -175,26 +147,36 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         }
         const variables = payload.variables ?? {};
 
-        if (identity.expiresAt <= Date.now()) {
-          return [new GraphQLError('The access token has expired', { extensions: { code: 'UNAUTHENTICATED' } })];
-        }
-        let permissions: readonly string[];
+        // Every subscription resolves its caller from the connection's token, as every HTTP
+        // request does from its header: permissions fresh from authz.
+        let resolved;
         try {
-          permissions = await options.permissions.permissionsOf(identity.userId, requestId);
+          resolved = await callers.resolve(ctx.connectionParams, requestId);
         } catch (error) {
+          if (error instanceof InvalidAccessTokenError) return [accessTokenExpired()];
           requestLogger.error({ err: error }, 'could not resolve the caller’s permissions for a subscription');
           return [withCode(new GraphQLError('The subscription could not be authorized'), 'INTERNAL_SERVER_ERROR')];
         }
-        const caller = { userId: identity.userId, sessionId: identity.sessionId, permissions };
+        const identity = resolved.identity ?? ctx.extra.identity!;
+        if (identity.expiresAt <= Date.now()) return [accessTokenExpired()];
         const context = {
           requestId,
-          caller,
-          authTime: identity.authTime,
+          caller: resolved.caller,
+          authTime: resolved.authTime,
           logger: requestLogger,
           client: ctx.extra.client ?? { ip: null, userAgent: null },
         };
-        const decision = await authorizer.authorize({ schema, document, operationName, variables, context });
-        if (decision.rejected) return decision.errors;
+        const operationHash = operationHashOf(payload.query);
+        const decision = await enforcer.authorize({
+          schema,
+          document,
+          operationName,
+          variables,
+          operationType: 'subscription',
+          operationHash,
+          context,
+        });
+        if (decision.rejected) return rejectResult(decision.removed).errors;
 
         let plan;
         try {
@@ -225,7 +207,8 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
           document,
           operationName,
           decision,
-          authorizer,
+          operationHash,
+          enforcer,
           permissions: options.permissions,
           proofs: options.proofs,
           logger: requestLogger,
@@ -235,24 +218,12 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
       },
 
       subscribe: (args: ExecutionArgs) => (args.contextValue as FederatedSubscription).start(),
-
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        if (!result.errors || result.errors.length === 0) return undefined;
-        return { ...result, errors: result.errors.map(format) };
-      },
-      onError: (_ctx, _id, _payload, errors) => errors.map(format),
     },
-    wss,
-    options.keepAliveMs,
-  );
+  });
+}
 
-  return {
-    async dispose() {
-      detach();
-      await closeSockets(wss);
-      await server.dispose();
-    },
-  };
+function accessTokenExpired(): GraphQLError {
+  return new GraphQLError('The access token has expired', { extensions: { code: 'UNAUTHENTICATED' } });
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {

@@ -1,23 +1,21 @@
 /**
  * The engine behind the stock `@apollo/gateway`, in-process: real subgraph schemas
  * (`@apollo/subgraph`), composed, stripped, loaded by `ApolloGateway`, executed through Apollo
- * Server, with the executor wrapped the way the gateway server wraps it.
+ * Server, through the gateway server's own `AuthorizingGateway` and `AuthorizationEnforcer`.
  */
 import { ApolloGateway, LocalGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer, type GraphQLResponse } from '@apollo/server';
-import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import { createLogger } from '@platform/service-kit';
 import { parse } from 'graphql';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeOperation, policiesReferenced, type AuthorizationCaller } from '../../src/authorization/authorize.js';
-import { createPolicyRegistry, evaluatePolicies } from '../../src/authorization/policies.js';
+import { createPolicyRegistry } from '../../src/authorization/policies.js';
 import { readAuthorization } from '../../src/authorization/requirements.js';
-import { applyRemovals, rejectResult } from '../../src/authorization/response.js';
+import { AuthorizationEnforcer } from '../../src/authorization-enforcement.js';
+import { AuthorizingGateway } from '../../src/authorizing-gateway.js';
+import type { GatewayContext } from '../../src/context.js';
 import { authSubgraph, compose, identitySubgraph } from './fixtures.js';
-
-interface Context {
-  caller: { userId: string | null; permissions: string[]; authTime: number | null };
-}
 
 const alice = { __typename: 'User', id: 'u1', name: 'Alice', email: 'alice@example.com', phone: '555-0100' };
 const deleted: string[] = [];
@@ -72,78 +70,46 @@ class RecordingDataSource extends LocalGraphQLDataSource {
 const { requirements, gatewaySupergraphSdl } = readAuthorization(
   compose({ identity: identitySubgraph, auth: authSubgraph }),
 );
-const policies = createPolicyRegistry();
-
-/** The integration the gateway server does: a wrapped executor. */
-function authorizing(gateway: ApolloGateway): GatewayInterface {
-  const wrap =
-    (execute: GatewayExecutor): GatewayExecutor =>
-    async (requestContext) => {
-      const { schema, document, request } = requestContext;
-      const { caller } = requestContext.context as Context;
-      const { passed } = await evaluatePolicies(
-        policiesReferenced(document, schema, requirements, request.operationName),
-        policies,
-        {
-          userId: caller.userId,
-          sessionId: null,
-          permissions: new Set(caller.permissions),
-          authTime: caller.authTime,
-          clientIp: null,
-          operationName: request.operationName ?? null,
-          now: new Date(),
-        },
-      );
-      const rights: AuthorizationCaller = {
-        authenticated: caller.userId !== null,
-        scopes: new Set(caller.permissions),
-        policies: passed,
-      };
-      const outcome = authorizeOperation({
-        schema,
-        document,
-        operationName: request.operationName,
-        variables: request.variables,
-        requirements,
-        caller: rights,
-      });
-      if (outcome.rejected) return rejectResult(outcome.removed);
-      const result = await execute(
-        outcome.changed
-          ? { ...requestContext, document: outcome.document, source: outcome.query!, queryHash: outcome.queryHash! }
-          : requestContext,
-      );
-      return applyRemovals(result, outcome, schema);
-    };
-  return {
-    load: async (options) => {
-      const loaded = await gateway.load(options);
-      return { ...loaded, executor: wrap(loaded.executor) };
-    },
-    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
-    stop: () => gateway.stop(),
-  };
-}
-
 const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const gateway = new ApolloGateway({
   supergraphSdl: gatewaySupergraphSdl,
   buildService: ({ name }) => new RecordingDataSource(name === 'auth' ? auth : identity),
   logger: silentLogger,
 });
-const server = new ApolloServer<Context>({ gateway: authorizing(gateway), logger: silentLogger });
+// The gateway server's own wrapper and enforcement, as it builds them.
+const logger = createLogger({ service: 'authorization-test', level: 'silent' });
+const enforcer = new AuthorizationEnforcer({
+  requirements: () => requirements,
+  mode: 'filter',
+  policies: createPolicyRegistry(),
+  logger,
+  registry: new Registry(),
+});
+const server = new ApolloServer<GatewayContext>({
+  gateway: new AuthorizingGateway({ inner: gateway, enforcer }),
+  logger: silentLogger,
+});
 
-const anonymous: Context = { caller: { userId: null, permissions: [], authTime: null } };
-const member: Context = { caller: { userId: 'u1', permissions: [], authTime: null } };
-const recentAdmin: Context = {
-  caller: {
-    userId: 'u1',
-    permissions: ['identity.user.read', 'auth.session.read'],
-    authTime: Math.floor(Date.now() / 1000) - 30,
-  },
-};
+function contextOf(
+  caller: { userId: string | null; permissions: string[] },
+  authTime: number | null = null,
+): GatewayContext {
+  return {
+    requestId: 'req-1',
+    caller: { ...caller, sessionId: null },
+    authTime,
+    logger,
+    client: { ip: null, userAgent: null },
+  };
+}
+const anonymous = contextOf({ userId: null, permissions: [] });
+const member = contextOf({ userId: 'u1', permissions: [] });
+const recentAdmin = contextOf(
+  { userId: 'u1', permissions: ['identity.user.read', 'auth.session.read'] },
+  Math.floor(Date.now() / 1000) - 30,
+);
 
-async function send(query: string, context: Context, variables?: Record<string, unknown>) {
+async function send(query: string, context: GatewayContext, variables?: Record<string, unknown>) {
   subgraphQueries.length = 0;
   const response: GraphQLResponse = await server.executeOperation({ query, variables }, { contextValue: context });
   if (response.body.kind !== 'single') throw new Error('expected a single result');

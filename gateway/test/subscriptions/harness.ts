@@ -29,6 +29,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { InvalidAccessTokenError, type TokenIdentity } from '../../src/access-tokens.js';
+import type { AuthorizationDenial } from '../../src/authorization-enforcement.js';
 import { loadGatewayConfig } from '../../src/config.js';
 import { createGatewayServer, type GatewayServer } from '../../src/server.js';
 
@@ -144,8 +145,12 @@ export interface Harness {
   stream: EventStream;
   /** Callers identity saw on entity fetches (from the gateway proof). */
   identityCallers: Caller[];
+  /** Every authorization denial the gateway reported (`onDenied`), over HTTP and WebSocket. */
+  denials: AuthorizationDenial[];
   /** Mints an access token for `userId` valid for `ttlMs`, that the stub verifier accepts. */
   mintToken(userId: string, ttlMs?: number): string;
+  /** A token whose verification fails unexpectedly with `message` (not as an invalid token). */
+  mintBrokenToken(message: string): string;
   /** Sets what authz answers for `userId`, bumps the permissions version and tells the gateway. */
   setPermissions(userId: string, permissions: string[]): Promise<void>;
   stop(): Promise<void>;
@@ -246,6 +251,8 @@ export async function startHarness(options: { connectionInitWaitTimeoutMs?: numb
   await writeFile(supergraphPath, composed.supergraphSdl);
 
   const tokens = new Map<string, TokenIdentity>();
+  const broken = new Map<string, string>();
+  const denials: AuthorizationDenial[] = [];
   let minted = 0;
   const gateway: GatewayServer = createGatewayServer(
     loadGatewayConfig({
@@ -264,6 +271,8 @@ export async function startHarness(options: { connectionInitWaitTimeoutMs?: numb
       logger,
       accessTokens: {
         async verify(token) {
+          const failure = broken.get(token);
+          if (failure !== undefined) throw new Error(failure);
           const identity = tokens.get(token);
           if (!identity) throw new InvalidAccessTokenError('unknown token');
           if (identity.expiresAt <= Date.now()) throw new InvalidAccessTokenError('"exp" claim timestamp check failed');
@@ -271,6 +280,7 @@ export async function startHarness(options: { connectionInitWaitTimeoutMs?: numb
         },
       },
       subscriptions: { connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs ?? 300 },
+      onDenied: (denial) => denials.push(denial),
     },
   );
   const gatewayRunning = await gateway.start(0);
@@ -280,6 +290,7 @@ export async function startHarness(options: { connectionInitWaitTimeoutMs?: numb
     wsUrl: `${gatewayRunning.url.replace('http://', 'ws://')}/graphql`,
     stream,
     identityCallers,
+    denials,
     mintToken(userId, ttlMs = 60_000) {
       minted += 1;
       const token = `token-${minted}-${userId}`;
@@ -289,6 +300,12 @@ export async function startHarness(options: { connectionInitWaitTimeoutMs?: numb
         authTime: Math.floor(Date.now() / 1000),
         expiresAt: Date.now() + ttlMs,
       });
+      return token;
+    },
+    mintBrokenToken(message) {
+      minted += 1;
+      const token = `broken-${minted}`;
+      broken.set(token, message);
       return token;
     },
     async setPermissions(userId, permissions) {

@@ -1,0 +1,139 @@
+/**
+ * graphql-ws (`graphql-transport-ws`) on a service's own node:http server, the one way the
+ * gateway and every subgraph serve it: upgrades accepted on the GraphQL path only, errors
+ * masked exactly as over HTTP, and every way a socket gets closed decided here.
+ *
+ * How a socket is closed:
+ * - 4400, 4401, 4406, 4408, 4409, 4429: protocol violations, graphql-ws's own codes.
+ * - 4403 Forbidden: the service refused `connection_init` (`onConnect` returned false).
+ * - 4500 Internal server error: a hook threw unexpectedly. graphql-ws puts the error's
+ *   message in the close reason unless it believes it runs in production, which it reads
+ *   from `process.env.NODE_ENV`; here it follows `exposeInternals` instead, so a reason
+ *   carries internals in development only, like GraphQL errors.
+ * - 1001 Going away: the service is stopping (`dispose`); a socket that does not close
+ *   within a grace period is terminated.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { CloseCode, type ServerOptions } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { createErrorFormatter } from './errors.js';
+import type { Logger } from './logger.js';
+
+/** The close codes the platform's graphql-ws endpoints use (see the module comment). */
+export const WebSocketCloseCode = {
+  /** The service is stopping. */
+  GoingAway: 1001,
+  /** `connection_init` refused: no valid credential (access token, gateway proof). */
+  Forbidden: CloseCode.Forbidden,
+  /** A hook failed unexpectedly; the reason names the error in development only. */
+  InternalServerError: CloseCode.InternalServerError,
+} as const;
+
+/** graphql-ws's server options, less what {@link serveGraphQLWebSocket} decides itself. */
+export type GraphQLWebSocketHooks<
+  TParams extends Record<string, unknown> | undefined,
+  TExtra extends Record<PropertyKey, unknown>,
+> = Omit<ServerOptions<TParams, Extra & Partial<TExtra>>, 'onNext' | 'onError' | 'connectionInitWaitTimeout'>;
+
+export interface GraphQLWebSocketOptions<
+  TParams extends Record<string, unknown> | undefined,
+  TExtra extends Record<PropertyKey, unknown>,
+> {
+  httpServer: Server;
+  /** The only path upgrades are accepted on, e.g. `/graphql`. */
+  path: string;
+  /** What varies between services: `onConnect`, `onSubscribe`, `schema`, `context`, `subscribe`. */
+  hooks: GraphQLWebSocketHooks<TParams, TExtra>;
+  logger: Logger;
+  /** Development only: internal error messages in results and in 4500 close reasons. */
+  exposeInternals?: boolean;
+  /** How long a socket may stay without `connection_init` before 4408 (graphql-ws default: 3 s). */
+  connectionInitWaitTimeoutMs?: number;
+  /** Keep-alive ping interval (graphql-ws default: 12 s). */
+  keepAliveMs?: number;
+}
+
+export interface GraphQLWebSocket {
+  /** Stops accepting upgrades, closes every socket (1001 Going away) and disposes graphql-ws. */
+  dispose(): Promise<void>;
+}
+
+/** Serves graphql-ws on `path` of `httpServer` (see the module comment for how sockets close). */
+export function serveGraphQLWebSocket<
+  TParams extends Record<string, unknown> | undefined = Record<string, unknown>,
+  TExtra extends Record<PropertyKey, unknown> = Record<PropertyKey, never>,
+>(options: GraphQLWebSocketOptions<TParams, TExtra>): GraphQLWebSocket {
+  const exposeInternals = options.exposeInternals ?? false;
+  const format = maskGraphQLError(createErrorFormatter({ logger: options.logger, exposeInternals }));
+  const wss = new WebSocketServer({ noServer: true });
+  const detach = acceptUpgrades(options.httpServer, options.path, wss);
+  const server = useServer<TParams, TExtra>(
+    {
+      ...options.hooks,
+      ...(options.connectionInitWaitTimeoutMs !== undefined
+        ? { connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs }
+        : {}),
+      isProd: !exposeInternals,
+      // Errors leave a service over WebSocket masked exactly as over HTTP.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors || result.errors.length === 0) return undefined;
+        return { ...result, errors: result.errors.map(format) };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map(format),
+    },
+    wss,
+    options.keepAliveMs,
+  );
+  return {
+    async dispose() {
+      detach();
+      await closeSockets(wss);
+      await server.dispose();
+    },
+  };
+}
+
+/** The error formatter applied to a GraphQL error, or to one already formatted (relayed from a subgraph). */
+function maskGraphQLError(
+  formatError: ReturnType<typeof createErrorFormatter>,
+): (error: GraphQLError | GraphQLFormattedError) => GraphQLFormattedError {
+  return (error) => formatError(error instanceof GraphQLError ? error.toJSON() : error, error);
+}
+
+/** Accepts WebSocket upgrades on `path` only; any other upgrade is refused with 400. Returns the detach. */
+function acceptUpgrades(httpServer: Server, path: string, wss: WebSocketServer): () => void {
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== path) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  httpServer.on('upgrade', onUpgrade);
+  return () => httpServer.off('upgrade', onUpgrade);
+}
+
+/** Closes every socket of `wss` (1001 Going away), terminating those that do not close within `graceMs`. */
+async function closeSockets(wss: WebSocketServer, graceMs = 1000): Promise<void> {
+  const sockets = [...wss.clients];
+  for (const socket of sockets) socket.close(WebSocketCloseCode.GoingAway, 'Going away');
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          if (socket.readyState === socket.CLOSED) return resolve();
+          const timer = setTimeout(() => {
+            socket.terminate();
+            resolve();
+          }, graceMs);
+          socket.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+    ),
+  );
+}

@@ -34,6 +34,12 @@ const privateJwk = z.string().transform((text, ctx): JWK => {
   }
 });
 
+/** true/false (or 1/0) with no default: unset stays undefined, for a default that depends on NODE_ENV. */
+const optionalBoolean = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1')
+  .optional();
+
 const schema = z
   .object({
     NODE_ENV: env.nodeEnv,
@@ -46,8 +52,10 @@ const schema = z
     ACCESS_TOKEN_ISSUER: z.string().default('platform-auth'),
     ACCESS_TOKEN_AUDIENCE: z.string().default('platform-api'),
     GATEWAY_SIGNING_KEY: privateJwk,
-    ENABLE_SANDBOX: env.boolean(false).optional(),
-    ENABLE_INTROSPECTION: env.boolean(false).optional(),
+    /** Apollo Sandbox at `GET /graphql` for browsers; default: on when NODE_ENV=development only. */
+    ENABLE_SANDBOX: optionalBoolean,
+    /** Introspection queries; default: on when NODE_ENV=development only. */
+    ENABLE_INTROSPECTION: optionalBoolean,
     CORS_ORIGINS: z.string().optional(),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     /** authz's internal API, where the caller's effective permissions come from. */
@@ -99,13 +107,15 @@ const schema = z
     }
   })
   .transform((config) => {
-    const development = config.NODE_ENV !== 'production';
+    const development = config.NODE_ENV === 'development';
     return {
       ...config,
-      // Sandbox and introspection: on in development, off in production unless asked for.
+      // Sandbox and introspection: on in development, off otherwise unless asked for.
       ENABLE_SANDBOX: config.ENABLE_SANDBOX ?? development,
       ENABLE_INTROSPECTION: config.ENABLE_INTROSPECTION ?? development,
-      CORS_ORIGINS: (config.CORS_ORIGINS ?? (development ? 'https://studio.apollographql.com' : ''))
+      CORS_ORIGINS: (
+        config.CORS_ORIGINS ?? (config.NODE_ENV !== 'production' ? 'https://studio.apollographql.com' : '')
+      )
         .split(',')
         .map((origin) => origin.trim())
         .filter(Boolean),

@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { parse, type DocumentNode } from 'graphql';
+import { execute, Kind, OperationTypeNode, parse, print, type DocumentNode } from 'graphql';
 import { clientInfo, executeApolloRequest } from './apollo-http.js';
 import type { BaseContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
@@ -17,6 +17,7 @@ import {
   closeServer,
   createHttpServer,
   listen,
+  readBody,
   sendJson,
   sendText,
   type Route,
@@ -86,6 +87,32 @@ export function createSubgraphServer<TContext extends BaseContext>(
     try {
       caller = await options.proofVerifier.verify(Array.isArray(proof) ? proof[0] : proof);
     } catch (error) {
+      // Development only (where internals are exposed): `rover subgraph introspect` asks for the
+      // federation SDL without a proof. That query, `{ _service { sdl } }` and nothing else
+      // (aliases, arguments, directives, fragments or variables refused), is answered.
+      if (options.exposeInternals) {
+        let document: DocumentNode | undefined;
+        try {
+          const { query } = JSON.parse(await readBody(req)) as { query?: unknown };
+          document = typeof query === 'string' ? parse(query) : undefined;
+        } catch {
+          document = undefined; // not JSON, or not GraphQL: refused below
+        }
+        const [operation, ...others] = document?.definitions ?? [];
+        if (
+          document &&
+          others.length === 0 &&
+          operation?.kind === Kind.OPERATION_DEFINITION &&
+          operation.operation === OperationTypeNode.QUERY &&
+          !operation.variableDefinitions?.length &&
+          !operation.directives?.length &&
+          print(operation.selectionSet) === '{\n  _service {\n    sdl\n  }\n}'
+        ) {
+          requestLogger.info('answered the federation SDL query without a gateway proof (development)');
+          sendJson(res, 200, await execute({ schema, document }));
+          return;
+        }
+      }
       requestLogger.warn({ reason: (error as Error).message }, 'refused GraphQL request without a valid gateway proof');
       sendJson(res, 401, {
         errors: [{ message: 'Requests must come through the gateway', extensions: { code: 'UNAUTHENTICATED' } }],

@@ -40,63 +40,80 @@ const optionalBoolean = z
   .transform((value) => value === 'true' || value === '1')
   .optional();
 
-const schema = z
-  .object({
-    NODE_ENV: env.nodeEnv,
-    PORT: env.port(4000),
-    HOST: env.host,
-    LOG_LEVEL: env.logLevel,
-    SUPERGRAPH_PATH: z.string().default('supergraph/supergraph.graphql'),
-    SUBGRAPH_URLS: subgraphUrls.optional(),
-    AUTH_JWKS_URL: env.httpUrl,
-    ACCESS_TOKEN_ISSUER: z.string().default('platform-auth'),
-    ACCESS_TOKEN_AUDIENCE: z.string().default('platform-api'),
-    GATEWAY_SIGNING_KEY: privateJwk,
-    /** Apollo Sandbox at `GET /graphql` for browsers; default: on when NODE_ENV=development only. */
-    ENABLE_SANDBOX: optionalBoolean,
-    /** Introspection queries; default: on when NODE_ENV=development only. */
-    ENABLE_INTROSPECTION: optionalBoolean,
-    CORS_ORIGINS: z.string().optional(),
-    SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-    /** authz's internal API, where the caller's effective permissions come from. */
-    AUTHZ_INTERNAL_URL: env.httpUrl,
-    AUTHZ_INTERNAL_CREDENTIAL: z.string().min(32, 'must be at least 32 characters'),
-    /** Credentials accepted on the gateway's own internal API (authz pushes permission changes). */
-    INTERNAL_API_CREDENTIALS: serviceCredentialsEnv,
-    /** Shared permission cache and version for several gateway replicas; in memory without it. */
-    REDIS_URL: env.optionalRedisUrl,
-    /** Where authorization denials are published for the audit log; without it, the in-process bus. */
-    KAFKA_BROKERS: env.kafkaBrokers,
-    /**
-     * How authorization directives are enforced, as Apollo Router does: `filter` removes
-     * unauthorized fields and answers null plus an error at each; `reject` fails the whole
-     * operation; `dry_run` only logs what would have been removed; `off` skips enforcement
-     * at the gateway entirely (subgraphs still check), for measuring its cost.
-     */
-    AUTHORIZATION_MODE: z.enum(['filter', 'reject', 'dry_run', 'off']).default('filter'),
-    /** Max age of the last credential login for the `recent_authentication` policy. */
-    RECENT_AUTHENTICATION_MAX_AGE_SECONDS: z.coerce.number().int().min(1).default(900),
-    /**
-     * Identical GraphQL queries in flight share one execution (see `inbound-deduplication.ts`):
-     * `anonymous` (default) only requests without an access token, `token` also requests
-     * with the same access token, `off` never.
-     */
-    INBOUND_DEDUPLICATION: z.enum(['off', 'anonymous', 'token']).default('anonymous'),
-    /** Identical subgraph queries in flight (same caller proof, same body) share one fetch. */
-    SUBGRAPH_DEDUPLICATION: env.boolean(true),
-    /** Keep-alive connections the gateway keeps open to each subgraph. */
-    SUBGRAPH_CONNECTIONS: z.coerce.number().int().min(1).max(4096).default(128),
-    /**
-     * Processes serving the gateway (node:cluster, one port): a number, or `auto` for one per
-     * core. Several need REDIS_URL: authz's permission pushes reach one process only.
-     */
-    GATEWAY_WORKERS: z
-      .union([z.literal('auto'), z.coerce.number().int().min(1).max(256)], {
-        error: 'must be a positive integer or "auto"',
-      })
-      .default(1)
-      .transform((workers) => (workers === 'auto' ? availableParallelism() : workers)),
-  })
+/** Every variable the gateway reads (documented in docs/configuration.md, generated from this). */
+export const gatewayConfigSchema = z.object({
+  NODE_ENV: env.nodeEnv.describe('`production` turns off Sandbox, introspection and stack traces'),
+  PORT: env.port(4000).describe('Port to listen on'),
+  HOST: env.host.describe('Address to listen on'),
+  LOG_LEVEL: env.logLevel.describe('`fatal` … `trace`, `silent`'),
+  SUPERGRAPH_PATH: z
+    .string()
+    .default('supergraph/supergraph.graphql')
+    .describe('The composed supergraph; reloaded when the file changes'),
+  SUBGRAPH_URLS: subgraphUrls.optional().describe("`name=url,…` overrides of the supergraph's routing URLs"),
+  AUTH_JWKS_URL: env.httpUrl.describe("auth's `/.well-known/jwks.json`, to verify access tokens"),
+  ACCESS_TOKEN_ISSUER: z.string().default('platform-auth').describe('Expected `iss` of access tokens'),
+  ACCESS_TOKEN_AUDIENCE: z.string().default('platform-api').describe('Expected `aud` of access tokens'),
+  GATEWAY_SIGNING_KEY: privateJwk.describe('Private Ed25519 JWK that signs the per-subgraph caller proofs'),
+  ENABLE_SANDBOX: optionalBoolean.describe(
+    'Apollo Sandbox at `GET /graphql` for browsers; on in development only by default',
+  ),
+  ENABLE_INTROSPECTION: optionalBoolean.describe('Introspection queries; on in development only by default'),
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .describe('Comma-separated allowed origins; `https://studio.apollographql.com` outside production by default'),
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000).describe('Timeout of one subgraph fetch'),
+  AUTHZ_INTERNAL_URL: env.httpUrl.describe("authz's internal API, where the caller's effective permissions come from"),
+  AUTHZ_INTERNAL_CREDENTIAL: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .describe('Our credential for the authz internal API'),
+  INTERNAL_API_CREDENTIALS: serviceCredentialsEnv.describe('`authz:<token>`: who may announce permission changes'),
+  REDIS_URL: env.optionalRedisUrl.describe(
+    'Shared permission cache and version for several replicas; in memory without it',
+  ),
+  KAFKA_BROKERS: env.kafkaBrokers.describe(
+    'Where authorization denials are published for the audit log; in-process bus without it',
+  ),
+  AUTHORIZATION_MODE: z
+    .enum(['filter', 'reject', 'dry_run', 'off'])
+    .default('filter')
+    .describe(
+      'As Apollo Router: `filter` removes unauthorized fields (null and an error at each), `reject` fails the operation, `dry_run` only logs, `off` skips enforcement at the gateway (subgraphs still check), for measuring',
+    ),
+  RECENT_AUTHENTICATION_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(900)
+    .describe('Max age of the last credential login for the `recent_authentication` policy'),
+  INBOUND_DEDUPLICATION: z
+    .enum(['off', 'anonymous', 'token'])
+    .default('anonymous')
+    .describe(
+      'Identical in-flight queries share one execution: `anonymous` (no access token), `token` (same token too), `off`',
+    ),
+  SUBGRAPH_DEDUPLICATION: env
+    .boolean(true)
+    .describe('Identical in-flight subgraph queries (same caller proof and body) share one fetch'),
+  SUBGRAPH_CONNECTIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .default(128)
+    .describe('Keep-alive connections to each subgraph'),
+  GATEWAY_WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(256)], {
+      error: 'must be a positive integer or "auto"',
+    })
+    .default(1)
+    .transform((workers) => (workers === 'auto' ? availableParallelism() : workers))
+    .describe('Worker processes (node:cluster, one port), or `auto` for one per core; more than one needs REDIS_URL'),
+});
+
+const schema = gatewayConfigSchema
   .superRefine((config, ctx) => {
     if (config.GATEWAY_WORKERS > 1 && !config.REDIS_URL) {
       ctx.addIssue({

@@ -34,5 +34,3 @@ export function codegenConfig(): CodegenConfig {
   }
   return { overwrite: true, generates, silent: true, hooks: {} };
 }
-
-export default codegenConfig();

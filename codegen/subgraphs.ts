@@ -1,12 +1,14 @@
 /**
- * The subgraphs whose resolvers are typed by codegen: every subgraph of rover.yaml. Each
- * has `src/schema.graphql`, `src/context.ts` exporting `Context`, and optionally
- * `src/mappers.ts` whose `export interface <Type>Model` declarations become mappers.
+ * The subgraphs whose resolvers are typed by codegen: every definition of the registry
+ * (`subgraphs/registry.ts`). Each has its `schema.graphql`, a `context.ts` beside it
+ * exporting `Context`, and optionally a `mappers.ts` whose `export interface <Type>Model`
+ * declarations become mappers.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import type { AnySubgraphDefinition } from '@platform/service-kit';
+import { subgraphs } from '../subgraphs/registry.js';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -17,12 +19,12 @@ export interface CodegenSubgraph {
   mappers: Record<string, string>;
 }
 
-export function codegenSubgraphs(root = repositoryRoot): CodegenSubgraph[] {
-  const rover = parseYaml(readFileSync(path.join(root, 'rover.yaml'), 'utf8')) as {
-    subgraphs: Record<string, { schema: { file: string } }>;
-  };
-  return Object.entries(rover.subgraphs).map(([name, subgraph]) => {
-    const schemaFile = path.join(root, subgraph.schema.file);
+export function codegenSubgraphs(
+  root = repositoryRoot,
+  definitions: readonly AnySubgraphDefinition[] = subgraphs,
+): CodegenSubgraph[] {
+  return definitions.map((subgraph) => {
+    const schemaFile = fileURLToPath(subgraph.schema);
     const sourceDir = path.dirname(schemaFile);
     const mappersFile = path.join(sourceDir, 'mappers.ts');
     const mappers: Record<string, string> = {};
@@ -32,7 +34,7 @@ export function codegenSubgraphs(root = repositoryRoot): CodegenSubgraph[] {
       }
     }
     return {
-      name,
+      name: subgraph.name,
       schemaFile: path.relative(root, schemaFile),
       outputFile: path.relative(root, path.join(sourceDir, '__generated__', 'resolvers-types.ts')),
       mappers,

@@ -1,21 +1,14 @@
 /**
  * Every service of the platform in this one process, each built from its own environment
- * exactly as its standalone `main.ts` would build it, sharing one in-process event bus.
- * `npm start` runs this way when no Kafka is configured (so events still reach audit), and
- * the end-to-end tests always do.
+ * exactly as its standalone `main.ts` would build it (`createSubgraph` from its definition),
+ * sharing one in-process event bus. `npm start` runs this way when no Kafka is configured (so
+ * events still reach their consumers), and the end-to-end tests always do.
  */
-import { createAuditServer } from '@platform/audit';
-import { loadAuditConfig } from '@platform/audit/config';
-import { createAuthServer } from '@platform/auth';
-import { loadAuthConfig } from '@platform/auth/config';
-import { createAuthzServer } from '@platform/authz';
-import { loadAuthzConfig } from '@platform/authz/config';
 import { createGatewayServer, type GatewayDependencies } from '@platform/gateway';
 import { loadGatewayConfig } from '@platform/gateway/config';
-import { createIdentityServer } from '@platform/identity';
-import { loadIdentityConfig } from '@platform/identity/config';
-import type { Environment, Logger } from '@platform/service-kit';
+import { createSubgraph, loadSubgraphConfig, type Environment, type Logger } from '@platform/service-kit';
 import type { EventTransport } from '@platform/service-kit/events';
+import { subgraphs } from './services.js';
 
 export interface InProcessPlatform {
   /** Stops the gateway first, then the subgraphs. */
@@ -37,29 +30,11 @@ export async function startServicesInProcess(options: {
     for (const server of started.reverse()) await server.stop();
   };
   try {
-    const build = [
-      [
-        'identity',
-        () =>
-          createIdentityServer(loadIdentityConfig(environments.identity), {
-            logger: loggerFor('identity'),
-            eventTransport,
-          }),
-      ],
-      ['auth', () => createAuthServer(loadAuthConfig(environments.auth), { logger: loggerFor('auth'), ...shared })],
-      [
-        'authz',
-        () => createAuthzServer(loadAuthzConfig(environments.authz), { logger: loggerFor('authz'), ...shared }),
-      ],
-      [
-        'audit',
-        () => createAuditServer(loadAuditConfig(environments.audit), { logger: loggerFor('audit'), ...shared }),
-      ],
-    ] as const;
-    for (const [name, create] of build) {
-      const server = await create();
-      started.push(server);
-      await server.start(options.ports[name]!, '127.0.0.1');
+    for (const definition of subgraphs) {
+      const config = loadSubgraphConfig(definition, environments[definition.name]);
+      const subgraph = await createSubgraph(definition, config, { logger: loggerFor(definition.name), ...shared });
+      started.push(subgraph);
+      await subgraph.start(options.ports[definition.name]!, '127.0.0.1');
     }
     const gateway = createGatewayServer(loadGatewayConfig(environments.gateway), {
       logger: loggerFor('gateway'),

@@ -21,35 +21,56 @@ import { createEventTransport } from '@platform/service-kit/events';
 import { startServicesInProcess } from './in-process.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { adminCredentials, seedPlatform } from './seed.js';
-import { defaultGatewayPort, gatewayEntry, serviceEnvironments, subgraphs } from './services.js';
+import {
+  databaseName,
+  defaultGatewayPort,
+  gatewayEntry,
+  serviceEnvironments,
+  subgraphEntry,
+  subgraphs,
+} from './services.js';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-const launcherSchema = z
-  .object({
-    DATA_DIR: z.string().default(path.join(repositoryRoot, '.data')),
-    LOG_LEVEL: env.logLevel,
-    /** A Postgres server on which one database per subgraph is created. */
-    POSTGRES_URL: env.postgresUrl.optional(),
-    EMBEDDED_POSTGRES_PORT: env.port(54329),
-    REDIS_URL: env.optionalRedisUrl,
-    /** A Kafka cluster: services then run as separate processes and exchange events through it. */
-    KAFKA_BROKERS: z.string().optional(),
-    GATEWAY_PORT: env.port(defaultGatewayPort),
-    /** The admin account seeded on start; in development a missing password is generated and shown once. */
-    ADMIN_EMAIL: z.email({ error: 'must be an email address' }).optional(),
-    ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').max(128).optional(),
-  })
-  .and(
-    z.object(
-      Object.fromEntries(
-        subgraphs.flatMap((subgraph) => [
-          [`${subgraph.name.toUpperCase()}_DATABASE_URL`, env.postgresUrl.optional()],
-          [`${subgraph.name.toUpperCase()}_PORT`, env.port(subgraph.defaultPort)],
-        ]),
-      ),
-    ),
-  );
+/** The launcher's own variables; each service's come from its definition (see `services.ts`). */
+export const launcherSchema = z.object({
+  DATA_DIR: z
+    .string()
+    .default('.data')
+    .transform((dir) => path.resolve(repositoryRoot, dir))
+    .describe('Where embedded Postgres, secrets and development keys live'),
+  LOG_LEVEL: env.logLevel,
+  POSTGRES_URL: env.postgresUrl
+    .optional()
+    .describe('A Postgres server on which one database per subgraph is created; embedded Postgres without it'),
+  EMBEDDED_POSTGRES_PORT: env.port(54329).describe('Port of the embedded Postgres'),
+  REDIS_URL: env.optionalRedisUrl.describe('Redis for every service that uses it; in-process fallbacks without it'),
+  KAFKA_BROKERS: z
+    .string()
+    .optional()
+    .describe('A Kafka cluster: services then run as separate processes and exchange events through it'),
+  GATEWAY_PORT: env.port(defaultGatewayPort).describe('Port of the gateway'),
+  ADMIN_EMAIL: z.email({ error: 'must be an email address' }).optional().describe('The admin account seeded on start'),
+  ADMIN_PASSWORD: z
+    .string()
+    .min(8, 'must be at least 8 characters')
+    .max(128)
+    .optional()
+    .describe('Its password; in development a missing one is generated and shown once'),
+  // Computed names (IDENTITY_PORT, AUTH_DATABASE_URL…): read through `setting` below.
+  ...(Object.fromEntries(
+    subgraphs.flatMap((subgraph) => [
+      [
+        `${subgraph.name.toUpperCase()}_DATABASE_URL`,
+        env.postgresUrl.optional().describe(`The ${subgraph.name} database; created on the Postgres server without it`),
+      ],
+      [
+        `${subgraph.name.toUpperCase()}_PORT`,
+        env.port(subgraph.port).describe(`Port of the ${subgraph.name} subgraph`),
+      ],
+    ]),
+  ) as {}),
+});
 
 export type LauncherConfig = z.infer<typeof launcherSchema>;
 
@@ -81,8 +102,8 @@ export async function provideDatabases(
         continue;
       }
       if (!serverUrl) throw new Error('no Postgres server to create databases on');
-      await ensureDatabaseExists(serverUrl, subgraph.database);
-      urls[subgraph.name] = databaseUrlFor(serverUrl, subgraph.database);
+      await ensureDatabaseExists(serverUrl, databaseName(subgraph.name));
+      urls[subgraph.name] = databaseUrlFor(serverUrl, databaseName(subgraph.name));
     }
   } catch (error) {
     await postgres?.stop();
@@ -241,7 +262,7 @@ export async function launchPlatform(
         waitUntilReady(
           subgraph.name,
           `http://127.0.0.1:${portOf(subgraph.name)}`,
-          launch(subgraph.name, subgraph.entry),
+          launch(subgraph.name, subgraphEntry(subgraph.name)),
         ),
       ),
     );

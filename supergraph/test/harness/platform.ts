@@ -82,9 +82,10 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     databaseUrls,
     ports,
     ...(options.redis ? { redisUrl: testRedisUrl() } : {}),
-    auditAppRole: `audit_app_${randomBytes(4).toString('hex')}`,
     ...(options.kafkaBrokers ? { kafkaBrokers: options.kafkaBrokers.join(',') } : {}),
   });
+  // Roles are per Postgres server, shared by every test file: each platform's audit gets its own.
+  planned.audit!.AUDIT_APP_ROLE = `audit_app_${randomBytes(4).toString('hex')}`;
   const environments: Record<string, Environment> = {};
   for (const [name, environment] of Object.entries(planned)) {
     environments[name] = { ...environment, ...options.environment?.[name] };

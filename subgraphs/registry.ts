@@ -1,0 +1,32 @@
+/**
+ * The platform's subgraphs: one line each. Everything that needs the list derives it from
+ * here: the launcher (`npm start`, in process or a process per service), the development
+ * secrets and internal credentials (from each definition's `calls` and `internalApi`), the
+ * end-to-end harness, codegen, and `rover.yaml` (written by `npm run codegen`, checked by
+ * `npm run codegen:check`). See the README's "Adding a subgraph".
+ */
+import type { AnySubgraphDefinition, ServiceCall } from '@platform/service-kit';
+import { auditSubgraph } from './audit/src/subgraph.js';
+import { authSubgraph } from './auth/src/subgraph.js';
+import { authzSubgraph } from './authz/src/subgraph.js';
+import { identitySubgraph } from './identity/src/subgraph.js';
+
+export const subgraphs: readonly AnySubgraphDefinition[] = [
+  identitySubgraph,
+  authSubgraph,
+  authzSubgraph,
+  auditSubgraph,
+];
+
+/** The gateway is no subgraph, but it calls internal APIs and serves one like the subgraphs do. */
+export const gatewayService: {
+  name: 'gateway';
+  port: number;
+  calls: readonly ServiceCall[];
+  internalApi: { callers: readonly string[] };
+} = {
+  name: 'gateway',
+  port: 4000,
+  calls: ['authz'],
+  internalApi: { callers: ['authz'] },
+};

@@ -1,12 +1,12 @@
 /**
- * The authz service's internal API, as far as identity needs it: giving a new account the
- * default role, and removing a user's role assignments before the account is deleted.
- * Behind an interface so tests can record calls.
+ * The one call identity makes to authz and waits for: before an account is deleted, authz
+ * removes the user's role assignments, and refuses when the user holds the last admin
+ * assignment. The caller needs that answer, so it stays synchronous; everything authz does
+ * after a registration or a deletion it learns from identity's events.
  *
- *   POST <AUTHZ_INTERNAL_URL>/internal/users/default-role   { userId }  →  2xx
- *   POST <AUTHZ_INTERNAL_URL>/internal/users/remove         { userId }  →  2xx | 409 (the last admin)
+ *   POST <AUTHZ_INTERNAL_URL>/internal/users/remove   { userId }  →  2xx | 409 (the last admin)
  */
-import { createInternalClient, InternalCallError } from '@platform/service-kit';
+import { createInternalClient, InternalCallError, type InternalService } from '@platform/service-kit';
 
 /** Authz refused to remove the user's roles because they hold the last admin assignment. */
 export class LastAdminError extends Error {
@@ -17,8 +17,6 @@ export class LastAdminError extends Error {
 }
 
 export interface AuthzClient {
-  /** Assigns the platform's default `user` role to a newly registered user. */
-  assignDefaultRole(userId: string, requestId: string): Promise<void>;
   /**
    * Removes every role assignment of the user. Throws {@link LastAdminError} when authz
    * refuses because the user is the last admin; any other failure throws as it is.
@@ -26,22 +24,14 @@ export interface AuthzClient {
   removeUser(userId: string, requestId: string): Promise<void>;
 }
 
-/** Calls authz's internal API with identity's service credential. */
-export function createAuthzClient(options: {
-  authzInternalUrl: string;
-  credential: string;
-  timeoutMs?: number;
-}): AuthzClient {
+/** Calls authz's internal API (`internal('authz')`: its URL and identity's credential). */
+export function createAuthzClient(authz: Pick<InternalService, 'url' | 'credential'>): AuthzClient {
   const client = createInternalClient({
     // A trailing slash and a relative path keep any path prefix the URL has.
-    baseUrl: options.authzInternalUrl.endsWith('/') ? options.authzInternalUrl : `${options.authzInternalUrl}/`,
-    credential: options.credential,
-    timeoutMs: options.timeoutMs ?? 5000,
+    baseUrl: authz.url.endsWith('/') ? authz.url : `${authz.url}/`,
+    credential: authz.credential,
   });
   return {
-    async assignDefaultRole(userId, requestId) {
-      await client.post('internal/users/default-role', { userId }, { requestId });
-    },
     async removeUser(userId, requestId) {
       try {
         await client.post('internal/users/remove', { userId }, { requestId });

@@ -4,7 +4,6 @@
  */
 import type { BaseContext } from '@platform/service-kit';
 import DataLoader from 'dataloader';
-import type { SessionRevoker } from './auth-client.js';
 import type { AuthzClient } from './authz-client.js';
 import type { BackgroundTasks } from './domain/background.js';
 import { isUuid } from './domain/ids.js';
@@ -22,20 +21,17 @@ export interface Context extends BaseContext {
   /** Users by id, batched and cached for this request: N lookups cost one query. */
   userById: DataLoader<string, User | null>;
   passwords: PasswordHasher;
-  sessions: SessionRevoker;
-  /** Role assignments in the authz service (default role on registration, removal on deletion). */
+  /** authz's answer before a deletion (it refuses for the last admin). */
   authz: AuthzClient;
   background: BackgroundTasks;
   mailLinks: MailLinks;
 }
 
-/** What lives as long as the server; the context adds per-request state to it. */
+/** What lives as long as the subgraph; the context adds per-request state to it. */
 export interface IdentityServices {
   stores: Stores;
   inTransaction: InTransaction;
   passwords: PasswordHasher;
-  sessions: SessionRevoker;
-  /** Role assignments in the authz service (default role on registration, removal on deletion). */
   authz: AuthzClient;
   background: BackgroundTasks;
   mailLinks: MailLinks;
@@ -58,7 +54,6 @@ export function createContextFactory(services: IdentityServices): (base: BaseCon
     inTransaction: services.inTransaction,
     userById: createUserLoader(services.stores.users),
     passwords: services.passwords,
-    sessions: services.sessions,
     authz: services.authz,
     background: services.background,
     mailLinks: services.mailLinks,

@@ -1,13 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { contractOperation, errorCode, eventually, signedIn } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedIn, startIdentity, type IdentityHarness } from './support.js';
+import { startIdentity, type IdentityHarness } from './support.js';
 
-const CHANGE_PASSWORD = /* GraphQL */ `
-  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
-    changePassword(input: { currentPassword: $currentPassword, newPassword: $newPassword }) {
-      success
-    }
-  }
-`;
+const CHANGE_PASSWORD = contractOperation('ChangePassword');
+const PASSWORD_CHANGED = 'platform.identity.user.password_changed.v1';
 
 describe('changePassword', () => {
   let identity: IdentityHarness;
@@ -16,7 +13,7 @@ describe('changePassword', () => {
   });
   afterAll(() => identity.stop());
 
-  it('rejects a wrong current password with BAD_USER_INPUT on currentPassword and changes nothing', async () => {
+  it('rejects a wrong current password with BAD_USER_INPUT on input.currentPassword and changes nothing', async () => {
     const user = await identity.register();
     const { body } = await identity.graphql(
       CHANGE_PASSWORD,
@@ -25,25 +22,32 @@ describe('changePassword', () => {
     );
     expect(body.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      fields: { currentPassword: 'is incorrect' },
+      fields: { 'input.currentPassword': 'is incorrect' },
     });
-    expect(identity.revocations.filter((entry) => entry.input.userId === user.id)).toEqual([]);
     expect((await identity.verifyCredentials({ email: user.email, password: user.password })).status).toBe(200);
+    // Nothing for auth to revoke: the user's outbox holds the registration only.
+    const outbox = await identity.db('outbox').where({ key: user.id }).select('payload');
+    expect(outbox.map((row: { payload: { type: string } }) => row.payload.type)).toEqual([
+      'platform.identity.user.registered.v1',
+    ]);
   });
 
-  it('changes the password and revokes every other session of the user', async () => {
+  it("changes the password and publishes password_changed, keeping the caller's session and revoking the others", async () => {
     const user = await identity.register();
-    const caller = signedIn(user.id, 'session-keep-me');
+    const sessionId = randomUUID();
     const { body } = await identity.graphql(
       CHANGE_PASSWORD,
       { currentPassword: user.password, newPassword: 'a brand new one' },
-      caller,
+      signedIn(user.id, [], sessionId),
     );
     expect(body.errors).toBeUndefined();
     expect(body.data?.changePassword).toEqual({ success: true });
-    expect(identity.revocations.filter((entry) => entry.input.userId === user.id).map((entry) => entry.input)).toEqual([
-      { userId: user.id, exceptSessionId: 'session-keep-me', reason: 'password_changed' },
-    ]);
+    const [event, ...more] = await eventually(() => {
+      const mine = identity.published(PASSWORD_CHANGED).filter((published) => published.subject === user.id);
+      return mine.length > 0 && mine;
+    }, 'password_changed');
+    expect(more).toEqual([]);
+    expect(event!.data).toMatchObject({ userId: user.id, otherSessionsRevoked: true, keptSessionId: sessionId });
     expect((await identity.verifyCredentials({ email: user.email, password: user.password })).status).toBe(401);
     expect((await identity.verifyCredentials({ email: user.email, password: 'a brand new one' })).status).toBe(200);
   });
@@ -55,22 +59,24 @@ describe('changePassword', () => {
       { currentPassword: user.password, newPassword: 'short' },
       signedIn(user.id),
     );
-    expect(tooShort.body.errors?.[0]?.extensions?.fields).toEqual({ newPassword: 'must be at least 8 characters' });
+    expect(tooShort.body.errors?.[0]?.extensions?.fields).toEqual({
+      'input.newPassword': 'must be at least 8 characters',
+    });
     const same = await identity.graphql(
       CHANGE_PASSWORD,
       { currentPassword: user.password, newPassword: user.password },
       signedIn(user.id),
     );
     expect(same.body.errors?.[0]?.extensions?.fields).toEqual({
-      newPassword: 'must differ from the current password',
+      'input.newPassword': 'must differ from the current password',
     });
   });
 
   it('refuses an anonymous caller with UNAUTHENTICATED', async () => {
-    const { body } = await identity.graphql(CHANGE_PASSWORD, {
+    const result = await identity.graphql(CHANGE_PASSWORD, {
       currentPassword: 'whatever1',
       newPassword: 'whatever2',
     });
-    expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(errorCode(result)).toBe('UNAUTHENTICATED');
   });
 });

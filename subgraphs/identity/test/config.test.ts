@@ -1,20 +1,20 @@
-import { ConfigError } from '@platform/service-kit';
+import { ConfigError, loadSubgraphConfig } from '@platform/service-kit';
 import { describe, expect, it } from 'vitest';
-import { loadIdentityConfig } from '../src/config.js';
+import { identitySubgraph } from '../src/subgraph.js';
 
 const valid = {
   DATABASE_URL: 'postgres://identity@localhost/platform_identity',
   GATEWAY_PUBLIC_JWKS: JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc' }] }),
   INTERNAL_API_CREDENTIALS: `auth:${'a'.repeat(32)}`,
-  AUTH_INTERNAL_URL: 'http://localhost:4002',
-  AUTH_INTERNAL_CREDENTIAL: 'b'.repeat(32),
   AUTHZ_INTERNAL_URL: 'http://localhost:4003',
   AUTHZ_INTERNAL_CREDENTIAL: 'c'.repeat(32),
 };
 
+const load = (env: Record<string, string>) => loadSubgraphConfig(identitySubgraph, env);
+
 function problems(env: Record<string, string>): string[] {
   try {
-    loadIdentityConfig(env);
+    load(env);
   } catch (error) {
     if (error instanceof ConfigError) return [...error.issues];
     throw error;
@@ -24,7 +24,7 @@ function problems(env: Record<string, string>): string[] {
 
 describe('identity configuration', () => {
   it('applies the documented defaults', () => {
-    const config = loadIdentityConfig(valid);
+    const config = load(valid);
     expect(config).toMatchObject({
       PORT: 4001,
       PUBLIC_APP_URL: 'http://localhost:3000',
@@ -34,7 +34,7 @@ describe('identity configuration', () => {
       DATABASE_POOL_MAX: 10,
       MIGRATE_ON_START: true,
     });
-    expect(config.INTERNAL_API_CREDENTIALS.get('auth')).toBe('a'.repeat(32));
+    expect(config.INTERNAL_API_CREDENTIALS?.get('auth')).toBe('a'.repeat(32));
   });
 
   it('reports every missing variable at once', () => {
@@ -50,12 +50,11 @@ describe('identity configuration', () => {
     expect(reported.join('\n')).toMatch(/ARGON2_MEMORY_KIB: must be at least 19456/);
   });
 
-  it('refuses a short auth credential and a non-http auth URL', () => {
-    const reported = problems({ ...valid, AUTH_INTERNAL_CREDENTIAL: 'short', AUTH_INTERNAL_URL: 'ftp://auth' });
-    expect(reported).toEqual([
-      'AUTH_INTERNAL_URL: must be an http(s) URL',
-      'AUTH_INTERNAL_CREDENTIAL: must be at least 32 characters',
-    ]);
+  it('serves its internal API to auth only, and needs no auth URL: sessions end through events', () => {
+    expect(
+      problems({ ...valid, INTERNAL_API_CREDENTIALS: `auth:${'a'.repeat(32)},billing:${'b'.repeat(32)}` }),
+    ).toEqual(['INTERNAL_API_CREDENTIALS: names an unknown service "billing": identity\'s internal API serves auth']);
+    expect(load(valid)).not.toHaveProperty('AUTH_INTERNAL_URL');
   });
 
   it('refuses a short authz credential and a non-http authz URL', () => {
@@ -71,14 +70,14 @@ describe('identity configuration', () => {
   });
 
   it('drops a trailing slash from PUBLIC_APP_URL so links are well formed', () => {
-    expect(loadIdentityConfig({ ...valid, PUBLIC_APP_URL: 'https://app.example.com/' }).PUBLIC_APP_URL).toBe(
+    expect(load({ ...valid, PUBLIC_APP_URL: 'https://app.example.com/' }).PUBLIC_APP_URL).toBe(
       'https://app.example.com',
     );
   });
 
   it('reads KAFKA_BROKERS as a list of host:port, and leaves it unset for the in-process bus', () => {
-    expect(loadIdentityConfig(valid).KAFKA_BROKERS).toBeUndefined();
-    expect(loadIdentityConfig({ ...valid, KAFKA_BROKERS: ' kafka-1:9092, kafka-2:9093 ' }).KAFKA_BROKERS).toEqual([
+    expect(load(valid).KAFKA_BROKERS).toBeUndefined();
+    expect(load({ ...valid, KAFKA_BROKERS: ' kafka-1:9092, kafka-2:9093 ' }).KAFKA_BROKERS).toEqual([
       'kafka-1:9092',
       'kafka-2:9093',
     ]);

@@ -1,24 +1,18 @@
 import { Permission } from '@platform/service-kit';
+import { contractOperation, errorCode, eventually, signedIn } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedIn, startIdentity, type IdentityHarness } from './support.js';
+import { startIdentity, type IdentityHarness } from './support.js';
 
-const DELETE_USER = /* GraphQL */ `
-  mutation DeleteUser($id: ID!) {
-    deleteUser(input: { id: $id }) {
-      success
-    }
-  }
-`;
+const DELETE_USER = contractOperation('DeleteUser');
+const USER_DELETED = 'platform.identity.user.deleted.v1';
+const REMOVE = '/internal/users/remove';
 
 interface DeleteUserData {
   deleteUser: { success: boolean };
 }
 
-const admin = () =>
-  signedIn('00000000-0000-4000-8000-0000000000ad', undefined, [
-    Permission.IdentityUserRead,
-    Permission.IdentityUserDelete,
-  ]);
+const ADMIN_ID = '00000000-0000-4000-8000-0000000000ad';
+const admin = () => signedIn(ADMIN_ID, [Permission.IdentityUserRead, Permission.IdentityUserDelete]);
 
 describe('deleteUser', () => {
   let identity: IdentityHarness;
@@ -29,8 +23,9 @@ describe('deleteUser', () => {
 
   const userRows = (id: string) => identity.db('users').where({ id });
   const tokenRows = (id: string) => identity.db('user_tokens').where({ user_id: id });
+  const deletions = (id: string) => identity.published(USER_DELETED).filter((event) => event.subject === id);
 
-  it('removes the role assignments, then ends every session, then deletes the account and its tokens', async () => {
+  it('asks authz to remove the role assignments, then deletes the account and its tokens and publishes user.deleted', async () => {
     const user = await identity.register();
     await identity.mailToken(user.id, 'verify-email');
     expect(await tokenRows(user.id)).toHaveLength(1);
@@ -39,25 +34,25 @@ describe('deleteUser', () => {
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ deleteUser: { success: true } });
 
-    expect(identity.callsFor(user.id)).toEqual(['authz.assignDefaultRole', 'authz.removeUser', 'auth.revokeSessions']);
-    expect(identity.revocations.filter((entry) => entry.input.userId === user.id).map((entry) => entry.input)).toEqual([
-      { userId: user.id, exceptSessionId: null, reason: 'user_deleted' },
-    ]);
+    expect(identity.authz.callsFor(user.id)).toEqual([REMOVE]);
     expect(await userRows(user.id)).toEqual([]);
     expect(await tokenRows(user.id)).toEqual([]);
+    // auth ends every session of the user from this event.
+    const [event] = await eventually(() => deletions(user.id).length > 0 && deletions(user.id), 'user.deleted');
+    expect(event!.data).toMatchObject({ actorId: ADMIN_ID, userId: user.id });
     expect((await identity.verifyCredentials({ email: user.email, password: user.password })).status).toBe(401);
     expect(identity.logs().some((line) => line.includes('"user deleted"') && line.includes(user.id))).toBe(true);
   });
 
-  it('passes the request id on to authz and auth', async () => {
+  it("calls authz with identity's credential and passes the request id on", async () => {
     const user = await identity.register();
     await identity.graphql(DELETE_USER, { id: user.id }, admin());
-    const calls = identity.serviceCalls.filter(
-      (call) => call.userId === user.id && call.operation !== 'assignDefaultRole',
-    );
-    expect(calls).toHaveLength(2);
-    expect(calls[0]!.requestId).toBe(calls[1]!.requestId);
-    expect(calls[0]!.requestId.length).toBeGreaterThan(0);
+    const [call, ...more] = identity.authz.calls.filter((entry) => entry.userId === user.id);
+    expect(more).toEqual([]);
+    expect(call).toMatchObject({ path: REMOVE, authorization: `Bearer ${identity.authz.credential}` });
+    expect(call!.requestId?.length).toBeGreaterThan(0);
+    const [event] = await eventually(() => deletions(user.id).length > 0 && deletions(user.id), 'user.deleted');
+    expect(event!.data.context.requestId).toBe(call!.requestId);
   });
 
   it('refuses to delete the last admin with CONFLICT and deletes nothing', async () => {
@@ -68,33 +63,54 @@ describe('deleteUser', () => {
     expect(body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     expect(body.errors?.[0]?.message).toBe('cannot delete the last admin');
 
-    expect(identity.callsFor(user.id)).toEqual(['authz.assignDefaultRole', 'authz.removeUser']);
+    expect(identity.authz.callsFor(user.id)).toEqual([REMOVE]);
     expect(await userRows(user.id)).toHaveLength(1);
     expect((await identity.verifyCredentials({ email: user.email, password: user.password })).status).toBe(200);
   });
 
-  it('answers NOT_FOUND for an unknown user or an id that is not a UUID, without calling other services', async () => {
+  it('fails and deletes nothing when authz cannot remove the role assignments, and logs why', async () => {
+    const user = await identity.register();
+    identity.authz.failing.add(user.id);
+    const result = await identity.graphql<DeleteUserData>(DELETE_USER, { id: user.id }, admin());
+    expect(errorCode(result)).toBe('INTERNAL_SERVER_ERROR');
+    expect(await userRows(user.id)).toHaveLength(1);
+    const logged = identity
+      .logEntries()
+      .find(
+        (entry) =>
+          entry.userId === user.id && entry.msg === 'user deletion failed: authz could not remove the role assignments',
+      );
+    expect(logged?.level).toBe('error');
+
+    // Retrying once authz answers completes the deletion.
+    identity.authz.failing.delete(user.id);
+    const retried = await identity.graphql<DeleteUserData>(DELETE_USER, { id: user.id }, admin());
+    expect(retried.body.data).toEqual({ deleteUser: { success: true } });
+    expect(await userRows(user.id)).toEqual([]);
+  });
+
+  it('answers NOT_FOUND for an unknown user or an id that is not a UUID, without calling authz', async () => {
     for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
-      const before = identity.serviceCalls.length;
-      const { body } = await identity.graphql(DELETE_USER, { id }, admin());
-      expect(body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-      expect(identity.serviceCalls.length).toBe(before);
+      const before = identity.authz.calls.length;
+      const result = await identity.graphql(DELETE_USER, { id }, admin());
+      expect(errorCode(result)).toBe('NOT_FOUND');
+      expect(identity.authz.calls.length).toBe(before);
     }
   });
 
   it('refuses a caller without identity.user.delete with FORBIDDEN (defense in depth)', async () => {
     const user = await identity.register();
-    const reader = signedIn('00000000-0000-4000-8000-0000000000be', undefined, [Permission.IdentityUserRead]);
-    const { body } = await identity.graphql(DELETE_USER, { id: user.id }, reader);
-    expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(identity.callsFor(user.id)).toEqual(['authz.assignDefaultRole']);
+    const reader = signedIn('00000000-0000-4000-8000-0000000000be', [Permission.IdentityUserRead]);
+    const result = await identity.graphql(DELETE_USER, { id: user.id }, reader);
+    expect(errorCode(result)).toBe('FORBIDDEN');
+    expect(identity.authz.callsFor(user.id)).toEqual([]);
     expect(await userRows(user.id)).toHaveLength(1);
   });
 
   it('refuses an anonymous caller with UNAUTHENTICATED', async () => {
     const user = await identity.register();
-    const { body } = await identity.graphql(DELETE_USER, { id: user.id });
-    expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const result = await identity.graphql(DELETE_USER, { id: user.id });
+    expect(errorCode(result)).toBe('UNAUTHENTICATED');
     expect(await userRows(user.id)).toHaveLength(1);
   });
 });

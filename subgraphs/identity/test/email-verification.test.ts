@@ -1,16 +1,8 @@
+import { contractOperation, signedIn } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedIn, startIdentity, type IdentityHarness } from './support.js';
+import { startIdentity, type IdentityHarness } from './support.js';
 
-const VERIFY_EMAIL = /* GraphQL */ `
-  mutation VerifyEmail($token: String!) {
-    verifyEmail(input: { token: $token }) {
-      user {
-        id
-        emailVerified
-      }
-    }
-  }
-`;
+const VERIFY_EMAIL = contractOperation('VerifyEmail');
 
 const ME = 'query Me { me { emailVerified } }';
 
@@ -34,7 +26,7 @@ describe('verifyEmail', () => {
     const second = await identity.graphql(VERIFY_EMAIL, { token });
     expect(second.body.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      fields: { token: 'is invalid or expired' },
+      fields: { 'input.token': 'is invalid or expired' },
     });
   });
 
@@ -47,7 +39,7 @@ describe('verifyEmail', () => {
     const { body } = await identity.graphql(VERIFY_EMAIL, { token });
     expect(body.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      fields: { token: 'is invalid or expired' },
+      fields: { 'input.token': 'is invalid or expired' },
     });
     const me = await identity.graphql(ME, {}, signedIn(user.id));
     expect(me.body.data?.me).toEqual({ emailVerified: false });
@@ -56,18 +48,13 @@ describe('verifyEmail', () => {
   it('refuses a token it never issued, and an empty one', async () => {
     for (const token of ['made-up-token', '', 'x'.repeat(1000)]) {
       const { body } = await identity.graphql(VERIFY_EMAIL, { token });
-      expect(body.errors?.[0]?.extensions?.fields).toEqual({ token: 'is invalid or expired' });
+      expect(body.errors?.[0]?.extensions?.fields).toEqual({ 'input.token': 'is invalid or expired' });
     }
   });
 
   it('does not accept a password reset token as a verification token', async () => {
     const user = await identity.register();
-    await identity.graphql(
-      'mutation R($email: String!) { requestPasswordReset(input: { email: $email }) { success } }',
-      {
-        email: user.email,
-      },
-    );
+    await identity.graphql(contractOperation('RequestPasswordReset'), { email: user.email });
     const resetToken = await identity.mailToken(user.id, 'reset-password');
     const { body } = await identity.graphql(VERIFY_EMAIL, { token: resetToken });
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -3,57 +3,31 @@
  * in the same transaction, with data the catalog accepts; one that fails writes nothing;
  * and the relay delivers what the outbox holds to the event bus.
  */
-import { createLogger, Permission } from '@platform/service-kit';
-import {
-  createEventTransport,
-  parseEvent,
-  type AnyCloudEvent,
-  type EventTransport,
-  type TransportSubscription,
-} from '@platform/service-kit/events';
+import { randomUUID } from 'node:crypto';
+import { Permission } from '@platform/service-kit';
+import { parseEvent, type AnyCloudEvent } from '@platform/service-kit/events';
+import { contractOperation, eventually, signedIn } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIdentityPasswordHasher, seedIdentity } from '../src/server.js';
-import { REGISTER, signedIn, startIdentity, waitFor, type IdentityHarness } from './support.js';
+import { createIdentityPasswordHasher, seedIdentity } from '../src/subgraph.js';
+import { REGISTER, startIdentity, type IdentityHarness } from './support.js';
 
-const UPDATE_PROFILE = 'mutation ($name: String!) { updateProfile(input: { name: $name }) { user { id name } } }';
-const VERIFY_EMAIL = 'mutation ($token: String!) { verifyEmail(input: { token: $token }) { user { id } } }';
-const CHANGE_PASSWORD = `mutation ($currentPassword: String!, $newPassword: String!) {
-  changePassword(input: { currentPassword: $currentPassword, newPassword: $newPassword }) { success }
-}`;
-const REQUEST_RESET = 'mutation ($email: String!) { requestPasswordReset(input: { email: $email }) { success } }';
-const RESET_PASSWORD = `mutation ($token: String!, $newPassword: String!) {
-  resetPassword(input: { token: $token, newPassword: $newPassword }) { success }
-}`;
-const DELETE_USER = 'mutation ($id: ID!) { deleteUser(input: { id: $id }) { success } }';
+const UPDATE_PROFILE = contractOperation('UpdateProfile');
+const VERIFY_EMAIL = contractOperation('VerifyEmail');
+const CHANGE_PASSWORD = contractOperation('ChangePassword');
+const REQUEST_RESET = contractOperation('RequestPasswordReset');
+const RESET_PASSWORD = contractOperation('ResetPassword');
+const DELETE_USER = contractOperation('DeleteUser');
 
 const ADMIN_ID = '00000000-0000-4000-8000-0000000000ad';
-const admin = () => signedIn(ADMIN_ID, undefined, [Permission.IdentityUserRead, Permission.IdentityUserDelete]);
+const admin = () => signedIn(ADMIN_ID, [Permission.IdentityUserRead, Permission.IdentityUserDelete]);
 
 describe('identity events', () => {
   let identity: IdentityHarness;
-  let transport: EventTransport;
-  let subscription: TransportSubscription;
-  const delivered: AnyCloudEvent[] = [];
 
   beforeAll(async () => {
-    transport = createEventTransport({
-      clientId: 'identity-test',
-      logger: createLogger({ service: 'identity-test', level: 'silent' }),
-    });
-    subscription = await transport.subscribe({
-      groupId: 'identity-events-test',
-      topics: ['platform.identity'],
-      handle: async (message) => {
-        delivered.push(parseEvent(message.value));
-      },
-    });
-    identity = await startIdentity({ eventTransport: transport });
+    identity = await startIdentity();
   });
-  afterAll(async () => {
-    await identity.stop();
-    await subscription.stop();
-    await transport.close();
-  });
+  afterAll(() => identity.stop());
 
   /** The events in the outbox about `subject`, oldest first, each validated against the catalog. */
   async function outbox(subject: string): Promise<AnyCloudEvent[]> {
@@ -68,8 +42,10 @@ describe('identity events', () => {
   }
   const typesOf = async (subject: string) => (await outbox(subject)).map((event) => event.type);
 
-  it('registration writes user.registered with the request context, and nothing secret', async () => {
+  it('registration writes user.registered with the request context, and nothing secret, and calls no other service', async () => {
     const user = await identity.register({ name: 'Event Ada' });
+    // authz gives the default role from this event: registration does not call it.
+    expect(identity.authz.callsFor(user.id)).toEqual([]);
     const [event, ...rest] = await outbox(user.id);
     expect(rest).toEqual([]);
     expect(event).toMatchObject({
@@ -132,9 +108,10 @@ describe('identity events', () => {
     expect(events[1]!.data).toMatchObject({ actorId: user.id, userId: user.id, email: user.email });
   });
 
-  it('changePassword writes user.password_changed; a wrong current password writes nothing', async () => {
+  it("changePassword writes user.password_changed keeping the caller's session; a wrong current password writes nothing", async () => {
     const user = await identity.register();
-    const caller = signedIn(user.id);
+    const sessionId = randomUUID();
+    const caller = signedIn(user.id, [], sessionId);
     const wrong = await identity.graphql(
       CHANGE_PASSWORD,
       { currentPassword: 'not my password', newPassword: 'a brand new one' },
@@ -154,7 +131,12 @@ describe('identity events', () => {
       'platform.identity.user.registered.v1',
       'platform.identity.user.password_changed.v1',
     ]);
-    expect(events[1]!.data).toMatchObject({ actorId: user.id, userId: user.id, otherSessionsRevoked: true });
+    expect(events[1]!.data).toMatchObject({
+      actorId: user.id,
+      userId: user.id,
+      otherSessionsRevoked: true,
+      keptSessionId: sessionId,
+    });
     expect(JSON.stringify(events[1])).not.toContain('a brand new one');
   });
 
@@ -220,8 +202,8 @@ describe('identity events', () => {
   it('the relay publishes outbox rows to the event bus, in order per user, and marks them published', async () => {
     const user = await identity.register();
     await identity.graphql(UPDATE_PROFILE, { name: 'Relayed Name' }, signedIn(user.id));
-    const received = await waitFor(() => {
-      const mine = delivered.filter((event) => event.subject === user.id);
+    const received = await eventually(() => {
+      const mine = identity.published().filter((event) => event.subject === user.id);
       return mine.length >= 2 ? mine : undefined;
     }, 'the relay to deliver the events of the new user');
     expect(received.map((event) => event.type)).toEqual([
@@ -231,11 +213,9 @@ describe('identity events', () => {
     const ids = (await outbox(user.id)).map((event) => event.id);
     expect(received.map((event) => event.id)).toEqual(ids);
     // The relay commits published_at right after the bus accepted the rows.
-    for (let attempt = 0; ; attempt += 1) {
-      const unpublished = await identity.db('outbox').where({ key: user.id }).whereNull('published_at');
-      if (unpublished.length === 0) break;
-      if (attempt > 100) throw new Error('the relay never marked the rows published');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(
+      async () => (await identity.db('outbox').where({ key: user.id }).whereNull('published_at')).length === 0,
+      'the relay to mark the rows published',
+    );
   });
 });

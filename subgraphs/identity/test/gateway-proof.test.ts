@@ -5,7 +5,8 @@ import {
   type GatewayProofSigner,
 } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedIn, startIdentity, type IdentityHarness } from './support.js';
+import { signedIn } from '@platform/devkit/testing';
+import { startIdentity, type IdentityHarness } from './support.js';
 
 const ME = 'query Me { me { id } }';
 

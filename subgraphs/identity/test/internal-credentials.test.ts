@@ -51,7 +51,7 @@ describe('POST /internal/credentials/verify', () => {
     const body = { email: user.email, password: user.password };
     const missing = await identity.verifyCredentials(body, null);
     const wrong = await identity.verifyCredentials(body, `Bearer ${'x'.repeat(43)}`);
-    const notBearer = await identity.verifyCredentials(body, identity.internalCredential);
+    const notBearer = await identity.verifyCredentials(body, identity.credential('auth'));
     for (const response of [missing, wrong, notBearer]) {
       expect(response.status).toBe(401);
       expect(response.body).not.toHaveProperty('userId');
@@ -73,14 +73,10 @@ describe('POST /internal/users/lookup', () => {
   });
   afterAll(() => identity.stop());
 
-  const lookup = async (body: unknown, authorization: string | null = `Bearer ${identity.internalCredential}`) => {
-    const response = await fetch(`${identity.url}/internal/users/lookup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-      body: JSON.stringify(body),
+  const lookup = (body: unknown, authorization?: string | null) =>
+    identity.internal('auth', '/internal/users/lookup', body, {
+      ...(authorization !== undefined ? { authorization } : {}),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
 
   it('names the account of an address (in any case), and null for an unknown one', async () => {
     const user = await identity.register();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedIn, startIdentity, type IdentityHarness } from './support.js';
+import { contractOperation, signedIn } from '@platform/devkit/testing';
+import { startIdentity, type IdentityHarness } from './support.js';
 
 describe('logs', () => {
   let identity: IdentityHarness;
@@ -16,18 +17,13 @@ describe('logs', () => {
     await identity.verifyCredentials({ email: user.email, password });
     await identity.verifyCredentials({ email: user.email, password: 'Wr0ng-Secret-Passw0rd' });
     await identity.graphql(
-      'mutation C($c: String!, $n: String!) { changePassword(input: { currentPassword: $c, newPassword: $n }) { success } }',
-      { c: password, n: newPassword },
+      contractOperation('ChangePassword'),
+      { currentPassword: password, newPassword },
       signedIn(user.id),
     );
-    await identity.graphql('mutation R($e: String!) { requestPasswordReset(input: { email: $e }) { success } }', {
-      e: user.email,
-    });
+    await identity.graphql(contractOperation('RequestPasswordReset'), { email: user.email });
     const token = await identity.mailToken(user.id, 'reset-password');
-    await identity.graphql(
-      'mutation S($t: String!, $p: String!) { resetPassword(input: { token: $t, newPassword: $p }) { success } }',
-      { t: token, p: resetPassword },
-    );
+    await identity.graphql(contractOperation('ResetPassword'), { token, newPassword: resetPassword });
 
     const text = identity.logs().join('\n');
     expect(text).toContain('user registered');

@@ -1,21 +1,9 @@
+import { contractOperation, eventually } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIdentity, uniqueEmail, waitFor, type IdentityHarness } from './support.js';
+import { startIdentity, uniqueEmail, type IdentityHarness } from './support.js';
 
-const REQUEST_PASSWORD_RESET = /* GraphQL */ `
-  mutation RequestPasswordReset($email: String!) {
-    requestPasswordReset(input: { email: $email }) {
-      success
-    }
-  }
-`;
-
-const RESET_PASSWORD = /* GraphQL */ `
-  mutation ResetPassword($token: String!, $newPassword: String!) {
-    resetPassword(input: { token: $token, newPassword: $newPassword }) {
-      success
-    }
-  }
-`;
+const REQUEST_PASSWORD_RESET = contractOperation('RequestPasswordReset');
+const RESET_PASSWORD = contractOperation('ResetPassword');
 
 describe('password reset', () => {
   let identity: IdentityHarness;
@@ -44,7 +32,7 @@ describe('password reset', () => {
     expect(malformed).toEqual(known);
 
     await identity.mailToken(user.id, 'reset-password');
-    await waitFor(
+    await eventually(
       () => identity.logs().find((line) => line.includes('password reset requested for an address without an account')),
       'the unknown address to be looked up',
     );
@@ -52,15 +40,21 @@ describe('password reset', () => {
     expect(identity.mailTokens(user.id, 'reset-password')).toHaveLength(1);
   });
 
-  it('sets the new password with the token once and revokes every session of the user', async () => {
+  it('sets the new password with the token once and publishes password_reset, for auth to revoke every session', async () => {
     const user = await identity.register();
     const token = await requestResetToken(user.email, user.id);
 
     const { body } = await identity.graphql(RESET_PASSWORD, { token, newPassword: 'reset and renewed' });
     expect(body.errors).toBeUndefined();
     expect(body.data?.resetPassword).toEqual({ success: true });
-    expect(identity.revocations.filter((entry) => entry.input.userId === user.id).map((entry) => entry.input)).toEqual([
-      { userId: user.id, exceptSessionId: null, reason: 'password_reset' },
+    const resets = await eventually(() => {
+      const mine = identity
+        .published('platform.identity.user.password_reset.v1')
+        .filter((event) => event.subject === user.id);
+      return mine.length > 0 && mine;
+    }, 'password_reset');
+    expect(resets.map((event) => event.data)).toEqual([
+      expect.objectContaining({ userId: user.id, sessionsRevoked: true }),
     ]);
     expect((await identity.verifyCredentials({ email: user.email, password: 'reset and renewed' })).status).toBe(200);
     expect((await identity.verifyCredentials({ email: user.email, password: user.password })).status).toBe(401);
@@ -68,7 +62,7 @@ describe('password reset', () => {
     const again = await identity.graphql(RESET_PASSWORD, { token, newPassword: 'a second attempt' });
     expect(again.body.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      fields: { token: 'is invalid or expired' },
+      fields: { 'input.token': 'is invalid or expired' },
     });
   });
 
@@ -81,7 +75,7 @@ describe('password reset', () => {
     const { body } = await identity.graphql(RESET_PASSWORD, { token, newPassword: 'too late for this' });
     expect(body.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      fields: { token: 'is invalid or expired' },
+      fields: { 'input.token': 'is invalid or expired' },
     });
     expect((await identity.verifyCredentials({ email: user.email, password: user.password })).status).toBe(200);
   });
@@ -100,7 +94,9 @@ describe('password reset', () => {
     const user = await identity.register();
     const token = await requestResetToken(user.email, user.id);
     const short = await identity.graphql(RESET_PASSWORD, { token, newPassword: 'short' });
-    expect(short.body.errors?.[0]?.extensions?.fields).toEqual({ newPassword: 'must be at least 8 characters' });
+    expect(short.body.errors?.[0]?.extensions?.fields).toEqual({
+      'input.newPassword': 'must be at least 8 characters',
+    });
     const valid = await identity.graphql(RESET_PASSWORD, { token, newPassword: 'long enough now' });
     expect(valid.body.data?.resetPassword).toEqual({ success: true });
   });
@@ -112,6 +108,6 @@ describe('password reset', () => {
     expect(newer).not.toBe(older);
     await identity.graphql(RESET_PASSWORD, { token: newer, newPassword: 'the newest password' });
     const { body } = await identity.graphql(RESET_PASSWORD, { token: older, newPassword: 'an older attempt' });
-    expect(body.errors?.[0]?.extensions?.fields).toEqual({ token: 'is invalid or expired' });
+    expect(body.errors?.[0]?.extensions?.fields).toEqual({ 'input.token': 'is invalid or expired' });
   });
 });

@@ -1,28 +1,9 @@
+import { contractOperation, signedIn } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedIn, startIdentity, type IdentityHarness } from './support.js';
+import { startIdentity, type IdentityHarness } from './support.js';
 
-const ME = /* GraphQL */ `
-  query Me {
-    me {
-      id
-      email
-      name
-      emailVerified
-      createdAt
-    }
-  }
-`;
-
-const UPDATE_PROFILE = /* GraphQL */ `
-  mutation UpdateProfile($name: String!) {
-    updateProfile(input: { name: $name }) {
-      user {
-        id
-        name
-      }
-    }
-  }
-`;
+const ME = contractOperation('Me');
+const UPDATE_PROFILE = contractOperation('UpdateProfile');
 
 describe('me and updateProfile', () => {
   let identity: IdentityHarness;
@@ -58,14 +39,14 @@ describe('me and updateProfile', () => {
     expect(me.body.data?.me.name).toBe('After');
   });
 
-  it('rejects a blank or overlong name with BAD_USER_INPUT on the name field', async () => {
+  it('rejects a blank or overlong name with BAD_USER_INPUT on input.name', async () => {
     const user = await identity.register();
     for (const [name, problem] of [
       ['  ', 'is required'],
       ['x'.repeat(101), 'must be at most 100 characters'],
     ]) {
       const { body } = await identity.graphql(UPDATE_PROFILE, { name }, signedIn(user.id));
-      expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { name: problem } });
+      expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { 'input.name': problem } });
     }
   });
 

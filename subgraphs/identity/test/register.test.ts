@@ -1,6 +1,9 @@
 import { sha256Hex } from '@platform/service-kit';
+import { eventually } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTER, startIdentity, uniqueEmail, type IdentityHarness } from './support.js';
+
+const USER_REGISTERED = 'platform.identity.user.registered.v1';
 
 interface RegisterData {
   register: { user: { id: string; email: string; name: string; emailVerified: boolean; createdAt: string } };
@@ -28,33 +31,33 @@ describe('register', () => {
     expect(new Date(user.createdAt).toISOString()).toBe(user.createdAt);
   });
 
-  it('rejects a malformed email with BAD_USER_INPUT on the email field', async () => {
+  it('rejects a malformed email with BAD_USER_INPUT on input.email', async () => {
     const { body } = await identity.graphql(REGISTER, { email: 'not-an-email', password: 'long enough', name: 'A' });
     expect(body.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      fields: { email: 'must be a valid email address' },
+      fields: { 'input.email': 'must be a valid email address' },
     });
   });
 
   it('rejects an email longer than 254 characters', async () => {
     const email = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.com`;
     const { body } = await identity.graphql(REGISTER, { email, password: 'long enough', name: 'A' });
-    expect(body.errors?.[0]?.extensions?.fields).toEqual({ email: 'must be at most 254 characters' });
+    expect(body.errors?.[0]?.extensions?.fields).toEqual({ 'input.email': 'must be at most 254 characters' });
   });
 
-  it('rejects a password of 7 characters with BAD_USER_INPUT on the password field', async () => {
+  it('rejects a password of 7 characters with BAD_USER_INPUT on input.password', async () => {
     const { body } = await identity.graphql(REGISTER, { email: uniqueEmail(), password: '1234567', name: 'A' });
     expect(body.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      fields: { password: 'must be at least 8 characters' },
+      fields: { 'input.password': 'must be at least 8 characters' },
     });
   });
 
-  it('rejects a password of 129 characters with BAD_USER_INPUT on the password field', async () => {
+  it('rejects a password of 129 characters with BAD_USER_INPUT on input.password', async () => {
     const { body } = await identity.graphql(REGISTER, { email: uniqueEmail(), password: 'p'.repeat(129), name: 'A' });
     expect(body.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      fields: { password: 'must be at most 128 characters' },
+      fields: { 'input.password': 'must be at most 128 characters' },
     });
   });
 
@@ -69,9 +72,9 @@ describe('register', () => {
     const { body } = await identity.graphql(REGISTER, { email: 'nope@', password: 'short', name: '   ' });
     expect(body.errors).toHaveLength(1);
     expect(body.errors?.[0]?.extensions?.fields).toEqual({
-      email: 'must be a valid email address',
-      password: 'must be at least 8 characters',
-      name: 'is required',
+      'input.email': 'must be a valid email address',
+      'input.password': 'must be at least 8 characters',
+      'input.name': 'is required',
     });
   });
 
@@ -81,7 +84,7 @@ describe('register', () => {
       password: 'long enough',
       name: 'n'.repeat(101),
     });
-    expect(body.errors?.[0]?.extensions?.fields).toEqual({ name: 'must be at most 100 characters' });
+    expect(body.errors?.[0]?.extensions?.fields).toEqual({ 'input.name': 'must be at most 100 characters' });
   });
 
   it('refuses a second account for the same address in another letter case with CONFLICT', async () => {
@@ -107,31 +110,35 @@ describe('register', () => {
     expect(codes).toEqual(['CONFLICT', 'OK']);
   });
 
-  it('asks authz for the default role of the new user, after the account exists', async () => {
+  it('publishes user.registered once the account exists, for authz to give the default role, and calls no service', async () => {
     const user = await identity.register();
-    expect(identity.callsFor(user.id)).toEqual(['authz.assignDefaultRole']);
     expect(await identity.db('users').where({ id: user.id })).toHaveLength(1);
+    const event = await eventually(
+      () => identity.published(USER_REGISTERED).find((published) => published.subject === user.id),
+      'user.registered',
+    );
+    expect(event.data).toMatchObject({ userId: user.id, email: user.email, emailVerified: false });
+    expect(identity.authz.callsFor(user.id)).toEqual([]);
   });
 
-  it('still registers the user when authz cannot assign the default role, and logs an error naming the user', async () => {
-    identity.authz.failDefaultRole = new Error('authz is down');
+  it('registers the user while authz is down, logging no error: the default role follows from the event', async () => {
+    const down = await startIdentity({ env: { AUTHZ_INTERNAL_URL: 'http://127.0.0.1:9' } });
     try {
       const email = uniqueEmail('norole');
-      const { body } = await identity.graphql<RegisterData>(REGISTER, {
+      const { body } = await down.graphql<RegisterData>(REGISTER, {
         email,
         password: 'long enough',
         name: 'No Role Yet',
       });
       expect(body.errors).toBeUndefined();
       const userId = body.data!.register.user.id;
-      expect(identity.callsFor(userId)).toEqual(['authz.assignDefaultRole']);
-      const logged = identity
-        .logs()
-        .map((line) => JSON.parse(line) as { level: string; userId?: string; msg: string })
-        .find((entry) => entry.userId === userId && entry.msg === 'registered user did not get the default role');
-      expect(logged?.level).toBe('error');
+      await eventually(
+        () => down.published(USER_REGISTERED).some((published) => published.subject === userId),
+        'user.registered',
+      );
+      expect(down.logEntries().filter((entry) => entry.level === 'error')).toEqual([]);
     } finally {
-      identity.authz.failDefaultRole = null;
+      await down.stop();
     }
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIdentityPasswordHasher, seedIdentity, type PasswordHasher } from '../src/server.js';
+import { createIdentityPasswordHasher, seedIdentity, type PasswordHasher } from '../src/subgraph.js';
 import { startIdentity, uniqueEmail, type IdentityHarness } from './support.js';
 
 describe('seedIdentity', () => {

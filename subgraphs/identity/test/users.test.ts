@@ -1,7 +1,8 @@
 import { Permission } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeUserCursor } from '../src/domain/user-cursors.js';
-import { anonymous, signedIn, startIdentity, type IdentityHarness, type RegisteredUser } from './support.js';
+import { anonymous, signedIn } from '@platform/devkit/testing';
+import { startIdentity, type IdentityHarness, type RegisteredUser } from './support.js';
 
 const USERS = /* GraphQL */ `
   query Users($first: Int, $after: String) {
@@ -44,8 +45,7 @@ interface UserData {
   user: { id: string; email: string; name: string; emailVerified: boolean } | null;
 }
 
-const reader = (userId = '00000000-0000-4000-8000-00000000000a') =>
-  signedIn(userId, undefined, [Permission.IdentityUserRead]);
+const reader = (userId = '00000000-0000-4000-8000-00000000000a') => signedIn(userId, [Permission.IdentityUserRead]);
 
 describe('users (paginated listing)', () => {
   // A database of our own, so the listing holds exactly the users this block registers.
@@ -140,7 +140,7 @@ describe('users (paginated listing)', () => {
 
   it('refuses a caller whose proof lacks identity.user.read with FORBIDDEN (defense in depth)', async () => {
     const own = registered[0]!;
-    const withoutPermission = signedIn(own.id, undefined, [Permission.AuthSessionRead, Permission.IdentityUserDelete]);
+    const withoutPermission = signedIn(own.id, [Permission.AuthSessionRead, Permission.IdentityUserDelete]);
     const { body } = await identity.graphql<UsersData>(USERS, { first: 3 }, withoutPermission);
     expect(body.data).toBeNull();
     expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

@@ -1,4 +1,4 @@
-/** User ids are UUIDs; anything else cannot name a user and never reaches SQL. */
+/** Ids of users (and of auth's sessions) are UUIDs; anything else names nothing and never reaches SQL. */
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

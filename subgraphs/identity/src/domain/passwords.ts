@@ -7,6 +7,9 @@
 import * as argon2 from 'argon2';
 import { randomToken } from '@platform/service-kit';
 
+/** OWASP's floor for argon2id (19 MiB, 2 iterations, 1 lane); configuration refuses weaker settings. */
+export const ARGON2_MINIMUM = { memoryKib: 19456, iterations: 2, parallelism: 1 } as const;
+
 export interface Argon2Parameters {
   memoryKib: number;
   iterations: number;

@@ -1,8 +1,7 @@
 /**
- * Input rules shared by the mutations, and a collector that gathers every problem of an
- * input so the client hears about all of them in one BAD_USER_INPUT error.
+ * Input rules shared by the mutations and the seed: passwords and display names. Problems
+ * are collected with the kit's `InputProblems`, so the client hears of all of them at once.
  */
-import { badUserInput } from '@platform/service-kit';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -35,17 +34,4 @@ export function nameProblem(name: string): string | null {
   // Control characters (newlines, NUL, escapes) have no place in a name shown to other people.
   if (/\p{Cc}/u.test(name)) return 'must not contain control characters';
   return null;
-}
-
-/** Collects invalid inputs by field name; `throwIfAny` reports them all at once. */
-export class InputProblems {
-  private readonly fields: Record<string, string> = {};
-
-  add(field: string, problem: string | null): void {
-    if (problem !== null && !(field in this.fields)) this.fields[field] = problem;
-  }
-
-  throwIfAny(): void {
-    if (Object.keys(this.fields).length > 0) throw badUserInput({ ...this.fields });
-  }
 }

@@ -8,14 +8,8 @@
  *   POST /internal/users/lookup         Authorization: Bearer <service credential>
  *   { "email": string }  →  200 { "userId": string | null }
  */
-import {
-  authenticateService,
-  HttpError,
-  readJsonBody,
-  sendJson,
-  type Route,
-  type ServiceCredentials,
-} from '@platform/service-kit';
+import type { IncomingMessage } from 'node:http';
+import { HttpError, readJsonBody, sendJson, type Route } from '@platform/service-kit';
 import { z } from 'zod';
 import { checkCredentials } from '../domain/credentials.js';
 import { normaliseEmail } from '../domain/email.js';
@@ -32,7 +26,8 @@ const credentialsBody = z.object({
 const lookupBody = z.object({ email: z.string().max(1024) });
 
 export interface InternalRouteDependencies {
-  credentials: ServiceCredentials;
+  /** The calling service's name from its credential; 401 without a valid one (the kit's). */
+  authenticateService: (req: IncomingMessage) => string;
   users: UserStore;
   passwords: PasswordHasher;
 }
@@ -43,7 +38,7 @@ export function createInternalRoutes(dependencies: InternalRouteDependencies): R
       method: 'POST',
       path: '/internal/credentials/verify',
       handler: async ({ req, res, logger }) => {
-        const caller = authenticateService(req, dependencies.credentials);
+        const caller = dependencies.authenticateService(req);
         const body = credentialsBody.safeParse(await readJsonBody(req, BODY_LIMIT_BYTES));
         if (!body.success) throw new HttpError(400, 'The body must be JSON: { "email": string, "password": string }');
 
@@ -61,7 +56,7 @@ export function createInternalRoutes(dependencies: InternalRouteDependencies): R
       method: 'POST',
       path: '/internal/users/lookup',
       handler: async ({ req, res, logger }) => {
-        const caller = authenticateService(req, dependencies.credentials);
+        const caller = dependencies.authenticateService(req);
         const body = lookupBody.safeParse(await readJsonBody(req, BODY_LIMIT_BYTES));
         if (!body.success) throw new HttpError(400, 'The body must be JSON: { "email": string }');
         const userId = await dependencies.users.findIdByEmail(normaliseEmail(body.data.email));

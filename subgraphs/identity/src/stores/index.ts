@@ -1,5 +1,4 @@
 /** The subgraph's stores, and running several of them in one transaction. */
-import type { Database } from '@platform/service-kit';
 import { enqueue, type AnyCloudEvent } from '@platform/service-kit/events';
 import type { Knex } from 'knex';
 import { createTokenStore, type TokenStore } from './token-store.js';
@@ -17,7 +16,8 @@ export interface Stores {
   outbox: Outbox;
 }
 
-export function createStores(db: Database): Stores {
+/** The stores on `db`, which may be a transaction. */
+export function createStores(db: Knex): Stores {
   return {
     users: createUserStore(db),
     tokens: createTokenStore(db),
@@ -28,6 +28,6 @@ export function createStores(db: Database): Stores {
 /** Runs `work` with stores bound to one transaction: committed when it resolves, rolled back when it throws. */
 export type InTransaction = <T>(work: (stores: Stores) => Promise<T>) => Promise<T>;
 
-export function createInTransaction(db: Database): InTransaction {
+export function createInTransaction(db: Knex): InTransaction {
   return (work) => db.transaction((trx) => work(createStores(trx)));
 }

@@ -3,14 +3,15 @@
  * computed and checked by the database clock, and consuming a token is one atomic UPDATE,
  * so two concurrent uses of one token cannot both succeed.
  */
-import type { Database } from '@platform/service-kit';
+import { sqlOn } from '@platform/service-kit';
+import type { Knex } from 'knex';
 import { z } from 'zod';
 
 export type TokenPurpose = 'email_verification' | 'password_reset';
 
 const userIdRow = z.object({ user_id: z.string() });
 
-const sql = {
+const queries = {
   create: `insert into user_tokens (user_id, purpose, token_hash, expires_at)
     values (?, ?, ?, now() + make_interval(secs => ?))`,
   consume: `update user_tokens set used_at = now()
@@ -29,18 +30,16 @@ export interface TokenStore {
 }
 
 /** A token store on `db`, which may be a transaction. */
-export function createTokenStore(db: Database): TokenStore {
+export function createTokenStore(db: Knex): TokenStore {
+  const sql = sqlOn(db);
   return {
     async create({ userId, purpose, tokenHash, ttlSeconds }) {
-      await db.raw(sql.create, [userId, purpose, tokenHash, ttlSeconds]);
+      await sql.execute(queries.create, [userId, purpose, tokenHash, ttlSeconds]);
     },
     async consume(purpose, tokenHash) {
-      const { rows } = await db.raw<{ rows: unknown[] }>(sql.consume, [tokenHash, purpose]);
-      return rows[0] ? userIdRow.parse(rows[0]).user_id : null;
+      const row = await sql.first(userIdRow, queries.consume, [tokenHash, purpose]);
+      return row?.user_id ?? null;
     },
-    async invalidateOutstanding(userId, purpose) {
-      const result = await db.raw<{ rowCount: number | null }>(sql.invalidateOutstanding, [userId, purpose]);
-      return result.rowCount ?? 0;
-    },
+    invalidateOutstanding: (userId, purpose) => sql.execute(queries.invalidateOutstanding, [userId, purpose]),
   };
 }

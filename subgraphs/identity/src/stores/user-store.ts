@@ -2,7 +2,7 @@
  * SQL for the users aggregate. Rows are checked at this boundary and returned as `User`
  * objects; password hashes leave the store only through the credential lookups.
  */
-import { isUniqueViolation, type Database } from '@platform/service-kit';
+import { isUniqueViolation, sqlOn } from '@platform/service-kit';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 
@@ -29,16 +29,36 @@ export class EmailTakenError extends Error {
   }
 }
 
-const userRow = z.object({
+const userColumns = z.object({
   id: z.string(),
   email: z.string(),
   name: z.string(),
   email_verified_at: z.date().nullable(),
   created_at: z.date(),
 });
+
+function toUser(row: z.infer<typeof userColumns>): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    emailVerifiedAt: row.email_verified_at,
+    createdAt: row.created_at,
+  };
+}
+
+const userRow = userColumns.transform(toUser);
+
 /** A user row with its exact position in the listing order (`created_at` to the microsecond, as text). */
-const pageRow = userRow.extend({ position_created_at: z.string() });
-const credentialsRow = z.object({ id: z.string(), password_hash: z.string() });
+const listedUserRow = userColumns.extend({ position_created_at: z.string() }).transform((row): ListedUser => ({
+  user: toUser(row),
+  position: { createdAt: row.position_created_at, id: row.id },
+}));
+
+const credentialsRow = z
+  .object({ id: z.string(), password_hash: z.string() })
+  .transform((row): UserCredentials => ({ id: row.id, passwordHash: row.password_hash }));
+
 const idRow = z.object({ id: z.string() });
 
 const USER_COLUMNS = 'id, email, name, email_verified_at, created_at';
@@ -46,7 +66,7 @@ const USER_COLUMNS = 'id, email, name, email_verified_at, created_at';
 // `created_at` keeps microseconds, a JS Date only milliseconds: positions travel as this exact text.
 const POSITION_CREATED_AT = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as position_created_at`;
 
-const sql = {
+const queries = {
   listFirst: `select ${USER_COLUMNS}, ${POSITION_CREATED_AT} from users order by created_at, id limit ?`,
   listAfter: `select ${USER_COLUMNS}, ${POSITION_CREATED_AT} from users
     where (created_at, id) > (?::timestamptz, ?::uuid) order by created_at, id limit ?`,
@@ -66,33 +86,6 @@ const sql = {
   markEmailVerified: `update users set email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
     where id = ? returning ${USER_COLUMNS}`,
 } as const;
-
-function fromUserRow(parsed: z.infer<typeof userRow>): User {
-  return {
-    id: parsed.id,
-    email: parsed.email,
-    name: parsed.name,
-    emailVerifiedAt: parsed.email_verified_at,
-    createdAt: parsed.created_at,
-  };
-}
-
-function toUser(row: unknown): User {
-  return fromUserRow(userRow.parse(row));
-}
-
-function toListedUser(row: unknown): ListedUser {
-  const parsed = pageRow.parse(row);
-  return {
-    user: fromUserRow(parsed),
-    position: { createdAt: parsed.position_created_at, id: parsed.id },
-  };
-}
-
-function toCredentials(row: unknown): UserCredentials {
-  const parsed = credentialsRow.parse(row);
-  return { id: parsed.id, passwordHash: parsed.password_hash };
-}
 
 /**
  * Where a user stands in the listing order (`created_at`, then `id`). `createdAt` is the
@@ -133,60 +126,52 @@ export interface UserStore {
 }
 
 /** A user store on `db`, which may be a transaction. */
-export function createUserStore(db: Database): UserStore {
-  const rows = async (query: string, bindings: readonly Knex.RawBinding[]): Promise<unknown[]> =>
-    (await db.raw<{ rows: unknown[] }>(query, bindings)).rows;
-  const first = async (query: string, bindings: readonly Knex.RawBinding[]): Promise<unknown> =>
-    (await rows(query, bindings))[0];
-  const changed = async (query: string, bindings: readonly Knex.RawBinding[]): Promise<boolean> =>
-    ((await db.raw<{ rowCount: number }>(query, bindings)).rowCount ?? 0) > 0;
+export function createUserStore(db: Knex): UserStore {
+  const sql = sqlOn(db);
+  const changed = async (query: string, bindings: readonly Knex.RawBinding[]) =>
+    (await sql.execute(query, bindings)) > 0;
 
   return {
-    async list(after, limit) {
-      const found = after
-        ? await rows(sql.listAfter, [after.createdAt, after.id, limit])
-        : await rows(sql.listFirst, [limit]);
-      return found.map(toListedUser);
-    },
+    list: (after, limit) =>
+      after
+        ? sql.rows(listedUserRow, queries.listAfter, [after.createdAt, after.id, limit])
+        : sql.rows(listedUserRow, queries.listFirst, [limit]),
     async findManyByIds(ids) {
       if (ids.length === 0) return [];
-      return (await rows(sql.findManyByIds, [[...ids]])).map(toUser);
+      return sql.rows(userRow, queries.findManyByIds, [[...ids]]);
     },
     async findIdByEmail(email) {
-      const row = await first(sql.findIdByEmail, [email]);
-      return row ? idRow.parse(row).id : null;
+      return (await sql.first(idRow, queries.findIdByEmail, [email]))?.id ?? null;
     },
     async findCredentialsByEmail(email) {
-      const row = await first(sql.findCredentialsByEmail, [email]);
-      return row ? toCredentials(row) : null;
+      return (await sql.first(credentialsRow, queries.findCredentialsByEmail, [email])) ?? null;
     },
     async findCredentialsById(id) {
-      const row = await first(sql.findCredentialsById, [id]);
-      return row ? toCredentials(row) : null;
+      return (await sql.first(credentialsRow, queries.findCredentialsById, [id])) ?? null;
     },
     async create(input) {
       try {
-        return toUser(await first(sql.create, [input.email, input.name, input.passwordHash]));
+        const user = await sql.first(userRow, queries.create, [input.email, input.name, input.passwordHash]);
+        if (!user) throw new Error('insert into users returned no row');
+        return user;
       } catch (error) {
         if (isUniqueViolation(error, 'users_email_lower_key')) throw new EmailTakenError();
         throw error;
       }
     },
     async updateName(id, name) {
-      const row = await first(sql.updateName, [name, id]);
-      return row ? toUser(row) : null;
+      return (await sql.first(userRow, queries.updateName, [name, id])) ?? null;
     },
-    setPasswordHash: (id, passwordHash) => changed(sql.setPasswordHash, [passwordHash, id]),
+    setPasswordHash: (id, passwordHash) => changed(queries.setPasswordHash, [passwordHash, id]),
     upgradePasswordHash: (id, previousHash, upgradedHash) =>
-      changed(sql.upgradePasswordHash, [upgradedHash, id, previousHash]),
+      changed(queries.upgradePasswordHash, [upgradedHash, id, previousHash]),
     async markEmailVerified(id) {
-      const row = await first(sql.markEmailVerified, [id]);
-      return row ? toUser(row) : null;
+      return (await sql.first(userRow, queries.markEmailVerified, [id])) ?? null;
     },
     async createVerifiedIfAbsent(input) {
-      const row = await first(sql.createVerifiedIfAbsent, [input.email, input.name, input.passwordHash]);
-      return row ? toUser(row) : null;
+      const values = [input.email, input.name, input.passwordHash];
+      return (await sql.first(userRow, queries.createVerifiedIfAbsent, values)) ?? null;
     },
-    deleteById: (id) => changed(sql.deleteById, [id]),
+    deleteById: (id) => changed(queries.deleteById, [id]),
   };
 }

@@ -1,9 +1,14 @@
-/** `Mutation.changePassword`: a new password, proven by the current one; other sessions are signed out. */
-import { notFound, requireUserId } from '@platform/service-kit';
+/**
+ * `Mutation.changePassword`: a new password, proven by the current one. The other sessions
+ * are signed out by auth when it receives the `password_changed` event, which commits with
+ * the new password (so it is delivered however long auth is away, and a login with the old
+ * password is refused from the commit on); the session that made the change stays.
+ */
+import { InputProblems, notFound, requireUserId } from '@platform/service-kit';
 import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
-import { revokeSessionsAfterPasswordChange } from '../../domain/sessions.js';
-import { InputProblems, passwordProblem } from '../../domain/validation.js';
+import { isUuid } from '../../domain/ids.js';
+import { passwordProblem } from '../../domain/validation.js';
 
 export const changePassword: MutationResolvers['changePassword'] = async (_parent, { input }, context) => {
   const userId = requireUserId(context);
@@ -11,7 +16,7 @@ export const changePassword: MutationResolvers['changePassword'] = async (_paren
   if (!credentials) throw notFound('Your account no longer exists');
 
   const current = await context.passwords.verify(credentials.passwordHash, input.currentPassword);
-  const problems = new InputProblems();
+  const problems = new InputProblems('input');
   problems.add('currentPassword', current.valid ? null : 'is incorrect');
   problems.add('newPassword', passwordProblem(input.newPassword));
   if (current.valid && input.newPassword === input.currentPassword) {
@@ -20,6 +25,9 @@ export const changePassword: MutationResolvers['changePassword'] = async (_paren
   problems.throwIfAny();
 
   const passwordHash = await context.passwords.hash(input.newPassword);
+  // Auth's session ids are UUIDs: anything else names no session there, so none is kept.
+  const { sessionId } = context.caller;
+  const keptSessionId = sessionId !== null && isUuid(sessionId) ? sessionId : null;
   await context.inTransaction(async ({ users, tokens, outbox }) => {
     if (!(await users.setPasswordHash(userId, passwordHash))) throw notFound('Your account no longer exists');
     // A reset link mailed earlier must not be able to undo this change.
@@ -33,18 +41,13 @@ export const changePassword: MutationResolvers['changePassword'] = async (_paren
           target: { type: 'user', id: userId },
           context: requestContextOf(context),
           userId,
-          // Revoked right after the commit; when that fails, the request fails.
+          // Auth revokes every session of the user but the caller's when it receives this.
           otherSessionsRevoked: true,
+          keptSessionId,
         },
       }),
     );
   });
   context.logger.info({ userId }, 'password changed');
-
-  await revokeSessionsAfterPasswordChange(context, {
-    userId,
-    exceptSessionId: context.caller.sessionId,
-    reason: 'password_changed',
-  });
   return { success: true };
 };

@@ -1,20 +1,22 @@
 /**
- * `Mutation.deleteUser`: an account is deleted in three steps across services, in this
- * order so that a failure leaves nothing half-usable:
+ * `Mutation.deleteUser`: an account is deleted in two steps, then other services react:
  *
- * 1. authz removes the user's role assignments (and refuses for the last admin, before
- *    anything changed);
- * 2. auth ends every session of the user, so no refresh token outlives the account;
- * 3. the user row goes, its mail tokens with it (foreign key cascade).
+ * 1. authz removes the user's role assignments, and refuses for the last admin before
+ *    anything changed: identity waits for that answer;
+ * 2. the user row goes, its mail tokens with it (foreign key cascade), and `user.deleted`
+ *    commits in the same transaction;
+ * 3. on that event auth revokes every session of the user, and authz removes any role
+ *    assignment made since step 1. The sessions therefore end shortly after the deletion,
+ *    not before it: until auth has processed the event (the outbox keeps it for as long
+ *    as auth is away), a session of the deleted user can still refresh.
  *
- * Each step is idempotent: when a later step fails the request fails, and retrying the
+ * Steps 1 and 2 are idempotent: when step 2 fails the request fails, and retrying the
  * deletion completes it.
  */
-import { conflict, notFound, Permission } from '@platform/service-kit';
+import { conflict, notFound, Permission, requirePermission } from '@platform/service-kit';
 import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { LastAdminError } from '../../authz-client.js';
-import { requirePermission } from '../../domain/authorization.js';
 
 export const deleteUser: MutationResolvers['deleteUser'] = async (_parent, { input }, context) => {
   const callerId = requirePermission(context, Permission.IdentityUserDelete);
@@ -27,19 +29,6 @@ export const deleteUser: MutationResolvers['deleteUser'] = async (_parent, { inp
   } catch (error) {
     if (error instanceof LastAdminError) throw conflict('cannot delete the last admin');
     context.logger.error({ err: error, userId }, 'user deletion failed: authz could not remove the role assignments');
-    throw error;
-  }
-  try {
-    await context.sessions.revokeSessions(
-      { userId, exceptSessionId: null, reason: 'user_deleted' },
-      context.requestId,
-      callerId,
-    );
-  } catch (error) {
-    context.logger.error(
-      { err: error, userId },
-      'user deletion failed after the role assignments were removed: the sessions could not be revoked',
-    );
     throw error;
   }
   // False only when a concurrent deletion got there first: the account is gone either way.

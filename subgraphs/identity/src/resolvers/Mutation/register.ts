@@ -1,16 +1,20 @@
-/** `Mutation.register`: a new account with the default role, and an email verification link on its way. */
-import { conflict } from '@platform/service-kit';
+/**
+ * `Mutation.register`: a new account, and an email verification link on its way. The
+ * account's `user.registered` event commits with it; authz gives the default role when it
+ * receives the event, so a registration never waits for authz nor fails because of it.
+ */
+import { conflict, InputProblems } from '@platform/service-kit';
 import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { emailProblem, normaliseEmail } from '../../domain/email.js';
 import { deliverMailLink, issueMailToken } from '../../domain/mail-tokens.js';
-import { InputProblems, nameProblem, normaliseName, passwordProblem } from '../../domain/validation.js';
+import { nameProblem, normaliseName, passwordProblem } from '../../domain/validation.js';
 import { EmailTakenError } from '../../stores/user-store.js';
 
 export const register: MutationResolvers['register'] = async (_parent, { input }, context) => {
   const email = normaliseEmail(input.email);
   const name = normaliseName(input.name);
-  const problems = new InputProblems();
+  const problems = new InputProblems('input');
   problems.add('email', emailProblem(email));
   problems.add('password', passwordProblem(input.password));
   problems.add('name', nameProblem(name));
@@ -48,15 +52,5 @@ export const register: MutationResolvers['register'] = async (_parent, { input }
   const { user, token } = created;
   context.logger.info({ userId: user.id }, 'user registered');
   deliverMailLink(context.mailLinks, context.logger, { userId: user.id, purpose: 'email_verification', token });
-
-  // Only after the user row is committed: authz must never hold roles of a user that does not exist.
-  try {
-    await context.authz.assignDefaultRole(user.id, context.requestId);
-  } catch (error) {
-    // The account exists and the registration succeeded; the user just has no role yet, and
-    // an operator can assign it from this log line. The audit/events issue will make this an
-    // outbox event written in the registration's transaction, delivered until authz accepts it.
-    context.logger.error({ err: error, userId: user.id }, 'registered user did not get the default role');
-  }
   return { user };
 };

@@ -1,16 +1,19 @@
-/** `Mutation.resetPassword`: a new password with the token from a reset link; every session is signed out. */
-import { badUserInput } from '@platform/service-kit';
+/**
+ * `Mutation.resetPassword`: a new password with the token from a reset link. Every session
+ * of the user is signed out by auth when it receives the `password_reset` event, which
+ * commits with the new password.
+ */
+import { badUserInput, InputProblems } from '@platform/service-kit';
 import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { presentedTokenHash } from '../../domain/mail-tokens.js';
-import { revokeSessionsAfterPasswordChange } from '../../domain/sessions.js';
-import { InputProblems, passwordProblem } from '../../domain/validation.js';
+import { passwordProblem } from '../../domain/validation.js';
 
 const INVALID_TOKEN = 'is invalid or expired';
 
 export const resetPassword: MutationResolvers['resetPassword'] = async (_parent, { input }, context) => {
   const tokenHash = presentedTokenHash(input.token);
-  const problems = new InputProblems();
+  const problems = new InputProblems('input');
   problems.add('token', tokenHash === null ? INVALID_TOKEN : null);
   problems.add('newPassword', passwordProblem(input.newPassword));
   problems.throwIfAny();
@@ -32,16 +35,14 @@ export const resetPassword: MutationResolvers['resetPassword'] = async (_parent,
           target: { type: 'user', id: owner },
           context: requestContextOf(context),
           userId: owner,
-          // Every session is revoked right after the commit; when that fails, the request fails.
+          // Auth revokes every session of the user when it receives this.
           sessionsRevoked: true,
         },
       }),
     );
     return owner;
   });
-  if (!userId) throw badUserInput({ token: INVALID_TOKEN });
+  if (!userId) throw badUserInput({ 'input.token': INVALID_TOKEN });
   context.logger.info({ userId }, 'password reset');
-
-  await revokeSessionsAfterPasswordChange(context, { userId, exceptSessionId: null, reason: 'password_reset' });
   return { success: true };
 };

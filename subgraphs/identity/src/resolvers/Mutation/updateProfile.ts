@@ -1,13 +1,13 @@
 /** `Mutation.updateProfile`: the signed-in user changes their own profile. */
-import { notFound, requireUserId } from '@platform/service-kit';
+import { InputProblems, notFound, requireUserId } from '@platform/service-kit';
 import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
-import { InputProblems, nameProblem, normaliseName } from '../../domain/validation.js';
+import { nameProblem, normaliseName } from '../../domain/validation.js';
 
 export const updateProfile: MutationResolvers['updateProfile'] = async (_parent, { input }, context) => {
   const userId = requireUserId(context);
   const name = normaliseName(input.name);
-  const problems = new InputProblems();
+  const problems = new InputProblems('input');
   problems.add('name', nameProblem(name));
   problems.throwIfAny();
 

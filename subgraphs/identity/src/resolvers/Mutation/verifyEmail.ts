@@ -30,7 +30,7 @@ export const verifyEmail: MutationResolvers['verifyEmail'] = async (_parent, { i
           }
           return verified;
         });
-  if (!user) throw badUserInput({ token: 'is invalid or expired' });
+  if (!user) throw badUserInput({ 'input.token': 'is invalid or expired' });
 
   context.userById.clear(user.id).prime(user.id, user);
   context.logger.info({ userId: user.id }, 'email verified');

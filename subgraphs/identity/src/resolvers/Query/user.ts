@@ -1,7 +1,6 @@
 /** `Query.user`: any user by id, for callers allowed to read users. */
-import { Permission } from '@platform/service-kit';
+import { Permission, requirePermission } from '@platform/service-kit';
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { requirePermission } from '../../domain/authorization.js';
 
 export const user: QueryResolvers['user'] = async (_parent, { id }, context) => {
   requirePermission(context, Permission.IdentityUserRead);

@@ -3,11 +3,9 @@
  * cursor names the last user seen, and the next page starts strictly after it, so users
  * registering meanwhile never shift a page.
  */
-import { Permission } from '@platform/service-kit';
+import { InputProblems, Permission, requirePermission } from '@platform/service-kit';
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { requirePermission } from '../../domain/authorization.js';
 import { decodeUserCursor, encodeUserCursor } from '../../domain/user-cursors.js';
-import { InputProblems } from '../../domain/validation.js';
 
 export const USERS_PAGE_MAX = 100;
 

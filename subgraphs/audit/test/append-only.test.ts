@@ -3,10 +3,10 @@ import pg from 'pg';
 import { appDatabaseUrl, ensureAppRole } from '../src/domain/app-role.js';
 import { createAuditLogStore } from '../src/stores/audit-log-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedIn } from '@platform/devkit/testing';
 import {
   administrator,
   cloudEvent,
-  signedIn,
   startAudit,
   VERIFY_AUDIT_CHAIN,
   type AuditHarness,
@@ -32,14 +32,14 @@ describe('the audit log is append-only and tamper-evident', () => {
   let someId: string;
   beforeAll(async () => {
     audit = await startAudit();
-    for (let index = 0; index < 5; index += 1) await audit.server.record(cloudEvent());
-    someId = (await audit.server.record(cloudEvent())).event.id;
+    for (let index = 0; index < 5; index += 1) await audit.subgraph.exposed.record(cloudEvent());
+    someId = (await audit.subgraph.exposed.record(cloudEvent())).event.id;
   });
   afterAll(() => audit.stop());
 
   describe('for the application role the service works as', () => {
     it('can log in, and holds SELECT and INSERT on audit_log and nothing else', async () => {
-      const { rows } = await audit.owner.raw<{
+      const { rows } = await audit.db.raw<{
         rows: { rolcanlogin: boolean; rolsuper: boolean; privileges: string[] }[];
       }>(
         `select r.rolcanlogin, r.rolsuper,
@@ -92,15 +92,15 @@ describe('the audit log is append-only and tamper-evident', () => {
         }
       };
       try {
-        await ensureAppRole(audit.owner, role, 'first-password-0123456789');
-        await ensureAppRole(audit.owner, role, 'second-password-0123456789');
+        await ensureAppRole(audit.db, role, 'first-password-0123456789');
+        await ensureAppRole(audit.db, role, 'second-password-0123456789');
         expect(await canLogIn('first-password-0123456789')).toBe(false);
         expect(await canLogIn('second-password-0123456789')).toBe(true);
-        await audit.owner.raw(`alter role "${role}" superuser`);
-        await expect(ensureAppRole(audit.owner, role, 'third-password-0123456789')).rejects.toThrow(/is a superuser/);
+        await audit.db.raw(`alter role "${role}" superuser`);
+        await expect(ensureAppRole(audit.db, role, 'third-password-0123456789')).rejects.toThrow(/is a superuser/);
       } finally {
-        await audit.owner.raw(`drop owned by "${role}"`);
-        await audit.owner.raw(`drop role "${role}"`);
+        await audit.db.raw(`drop owned by "${role}"`);
+        await audit.db.raw(`drop role "${role}"`);
       }
     });
   });
@@ -108,11 +108,11 @@ describe('the audit log is append-only and tamper-evident', () => {
   describe('for the owner, and any role with privileges', () => {
     it('refuses UPDATE, DELETE and TRUNCATE through the triggers', async () => {
       const attempts: [string, () => Promise<unknown>][] = [
-        ['UPDATE', () => audit.owner.raw("update audit_log set action = 'x.y.z' where id = ?", [someId])],
-        ['DELETE', () => audit.owner.raw('delete from audit_log where id = ?', [someId])],
-        ['TRUNCATE', () => audit.owner.raw('truncate audit_log')],
+        ['UPDATE', () => audit.db.raw("update audit_log set action = 'x.y.z' where id = ?", [someId])],
+        ['DELETE', () => audit.db.raw('delete from audit_log where id = ?', [someId])],
+        ['TRUNCATE', () => audit.db.raw('truncate audit_log')],
         // Even a statement that would touch no row.
-        ['DELETE', () => audit.owner.raw('delete from audit_log where id = ?', [randomUUID()])],
+        ['DELETE', () => audit.db.raw('delete from audit_log where id = ?', [randomUUID()])],
       ];
       for (const [operation, attempt] of attempts) {
         expect(await failure(attempt)).toEqual({
@@ -120,7 +120,7 @@ describe('the audit log is append-only and tamper-evident', () => {
           message: `audit_log is append-only: ${operation} is not allowed`,
         });
       }
-      expect((await audit.server.verifyChain()).valid).toBe(true);
+      expect((await audit.subgraph.exposed.verifyChain()).valid).toBe(true);
     });
   });
 
@@ -130,9 +130,9 @@ describe('the audit log is append-only and tamper-evident', () => {
       expect(before.data?.verifyAuditChain).toMatchObject({ valid: true, firstBrokenId: null });
       const total = before.data!.verifyAuditChain.checked;
 
-      const victim = (await audit.server.record(cloudEvent({ data: { outcome: 'DENIED' } }))).event;
-      await audit.server.record(cloudEvent());
-      await audit.owner.raw(`
+      const victim = (await audit.subgraph.exposed.record(cloudEvent({ data: { outcome: 'DENIED' } }))).event;
+      await audit.subgraph.exposed.record(cloudEvent());
+      await audit.db.raw(`
         alter table audit_log disable trigger all;
         update audit_log set outcome = 'SUCCESS' where id = '${victim.id}';
         alter table audit_log enable trigger all;
@@ -143,27 +143,27 @@ describe('the audit log is append-only and tamper-evident', () => {
       expect(audit.logs().some((line) => line.includes('the audit log hash chain is broken'))).toBe(true);
 
       // Recomputing the altered row's hash only moves the break to the row after it.
-      await audit.owner.raw(`
+      await audit.db.raw(`
         alter table audit_log disable trigger all;
         update audit_log set outcome = 'DENIED' where id = '${victim.id}';
         alter table audit_log enable trigger all;
       `);
-      expect(await audit.server.verifyChain()).toMatchObject({ valid: true });
+      expect(await audit.subgraph.exposed.verifyChain()).toMatchObject({ valid: true });
     });
 
     it('reports the row after a removed one as broken', async () => {
-      const removed = (await audit.server.record(cloudEvent())).event;
-      const next = (await audit.server.record(cloudEvent())).event;
-      await audit.owner.raw(`
+      const removed = (await audit.subgraph.exposed.record(cloudEvent())).event;
+      const next = (await audit.subgraph.exposed.record(cloudEvent())).event;
+      await audit.db.raw(`
         alter table audit_log disable trigger all;
         delete from audit_log where id = '${removed.id}';
         alter table audit_log enable trigger all;
       `);
-      expect(await audit.server.verifyChain()).toMatchObject({ valid: false, firstBrokenId: next.id });
+      expect(await audit.subgraph.exposed.verifyChain()).toMatchObject({ valid: false, firstBrokenId: next.id });
 
       // Put back, the chain is whole again.
-      await createAuditLogStore(audit.owner).insert(removed);
-      expect(await audit.server.verifyChain()).toMatchObject({ valid: true });
+      await createAuditLogStore(audit.db).insert(removed);
+      expect(await audit.subgraph.exposed.verifyChain()).toMatchObject({ valid: true });
     });
 
     it('answers verifyAuditChain only to holders of audit.log.verify', async () => {

@@ -1,7 +1,7 @@
-import { ConfigError } from '@platform/service-kit';
+import { ConfigError, loadSubgraphConfig } from '@platform/service-kit';
 import { describe, expect, it } from 'vitest';
-import { loadAuditConfig } from '../src/config.js';
 import { appDatabaseUrl } from '../src/domain/app-role.js';
+import { auditSubgraph } from '../src/subgraph.js';
 
 const valid = {
   DATABASE_URL: 'postgres://owner:owner-pw@localhost:5432/platform_audit',
@@ -12,7 +12,7 @@ const valid = {
 
 function problems(environment: Record<string, string>) {
   try {
-    loadAuditConfig(environment);
+    loadSubgraphConfig(auditSubgraph, environment);
   } catch (error) {
     if (error instanceof ConfigError) return [...error.issues];
     throw error;
@@ -22,7 +22,7 @@ function problems(environment: Record<string, string>) {
 
 describe('audit configuration', () => {
   it('applies the documented defaults', () => {
-    expect(loadAuditConfig(valid)).toMatchObject({
+    expect(loadSubgraphConfig(auditSubgraph, valid)).toMatchObject({
       NODE_ENV: 'development',
       PORT: 4004,
       HOST: '127.0.0.1',
@@ -41,6 +41,17 @@ describe('audit configuration', () => {
     expect(
       problems({ ...withoutPassword, APP_DATABASE_URL: 'postgres://audit_app:pw@localhost:5432/platform_audit' }),
     ).toEqual([]);
+    // The rule holds even when other variables are bad: one pass shows every problem.
+    expect(problems({ ...withoutPassword, DATABASE_URL: 'mysql://nope' }).map((issue) => issue.split(':')[0])).toEqual([
+      'DATABASE_URL',
+      'AUDIT_APP_PASSWORD',
+    ]);
+  });
+
+  it('refuses credentials for a service that does not record audit events', () => {
+    expect(problems({ ...valid, INTERNAL_API_CREDENTIALS: `billing:${'c'.repeat(32)}` })).toEqual([
+      'INTERNAL_API_CREDENTIALS: names an unknown service "billing": audit\'s internal API serves identity, auth, authz, gateway',
+    ]);
   });
 
   it('reports every bad variable at once', () => {
@@ -56,10 +67,10 @@ describe('audit configuration', () => {
     ).toEqual([
       'PORT',
       'DATABASE_URL',
-      'AUDIT_APP_ROLE',
-      'AUDIT_APP_PASSWORD',
       'GATEWAY_PUBLIC_JWKS',
       'INTERNAL_API_CREDENTIALS',
+      'AUDIT_APP_ROLE',
+      'AUDIT_APP_PASSWORD',
     ]);
   });
 

@@ -3,13 +3,11 @@ import { Permission } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAuditCursor } from '../src/domain/cursors.js';
 import type { AuditEventModel } from '../src/mappers.js';
+import { anonymous, errorCode, signedIn } from '@platform/devkit/testing';
 import {
   administrator,
-  anonymous,
   AUDIT_LOGS,
   cloudEvent,
-  errorCode,
-  signedIn,
   startAudit,
   VERIFY_AUDIT_CHAIN,
   type AuditHarness,
@@ -42,7 +40,7 @@ describe('querying the audit log', () => {
       // Recorded late: it happened before everything else, so it lists last.
       cloudEvent({ time: at(0), type: 'platform.identity.user.deleted.v1', data: { actorId: null } }),
     ];
-    for (const input of inputs) recorded.push((await audit.server.record(input)).event);
+    for (const input of inputs) recorded.push((await audit.subgraph.exposed.record(input)).event);
   });
   afterAll(() => audit.stop());
 
@@ -78,7 +76,7 @@ describe('querying the audit log', () => {
       seen.push(...page.edges.map((edge) => edge.node.id));
       pages += 1;
       // Recorded meanwhile, newer than everything: never shifts the next page.
-      await audit.server.record(cloudEvent({ time: at(59) }));
+      await audit.subgraph.exposed.record(cloudEvent({ time: at(59) }));
       if (!page.pageInfo.hasNextPage) {
         expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
         break;
@@ -122,7 +120,7 @@ describe('querying the audit log', () => {
   });
 
   it("shows an entry's request details and its metadata as JSON text", async () => {
-    const { event } = await audit.server.record(
+    const { event } = await audit.subgraph.exposed.record(
       cloudEvent({
         data: { ip: '198.51.100.1', userAgent: 'curl/8', traceId: 'trace-1', b: 2, a: { token: 'x', c: 1 } },
       }),

@@ -10,24 +10,21 @@ describe('recording through the internal API', () => {
   afterAll(() => audit.stop());
 
   const post = (body: unknown, authorization: string | null) =>
-    fetch(`${audit.url}/internal/audit/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-      body: JSON.stringify(body),
+    audit.internal<{ id?: string; recorded?: boolean; error?: string }>('identity', '/internal/audit/events', body, {
+      authorization,
     });
 
   it('records an event once, as coming from the calling service whatever source it claims', async () => {
     const input = { ...cloudEvent(), source: '/platform/authz' };
-    const first = await post(input, `Bearer ${audit.credentials.identity}`);
+    const first = await post(input, `Bearer ${audit.credential('identity')}`);
     expect(first.status).toBe(201);
-    const { id } = (await first.json()) as { id: string };
-    const again = await post(input, `Bearer ${audit.credentials.identity}`);
+    const { id } = first.body;
+    const again = await post(input, `Bearer ${audit.credential('identity')}`);
     expect(again.status).toBe(200);
-    expect(await again.json()).toEqual({ id, recorded: false });
-    const { rows } = await audit.owner.raw<{ rows: { source: string }[] }>(
-      'select source from audit_log where id = ?',
-      [id],
-    );
+    expect(again.body).toEqual({ id, recorded: false });
+    const { rows } = await audit.db.raw<{ rows: { source: string }[] }>('select source from audit_log where id = ?', [
+      id!,
+    ]);
     expect(rows[0]!.source).toBe('/platform/identity');
   });
 
@@ -39,10 +36,9 @@ describe('recording through the internal API', () => {
   it('refuses an event it cannot record with 400 saying why', async () => {
     const response = await post(
       { eventId: randomUUID(), type: 'x', data: { actorId: 'ada' } },
-      `Bearer ${audit.credentials.auth}`,
+      `Bearer ${audit.credential('auth')}`,
     );
     expect(response.status).toBe(400);
-    const { error } = (await response.json()) as { error: string };
-    expect(error).toContain('data.actorId must be a UUID');
+    expect(response.body.error).toContain('data.actorId must be a UUID');
   });
 });

@@ -14,7 +14,7 @@ describe('recording audit events', () => {
   it('maps a CloudEvent to one row: action from the type, actor, target, request details and metadata', async () => {
     const actorId = randomUUID();
     const userId = randomUUID();
-    const { event, recorded } = await audit.server.record({
+    const { event, recorded } = await audit.subgraph.exposed.record({
       eventId: randomUUID(),
       type: 'platform.identity.user.registered.v1',
       source: '/platform/identity',
@@ -51,7 +51,7 @@ describe('recording audit events', () => {
 
   it('maps an event as the platform catalog writes it: request details under context, lower-case outcome', async () => {
     const userId = randomUUID();
-    const { event } = await audit.server.record(
+    const { event } = await audit.subgraph.exposed.record(
       fromCloudEvent({
         id: randomUUID(),
         type: 'platform.auth.login.failed.v1',
@@ -84,17 +84,17 @@ describe('recording audit events', () => {
   });
 
   it('takes the outcome from the event, and SUCCESS when it says nothing', async () => {
-    const failed = await audit.server.record(
+    const failed = await audit.subgraph.exposed.record(
       cloudEvent({ type: 'platform.auth.login.failed.v1', data: { outcome: 'failure' } }),
     );
-    const denied = await audit.server.record(cloudEvent({ data: { outcome: 'DENIED' } }));
-    const plain = await audit.server.record(cloudEvent({ data: {} }));
+    const denied = await audit.subgraph.exposed.record(cloudEvent({ data: { outcome: 'DENIED' } }));
+    const plain = await audit.subgraph.exposed.record(cloudEvent({ data: {} }));
     expect([failed.event.outcome, denied.event.outcome, plain.event.outcome]).toEqual(['FAILURE', 'DENIED', 'SUCCESS']);
   });
 
   it('targets the resource its type names and the event subject when the event has no target', async () => {
     const subject = randomUUID();
-    const { event } = await audit.server.record(
+    const { event } = await audit.subgraph.exposed.record(
       cloudEvent({ type: 'platform.authz.role.assigned.v1', subject, data: { actorId: null } }),
     );
     expect(event).toMatchObject({
@@ -113,11 +113,11 @@ describe('recording audit events', () => {
 
   it('records a redelivered event once, answering the row recorded the first time', async () => {
     const input = cloudEvent();
-    const first = await audit.server.record(input);
-    const again = await audit.server.record({ ...input, data: { ...input.data, requestId: 'another' } });
+    const first = await audit.subgraph.exposed.record(input);
+    const again = await audit.subgraph.exposed.record({ ...input, data: { ...input.data, requestId: 'another' } });
     expect(first.recorded).toBe(true);
     expect(again).toEqual({ event: first.event, recorded: false });
-    const { rows } = await audit.owner.raw<{ rows: { count: number }[] }>(
+    const { rows } = await audit.db.raw<{ rows: { count: number }[] }>(
       'select count(*)::int as count from audit_log where event_id = ?',
       [input.eventId],
     );
@@ -126,15 +126,17 @@ describe('recording audit events', () => {
 
   it('records a redelivered event once even when both deliveries race', async () => {
     const input = cloudEvent();
-    const results = await Promise.all(Array.from({ length: 5 }, () => audit.server.record(input)));
+    const results = await Promise.all(Array.from({ length: 5 }, () => audit.subgraph.exposed.record(input)));
     expect(results.filter((result) => result.recorded)).toHaveLength(1);
     expect(new Set(results.map((result) => result.event.id)).size).toBe(1);
   });
 
   it('gives an event whose id is not a UUID a stable id of its own, distinct per source', async () => {
-    const first = await audit.server.record(cloudEvent({ eventId: 'order-17', source: '/platform/shop' }));
-    const again = await audit.server.record(cloudEvent({ eventId: 'order-17', source: '/platform/shop' }));
-    const elsewhere = await audit.server.record(cloudEvent({ eventId: 'order-17', source: '/platform/billing' }));
+    const first = await audit.subgraph.exposed.record(cloudEvent({ eventId: 'order-17', source: '/platform/shop' }));
+    const again = await audit.subgraph.exposed.record(cloudEvent({ eventId: 'order-17', source: '/platform/shop' }));
+    const elsewhere = await audit.subgraph.exposed.record(
+      cloudEvent({ eventId: 'order-17', source: '/platform/billing' }),
+    );
     expect(again.recorded).toBe(false);
     expect(again.event.id).toBe(first.event.id);
     expect(elsewhere.recorded).toBe(true);
@@ -142,7 +144,7 @@ describe('recording audit events', () => {
   });
 
   it('never records a password, token or secret in the metadata, at any depth', async () => {
-    const { event } = await audit.server.record(
+    const { event } = await audit.subgraph.exposed.record(
       cloudEvent({
         data: {
           password: 'hunter2',
@@ -155,7 +157,7 @@ describe('recording audit events', () => {
       }),
     );
     expect(event.metadata).toEqual({ session: { id: 's-1', nested: [{ keep: true }] }, email: 'ada@example.com' });
-    const { rows } = await audit.owner.raw<{ rows: { text: string }[] }>(
+    const { rows } = await audit.db.raw<{ rows: { text: string }[] }>(
       'select metadata::text as text from audit_log where id = ?',
       [event.id],
     );
@@ -163,12 +165,12 @@ describe('recording audit events', () => {
   });
 
   it('keeps text Postgres could not store from failing the recording', async () => {
-    const { event } = await audit.server.record(
+    const { event } = await audit.subgraph.exposed.record(
       cloudEvent({ data: { note: 'nul\u0000byte and a lone \uD800 surrogate', userAgent: 'agent\u0000' } }),
     );
     expect(event.metadata).toEqual({ note: 'nulbyte and a lone \uFFFD surrogate' });
     expect(event.userAgent).toBe('agent');
-    expect((await audit.server.verifyChain()).valid).toBe(true);
+    expect((await audit.subgraph.exposed.verifyChain()).valid).toBe(true);
   });
 
   it('refuses an event without an id or type, or with a malformed actor, outcome or time', async () => {
@@ -180,41 +182,41 @@ describe('recording audit events', () => {
       cloudEvent({ time: 'yesterday' }),
     ];
     for (const input of invalid) {
-      await expect(audit.server.record(input)).rejects.toBeInstanceOf(InvalidAuditEventError);
+      await expect(audit.subgraph.exposed.record(input)).rejects.toBeInstanceOf(InvalidAuditEventError);
     }
   });
 
   it('chains 20 events recorded in parallel into one valid chain', async () => {
-    const before = await audit.server.verifyChain();
-    const results = await Promise.all(Array.from({ length: 20 }, () => audit.server.record(cloudEvent())));
+    const before = await audit.subgraph.exposed.verifyChain();
+    const results = await Promise.all(Array.from({ length: 20 }, () => audit.subgraph.exposed.record(cloudEvent())));
     expect(results.every((result) => result.recorded)).toBe(true);
-    const { rows } = await audit.owner.raw<{ rows: { seq: number; previous_hash: string; hash: string }[] }>(
+    const { rows } = await audit.db.raw<{ rows: { seq: number; previous_hash: string; hash: string }[] }>(
       'select seq, previous_hash, hash from audit_log order by seq',
     );
     rows.forEach((row, index) => {
       expect(row.seq).toBe(index + 1);
       expect(row.previous_hash).toBe(index === 0 ? GENESIS_HASH : rows[index - 1]!.hash);
     });
-    const after = await audit.server.verifyChain();
+    const after = await audit.subgraph.exposed.verifyChain();
     expect(after).toMatchObject({ valid: true, checked: before.checked + 20, firstBrokenId: null });
     expect(after.lastHash).toBe(rows.at(-1)!.hash);
   });
 
   it('chains events recorded through separate connections (another replica) into the same chain', async () => {
     const [here, there] = await Promise.all([
-      audit.server.record(cloudEvent()),
+      audit.subgraph.exposed.record(cloudEvent()),
       recordAuditEvent(audit.app, cloudEvent()),
     ]);
     expect(Math.abs(here.event.seq - there.event.seq)).toBe(1);
-    expect((await audit.server.verifyChain()).valid).toBe(true);
+    expect((await audit.subgraph.exposed.verifyChain()).valid).toBe(true);
   });
 
   it('publishes a recorded event to the stream after it is committed, and a redelivery not at all', async () => {
-    const subscription = audit.server.stream.subscribe();
+    const subscription = audit.subgraph.exposed.stream.subscribe();
     const input = cloudEvent();
-    const { event } = await audit.server.record(input);
-    await audit.server.record(input);
-    const marker = await audit.server.record(cloudEvent());
+    const { event } = await audit.subgraph.exposed.record(input);
+    await audit.subgraph.exposed.record(input);
+    const marker = await audit.subgraph.exposed.record(cloudEvent());
     expect((await subscription.next()).value).toEqual(event);
     expect((await subscription.next()).value).toEqual(marker.event);
     await subscription.return?.();

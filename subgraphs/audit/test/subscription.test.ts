@@ -5,28 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContextFactory } from '../src/context.js';
 import { AuditStreamOverflowError, createAuditStream } from '../src/domain/stream.js';
 import type { AuditEventModel } from '../src/mappers.js';
-import { buildAuditSchema } from '../src/server.js';
+import { buildAuditSchema } from '../src/subgraph.js';
 import { createAuditLogStore } from '../src/stores/audit-log-store.js';
-import { cloudEvent, signedIn, startAudit, type AuditHarness } from './support.js';
+import { signedIn } from '@platform/devkit/testing';
+import { auditShare, cloudEvent, startAudit, type AuditHarness } from './support.js';
 
-/** The subgraph's share of the contract's `AuditEvents` (the gateway asks identity for `actor.email`). */
-const AUDIT_EVENTS = parse(/* GraphQL */ `
-  subscription AuditEvents($filter: AuditEventFilter) {
-    auditEvents(filter: $filter) {
-      id
-      action
-      outcome
-      occurredAt
-      actor {
-        id
-      }
-      target {
-        type
-        id
-      }
-    }
-  }
-`);
+const AUDIT_EVENTS = parse(auditShare('AuditEvents'));
 
 type Subscription = AsyncGenerator<ExecutionResult<{ auditEvents: { id: string; action: string; outcome: string } }>>;
 
@@ -43,7 +27,7 @@ describe('the live audit event subscription', () => {
     const contextValue = createContextFactory({
       db: audit.app,
       auditLog: createAuditLogStore(audit.app),
-      stream: audit.server.stream,
+      stream: audit.subgraph.exposed.stream,
     })({ requestId: randomUUID(), caller, logger, client: { ip: null, userAgent: null } });
     return subscribe({ schema, document: AUDIT_EVENTS, variableValues: { filter }, contextValue });
   };
@@ -52,7 +36,7 @@ describe('the live audit event subscription', () => {
     const subscription = (await open(signedIn(randomUUID(), [Permission.AuditLogRead]))) as Subscription;
     const actorId = randomUUID();
     const targetId = randomUUID();
-    const { event } = await audit.server.record(
+    const { event } = await audit.subgraph.exposed.record(
       cloudEvent({ time: '2026-05-06T07:08:09.010Z', data: { actorId, target: { type: 'user', id: targetId } } }),
     );
     expect((await subscription.next()).value).toEqual({
@@ -68,7 +52,7 @@ describe('the live audit event subscription', () => {
       },
     });
     await subscription.return(undefined);
-    expect(audit.server.stream.size).toBe(0);
+    expect(audit.subgraph.exposed.stream.size).toBe(0);
   });
 
   it('yields only the events its filter matches', async () => {
@@ -79,11 +63,13 @@ describe('the live audit event subscription', () => {
       actorId: actorId.toUpperCase(),
     })) as Subscription;
     const failed = { type: 'platform.auth.login.failed.v1' };
-    await audit.server.record(cloudEvent({ ...failed, data: { actorId, outcome: 'FAILURE' } }));
-    await audit.server.record(cloudEvent({ ...failed, data: { actorId: randomUUID(), outcome: 'FAILURE' } }));
-    await audit.server.record(cloudEvent({ data: { actorId, outcome: 'FAILURE' } }));
-    await audit.server.record(cloudEvent({ ...failed, data: { actorId, outcome: 'SUCCESS' } }));
-    const wanted = await audit.server.record(cloudEvent({ ...failed, data: { actorId, outcome: 'FAILURE' } }));
+    await audit.subgraph.exposed.record(cloudEvent({ ...failed, data: { actorId, outcome: 'FAILURE' } }));
+    await audit.subgraph.exposed.record(cloudEvent({ ...failed, data: { actorId: randomUUID(), outcome: 'FAILURE' } }));
+    await audit.subgraph.exposed.record(cloudEvent({ data: { actorId, outcome: 'FAILURE' } }));
+    await audit.subgraph.exposed.record(cloudEvent({ ...failed, data: { actorId, outcome: 'SUCCESS' } }));
+    const wanted = await audit.subgraph.exposed.record(
+      cloudEvent({ ...failed, data: { actorId, outcome: 'FAILURE' } }),
+    );
 
     type Payload = ExecutionResult<{ auditEvents: { id: string; action: string } }>;
     const first = (await subscription.next()).value as Payload;
@@ -98,7 +84,7 @@ describe('the live audit event subscription', () => {
     expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const anonymous = (await open({ userId: null, sessionId: null, permissions: [] })) as ExecutionResult;
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect(audit.server.stream.size).toBe(0);
+    expect(audit.subgraph.exposed.stream.size).toBe(0);
   });
 
   it('refuses a filter whose actor is not a UUID', async () => {

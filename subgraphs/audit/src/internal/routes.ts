@@ -1,7 +1,7 @@
 /**
  * The internal API other services call (never the supergraph), authenticated by their
- * service credential (`Authorization: Bearer <token>`). Until the event consumer records
- * the platform's CloudEvents from the bus, services can record directly:
+ * service credential (`Authorization: Bearer <token>`). Besides the events the consumers
+ * record from the bus, services can record directly:
  *
  *   POST /internal/audit/events  (identity, auth, authz, gateway)
  *        { eventId, type, subject?, time?, data? }   (a CloudEvent, see `AuditEventInput`)
@@ -11,14 +11,15 @@
  * A missing or wrong credential is 401; an event that cannot be recorded is 400 with
  * `{ error }` saying why.
  */
-import { authenticateService, HttpError, readJsonBody, sendJson, type Route } from '@platform/service-kit';
+import type { IncomingMessage } from 'node:http';
+import { HttpError, readJsonBody, sendJson, type Route } from '@platform/service-kit';
 import { InvalidAuditEventError, type AuditEventInput, type RecordResult } from '../domain/record.js';
-import type { ServiceCredentials } from '@platform/service-kit';
 
 const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface InternalRouteDependencies {
-  credentials: ServiceCredentials;
+  /** The calling service's name, from its credential (the kit's; 401 without a valid one). */
+  authenticateService: (req: IncomingMessage) => string;
   record(input: AuditEventInput): Promise<RecordResult>;
 }
 
@@ -28,7 +29,7 @@ export function createInternalRoutes(dependencies: InternalRouteDependencies): R
       method: 'POST',
       path: '/internal/audit/events',
       handler: async ({ req, res, logger }) => {
-        const caller = authenticateService(req, dependencies.credentials);
+        const caller = dependencies.authenticateService(req);
         const body = await readJsonBody(req, BODY_LIMIT_BYTES);
         if (body === null || typeof body !== 'object' || Array.isArray(body)) {
           throw new HttpError(400, 'The body must be a JSON object: a CloudEvent with eventId and type');

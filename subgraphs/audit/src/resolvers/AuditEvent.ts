@@ -1,8 +1,7 @@
 /** Fields of `AuditEvent` that are not plain columns, and entity resolution for other subgraphs. */
-import { Permission } from '@platform/service-kit';
+import { Permission, requirePermission } from '@platform/service-kit';
 import type { AuditEventResolvers } from '../__generated__/resolvers-types.js';
 import { canonicalJson } from '../domain/chain.js';
-import { requirePermission } from '../domain/access.js';
 
 export const AuditEvent: AuditEventResolvers = {
   // Through the request's DataLoader: N references in one `_entities` call cost one query.

@@ -5,11 +5,10 @@
  * transaction-scoped advisory lock, so concurrent writers, in this process or another
  * replica, extend one chain.
  */
-import type { Database } from '@platform/service-kit';
+import { sqlOn, type Database } from '@platform/service-kit';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { AuditEventModel } from '../mappers.js';
-import { sqlOn } from './sql.js';
 
 /** The advisory lock key every writer of audit_log takes (two int4 keys: 'audi', 'tlog'). */
 const APPEND_LOCK = [0x61756469, 0x746c6f67] as const;
@@ -36,7 +35,7 @@ const auditRow = z.object({
 });
 const headRow = z.object({ seq: z.number().int(), hash: z.string() });
 
-export const AUDIT_COLUMNS =
+const AUDIT_COLUMNS =
   'id, seq, event_id, source, actor_id, action, outcome, target_type, target_id, occurred_at, recorded_at, ' +
   'source_ip, user_agent, request_id, trace_id, metadata, previous_hash, hash';
 
@@ -51,8 +50,7 @@ const sql = {
   chainAfter: `select ${AUDIT_COLUMNS} from audit_log where seq > ? order by seq limit ?`,
 } as const;
 
-export function toAuditEvent(row: unknown): AuditEventModel {
-  const parsed = auditRow.parse(row);
+function toAuditEvent(parsed: z.infer<typeof auditRow>): AuditEventModel {
   return {
     id: parsed.id,
     seq: parsed.seq,
@@ -115,43 +113,42 @@ export function createAuditLogStore(db: Database): AuditLogStore {
   const run = sqlOn(db);
   return {
     async lockForAppend() {
-      await run.rows(sql.lock, [...APPEND_LOCK]);
+      await run.execute(sql.lock, [...APPEND_LOCK]);
     },
     async head() {
-      const row = await run.first(sql.head);
-      return row === undefined ? null : headRow.parse(row);
+      return (await run.first(headRow, sql.head)) ?? null;
     },
     async findByEventId(eventId) {
-      const row = await run.first(sql.findByEventId, [eventId]);
+      const row = await run.first(auditRow, sql.findByEventId, [eventId]);
       return row === undefined ? null : toAuditEvent(row);
     },
     async findManyByIds(ids) {
       if (ids.length === 0) return [];
-      return (await run.rows(sql.findManyByIds, [[...ids]])).map(toAuditEvent);
+      return (await run.rows(auditRow, sql.findManyByIds, [[...ids]])).map(toAuditEvent);
     },
     async insert(row) {
-      return toAuditEvent(
-        await run.first(sql.insert, [
-          row.id,
-          row.seq,
-          row.eventId,
-          row.source,
-          row.actorId,
-          row.action,
-          row.outcome,
-          row.targetType,
-          row.targetId,
-          row.occurredAt,
-          row.recordedAt,
-          row.sourceIp,
-          row.userAgent,
-          row.requestId,
-          row.traceId,
-          JSON.stringify(row.metadata),
-          row.previousHash,
-          row.hash,
-        ]),
-      );
+      const stored = await run.first(auditRow, sql.insert, [
+        row.id,
+        row.seq,
+        row.eventId,
+        row.source,
+        row.actorId,
+        row.action,
+        row.outcome,
+        row.targetType,
+        row.targetId,
+        row.occurredAt,
+        row.recordedAt,
+        row.sourceIp,
+        row.userAgent,
+        row.requestId,
+        row.traceId,
+        JSON.stringify(row.metadata),
+        row.previousHash,
+        row.hash,
+      ]);
+      if (!stored) throw new Error('inserting into audit_log returned no row');
+      return toAuditEvent(stored);
     },
     async list(query, after, limit) {
       const conditions: string[] = [];
@@ -171,10 +168,10 @@ export function createAuditLogStore(db: Database): AuditLogStore {
       const text = `select ${AUDIT_COLUMNS} from audit_log
         ${conditions.length > 0 ? `where ${conditions.join(' and ')}` : ''}
         order by occurred_at desc, seq desc limit ?`;
-      return (await run.rows(text, [...bindings, limit])).map(toAuditEvent);
+      return (await run.rows(auditRow, text, [...bindings, limit])).map(toAuditEvent);
     },
     async chainAfter(seq, limit) {
-      return (await run.rows(sql.chainAfter, [seq, limit])).map(toAuditEvent);
+      return (await run.rows(auditRow, sql.chainAfter, [seq, limit])).map(toAuditEvent);
     },
   };
 }

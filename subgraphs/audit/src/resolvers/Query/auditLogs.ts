@@ -3,9 +3,8 @@
  * cursor names the last entry seen, and the next page starts strictly after it, so entries
  * recorded meanwhile never shift a page.
  */
-import { badUserInput, Permission } from '@platform/service-kit';
+import { InputProblems, Permission, requirePermission } from '@platform/service-kit';
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { requirePermission } from '../../domain/access.js';
 import { decodeAuditCursor, encodeAuditCursor } from '../../domain/cursors.js';
 import { isUuid, normaliseUuid } from '../../domain/ids.js';
 
@@ -23,13 +22,16 @@ export const auditLogs: QueryResolvers['auditLogs'] = async (_parent, { filter, 
   // An explicit null means the default, like an omitted argument.
   const size = first ?? 20;
   const position = after == null ? null : decodeAuditCursor(after);
-  const problems: Record<string, string> = {};
-  if (!(Number.isInteger(size) && size >= 1 && size <= AUDIT_LOGS_PAGE_MAX)) {
-    problems.first = `must be between 1 and ${AUDIT_LOGS_PAGE_MAX}`;
-  }
-  if (after != null && position === null) problems.after = 'is not a valid cursor';
-  if (filter?.actorId != null && !isUuid(filter.actorId)) problems['filter.actorId'] = 'must be a UUID';
-  if (Object.keys(problems).length > 0) throw badUserInput(problems);
+  const problems = new InputProblems();
+  problems.add(
+    'first',
+    Number.isInteger(size) && size >= 1 && size <= AUDIT_LOGS_PAGE_MAX
+      ? null
+      : `must be between 1 and ${AUDIT_LOGS_PAGE_MAX}`,
+  );
+  problems.add('after', after != null && position === null ? 'is not a valid cursor' : null);
+  problems.add('filter.actorId', filter?.actorId != null && !isUuid(filter.actorId) ? 'must be a UUID' : null);
+  problems.throwIfAny();
 
   // One more than asked tells whether another page follows.
   const listed = await context.auditLog.list(

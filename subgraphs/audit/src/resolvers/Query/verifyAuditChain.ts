@@ -1,7 +1,6 @@
 /** `Query.verifyAuditChain`: recomputes the hash chain and reports the first entry that does not match. */
-import { Permission } from '@platform/service-kit';
+import { Permission, requirePermission } from '@platform/service-kit';
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
-import { requirePermission } from '../../domain/access.js';
 import { verifyAuditChain as verify } from '../../domain/verify.js';
 
 export const verifyAuditChain: QueryResolvers['verifyAuditChain'] = async (_parent, _args, context) => {

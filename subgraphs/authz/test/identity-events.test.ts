@@ -21,7 +21,10 @@ async function processed(authz: AuthzHarness, events: readonly { id: string }[])
 
 /** The outbox's events about `userId`, by type. */
 async function outboxTypes(authz: AuthzHarness, userId: string): Promise<string[]> {
-  const rows = await authz.db<{ payload: { type: string } }>('outbox').where({ key: userId }).orderBy('seq');
+  const rows = await authz
+    .db<{ key: string; seq: number; payload: { type: string } }>('outbox')
+    .where({ key: userId })
+    .orderBy('seq');
   return rows.map((row) => row.payload.type);
 }
 

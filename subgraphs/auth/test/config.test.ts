@@ -1,16 +1,18 @@
-import { ConfigError, generateGatewayKeys, randomToken } from '@platform/service-kit';
+import { ConfigError, generateGatewayKeys, loadSubgraphConfig, randomToken } from '@platform/service-kit';
 import { describe, expect, it } from 'vitest';
-import { loadAuthConfig } from '../src/config.js';
 import { generateSigningKey } from '../src/domain/signing-keys.js';
+import { authSubgraph } from '../src/subgraph.js';
 
 const gatewayKeys = await generateGatewayKeys();
 const validEnvironment = {
   DATABASE_URL: 'postgres://localhost/platform_auth',
   GATEWAY_PUBLIC_JWKS: JSON.stringify(gatewayKeys.publicJwks),
-  INTERNAL_API_CREDENTIALS: `identity:${randomToken('svc_')}`,
   IDENTITY_INTERNAL_URL: 'http://localhost:4001',
   IDENTITY_INTERNAL_CREDENTIAL: randomToken('svc_'),
 };
+
+const loadAuthConfig = (environment: Record<string, string | undefined>) =>
+  loadSubgraphConfig(authSubgraph, environment);
 
 function configIssues(environment: Record<string, string | undefined>): string[] {
   try {
@@ -40,7 +42,8 @@ describe('auth configuration', () => {
     });
     expect(config.SIGNING_KEYS).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
-    expect(config.INTERNAL_API_CREDENTIALS.has('identity')).toBe(true);
+    // Auth serves no internal API (identity's events revoke sessions): no credentials to accept.
+    expect(config.INTERNAL_API_CREDENTIALS).toBeUndefined();
   });
 
   it('refuses production without SIGNING_KEYS with a message naming SIGNING_KEYS', () => {
@@ -56,7 +59,6 @@ describe('auth configuration', () => {
       'GATEWAY_PUBLIC_JWKS',
       'IDENTITY_INTERNAL_CREDENTIAL',
       'IDENTITY_INTERNAL_URL',
-      'INTERNAL_API_CREDENTIALS',
       'SIGNING_KEYS',
     ]);
   });

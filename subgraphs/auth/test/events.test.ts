@@ -5,78 +5,26 @@
  * refresh_token.reuse_detected with the revoked session; every revoked session writes
  * session.revoked. Nothing is written for what did not happen, and the relay delivers.
  */
-import { createDatabase, createLogger, type Database } from '@platform/service-kit';
-import {
-  createEventTransport,
-  parseEvent,
-  type AnyCloudEvent,
-  type EventTransport,
-  type TransportSubscription,
-} from '@platform/service-kit/events';
-import { createTestDatabase } from '@platform/devkit/testing';
+import { parseEvent, type AnyCloudEvent } from '@platform/service-kit/events';
+import { errorCode, eventually } from '@platform/devkit/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  errorCode,
-  login,
-  LOGIN,
-  LOGOUT,
-  newUser,
-  REFRESH,
-  startAuthServer,
-  type RefreshData,
-  type TestAuthServer,
-} from './helpers.js';
+import { login, LOGIN, LOGOUT, newUser, REFRESH, startAuth, type AuthHarness, type RefreshData } from './support.js';
 
 const MAX_FAILURES = 3;
 
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('auth events', () => {
-  let auth: TestAuthServer;
-  let db: Database;
-  let transport: EventTransport;
-  let subscription: TransportSubscription;
-  const delivered: AnyCloudEvent[] = [];
+  let auth: AuthHarness;
 
   beforeAll(async () => {
-    const databaseUrl = await createTestDatabase('auth_events');
-    transport = createEventTransport({
-      clientId: 'auth-test',
-      logger: createLogger({ service: 'auth', level: 'silent' }),
-    });
-    subscription = await transport.subscribe({
-      groupId: 'auth-events-test',
-      topics: ['platform.auth'],
-      handle: async (message) => {
-        delivered.push(parseEvent(message.value));
-      },
-    });
-    auth = await startAuthServer({
-      databaseUrl,
-      env: { LOGIN_MAX_FAILURES: String(MAX_FAILURES), LOGIN_LOCK_SECONDS: '60' },
-      eventTransport: transport,
-    });
-    db = createDatabase({ url: databaseUrl, applicationName: 'auth-events-test' });
+    auth = await startAuth({ env: { LOGIN_MAX_FAILURES: String(MAX_FAILURES), LOGIN_LOCK_SECONDS: '60' } });
   });
-  afterAll(async () => {
-    await auth?.stop();
-    await db?.destroy();
-    await subscription?.stop();
-    await transport?.close();
-  });
+  afterAll(() => auth?.stop());
 
   /** The events in the outbox keyed by `subject`, oldest first, each validated against the catalog. */
   async function outbox(subject: string): Promise<AnyCloudEvent[]> {
-    const rows = await db<{ key: string; topic: string; payload: unknown }>('outbox')
+    const rows = await auth
+      .db<{ key: string; topic: string; payload: unknown }>('outbox')
       .where({ key: subject })
       .orderBy('seq');
     return rows.map((row) => {
@@ -164,8 +112,8 @@ describe('auth events', () => {
     const user = newUser('logout');
     auth.users.push(user);
     const session = await login(auth, user);
-    expect((await auth.graphql(LOGOUT, { refreshToken: session.refreshToken })).errors).toBeUndefined();
-    expect((await auth.graphql(LOGOUT, { refreshToken: session.refreshToken })).errors).toBeUndefined();
+    expect((await auth.graphql(LOGOUT, { refreshToken: session.refreshToken })).body.errors).toBeUndefined();
+    expect((await auth.graphql(LOGOUT, { refreshToken: session.refreshToken })).body.errors).toBeUndefined();
     const events = await outbox(user.id);
     expect(events.map((event) => event.type)).toEqual([
       'platform.auth.login.succeeded.v1',
@@ -184,7 +132,7 @@ describe('auth events', () => {
     auth.users.push(user);
     const session = await login(auth, user);
     const rotated = await refresh(session.refreshToken);
-    expect(rotated.data?.refreshToken).toBeDefined();
+    expect(rotated.body.data?.refreshToken).toBeDefined();
     expect(await typesOf(user.id)).toEqual(['platform.auth.login.succeeded.v1']);
 
     expect(errorCode(await refresh(session.refreshToken))).toBe('UNAUTHENTICATED');
@@ -200,59 +148,13 @@ describe('auth events', () => {
     expect(JSON.stringify(events)).not.toContain(session.refreshToken);
   });
 
-  it('revoking all sessions for identity writes one session.revoked per session, with the actor given', async () => {
-    const user = newUser('revokeall');
-    auth.users.push(user);
-    const keep = await login(auth, user);
-    const first = await login(auth, user);
-    const second = await login(auth, user);
-    const adminId = '00000000-0000-4000-8000-0000000000ad';
-    const revoke = (body: unknown) =>
-      fetch(`${auth.url}/internal/sessions/revoke`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${auth.internalCredential}`,
-          'x-request-id': 'req-revoke-all',
-        },
-        body: JSON.stringify(body),
-      });
-    const response = await revoke({
-      userId: user.id,
-      exceptSessionId: sessionIdOf(keep.accessToken),
-      reason: 'user_deleted',
-      actorId: adminId,
-    });
-    expect(await response.json()).toEqual({ revoked: 2 });
-    const revoked = (await outbox(user.id)).filter((event) => event.type === 'platform.auth.session.revoked.v1');
-    expect(revoked.map((event) => (event.data as { sessionId: string }).sessionId).sort()).toEqual(
-      [sessionIdOf(first.accessToken), sessionIdOf(second.accessToken)].sort(),
-    );
-    for (const event of revoked) {
-      expect(event.data).toMatchObject({
-        actorId: adminId,
-        reason: 'user_deleted',
-        context: { requestId: 'req-revoke-all', traceId: null, ip: null, userAgent: null },
-      });
-    }
-
-    // Without an actor the user is taken as the cause (a password change); nothing left to revoke writes nothing.
-    const again = await revoke({ userId: user.id, exceptSessionId: sessionIdOf(keep.accessToken), reason: 'x' });
-    expect(await again.json()).toEqual({ revoked: 0 });
-    expect((await outbox(user.id)).filter((event) => event.type === 'platform.auth.session.revoked.v1')).toHaveLength(
-      2,
-    );
-    await revoke({ userId: user.id, exceptSessionId: null, reason: 'password_reset' });
-    expect((await outbox(user.id)).at(-1)!.data).toMatchObject({ actorId: user.id, reason: 'password_reset' });
-  });
-
   it('the relay delivers the outbox to the event bus in order per key and marks the rows published', async () => {
     const user = newUser('relay');
     auth.users.push(user);
     const session = await login(auth, user);
     await auth.graphql(LOGOUT, { refreshToken: session.refreshToken });
     const received = await eventually(() => {
-      const mine = delivered.filter((event) => event.subject === user.id);
+      const mine = auth.published().filter((event) => event.subject === user.id);
       return mine.length >= 2 ? mine : undefined;
     }, 'the relay to deliver the events');
     expect(received.map((event) => event.type)).toEqual([
@@ -262,7 +164,7 @@ describe('auth events', () => {
     expect(received.map((event) => event.id)).toEqual((await outbox(user.id)).map((event) => event.id));
     await eventually(
       async () =>
-        (await db('outbox').where({ key: user.id }).whereNull('published_at')).length === 0 ? true : undefined,
+        (await auth.db('outbox').where({ key: user.id }).whereNull('published_at')).length === 0 ? true : undefined,
       'the rows to be marked published',
     );
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis, type RedisClient } from '@platform/service-kit';
-import { createTestDatabase, testRedisUrl } from '@platform/devkit/testing';
+import { errorCode, testRedisUrl } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createMemoryLoginThrottle,
@@ -9,7 +9,7 @@ import {
   type LoginThrottle,
   type LoginThrottlePolicy,
 } from '../src/domain/login-throttle.js';
-import { errorCode, LOGIN, newUser, startAuthServer, type LoginData } from './helpers.js';
+import { LOGIN, newUser, startAuth, type AuthHarness, type LoginData } from './support.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const policy: LoginThrottlePolicy = {
@@ -150,22 +150,18 @@ describe.each([
   { name: 'in Redis', redis: true },
 ])('login lockout through the API, throttle $name', ({ redis: useRedis }) => {
   const user = newUser('locked');
-  let auth: Awaited<ReturnType<typeof startAuthServer>>;
+  let auth: AuthHarness;
 
   beforeAll(async () => {
-    auth = await startAuthServer({
-      databaseUrl: await createTestDatabase('auth_throttle'),
-      users: [user],
-      env: { LOGIN_LOCK_SECONDS: '1', ...(useRedis ? { REDIS_URL: testRedisUrl() } : {}) },
-    });
+    auth = await startAuth({ users: [user], redis: useRedis, env: { LOGIN_LOCK_SECONDS: '1' } });
   });
   afterAll(() => auth?.stop());
 
   const attempt = (password: string, email = user.email) => auth.graphql<LoginData>(LOGIN, { email, password });
   const expectRefused = (result: Awaited<ReturnType<typeof attempt>>) => {
-    expect(result.data).toBeNull();
+    expect(result.body.data).toBeNull();
     expect(errorCode(result)).toBe('UNAUTHENTICATED');
-    expect(result.errors?.[0]?.message).toBe('Invalid email or password');
+    expect(result.body.errors?.[0]?.message).toBe('Invalid email or password');
   };
 
   it('locks after five failures with the same error as a wrong password, then recovers, then locks longer', async () => {
@@ -178,14 +174,14 @@ describe.each([
     expect(auth.verifier.calls).toBe(callsBefore + 1);
 
     await sleep(1100);
-    expect((await attempt(user.password)).data?.login.user.id).toBe(user.id);
+    expect((await attempt(user.password)).body.data?.login.user.id).toBe(user.id);
 
     // A second lock within 24 hours lasts twice as long: still locked after one second.
     for (let failure = 0; failure < 5; failure += 1) expectRefused(await attempt('wrong'));
     await sleep(1100);
     expectRefused(await attempt(user.password));
     await sleep(1000);
-    expect((await attempt(user.password)).data?.login.user.id).toBe(user.id);
+    expect((await attempt(user.password)).body.data?.login.user.id).toBe(user.id);
   });
 
   it(`reports readiness${useRedis ? ' including Redis' : ''}`, async () => {

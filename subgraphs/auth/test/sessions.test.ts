@@ -1,43 +1,35 @@
-import { captureLogs, createTestDatabase } from '@platform/devkit/testing';
+import { errorCode, signedIn, type GraphQLResponse } from '@platform/devkit/testing';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, createLogger, Permission, type Database } from '@platform/service-kit';
+import { Permission } from '@platform/service-kit';
 import {
-  errorCode,
   login,
   LOGIN,
   LOGOUT,
   newUser,
   REFRESH,
-  startAuthServer,
+  startAuth,
   USER_SESSIONS,
+  type AuthHarness,
   type RefreshData,
-  type TestAuthServer,
-} from './helpers.js';
+} from './support.js';
 
 describe('auth sessions', () => {
   const alice = newUser('alice');
   const bob = newUser('bob');
-  const logs = captureLogs();
-  let auth: TestAuthServer;
-  /** The test's own connection to auth's database, for looking at and adjusting rows. */
-  let db: Database;
+  let auth: AuthHarness;
 
   beforeAll(async () => {
-    const databaseUrl = await createTestDatabase('auth_sessions');
-    auth = await startAuthServer({
-      databaseUrl,
-      users: [alice, bob],
-      logger: createLogger({ service: 'auth', level: 'debug', destination: logs.stream }),
-    });
-    db = createDatabase({ url: databaseUrl, applicationName: 'auth-test' });
+    auth = await startAuth({ users: [alice, bob] });
   });
-  afterAll(async () => {
-    await auth?.stop();
-    await db?.destroy();
-  });
+  afterAll(() => auth?.stop());
 
   const refresh = (refreshToken: string) => auth.graphql<RefreshData>(REFRESH, { refreshToken });
+  /** A caller the gateway proved, in a given session (none by default). */
+  const caller = (userId: string, sessionId: string | null = null, permissions: string[] = []) => ({
+    ...signedIn(userId, permissions),
+    sessionId,
+  });
 
   it('issues an access token that verifies with the served JWKS', async () => {
     const payload = await login(auth, alice);
@@ -73,7 +65,7 @@ describe('auth sessions', () => {
   it('stamps access tokens with auth_time, the epoch second the session was created at login', async () => {
     const payload = await login(auth, alice);
     const claims = decodeJwt(payload.accessToken);
-    const session = (await db('sessions').where({ id: claims.sid }).first()) as { created_at: Date };
+    const session = (await auth.db('sessions').where({ id: claims.sid }).first()) as { created_at: Date };
     expect(claims.auth_time).toBe(Math.floor(session.created_at.getTime() / 1000));
     expect(Number.isInteger(claims.auth_time)).toBe(true);
     expect(claims.auth_time).toBeLessThanOrEqual(claims.iat!);
@@ -84,10 +76,10 @@ describe('auth sessions', () => {
     const sid = decodeJwt(first.accessToken).sid as string;
     // As if the user had signed in an hour ago and refreshed ever since.
     const signedInAt = new Date(Date.now() - 3_600_000);
-    await db('sessions').where({ id: sid }).update({ created_at: signedInAt });
+    await auth.db('sessions').where({ id: sid }).update({ created_at: signedInAt });
 
-    const second = (await refresh(first.refreshToken)).data!.refreshToken;
-    const third = (await refresh(second.refreshToken)).data!.refreshToken;
+    const second = (await refresh(first.refreshToken)).body.data!.refreshToken;
+    const third = (await refresh(second.refreshToken)).body.data!.refreshToken;
     for (const token of [second.accessToken, third.accessToken]) {
       const claims = decodeJwt(token);
       expect(claims.sid).toBe(sid);
@@ -100,24 +92,24 @@ describe('auth sessions', () => {
     const unknown = await auth.graphql(LOGIN, { email: 'nobody@example.test', password: 'whatever' });
     const wrong = await auth.graphql(LOGIN, { email: alice.email, password: 'not the password' });
     for (const result of [unknown, wrong]) {
-      expect(result.data).toBeNull();
-      expect(result.errors?.[0]?.message).toBe('Invalid email or password');
+      expect(result.body.data).toBeNull();
+      expect(result.body.errors?.[0]?.message).toBe('Invalid email or password');
       expect(errorCode(result)).toBe('UNAUTHENTICATED');
     }
-    expect(unknown.errors?.[0]?.extensions).toEqual(wrong.errors?.[0]?.extensions);
+    expect(unknown.body.errors?.[0]?.extensions).toEqual(wrong.body.errors?.[0]?.extensions);
   });
 
   it('rejects an empty email as bad input', async () => {
     const result = await auth.graphql(LOGIN, { email: '  ', password: 'x' });
     expect(errorCode(result)).toBe('BAD_USER_INPUT');
-    expect(result.errors?.[0]?.extensions?.fields).toEqual({ 'input.email': 'must not be empty' });
+    expect(result.body.errors?.[0]?.extensions?.fields).toEqual({ 'input.email': 'must not be empty' });
   });
 
   it('rotates the refresh token on every use', async () => {
     const first = await login(auth, alice);
     const second = await refresh(first.refreshToken);
-    expect(second.errors).toBeUndefined();
-    const rotated = second.data!.refreshToken;
+    expect(second.body.errors).toBeUndefined();
+    const rotated = second.body.data!.refreshToken;
     expect(rotated.refreshToken).not.toBe(first.refreshToken);
     expect(rotated.tokenType).toBe('Bearer');
     expect(rotated.expiresIn).toBe(900);
@@ -125,41 +117,41 @@ describe('auth sessions', () => {
     expect(decodeJwt(rotated.accessToken).jti).not.toBe(decodeJwt(first.accessToken).jti);
 
     const third = await refresh(rotated.refreshToken);
-    expect(third.errors).toBeUndefined();
-    expect(third.data!.refreshToken.refreshToken).not.toBe(rotated.refreshToken);
+    expect(third.body.errors).toBeUndefined();
+    expect(third.body.data!.refreshToken.refreshToken).not.toBe(rotated.refreshToken);
   });
 
   it('rejects a refresh token that was already rotated and revokes its whole session', async () => {
     const first = await login(auth, alice);
-    const rotated = (await refresh(first.refreshToken)).data!.refreshToken;
+    const rotated = (await refresh(first.refreshToken)).body.data!.refreshToken;
 
     const replay = await refresh(first.refreshToken);
-    expect(replay.data).toBeNull();
+    expect(replay.body.data).toBeNull();
     expect(errorCode(replay)).toBe('UNAUTHENTICATED');
-    expect(replay.errors?.[0]?.message).toBe('Invalid or expired refresh token');
+    expect(replay.body.errors?.[0]?.message).toBe('Invalid or expired refresh token');
 
     // The legitimate holder's successor dies with the session.
     const successor = await refresh(rotated.refreshToken);
     expect(errorCode(successor)).toBe('UNAUTHENTICATED');
-    expect(logs.lines().some((line) => line.includes('refresh token reused after rotation'))).toBe(true);
+    expect(auth.logs().some((line) => line.includes('refresh token reused after rotation'))).toBe(true);
   });
 
   it('lets exactly one of two concurrent refreshes of one token succeed', async () => {
     const first = await login(auth, alice);
     const results = await Promise.all([refresh(first.refreshToken), refresh(first.refreshToken)]);
-    const succeeded = results.filter((result) => result.data?.refreshToken);
+    const succeeded = results.filter((result) => result.body.data?.refreshToken);
     const failed = results.filter((result) => errorCode(result) === 'UNAUTHENTICATED');
     expect(succeeded).toHaveLength(1);
     expect(failed).toHaveLength(1);
     // The loser used a spent token: that is a replay, so the session ends for both.
-    expect(errorCode(await refresh(succeeded[0]!.data!.refreshToken.refreshToken))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await refresh(succeeded[0]!.body.data!.refreshToken.refreshToken))).toBe('UNAUTHENTICATED');
   });
 
   it('rejects unknown and malformed refresh tokens', async () => {
     for (const token of [`rt_${'A'.repeat(43)}`, 'garbage', '']) {
       const result = await refresh(token);
       expect(errorCode(result)).toBe('UNAUTHENTICATED');
-      expect(result.errors?.[0]?.message).toBe('Invalid or expired refresh token');
+      expect(result.body.errors?.[0]?.message).toBe('Invalid or expired refresh token');
     }
   });
 
@@ -167,18 +159,18 @@ describe('auth sessions', () => {
     const session = await login(auth, alice);
     const sid = decodeJwt(session.accessToken).sid as string;
     const loggedOut = await auth.graphql(LOGOUT, { refreshToken: session.refreshToken });
-    expect(loggedOut.data).toEqual({ logout: { success: true } });
+    expect(loggedOut.body.data).toEqual({ logout: { success: true } });
 
     expect(errorCode(await refresh(session.refreshToken))).toBe('UNAUTHENTICATED');
     const again = await auth.graphql(LOGOUT, { refreshToken: session.refreshToken });
-    expect(again.data).toEqual({ logout: { success: true } });
+    expect(again.body.data).toEqual({ logout: { success: true } });
 
     const listed = await auth.graphql<{ _entities: { sessions: { id: string }[] }[] }>(
       USER_SESSIONS,
       { representations: [{ __typename: 'User', id: alice.id }] },
-      { caller: { userId: alice.id, sessionId: null, permissions: [] } },
+      caller(alice.id),
     );
-    expect(listed.data!._entities[0]!.sessions.map((listedSession) => listedSession.id)).not.toContain(sid);
+    expect(listed.body.data!._entities[0]!.sessions.map((listedSession) => listedSession.id)).not.toContain(sid);
   });
 
   it('refuses logout with an unknown refresh token', async () => {
@@ -207,13 +199,9 @@ describe('auth sessions', () => {
           current: boolean;
         }[];
       }[];
-    }>(
-      USER_SESSIONS,
-      { representations: [{ __typename: 'User', id: carol.id }] },
-      { caller: { userId: carol.id, sessionId: laptopSid, permissions: [] } },
-    );
-    expect(result.errors).toBeUndefined();
-    const sessions = result.data!._entities[0]!.sessions;
+    }>(USER_SESSIONS, { representations: [{ __typename: 'User', id: carol.id }] }, caller(carol.id, laptopSid));
+    expect(result.body.errors).toBeUndefined();
+    const sessions = result.body.data!._entities[0]!.sessions;
     expect(sessions.map((session) => session.id).sort()).toEqual([laptopSid, phoneSid].sort());
     const laptopSession = sessions.find((session) => session.id === laptopSid)!;
     expect(laptopSession).toMatchObject({ current: true, userAgent: 'Laptop/1.0', ipAddress: '203.0.113.7' });
@@ -236,9 +224,9 @@ describe('auth sessions', () => {
         await auth.graphql<{ _entities: { sessions: { id: string; lastUsedAt: string }[] }[] }>(
           USER_SESSIONS,
           { representations: [{ __typename: 'User', id: dave.id }] },
-          { caller: { userId: dave.id, sessionId: sid, permissions: [] } },
+          caller(dave.id, sid),
         )
-      ).data!._entities[0]!.sessions[0]!;
+      ).body.data!._entities[0]!.sessions[0]!;
     const before = await list();
     await new Promise((resolve) => setTimeout(resolve, 20));
     await refresh(session.refreshToken);
@@ -252,10 +240,10 @@ describe('auth sessions', () => {
     const result = await auth.graphql(
       USER_SESSIONS,
       { representations: [{ __typename: 'User', id: bob.id }] },
-      { caller: { userId: alice.id, sessionId: null, permissions: [] } },
+      caller(alice.id),
     );
     expect(errorCode(result)).toBe('FORBIDDEN');
-    expect(result.errors?.[0]?.path).toEqual(['_entities', 0, 'sessions']);
+    expect(result.body.errors?.[0]?.path).toEqual(['_entities', 0, 'sessions']);
   });
 
   it("lists another user's sessions for a caller with auth.session.read", async () => {
@@ -265,10 +253,10 @@ describe('auth sessions', () => {
     const result = await auth.graphql<{ _entities: { sessions: { id: string; current: boolean }[] }[] }>(
       USER_SESSIONS,
       { representations: [{ __typename: 'User', id: grace.id }] },
-      { caller: { userId: alice.id, sessionId: null, permissions: [Permission.AuthSessionRead] } },
+      caller(alice.id, null, [Permission.AuthSessionRead]),
     );
-    expect(result.errors).toBeUndefined();
-    expect(result.data!._entities[0]!.sessions).toEqual([
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data!._entities[0]!.sessions).toEqual([
       expect.objectContaining({ id: decodeJwt(session.accessToken).sid, current: false }),
     ]);
   });
@@ -277,7 +265,7 @@ describe('auth sessions', () => {
     const result = await auth.graphql(
       USER_SESSIONS,
       { representations: [{ __typename: 'User', id: bob.id }] },
-      { caller: { userId: alice.id, sessionId: null, permissions: [Permission.IdentityUserRead] } },
+      caller(alice.id, null, [Permission.IdentityUserRead]),
     );
     expect(errorCode(result)).toBe('FORBIDDEN');
   });
@@ -288,69 +276,13 @@ describe('auth sessions', () => {
   });
 
   it('refuses GraphQL without a gateway proof with 401', async () => {
-    const result = await auth.graphql(LOGIN, { email: alice.email, password: alice.password }, { withoutProof: true });
-    expect(result.status).toBe(401);
-    expect(errorCode(result)).toBe('UNAUTHENTICATED');
-  });
-
-  it('revokes every other session of a user through the internal API', async () => {
-    const erin = newUser('erin');
-    auth.users.push(erin);
-    const keep = await login(auth, erin);
-    const other = await login(auth, erin);
-    const third = await login(auth, erin);
-    const keepSid = decodeJwt(keep.accessToken).sid as string;
-
-    const response = await fetch(`${auth.url}/internal/sessions/revoke`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.internalCredential}` },
-      body: JSON.stringify({ userId: erin.id, exceptSessionId: keepSid, reason: 'password_changed' }),
-    });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ revoked: 2 });
-
-    expect(errorCode(await refresh(other.refreshToken))).toBe('UNAUTHENTICATED');
-    expect(errorCode(await refresh(third.refreshToken))).toBe('UNAUTHENTICATED');
-    expect((await refresh(keep.refreshToken)).data?.refreshToken).toBeDefined();
-  });
-
-  it('revokes all sessions of a user when no session is excepted', async () => {
-    const frank = newUser('frank');
-    auth.users.push(frank);
-    const session = await login(auth, frank);
-    const response = await fetch(`${auth.url}/internal/sessions/revoke`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.internalCredential}` },
-      body: JSON.stringify({ userId: frank.id, exceptSessionId: null, reason: 'account_disabled' }),
-    });
-    expect(await response.json()).toEqual({ revoked: 1 });
-    expect(errorCode(await refresh(session.refreshToken))).toBe('UNAUTHENTICATED');
-  });
-
-  it('refuses the internal API with a wrong credential (401) and a malformed body (400)', async () => {
-    const wrong = await fetch(`${auth.url}/internal/sessions/revoke`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${'x'.repeat(40)}` },
-      body: JSON.stringify({ userId: alice.id, exceptSessionId: null, reason: 'test' }),
-    });
-    expect(wrong.status).toBe(401);
-    const missing = await fetch(`${auth.url}/internal/sessions/revoke`, {
+    const response = await fetch(`${auth.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userId: alice.id, exceptSessionId: null, reason: 'test' }),
+      body: JSON.stringify({ query: LOGIN, variables: { email: alice.email, password: alice.password } }),
     });
-    expect(missing.status).toBe(401);
-
-    for (const body of ['{"userId": 5}', '{"userId":"u","reason":"r"}', 'not json', '']) {
-      const malformed = await fetch(`${auth.url}/internal/sessions/revoke`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.internalCredential}` },
-        body,
-      });
-      expect(malformed.status).toBe(400);
-    }
-    // Alice's sessions survived all of it.
-    expect((await refresh((await login(auth, alice)).refreshToken)).data?.refreshToken).toBeDefined();
+    expect(response.status).toBe(401);
+    expect(errorCode((await response.json()) as GraphQLResponse)).toBe('UNAUTHENTICATED');
   });
 
   it('reports ready when the database answers', async () => {
@@ -362,7 +294,7 @@ describe('auth sessions', () => {
   it('never logs passwords or tokens', async () => {
     const session = await login(auth, alice);
     await refresh(session.refreshToken);
-    const text = logs.lines().join('\n');
+    const text = auth.logs().join('\n');
     expect(text).not.toContain(alice.password);
     expect(text).not.toContain(session.refreshToken);
     expect(text).not.toContain(session.accessToken);

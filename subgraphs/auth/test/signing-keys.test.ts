@@ -5,7 +5,7 @@ import { createTestDatabase } from '@platform/devkit/testing';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSigningKeyRing, generateSigningKey } from '../src/domain/signing-keys.js';
-import { login, newUser, startAuthServer } from './helpers.js';
+import { login, newUser, startAuth } from './support.js';
 
 async function jwksOf(url: string): Promise<JSONWebKeySet> {
   return (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
@@ -21,7 +21,7 @@ describe('signing keys', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'auth-keys-'));
     const user = newUser();
 
-    const first = await startAuthServer({ databaseUrl, users: [user], env: { DATA_DIR: dataDir } });
+    const first = await startAuth({ databaseUrl, users: [user], env: { DATA_DIR: dataDir } });
     const firstJwks = await jwksOf(first.url);
     const token = (await login(first, user)).accessToken;
     await first.stop();
@@ -29,7 +29,7 @@ describe('signing keys', () => {
     const file = path.join(dataDir, 'auth', 'signing-keys.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
-    const second = await startAuthServer({ databaseUrl, users: [user], env: { DATA_DIR: dataDir } });
+    const second = await startAuth({ databaseUrl, users: [user], env: { DATA_DIR: dataDir } });
     try {
       const secondJwks = await jwksOf(second.url);
       expect(secondJwks).toEqual(firstJwks);
@@ -45,7 +45,7 @@ describe('signing keys', () => {
     const current = await generateSigningKey('current');
     const previous = await generateSigningKey('previous');
     const user = newUser();
-    const auth = await startAuthServer({
+    const auth = await startAuth({
       databaseUrl,
       users: [user],
       env: { SIGNING_KEYS: JSON.stringify([current, previous]) },

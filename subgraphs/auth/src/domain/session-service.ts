@@ -1,6 +1,6 @@
 /**
  * Sessions: signing in, refreshing with rotation, signing out, and revoking a user's
- * sessions on identity's request. A session is one sign-in; its refresh tokens form a
+ * sessions when identity's events ask for it (a password change or reset, a deletion). A session is one sign-in; its refresh tokens form a
  * chain where each use returns the next token and spends the current one.
  *
  * Replay of a spent refresh token means two parties hold the chain (RFC 9700 §4.14.2):
@@ -8,7 +8,7 @@
  * count as a replay too: one wins the rotation, the other then finds the token spent.
  */
 import { randomUUID } from 'node:crypto';
-import { badUserInput, unauthenticated, type Logger } from '@platform/service-kit';
+import { InputProblems, unauthenticated, type Logger } from '@platform/service-kit';
 import {
   createEvent,
   enqueue,
@@ -55,10 +55,11 @@ export interface RequestScope {
   client: { ip: string | null; userAgent: string | null };
 }
 
-/** Who asked for a revocation that did not come through GraphQL (identity's internal call). */
+/** What caused a revocation that did not come through GraphQL (an event of identity's). */
 export interface RevocationCause {
   /** The user who caused it; null for the platform. */
   actorId: string | null;
+  /** The request that caused it, in whichever service it was made. */
   requestId: string | null;
 }
 
@@ -67,12 +68,13 @@ export interface SessionService {
   refresh(refreshToken: string, scope: RequestScope): Promise<TokenPair>;
   /** Revokes the token's session; idempotent for a session already revoked. */
   logout(refreshToken: string, scope: RequestScope): Promise<void>;
-  /** Revokes every active session of the user but one; returns how many were revoked. */
+  /**
+   * Revokes every active session of the user but one, in the caller's transaction, with a
+   * session.revoked event for each; returns how many. Revoking again revokes (and writes) nothing.
+   */
   revokeAllOfUser(
-    userId: string,
-    exceptSessionId: string | null,
-    reason: string,
-    cause?: RevocationCause,
+    trx: Knex.Transaction,
+    revocation: { userId: string; exceptSessionId: string | null; reason: string; cause: RevocationCause },
   ): Promise<number>;
   listActiveSessions(userIds: readonly string[]): Promise<Map<string, SessionModel[]>>;
 }
@@ -212,15 +214,24 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
   return {
     async login(input, scope) {
       const email = input.email.trim();
-      const problems: Record<string, string> = {};
-      if (email.length === 0) problems['input.email'] = 'must not be empty';
-      else if (email.length > MAX_EMAIL_LENGTH)
-        problems['input.email'] = `must be at most ${MAX_EMAIL_LENGTH} characters`;
-      if (input.password.length === 0) problems['input.password'] = 'must not be empty';
-      else if (input.password.length > MAX_PASSWORD_LENGTH) {
-        problems['input.password'] = `must be at most ${MAX_PASSWORD_LENGTH} characters`;
-      }
-      if (Object.keys(problems).length > 0) throw badUserInput(problems);
+      const problems = new InputProblems('input');
+      problems.add(
+        'email',
+        email.length === 0
+          ? 'must not be empty'
+          : email.length > MAX_EMAIL_LENGTH
+            ? `must be at most ${MAX_EMAIL_LENGTH} characters`
+            : null,
+      );
+      problems.add(
+        'password',
+        input.password.length === 0
+          ? 'must not be empty'
+          : input.password.length > MAX_PASSWORD_LENGTH
+            ? `must be at most ${MAX_PASSWORD_LENGTH} characters`
+            : null,
+      );
+      problems.throwIfAny();
 
       const account = throttleAccountKey(email);
       const lock = await throttle.status(account);
@@ -364,18 +375,15 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       scope.logger.info({ sessionId: state.sessionId, alreadyRevoked: revoked.length === 0 }, 'logout');
     },
 
-    async revokeAllOfUser(userId, exceptSessionId, reason, cause) {
-      const context: RequestContext = { ...NO_REQUEST, requestId: cause?.requestId ?? null };
-      const actorId = cause ? cause.actorId : null;
-      return db.transaction(async (trx) => {
-        const ids = await createSessionStore(trx).revokeAllOfUser(userId, exceptSessionId, reason);
-        await createRefreshTokenStore(trx).revokeForSessions(ids);
-        await enqueue(
-          trx,
-          ids.map((id) => sessionRevoked({ id, userId }, reason, actorId, context)),
-        );
-        return ids.length;
-      });
+    async revokeAllOfUser(trx, { userId, exceptSessionId, reason, cause }) {
+      const context: RequestContext = { ...NO_REQUEST, requestId: cause.requestId };
+      const ids = await createSessionStore(trx).revokeAllOfUser(userId, exceptSessionId, reason);
+      await createRefreshTokenStore(trx).revokeForSessions(ids);
+      await enqueue(
+        trx,
+        ids.map((id) => sessionRevoked({ id, userId }, reason, cause.actorId, context)),
+      );
+      return ids.length;
     },
 
     listActiveSessions(userIds) {

@@ -5,7 +5,7 @@
  *
  * Production configures `SIGNING_KEYS`. Development and tests without it get a key
  * generated on first start and kept in `${DATA_DIR}/auth/signing-keys.json` (mode 0600),
- * so tokens survive a restart.
+ * so tokens survive a restart. `SIGNING_KEYS` is read by `signingKeysEnv`.
  */
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -74,6 +74,42 @@ export async function createSigningKeyRing(keys: readonly PrivateSigningJwk[]): 
   }
   return { signing: imported[0]!, jwks: { keys: keys.map(publicJwkOf) } };
 }
+
+/** `SIGNING_KEYS`: a JSON array of private Ed25519 JWKs, each with a unique `kid`. */
+export const signingKeysEnv = z.string().transform((text, ctx): PrivateSigningJwk[] => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be valid JSON (an array of private Ed25519 JWKs)' });
+    return z.NEVER;
+  }
+  const result = z
+    .array(
+      z.looseObject({
+        kty: z.literal('OKP'),
+        crv: z.literal('Ed25519'),
+        x: z.string().min(1),
+        d: z.string().min(1),
+        kid: z.string().min(1),
+      }),
+    )
+    .min(1)
+    .safeParse(parsed);
+  if (!result.success) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a non-empty JSON array of private Ed25519 JWKs (kty "OKP", crv "Ed25519", x, d and kid)',
+    });
+    return z.NEVER;
+  }
+  const kids = result.data.map((key) => key.kid);
+  if (new Set(kids).size !== kids.length) {
+    ctx.addIssue({ code: 'custom', message: 'every key must have a different "kid"' });
+    return z.NEVER;
+  }
+  return result.data.map(({ kty, crv, x, d, kid }) => ({ kty, crv, x, d, kid }));
+});
 
 const storedKeysSchema = z.object({
   keys: z

@@ -3,9 +3,10 @@
  * hinges on `consume`, one conditional UPDATE, so of two concurrent uses of one token
  * exactly one gets the row.
  */
+import { sqlOn } from '@platform/service-kit';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { secondsFromNow } from './session-store.js';
+import { SECONDS_FROM_NOW } from './session-store.js';
 
 const consumedRow = z.object({
   id: z.string(),
@@ -52,18 +53,18 @@ export interface RefreshTokenStore {
 }
 
 export function createRefreshTokenStore(db: Knex): RefreshTokenStore {
+  const sql = sqlOn(db);
   return {
     async insert(token) {
-      await db('refresh_tokens').insert({
-        id: token.id,
-        session_id: token.sessionId,
-        token_hash: token.hash,
-        expires_at: secondsFromNow(db, token.ttlSeconds),
-      });
+      await sql.execute(
+        `insert into refresh_tokens (id, session_id, token_hash, expires_at) values (?, ?, ?, ${SECONDS_FROM_NOW})`,
+        [token.id, token.sessionId, token.hash, token.ttlSeconds],
+      );
     },
 
     async consume(hash) {
-      const result = await db.raw<{ rows: unknown[] }>(
+      const row = await sql.first(
+        consumedRow,
         `update refresh_tokens as rt
             set used_at = now()
            from sessions as s
@@ -76,46 +77,40 @@ export function createRefreshTokenStore(db: Knex): RefreshTokenStore {
       returning rt.id, rt.session_id, s.user_id, s.created_at as session_created_at`,
         [hash],
       );
-      const row = result.rows[0];
       if (!row) return null;
-      const parsed = consumedRow.parse(row);
       return {
-        tokenId: parsed.id,
-        sessionId: parsed.session_id,
-        userId: parsed.user_id,
-        sessionCreatedAt: parsed.session_created_at,
+        tokenId: row.id,
+        sessionId: row.session_id,
+        userId: row.user_id,
+        sessionCreatedAt: row.session_created_at,
       };
     },
 
     async find(hash) {
-      const row: unknown = await db('refresh_tokens as rt')
-        .join('sessions as s', 's.id', 'rt.session_id')
-        .select(
-          'rt.session_id',
-          's.user_id',
-          'rt.used_at',
-          'rt.revoked_at',
-          db.raw('rt.expires_at <= now() as expired'),
-        )
-        .where({ 'rt.token_hash': hash })
-        .first();
+      const row = await sql.first(
+        tokenStateRow,
+        `select rt.session_id, s.user_id, rt.used_at, rt.revoked_at, rt.expires_at <= now() as expired
+           from refresh_tokens as rt
+           join sessions as s on s.id = rt.session_id
+          where rt.token_hash = ?`,
+        [hash],
+      );
       if (!row) return null;
-      const parsed = tokenStateRow.parse(row);
       return {
-        sessionId: parsed.session_id,
-        userId: parsed.user_id,
-        used: parsed.used_at !== null,
-        revoked: parsed.revoked_at !== null,
-        expired: parsed.expired,
+        sessionId: row.session_id,
+        userId: row.user_id,
+        used: row.used_at !== null,
+        revoked: row.revoked_at !== null,
+        expired: row.expired,
       };
     },
 
     async revokeForSessions(sessionIds) {
       if (sessionIds.length === 0) return 0;
-      return db('refresh_tokens')
-        .whereIn('session_id', [...sessionIds])
-        .whereNull('revoked_at')
-        .update({ revoked_at: db.fn.now() });
+      return sql.execute(
+        'update refresh_tokens set revoked_at = now() where session_id = any(?::uuid[]) and revoked_at is null',
+        [[...sessionIds]],
+      );
     },
   };
 }

@@ -2,6 +2,7 @@
  * SQL for the `sessions` table. Built on a knex instance or a transaction, so the
  * session service can combine it with the refresh-token store atomically.
  */
+import { sqlOn } from '@platform/service-kit';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { SessionModel } from '../mappers.js';
@@ -15,19 +16,19 @@ const sessionRow = z.object({
   user_agent: z.string().nullable(),
   ip_address: z.string().nullable(),
 });
+const idRow = z.object({ id: z.string() });
 
-const columns = ['id', 'user_id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip_address'];
+const COLUMNS = 'id, user_id, created_at, last_used_at, expires_at, user_agent, ip_address';
 
-function toModel(row: unknown): SessionModel {
-  const parsed = sessionRow.parse(row);
+function toModel(row: z.infer<typeof sessionRow>): SessionModel {
   return {
-    id: parsed.id,
-    userId: parsed.user_id,
-    createdAt: parsed.created_at,
-    lastUsedAt: parsed.last_used_at,
-    expiresAt: parsed.expires_at,
-    userAgent: parsed.user_agent,
-    ipAddress: parsed.ip_address,
+    id: row.id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+    userAgent: row.user_agent,
+    ipAddress: row.ip_address,
   };
 }
 
@@ -40,10 +41,8 @@ export interface NewSession {
   ipAddress: string | null;
 }
 
-/** `now() + seconds`, on the database's clock like every other timestamp here. */
-export function secondsFromNow(db: Knex, seconds: number): Knex.Raw {
-  return db.raw('now() + make_interval(secs => ?)', [seconds]);
-}
+/** `now() + ?` seconds, on the database's clock like every other timestamp here. */
+export const SECONDS_FROM_NOW = 'now() + make_interval(secs => ?)';
 
 export interface SessionStore {
   create(session: NewSession): Promise<SessionModel>;
@@ -58,61 +57,57 @@ export interface SessionStore {
 }
 
 export function createSessionStore(db: Knex): SessionStore {
+  const sql = sqlOn(db);
   return {
     async create(session) {
-      const [row] = (await db('sessions')
-        .insert({
-          id: session.id,
-          user_id: session.userId,
-          expires_at: secondsFromNow(db, session.ttlSeconds),
-          user_agent: session.userAgent,
-          ip_address: session.ipAddress,
-        })
-        .returning(columns)) as unknown[];
+      const row = await sql.first(
+        sessionRow,
+        `insert into sessions (id, user_id, expires_at, user_agent, ip_address)
+         values (?, ?, ${SECONDS_FROM_NOW}, ?, ?)
+         returning ${COLUMNS}`,
+        [session.id, session.userId, session.ttlSeconds, session.userAgent, session.ipAddress],
+      );
+      if (!row) throw new Error('inserting a session returned no row');
       return toModel(row);
     },
 
     async listActiveByUserIds(userIds) {
-      const rows = (await db('sessions')
-        .select(columns)
-        .whereIn('user_id', [...userIds])
-        .whereNull('revoked_at')
-        .where('expires_at', '>', db.fn.now())
-        .orderBy([
-          { column: 'last_used_at', order: 'desc' },
-          { column: 'id', order: 'asc' },
-        ])) as unknown[];
+      const rows = await sql.rows(
+        sessionRow,
+        `select ${COLUMNS} from sessions
+          where user_id = any(?::text[]) and revoked_at is null and expires_at > now()
+          order by last_used_at desc, id asc`,
+        [[...userIds]],
+      );
       const byUser = new Map<string, SessionModel[]>(userIds.map((id) => [id, []]));
-      for (const row of rows) {
-        const session = toModel(row);
-        byUser.get(session.userId)?.push(session);
-      }
+      for (const row of rows) byUser.get(row.user_id)?.push(toModel(row));
       return byUser;
     },
 
     async touch(sessionId, ttlSeconds) {
-      await db('sessions')
-        .where({ id: sessionId })
-        .update({ last_used_at: db.fn.now(), expires_at: secondsFromNow(db, ttlSeconds) });
+      await sql.execute(`update sessions set last_used_at = now(), expires_at = ${SECONDS_FROM_NOW} where id = ?`, [
+        ttlSeconds,
+        sessionId,
+      ]);
     },
 
     async revoke(sessionId, reason) {
-      const count = await db('sessions')
-        .where({ id: sessionId })
-        .whereNull('revoked_at')
-        .update({ revoked_at: db.fn.now(), revoked_reason: reason });
+      const count = await sql.execute(
+        'update sessions set revoked_at = now(), revoked_reason = ? where id = ? and revoked_at is null',
+        [reason, sessionId],
+      );
       return count > 0;
     },
 
     async revokeAllOfUser(userId, exceptSessionId, reason) {
-      const query = db('sessions')
-        .where({ user_id: userId })
-        .whereNull('revoked_at')
-        .where('expires_at', '>', db.fn.now());
-      if (exceptSessionId) query.whereNot({ id: exceptSessionId });
-      const rows = await query
-        .update({ revoked_at: db.fn.now(), revoked_reason: reason })
-        .returning<{ id: string }[]>('id');
+      const rows = await sql.rows(
+        idRow,
+        `update sessions set revoked_at = now(), revoked_reason = ?
+          where user_id = ? and revoked_at is null and expires_at > now()
+            and (?::uuid is null or id <> ?::uuid)
+          returning id`,
+        [reason, userId, exceptSessionId, exceptSessionId],
+      );
       return rows.map((row) => row.id);
     },
   };

@@ -1,0 +1,23 @@
+/**
+ * The event consumer's deduplication table: auth applies identity's events (sessions
+ * revoked after a password change or reset, or a deletion) once each. The table's SQL is
+ * frozen here (as the kit's `createProcessedEventsTable` writes it), so a later change to
+ * the kit cannot change what this migration did.
+ */
+import type { Knex } from 'knex';
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.raw(`
+    create table if not exists processed_events (
+      consumer text not null,
+      event_id uuid not null,
+      processed_at timestamptz not null default now(),
+      primary key (consumer, event_id)
+    );
+    create index if not exists processed_events_processed_at_idx on processed_events (processed_at);
+  `);
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.raw('drop table if exists processed_events');
+}

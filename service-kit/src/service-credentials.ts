@@ -73,7 +73,8 @@ export function createInternalClient(options: {
 }): InternalClient {
   return {
     async post<T>(path: string, body: unknown, callOptions: { requestId?: string } = {}) {
-      const response = await fetch(new URL(path, options.baseUrl), {
+      // Joined as text: `new URL('/x', 'http://h/prefix')` would drop the base URL's path prefix.
+      const response = await fetch(`${options.baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

@@ -9,6 +9,7 @@
  *   await identity.internal('auth', '/internal/credentials/verify', credentials);
  *   await eventually(() => identity.published('platform.identity.user.registered.v1')[0]);
  */
+import { randomUUID } from 'node:crypto';
 import {
   anonymousCaller,
   createDatabase,
@@ -59,11 +60,11 @@ export interface GraphQLResult<T = Record<string, unknown>> {
 
 export const anonymous: Caller = anonymousCaller;
 
-/** A signed-in caller holding `permissions` (a new session id unless given). */
+/** A signed-in caller holding `permissions` (a new session id, a UUID as auth issues them, unless given). */
 export function signedIn(
   userId: string,
   permissions: readonly string[] = [],
-  sessionId = `session-${randomToken().slice(0, 8)}`,
+  sessionId: string = randomUUID(),
 ): Caller {
   return { userId, sessionId, permissions };
 }

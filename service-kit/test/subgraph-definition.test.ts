@@ -32,7 +32,7 @@ describe('a declared subgraph', () => {
   it('reads its own variables beside the base ones and the ones its calls need', () => {
     expect(greetings.config.GREETING_SALUTATION).toBe('Ahoy');
     expect(greetings.config.PORT).toBe(4999);
-    expect(greetings.subgraph.exposed.identityUrl).toBe('http://127.0.0.1:9');
+    expect(greetings.subgraph.exposed.identityUrl()).toBe('http://127.0.0.1:9');
   });
 
   it('reports every missing variable of the definition at once', () => {
@@ -118,6 +118,13 @@ describe('a declared subgraph', () => {
     expect(processed).toHaveLength(1);
     const welcomes = await greetings.db('greetings').where({ text: 'Welcome, grace@example.com' });
     expect(welcomes).toHaveLength(1);
+  });
+
+  it('runs no outbox relay when it publishes nothing, so an idle subgraph logs no error', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(greetings.logEntries().filter((entry) => (entry.level as number) >= 50)).toEqual([]);
+    const metrics = await (await fetch(`${greetings.url}/metrics`)).text();
+    expect(metrics).not.toContain('outbox_pending');
   });
 
   it('is ready when its database answers', async () => {

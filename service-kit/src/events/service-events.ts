@@ -46,6 +46,8 @@ export function createServiceEvents(options: {
   clientId: string;
   kafkaBrokers: readonly string[] | undefined;
   transport: EventTransport | undefined;
+  /** False for a service without an outbox: the relay is never started and reports no metrics. */
+  publishes?: boolean;
 }): ServiceEvents {
   const owned = options.transport === undefined;
   const transport =
@@ -55,7 +57,7 @@ export function createServiceEvents(options: {
     db: options.db,
     publisher: transport,
     logger: options.logger,
-    metrics: { registry: options.metrics.registry },
+    ...(options.publishes === false ? {} : { metrics: { registry: options.metrics.registry } }),
   });
   return {
     transport,

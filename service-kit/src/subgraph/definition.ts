@@ -158,6 +158,11 @@ export interface SubgraphDefinition<
   calls?: readonly ServiceCall[];
   /** The services allowed to call its internal API; `INTERNAL_API_CREDENTIALS` is required when set. */
   internalApi?: { callers: readonly string[] };
+  /**
+   * Whether it writes domain events to an outbox (its migrations create the `outbox` table):
+   * the kit runs the outbox relay only then. True by default.
+   */
+  publishes?: boolean;
   /** Event types it reacts to; `setup` returns a handler for each. */
   consumes?: readonly Consumes[];
   /** Serve `Subscription` over graphql-ws on `/graphql`. */

@@ -5,8 +5,8 @@
  *   build:  logger, metrics → database (migrated; working role if declared) → events (relay)
  *           → definition.setup → consumers → HTTP server (GraphQL behind the gateway proof)
  *   start:  Apollo, listen → outbox relay → consumers → the definition's onStart hooks
- *   stop:   HTTP and subscriptions → consumers → relay and transport → onStop hooks (last
- *           registered first) → Redis → database
+ *   stop:   HTTP and subscriptions → consumers → onStop hooks (last registered first) →
+ *           relay and transport → Redis → database
  *
  * A failure while building closes whatever was opened, in the same order.
  */
@@ -108,9 +108,10 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
   let db: Database | null = null;
 
   const closeResources = async () => {
+    // The subgraph's own hooks first: consumers it runs itself still have the transport.
+    for (const stop of stopHooks.reverse()) await stop();
     // Events committed so far stay in the outbox; the next start publishes them.
     await events?.stop();
-    for (const stop of stopHooks.reverse()) await stop();
     if (shared.redis) await closeRedis(shared.redis);
     await db?.destroy();
   };
@@ -138,6 +139,7 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
       clientId: name,
       kafkaBrokers: base.KAFKA_BROKERS,
       transport: host.eventTransport,
+      publishes: definition.publishes !== false,
     });
     events = serviceEvents;
 
@@ -238,7 +240,7 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
       exposed: parts.exposed as ExposedOf<D>,
       async start(port, hostname) {
         running = await server.start(port, hostname);
-        serviceEvents.relay.start();
+        if (definition.publishes !== false) serviceEvents.relay.start();
         for (const consumer of consumers) await consumer.start();
         for (const start of startHooks) await start();
         return running;

@@ -81,6 +81,8 @@ export const auditSubgraph = defineSubgraph({
   development: { secrets: ['AUDIT_APP_PASSWORD'] },
   // auditEvents reaches the gateway over graphql-ws, with the gateway's proof in connection_init.
   subscriptions: true,
+  // It records every event and writes none: no outbox, no relay.
+  publishes: false,
   // The owner has migrated; it grants, then leaves: the service works as the application role.
   async workingDatabase(owner, config) {
     if (config.AUDIT_APP_PASSWORD !== undefined) {

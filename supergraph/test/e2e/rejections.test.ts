@@ -23,14 +23,14 @@ describe('registration input', () => {
   it('rejects a malformed email with BAD_USER_INPUT naming the email', async () => {
     const response = await register({ email: 'not-an-email', password: 'long enough password', name: 'X' });
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-    expect(response.body.errors![0]!.extensions!.fields).toHaveProperty('email');
+    expect(response.body.errors![0]!.extensions!.fields).toHaveProperty(['input.email']);
   });
 
   it('rejects a 7-character password and a 129-character one', async () => {
     for (const password of ['seven77', 'x'.repeat(129)]) {
       const response = await register({ email: uniqueEmail(), password, name: 'X' });
       expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-      expect(response.body.errors![0]!.extensions!.fields).toHaveProperty('password');
+      expect(response.body.errors![0]!.extensions!.fields).toHaveProperty(['input.password']);
     }
   });
 

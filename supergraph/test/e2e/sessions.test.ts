@@ -4,6 +4,7 @@
  * detect replay, log out, list sessions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@platform/devkit/testing';
 import { contractOperation } from '../harness/operations.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { errorCodes, login, registerUser, uniqueEmail } from '../harness/users.js';
@@ -120,6 +121,15 @@ describe('the session lifecycle through the gateway', () => {
     );
     expect(changed.body.data).toEqual({ changePassword: { success: true } });
 
+    // auth ends the other sessions when identity's password_changed event reaches it.
+    await eventually(async () => {
+      const sessions = await platform.graphql<{ me: { sessions: unknown[] } }>(
+        contractOperation('MySessions'),
+        {},
+        { token: kept.accessToken },
+      );
+      return sessions.body.data?.me.sessions.length === 1;
+    }, 'the other session to end');
     const otherRefresh = await platform.graphql(contractOperation('RefreshToken'), {
       refreshToken: other.refreshToken,
     });

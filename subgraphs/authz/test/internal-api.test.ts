@@ -78,6 +78,13 @@ describe('the internal API', () => {
     });
   });
 
+  it("no longer serves /internal/users/default-role: the default role comes with identity's user.registered", async () => {
+    const userId = randomUUID();
+    const response = await authz.internal('identity', '/internal/users/default-role', { userId });
+    expect(response.status).toBe(404);
+    expect(await authz.db('user_roles').where({ user_id: userId })).toEqual([]);
+  });
+
   describe('refusals', () => {
     const endpoints: ['GET' | 'POST', string, 'gateway' | 'identity'][] = [
       ['POST', '/internal/permissions/effective', 'gateway'],

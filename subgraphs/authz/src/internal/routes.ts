@@ -6,13 +6,12 @@
  *        → 200 { userId, permissions: string[], roles: string[], version: number }
  *   GET  /internal/permissions/version    (gateway)
  *        → 200 { version: number }
- *   POST /internal/users/default-role     (identity, after registration)   { userId }
- *        → 200 { assigned: boolean }
  *   POST /internal/users/remove           (identity, before deleting a user)   { userId }
  *        → 200 { removed: number } | 409 { error: 'cannot remove the last admin' }
  *
  * A missing or wrong credential is 401, a service calling another's endpoint 403, and a
- * body that is not `{ "userId": "<uuid>" }` 400, each with `{ error }` saying why.
+ * body that is not `{ "userId": "<uuid>" }` 400, each with `{ error }` saying why. A new
+ * user's default role is no call: authz gives it on identity's `user.registered` event.
  */
 import { ErrorCode, HttpError, readJsonBody, sendJson, type Route, type RouteHandler } from '@platform/service-kit';
 import type { IncomingMessage } from 'node:http';
@@ -76,10 +75,6 @@ export function createInternalRoutes(dependencies: InternalRouteDependencies): R
     }),
     route('GET', '/internal/permissions/version', 'gateway', async ({ res }) => {
       sendJson(res, 200, { version: await rbac.version() });
-    }),
-    route('POST', '/internal/users/default-role', 'identity', async ({ req, res, actor }) => {
-      const userId = await readUserId(req);
-      sendJson(res, 200, { assigned: await rbac.assignDefaultRole(actor, userId) });
     }),
     route('POST', '/internal/users/remove', 'identity', async ({ req, res, actor }) => {
       const userId = await readUserId(req);

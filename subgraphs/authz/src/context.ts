@@ -49,7 +49,7 @@ function uuidLoader<V>(load: (ids: string[]) => Promise<Map<string, V>>, missing
   );
 }
 
-export function createLoaders(stores: Stores) {
+function createLoaders(stores: Stores) {
   return {
     roleById: uuidLoader<RoleModel | null>(
       async (ids) => new Map((await stores.roles.findManyByIds(ids)).map((role) => [role.id, role])),

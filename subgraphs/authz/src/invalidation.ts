@@ -14,7 +14,7 @@ import type { Counter } from 'prom-client';
 export const PERMISSIONS_VERSION_KEY = 'authz:permissions-version';
 
 /** The gateway's internal endpoint that takes a new version when there is no Redis. */
-export const GATEWAY_INVALIDATE_PATH = '/internal/authz/invalidate';
+const GATEWAY_INVALIDATE_PATH = '/internal/authz/invalidate';
 
 export interface InvalidationNotifier {
   /** Where versions go, for logs and metrics: `redis`, `gateway` or `none`. */

@@ -31,12 +31,6 @@ import { seedAuthz } from './seed.js';
 import { createStores } from './stores/index.js';
 
 export type { InvalidationNotifier } from './invalidation.js';
-export {
-  createGatewayInvalidationNotifier,
-  createRedisInvalidationNotifier,
-  GATEWAY_INVALIDATE_PATH,
-  PERMISSIONS_VERSION_KEY,
-} from './invalidation.js';
 export { seedAuthz, type SeedOptions, type SeedResult } from './seed.js';
 
 const MIGRATIONS = new URL('../../../migrations/authz/', import.meta.url);

@@ -5,10 +5,10 @@
  */
 import { isPermissionCode } from '@platform/service-kit';
 
-export const ROLE_NAME_PATTERN = /^[a-z][a-z0-9_-]{1,49}$/;
-export const DESCRIPTION_MAX_LENGTH = 500;
+const ROLE_NAME_PATTERN = /^[a-z][a-z0-9_-]{1,49}$/;
+const DESCRIPTION_MAX_LENGTH = 500;
 /** More codes than the catalog could ever hold is a mistake or abuse, not a request. */
-export const PERMISSIONS_PER_REQUEST_MAX = 500;
+const PERMISSIONS_PER_REQUEST_MAX = 500;
 
 /** The built-in roles: created by seeding, never deleted. */
 export const SystemRole = { Admin: 'admin', User: 'user', Guest: 'guest' } as const;

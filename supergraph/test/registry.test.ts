@@ -57,7 +57,7 @@ describe('the registry of subgraphs', () => {
   it('names the problem when a subgraph calls a service that does not list it as a caller', () => {
     const registry: Registry = { ...platformRegistry, subgraphs: [...subgraphs, greetingsSubgraph] };
     expect(registryProblems(registry)).toEqual([
-      "greetings calls identity, whose internalApi.callers does not list greetings",
+      'greetings calls identity, whose internalApi.callers does not list greetings',
     ]);
   });
 });
@@ -80,7 +80,9 @@ describe('adding a subgraph: one line in the registry', () => {
       routing_url: 'http://localhost:4999/graphql',
       schema: { file: './service-kit/test/fixtures/greetings/schema.graphql' },
     });
-    expect(codegenSubgraphs(repositoryRoot, registry.subgraphs).map((subgraph) => subgraph.name)).toContain('greetings');
+    expect(codegenSubgraphs(repositoryRoot, registry.subgraphs).map((subgraph) => subgraph.name)).toContain(
+      'greetings',
+    );
   });
 
   it('gets its credentials, its environment from the launcher, and runs with it', async () => {

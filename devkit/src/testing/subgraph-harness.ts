@@ -207,11 +207,11 @@ export async function startSubgraph<D extends AnySubgraphDefinition>(
 
   let subgraph: Subgraph<ExposedOf<D>>;
   try {
-    subgraph = (await createSubgraph(definition, config, {
+    subgraph = await createSubgraph(definition, config, {
       logger,
       eventTransport,
       ...(options.overrides ? { overrides: options.overrides } : {}),
-    }));
+    });
   } catch (error) {
     await recorder.stop();
     if (ownsTransport) await eventTransport.close();

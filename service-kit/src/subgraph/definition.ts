@@ -244,12 +244,11 @@ export function subgraphConfigSchema(definition: AnySubgraphDefinition) {
     ...internalShape,
     ...((definition.config ?? {}) as z.ZodRawShape),
   };
-  const validate = definition.validate;
   const object = z.object(shape);
-  if (!validate) return object;
+  if (!definition.validate) return object;
   return object.superRefine(
     (config, ctx) => {
-      for (const [variable, message] of Object.entries(validate(config))) {
+      for (const [variable, message] of Object.entries(definition.validate!(config))) {
         ctx.addIssue({ code: 'custom', path: [variable], message });
       }
     },

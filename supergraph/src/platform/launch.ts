@@ -69,7 +69,7 @@ export const launcherSchema = z.object({
         env.port(subgraph.port).describe(`Port of the ${subgraph.name} subgraph`),
       ],
     ]),
-  ) as {}),
+  ) as Record<never, never>),
 });
 
 export type LauncherConfig = z.infer<typeof launcherSchema>;

@@ -190,19 +190,9 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
       transport: serviceEvents.transport,
     });
     if (consumers.length > 0) {
-      const retentionMs = base.PROCESSED_EVENTS_RETENTION_HOURS * 60 * 60 * 1000;
-      const prune = () =>
-        pruneProcessedEvents(database, retentionMs).then(
-          (pruned) => pruned > 0 && logger.info({ pruned }, 'forgot processed event ids past their retention'),
-          (error: unknown) => logger.warn({ err: error }, 'pruning processed event ids failed'),
-        );
-      let timer: NodeJS.Timeout | undefined;
-      startHooks.unshift(() => {
-        void prune();
-        timer = setInterval(() => void prune(), PRUNE_INTERVAL_MS);
-        timer.unref();
-      });
-      stopHooks.unshift(() => clearInterval(timer));
+      const stopPruning = pruneProcessedEventsPeriodically(database, base.PROCESSED_EVENTS_RETENTION_HOURS, logger);
+      stopHooks.unshift(stopPruning.stop);
+      startHooks.unshift(stopPruning.start);
     }
 
     const readinessChecks: Record<string, () => Promise<boolean>> = {
@@ -250,6 +240,33 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
     await closeResources();
     throw error;
   }
+}
+
+/**
+ * Forgets processed event ids older than the retention, at start and then hourly, so a
+ * consumer's `processed_events` does not grow forever. The kit runs it for declared
+ * consumers; a subgraph that runs consumers of its own (audit) starts it from its setup.
+ */
+export function pruneProcessedEventsPeriodically(
+  db: Database,
+  retentionHours: number,
+  logger: Logger,
+): { start: () => void; stop: () => void } {
+  const retentionMs = retentionHours * 60 * 60 * 1000;
+  const prune = () =>
+    pruneProcessedEvents(db, retentionMs).then(
+      (pruned) => pruned > 0 && logger.info({ pruned }, 'forgot processed event ids past their retention'),
+      (error: unknown) => logger.warn({ err: error }, 'pruning processed event ids failed'),
+    );
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start() {
+      void prune();
+      timer = setInterval(() => void prune(), PRUNE_INTERVAL_MS);
+      timer.unref();
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 /** One consumer group per subgraph (named after it) over the topics of the event types it consumes. */

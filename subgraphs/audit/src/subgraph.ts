@@ -8,7 +8,14 @@
  * exposes to its host (tests, the in-process launcher) `record`, `stream` and `verifyChain`.
  */
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { defineSubgraph, env, loadSchema, type Database, type ServiceMetrics } from '@platform/service-kit';
+import {
+  defineSubgraph,
+  env,
+  loadSchema,
+  pruneProcessedEventsPeriodically,
+  type Database,
+  type ServiceMetrics,
+} from '@platform/service-kit';
 import type { GraphQLSchema } from 'graphql';
 import { Counter } from 'prom-client';
 import { z } from 'zod';
@@ -93,7 +100,7 @@ export const auditSubgraph = defineSubgraph({
       appDatabaseUrl(config.DATABASE_URL, config.AUDIT_APP_ROLE, config.AUDIT_APP_PASSWORD ?? '')
     );
   },
-  async setup({ db, logger, metrics, events, authenticateService, onStart, onStop }) {
+  async setup({ config, db, logger, metrics, events, authenticateService, onStart, onStop }) {
     const privileges = await excessPrivileges(db);
     if (privileges.excess) {
       logger.warn(
@@ -118,6 +125,10 @@ export const auditSubgraph = defineSubgraph({
     onStart(() => consumers.start());
     // Registered last, so it runs first: the consumers stop before the stream closes.
     onStop(() => consumers.stop());
+    // The kit prunes the consumers it runs; these are audit's own.
+    const pruning = pruneProcessedEventsPeriodically(db, config.PROCESSED_EVENTS_RETENTION_HOURS, logger);
+    onStart(pruning.start);
+    onStop(pruning.stop);
 
     const auditLog = createAuditLogStore(db);
     return {

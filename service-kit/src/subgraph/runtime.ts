@@ -190,9 +190,9 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
       transport: serviceEvents.transport,
     });
     if (consumers.length > 0) {
-      const stopPruning = pruneProcessedEventsPeriodically(database, base.PROCESSED_EVENTS_RETENTION_HOURS, logger);
-      stopHooks.unshift(stopPruning.stop);
-      startHooks.unshift(stopPruning.start);
+      const pruning = pruneProcessedEventsPeriodically(database, base.PROCESSED_EVENTS_RETENTION_HOURS, logger);
+      stopHooks.unshift(pruning.stop);
+      startHooks.unshift(pruning.start);
     }
 
     const readinessChecks: Record<string, () => Promise<boolean>> = {

@@ -85,7 +85,7 @@ describe('migrations', () => {
     expect(
       forbiddenImports(
         [
-          "import { createOutboxTables } from '@platform/service-kit/events';",
+          "import { OUTBOX_TABLE } from '@platform/service-kit/events';",
           "import { Knex } from 'knex';",
           "import { type Knex as K } from 'knex';",
           "export { up } from '../identity/20251121090000_create_users.js';",

@@ -1,8 +1,8 @@
 /**
  * The event consumer's deduplication table, and the application role's right to use it.
  * The role stays limited to reading and appending: SELECT and INSERT, nothing else. The
- * table's SQL is frozen here (as the kit's `createProcessedEventsTable` wrote it when this
- * migration first ran), so a later change to the kit cannot change what this migration did.
+ * table's SQL is frozen here (every consuming service's migration holds the same), so a
+ * later change to the kit cannot change what this migration did.
  */
 import type { Knex } from 'knex';
 

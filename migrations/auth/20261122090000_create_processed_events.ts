@@ -1,8 +1,9 @@
 /**
  * The event consumer's deduplication table: auth applies identity's events (sessions
  * revoked after a password change or reset, or a deletion) once each. The table's SQL is
- * frozen here (as the kit's `createProcessedEventsTable` writes it), so a later change to
- * the kit cannot change what this migration did.
+ * frozen here (every consuming service's migration holds the same), so a later change to
+ * the kit cannot change what this migration did. The kit's event tests create their
+ * `processed_events` with this file.
  */
 import type { Knex } from 'knex';
 

@@ -1,8 +1,8 @@
 /**
  * The transactional outbox (ADR 0002): authz's events are written here in the
  * transaction of the change they record, and the relay publishes them afterwards.
- * The SQL is frozen here (as the kit's `createOutboxTables` wrote it when this migration
- * first ran), so a later change to the kit cannot change what this migration did.
+ * The SQL is frozen here (every service's outbox migration holds the same), so a later
+ * change to the kit cannot change what this migration did.
  */
 import type { Knex } from 'knex';
 

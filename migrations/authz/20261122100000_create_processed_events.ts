@@ -1,7 +1,7 @@
 /**
  * The event consumer's deduplication table: authz applies identity's events (the default
  * role of a registered user, the roles of a deleted one) once each. The table's SQL is
- * frozen here (as the kit's `createProcessedEventsTable` writes it), so a later change to
+ * frozen here (every consuming service's migration holds the same), so a later change to
  * the kit cannot change what this migration did.
  */
 import type { Knex } from 'knex';

@@ -10,6 +10,10 @@
  *     handler(event, trx)
  *   COMMIT, then commit the offset
  *
+ * `processed_events` comes from each consuming service's own migration. Its key is
+ * (consumer, event_id) rather than the event id alone, so two consumers of one service sharing
+ * a database each apply an event once.
+ *
  * A poison message (not a valid event, or a handler that keeps failing) is logged and parked
  * on `<topic>.dlq` with the error, and the partition moves on. Kafka and the in-process bus
  * both call the same `handleMessage` below.
@@ -23,26 +27,6 @@ import type { EventTransport, IncomingMessage, TransportSubscription } from './t
 import type { AnyCloudEvent } from './types.js';
 
 export const PROCESSED_EVENTS_TABLE = 'processed_events';
-
-/**
- * Creates `processed_events`. The key is (consumer, event_id) rather than the event id
- * alone, so two consumers of one service sharing a database each apply an event once.
- */
-export async function createProcessedEventsTable(knex: Knex): Promise<void> {
-  await knex.raw(`
-    create table if not exists processed_events (
-      consumer text not null,
-      event_id uuid not null,
-      processed_at timestamptz not null default now(),
-      primary key (consumer, event_id)
-    );
-    create index if not exists processed_events_processed_at_idx on processed_events (processed_at);
-  `);
-}
-
-export async function dropProcessedEventsTable(knex: Knex): Promise<void> {
-  await knex.raw('drop table if exists processed_events');
-}
 
 /**
  * Forgets events processed more than `olderThanMs` ago; returns how many. Keep at least the

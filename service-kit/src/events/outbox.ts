@@ -1,11 +1,13 @@
-import { EventEmitter } from 'node:events';
 /**
  * The transactional outbox: a service records the events of a state change in its own
  * database, in the transaction of the change, and the relay (`relay.ts`) publishes them
  * afterwards. So an event exists exactly when its change committed: a rolled-back
  * transaction leaves no event, and a committed one cannot be lost by a broker being down.
- * The tables are created by the service's own migration file calling the helpers below.
+ * Each service's database gets the `outbox` table from its own migration
+ * (`migrations/<service>/…_create_outbox.ts`), which holds the SQL; `seq` orders rows as they
+ * were written, the order the relay publishes each key's events in.
  */
+import { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 import { eventCatalog, type EventCatalog } from './envelope.js';
 import { topicForType } from './topics.js';
@@ -14,42 +16,11 @@ import type { AnyCloudEvent, CloudEvent, EventType } from './types.js';
 export const OUTBOX_TABLE = 'outbox';
 
 /**
- * Creates the `outbox` table. `seq` orders rows as they were written, which is the order
- * the relay publishes each key's events in; the partial index serves the relay's claim
- * query, which only ever looks at unpublished rows.
- *
- * ```ts
- * // migrations/<service>/20261121100000_create_outbox.ts
- * export const up = (knex: Knex) => createOutboxTables(knex);
- * export const down = (knex: Knex) => dropOutboxTables(knex);
- * ```
+ * Told when a transaction that enqueued events has committed, so relays in this process
+ * publish at once instead of at their next poll (the poll stays, for other processes' rows).
  */
-export async function createOutboxTables(knex: Knex): Promise<void> {
-  await knex.raw(`
-    create table if not exists outbox (
-      -- The CloudEvents id: enqueueing one event twice is a primary-key violation, not a duplicate.
-      id uuid primary key,
-      seq bigint generated always as identity,
-      topic text not null,
-      key text not null,
-      payload jsonb not null,
-      created_at timestamptz not null default now(),
-      -- Not published before this time: the relay's back-off after a failed publish.
-      available_at timestamptz not null default now(),
-      attempts integer not null default 0,
-      last_error text,
-      published_at timestamptz
-    );
-
-    create index if not exists outbox_unpublished_idx on outbox (seq) where published_at is null;
-    create index if not exists outbox_unpublished_key_idx on outbox (key, seq) where published_at is null;
-    create index if not exists outbox_published_at_idx on outbox (published_at) where published_at is not null;
-  `);
-}
-
-export async function dropOutboxTables(knex: Knex): Promise<void> {
-  await knex.raw('drop table if exists outbox');
-}
+export const outboxCommits = new EventEmitter();
+outboxCommits.setMaxListeners(0);
 
 /**
  * Records events in the caller's transaction; they are published after it commits, and
@@ -57,13 +28,6 @@ export async function dropOutboxTables(knex: Knex): Promise<void> {
  * outlive a failed change (or the other way round), and refuses invalid events
  * (`EventValidationError`).
  */
-/**
- * Told when a transaction that enqueued events has committed, so relays in this process
- * publish at once instead of at their next poll (the poll stays, for other processes' rows).
- */
-export const outboxCommits = new EventEmitter();
-outboxCommits.setMaxListeners(0);
-
 export async function enqueue(
   trx: Knex.Transaction,
   events: CloudEvent<EventType> | AnyCloudEvent | readonly (CloudEvent<EventType> | AnyCloudEvent)[],

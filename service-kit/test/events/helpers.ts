@@ -1,18 +1,20 @@
 /**
  * Shared by the event tests: a database with the outbox, `processed_events` and an
  * `applied` table the test handlers write to, example events, a transport wrapper that
- * counts what arrives on the wire, and polling.
+ * counts what arrives on the wire, and polling. The event tables come from the platform's
+ * own frozen migrations, so the kit is tested against the DDL the services run.
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createDatabase } from '../../src/database.js';
 import { createEvent } from '../../src/events/envelope.js';
-import { createProcessedEventsTable, type EventHandler } from '../../src/events/consumer.js';
-import { createOutboxTables } from '../../src/events/outbox.js';
+import type { EventHandler } from '../../src/events/consumer.js';
 import type { EventTransport, IncomingMessage } from '../../src/events/transport.js';
 import type { CloudEvent } from '../../src/events/types.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createTestDatabase } from '@platform/devkit/testing';
+import { up as createProcessedEvents } from '../../../migrations/auth/20261122090000_create_processed_events.js';
+import { up as createOutbox } from '../../../migrations/identity/20261121110000_create_outbox.js';
 
 export const silentLogger: Logger = createLogger({ service: 'events-test', level: 'silent' });
 
@@ -21,8 +23,8 @@ export const noRequest = { requestId: null, traceId: null, ip: null, userAgent: 
 /** A fresh database with the event tables and an `applied` table for test handlers. */
 export async function createEventsDatabase(prefix: string): Promise<Knex> {
   const db = createDatabase({ url: await createTestDatabase(prefix), applicationName: `test-${prefix}` });
-  await createOutboxTables(db);
-  await createProcessedEventsTable(db);
+  await createOutbox(db);
+  await createProcessedEvents(db);
   await db.raw(`
     create table applied (
       seq bigint generated always as identity,

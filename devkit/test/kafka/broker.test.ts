@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKafkaBroker, type KafkaBroker } from '../../src/kafka/broker.js';
 
@@ -61,6 +61,18 @@ async function consume(
   } finally {
     await consumer.disconnect();
   }
+}
+
+/** Sends `values` (all under one key) in one transaction of `producer`, then commits or aborts it. */
+async function sendInTransaction(
+  producer: Producer,
+  topic: string,
+  values: string[],
+  end: 'commit' | 'abort',
+): Promise<void> {
+  const transaction = await producer.transaction();
+  await transaction.send({ topic, messages: values.map((value) => ({ key: 'p', value })) });
+  await transaction[end]();
 }
 
 /**
@@ -176,27 +188,9 @@ describe('the local Kafka broker', () => {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
-    const aborted = await producer.transaction();
-    await aborted.send({
-      topic,
-      messages: [
-        { key: 'p', value: 'aborted-1' },
-        { key: 'p', value: 'aborted-2' },
-      ],
-    });
-    await aborted.abort();
-    const committed = await producer.transaction();
-    await committed.send({
-      topic,
-      messages: [
-        { key: 'p', value: 'committed-1' },
-        { key: 'p', value: 'committed-2' },
-      ],
-    });
-    await committed.commit();
-    const last = await producer.transaction();
-    await last.send({ topic, messages: [{ key: 'p', value: 'end' }] });
-    await last.commit();
+    await sendInTransaction(producer, topic, ['aborted-1', 'aborted-2'], 'abort');
+    await sendInTransaction(producer, topic, ['committed-1', 'committed-2'], 'commit');
+    await sendInTransaction(producer, topic, ['end'], 'commit');
     await producer.disconnect();
 
     const readCommitted = await consume(topic, 3);

@@ -39,6 +39,7 @@ export function captureLogs(): { stream: NodeJS.WritableStream; lines: () => str
   return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
 }
 
+export { configProblems, configProblemVariables, type ConfigSubject } from './config.js';
 export { contractOperation } from './operations.js';
 export {
   anonymous,

@@ -1,4 +1,5 @@
-import { ConfigError, loadSubgraphConfig } from '@platform/service-kit';
+import { loadSubgraphConfig, type Environment } from '@platform/service-kit';
+import { configProblems, configProblemVariables } from '@platform/devkit/testing';
 import { describe, expect, it } from 'vitest';
 import { appDatabaseUrl } from '../src/domain/app-role.js';
 import { auditSubgraph } from '../src/subgraph.js';
@@ -10,15 +11,7 @@ const valid = {
   INTERNAL_API_CREDENTIALS: `identity:${'a'.repeat(32)},auth:${'b'.repeat(32)}`,
 };
 
-function problems(environment: Record<string, string>) {
-  try {
-    loadSubgraphConfig(auditSubgraph, environment);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.issues];
-    throw error;
-  }
-  return [];
-}
+const problems = (environment: Environment) => configProblems(auditSubgraph, environment);
 
 describe('audit configuration', () => {
   it('applies the documented defaults', () => {
@@ -42,7 +35,7 @@ describe('audit configuration', () => {
       problems({ ...withoutPassword, APP_DATABASE_URL: 'postgres://audit_app:pw@localhost:5432/platform_audit' }),
     ).toEqual([]);
     // The rule holds even when other variables are bad: one pass shows every problem.
-    expect(problems({ ...withoutPassword, DATABASE_URL: 'mysql://nope' }).map((issue) => issue.split(':')[0])).toEqual([
+    expect(configProblemVariables(auditSubgraph, { ...withoutPassword, DATABASE_URL: 'mysql://nope' })).toEqual([
       'DATABASE_URL',
       'AUDIT_APP_PASSWORD',
     ]);
@@ -56,14 +49,14 @@ describe('audit configuration', () => {
 
   it('reports every bad variable at once', () => {
     expect(
-      problems({
+      configProblemVariables(auditSubgraph, {
         DATABASE_URL: 'mysql://nope',
         AUDIT_APP_ROLE: 'Audit-App',
         AUDIT_APP_PASSWORD: 'short',
         GATEWAY_PUBLIC_JWKS: '{',
         INTERNAL_API_CREDENTIALS: `billing:${'c'.repeat(32)}`,
         PORT: 'eighty',
-      }).map((issue) => issue.split(':')[0]),
+      }),
     ).toEqual([
       'PORT',
       'DATABASE_URL',

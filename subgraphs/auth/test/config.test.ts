@@ -1,4 +1,5 @@
-import { ConfigError, generateGatewayKeys, loadSubgraphConfig, randomToken } from '@platform/service-kit';
+import { generateGatewayKeys, loadSubgraphConfig, randomToken, type Environment } from '@platform/service-kit';
+import { configProblems, configProblemVariables } from '@platform/devkit/testing';
 import { describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../src/domain/signing-keys.js';
 import { authSubgraph } from '../src/subgraph.js';
@@ -11,18 +12,8 @@ const validEnvironment = {
   IDENTITY_INTERNAL_CREDENTIAL: randomToken('svc_'),
 };
 
-const loadAuthConfig = (environment: Record<string, string | undefined>) =>
-  loadSubgraphConfig(authSubgraph, environment);
-
-function configIssues(environment: Record<string, string | undefined>): string[] {
-  try {
-    loadAuthConfig(environment);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.issues];
-    throw error;
-  }
-  return [];
-}
+const loadAuthConfig = (environment: Environment) => loadSubgraphConfig(authSubgraph, environment);
+const configIssues = (environment: Environment) => configProblems(authSubgraph, environment);
 
 describe('auth configuration', () => {
   it('applies the documented defaults', () => {
@@ -53,8 +44,7 @@ describe('auth configuration', () => {
   });
 
   it('reports the missing SIGNING_KEYS together with every other problem', () => {
-    const issues = configIssues({ NODE_ENV: 'production' });
-    expect(issues.map((issue) => issue.split(':')[0]).sort()).toEqual([
+    expect(configProblemVariables(authSubgraph, { NODE_ENV: 'production' }).sort()).toEqual([
       'DATABASE_URL',
       'GATEWAY_PUBLIC_JWKS',
       'IDENTITY_INTERNAL_CREDENTIAL',
@@ -92,15 +82,12 @@ describe('auth configuration', () => {
   });
 
   it('rejects a short identity credential and a malformed credential list', () => {
-    const issues = configIssues({
+    const variables = configProblemVariables(authSubgraph, {
       ...validEnvironment,
       IDENTITY_INTERNAL_CREDENTIAL: 'short',
       INTERNAL_API_CREDENTIALS: 'identity',
     });
-    expect(issues.map((issue) => issue.split(':')[0]).sort()).toEqual([
-      'IDENTITY_INTERNAL_CREDENTIAL',
-      'INTERNAL_API_CREDENTIALS',
-    ]);
+    expect(variables.sort()).toEqual(['IDENTITY_INTERNAL_CREDENTIAL', 'INTERNAL_API_CREDENTIALS']);
   });
 
   it('reads KAFKA_BROKERS as a list of host:port, and leaves it unset for the in-process bus', () => {

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ConfigError, loadSubgraphConfig, randomToken, type Environment } from '@platform/service-kit';
+import { loadSubgraphConfig, randomToken, type Environment } from '@platform/service-kit';
+import { configProblems, configProblemVariables, type ConfigSubject } from '@platform/devkit/testing';
 import { describe, expect, it } from 'vitest';
 import { loadAuthzSeedConfig } from '../src/seed-config.js';
 import { authzSubgraph } from '../src/subgraph.js';
@@ -14,15 +15,8 @@ const valid = {
   INTERNAL_API_CREDENTIALS: `gateway:${'a'.repeat(32)},identity:${'b'.repeat(32)}`,
 };
 
-function problems(environment: Environment, load: (env: Environment) => unknown = loadAuthzConfig) {
-  try {
-    load(environment);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.issues];
-    throw error;
-  }
-  return [];
-}
+const problems = (environment: Environment, subject: ConfigSubject = authzSubgraph) =>
+  configProblems(subject, environment);
 
 describe('authz configuration', () => {
   it('applies the documented defaults', () => {
@@ -43,9 +37,8 @@ describe('authz configuration', () => {
   });
 
   it('reports every missing variable at once', () => {
-    const reported = problems({});
-    expect(reported.map((issue) => issue.split(':')[0]).sort()).toEqual(Object.keys(valid).sort());
-    for (const issue of reported) expect(issue).toMatch(/: is required \(/);
+    expect(configProblemVariables(authzSubgraph, {}).sort()).toEqual(Object.keys(valid).sort());
+    for (const issue of problems({})) expect(issue).toMatch(/: is required \(/);
   });
 
   it('takes the gateway URL and its credential only together', () => {

@@ -1,4 +1,5 @@
-import { ConfigError, loadSubgraphConfig } from '@platform/service-kit';
+import { loadSubgraphConfig, type Environment } from '@platform/service-kit';
+import { configProblems } from '@platform/devkit/testing';
 import { describe, expect, it } from 'vitest';
 import { identitySubgraph } from '../src/subgraph.js';
 
@@ -10,17 +11,8 @@ const valid = {
   AUTHZ_INTERNAL_CREDENTIAL: 'c'.repeat(32),
 };
 
-const load = (env: Record<string, string>) => loadSubgraphConfig(identitySubgraph, env);
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.issues];
-    throw error;
-  }
-  return [];
-}
+const load = (env: Environment) => loadSubgraphConfig(identitySubgraph, env);
+const problems = (env: Environment) => configProblems(identitySubgraph, env);
 
 describe('identity configuration', () => {
   it('applies the documented defaults', () => {

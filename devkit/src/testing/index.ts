@@ -41,6 +41,7 @@ export function captureLogs(): { stream: NodeJS.WritableStream; lines: () => str
 
 export { configProblems, configProblemVariables, type ConfigSubject } from './config.js';
 export { contractOperation } from './operations.js';
+export { expectRelayed, outboxEvents, outboxSize, type OutboxHarness } from './outbox.js';
 export {
   anonymous,
   errorCode,

@@ -5,8 +5,7 @@
  * refresh_token.reuse_detected with the revoked session; every revoked session writes
  * session.revoked. Nothing is written for what did not happen, and the relay delivers.
  */
-import { parseEvent, type AnyCloudEvent } from '@platform/service-kit/events';
-import { errorCode, eventually } from '@platform/devkit/testing';
+import { errorCode, expectRelayed, outboxEvents } from '@platform/devkit/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, LOGIN, LOGOUT, newUser, REFRESH, startAuth, type AuthHarness, type RefreshData } from './support.js';
@@ -21,17 +20,7 @@ describe('auth events', () => {
   });
   afterAll(() => auth?.stop());
 
-  /** The events in the outbox keyed by `subject`, oldest first, each validated against the catalog. */
-  async function outbox(subject: string): Promise<AnyCloudEvent[]> {
-    const rows = await auth
-      .db<{ key: string; topic: string; payload: unknown }>('outbox')
-      .where({ key: subject })
-      .orderBy('seq');
-    return rows.map((row) => {
-      expect(row.topic).toBe('platform.auth');
-      return parseEvent(row.payload);
-    });
-  }
+  const outbox = (subject: string) => outboxEvents(auth, subject);
   const typesOf = async (subject: string) => (await outbox(subject)).map((event) => event.type);
   const sessionIdOf = (accessToken: string) => decodeJwt(accessToken).sid as string;
   const refresh = (refreshToken: string) => auth.graphql<RefreshData>(REFRESH, { refreshToken });
@@ -153,19 +142,6 @@ describe('auth events', () => {
     auth.users.push(user);
     const session = await login(auth, user);
     await auth.graphql(LOGOUT, { refreshToken: session.refreshToken });
-    const received = await eventually(() => {
-      const mine = auth.published().filter((event) => event.subject === user.id);
-      return mine.length >= 2 ? mine : undefined;
-    }, 'the relay to deliver the events');
-    expect(received.map((event) => event.type)).toEqual([
-      'platform.auth.login.succeeded.v1',
-      'platform.auth.session.revoked.v1',
-    ]);
-    expect(received.map((event) => event.id)).toEqual((await outbox(user.id)).map((event) => event.id));
-    await eventually(
-      async () =>
-        (await auth.db('outbox').where({ key: user.id }).whereNull('published_at')).length === 0 ? true : undefined,
-      'the rows to be marked published',
-    );
+    await expectRelayed(auth, user.id, ['platform.auth.login.succeeded.v1', 'platform.auth.session.revoked.v1']);
   });
 });

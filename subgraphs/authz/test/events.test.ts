@@ -6,8 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { permissionCatalog } from '@platform/service-kit';
-import { parseEvent, type AnyCloudEvent } from '@platform/service-kit/events';
-import { errorCode, eventually } from '@platform/devkit/testing';
+import { errorCode, eventually, expectRelayed, outboxEvents, outboxSize } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAuthz } from '../src/seed.js';
 import {
@@ -35,19 +34,9 @@ describe('authz events', () => {
   });
   afterAll(() => authz?.stop());
 
-  /** The events in the outbox keyed by `subject`, oldest first, each validated against the catalog. */
-  async function outbox(subject: string): Promise<AnyCloudEvent[]> {
-    const rows = await authz
-      .db<{ key: string; topic: string; payload: unknown }>('outbox')
-      .where({ key: subject })
-      .orderBy('seq');
-    return rows.map((row) => {
-      expect(row.topic).toBe('platform.authz');
-      return parseEvent(row.payload);
-    });
-  }
+  const outbox = (subject: string) => outboxEvents(authz, subject);
   const typesOf = async (subject: string) => (await outbox(subject)).map((event) => event.type);
-  const rowCount = async () => Number((await authz.db('outbox').count<{ count: string }[]>('* as count'))[0]!.count);
+  const rowCount = () => outboxSize(authz);
 
   it('the first start seeds the system roles and writes role.created for each, by the platform', async () => {
     const adminRoleId = await authz.roleId('admin');
@@ -177,15 +166,14 @@ describe('authz events', () => {
     try {
       const adminUserId = randomUUID();
       await seedAuthz(isolated.db, { adminUserId });
-      const before = Number((await isolated.db('outbox').count<{ count: string }[]>('* as count'))[0]!.count);
+      const before = await outboxSize(isolated);
       const refused = await isolated.graphql(
         UNASSIGN_ROLE,
         { userId: adminUserId, roleId: await isolated.roleId('admin') },
         administrator(),
       );
       expect(errorCode(refused)).toBe('CONFLICT');
-      const after = Number((await isolated.db('outbox').count<{ count: string }[]>('* as count'))[0]!.count);
-      expect(after).toBe(before);
+      expect(await outboxSize(isolated)).toBe(before);
     } finally {
       await isolated.stop();
     }
@@ -234,19 +222,6 @@ describe('authz events', () => {
   it('the relay delivers the outbox to the event bus in order and marks the rows published', async () => {
     const role = await createRole(authz, { permissions: [FIRST!] });
     await authz.graphql(GRANT_PERMISSIONS, { roleId: role.id, permissions: [SECOND] }, administrator());
-    const received = await eventually(() => {
-      const mine = authz.published().filter((event) => event.subject === role.id);
-      return mine.length >= 2 ? mine : undefined;
-    }, 'the relay to deliver the role events');
-    expect(received.map((event) => event.type)).toEqual([
-      'platform.authz.role.created.v1',
-      'platform.authz.permission.granted.v1',
-    ]);
-    expect(received.map((event) => event.id)).toEqual((await outbox(role.id)).map((event) => event.id));
-    await eventually(
-      async () =>
-        (await authz.db('outbox').where({ key: role.id }).whereNull('published_at')).length === 0 ? true : undefined,
-      'the rows to be marked published',
-    );
+    await expectRelayed(authz, role.id, ['platform.authz.role.created.v1', 'platform.authz.permission.granted.v1']);
   });
 });

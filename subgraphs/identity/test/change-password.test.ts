@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { contractOperation, errorCode, eventually, signedIn } from '@platform/devkit/testing';
+import { contractOperation, errorCode, eventually, outboxEvents, signedIn } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdentity, type IdentityHarness } from './support.js';
 
@@ -26,10 +26,8 @@ describe('changePassword', () => {
     });
     expect((await identity.verifyCredentials({ email: user.email, password: user.password })).status).toBe(200);
     // Nothing for auth to revoke: the user's outbox holds the registration only.
-    const outbox = await identity.db('outbox').where({ key: user.id }).select('payload');
-    expect(outbox.map((row: { payload: { type: string } }) => row.payload.type)).toEqual([
-      'platform.identity.user.registered.v1',
-    ]);
+    const outbox = await outboxEvents(identity, user.id);
+    expect(outbox.map((event) => event.type)).toEqual(['platform.identity.user.registered.v1']);
   });
 
   it("changes the password and publishes password_changed, keeping the caller's session and revoking the others", async () => {

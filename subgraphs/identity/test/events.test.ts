@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Permission } from '@platform/service-kit';
-import { parseEvent, type AnyCloudEvent } from '@platform/service-kit/events';
-import { contractOperation, eventually, signedIn } from '@platform/devkit/testing';
+import type { CloudEvent, EventType } from '@platform/service-kit/events';
+import { contractOperation, expectRelayed, outboxEvents, outboxSize, signedIn } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityPasswordHasher, seedIdentity } from '../src/subgraph.js';
 import { REGISTER, startIdentity, type IdentityHarness } from './support.js';
@@ -29,18 +29,14 @@ describe('identity events', () => {
   });
   afterAll(() => identity.stop());
 
-  /** The events in the outbox about `subject`, oldest first, each validated against the catalog. */
-  async function outbox(subject: string): Promise<AnyCloudEvent[]> {
-    const rows = await identity
-      .db<{ topic: string; key: string; payload: unknown }>('outbox')
-      .where({ key: subject })
-      .orderBy('seq');
-    return rows.map((row) => {
-      expect(row.topic).toBe('platform.identity');
-      return parseEvent(row.payload);
-    });
-  }
+  const outbox = (subject: string) => outboxEvents(identity, subject);
   const typesOf = async (subject: string) => (await outbox(subject)).map((event) => event.type);
+  /** The user's one event of `type` after the registration, checking that the outbox holds nothing else. */
+  async function eventAfterRegistration<T extends EventType>(userId: string, type: T): Promise<CloudEvent<T>> {
+    const events = await outbox(userId);
+    expect(events.map((event) => event.type)).toEqual(['platform.identity.user.registered.v1', type]);
+    return events[1] as CloudEvent<T>;
+  }
 
   it('registration writes user.registered with the request context, and nothing secret, and calls no other service', async () => {
     const user = await identity.register({ name: 'Event Ada' });
@@ -67,11 +63,10 @@ describe('identity events', () => {
 
   it('a duplicate registration writes no event', async () => {
     const user = await identity.register();
-    const before = await identity.db('outbox').count<{ count: string }[]>('* as count');
+    const before = await outboxSize(identity);
     const { body } = await identity.graphql(REGISTER, { email: user.email, password: 'another password', name: 'X' });
     expect(body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
-    const after = await identity.db('outbox').count<{ count: string }[]>('* as count');
-    expect(Number(after[0]!.count)).toBe(Number(before[0]!.count));
+    expect(await outboxSize(identity)).toBe(before);
     expect(await typesOf(user.id)).toEqual(['platform.identity.user.registered.v1']);
   });
 
@@ -80,12 +75,8 @@ describe('identity events', () => {
     const renamed = await identity.graphql(UPDATE_PROFILE, { name: 'New Name' }, signedIn(user.id));
     expect(renamed.body.errors).toBeUndefined();
     await identity.graphql(UPDATE_PROFILE, { name: 'New Name' }, signedIn(user.id));
-    const events = await outbox(user.id);
-    expect(events.map((event) => event.type)).toEqual([
-      'platform.identity.user.registered.v1',
-      'platform.identity.user.updated.v1',
-    ]);
-    expect(events[1]!.data).toMatchObject({
+    const event = await eventAfterRegistration(user.id, 'platform.identity.user.updated.v1');
+    expect(event.data).toMatchObject({
       actorId: user.id,
       userId: user.id,
       changedFields: ['name'],
@@ -100,12 +91,8 @@ describe('identity events', () => {
     const token = await identity.mailToken(user.id, 'verify-email');
     const { body } = await identity.graphql(VERIFY_EMAIL, { token });
     expect(body.errors).toBeUndefined();
-    const events = await outbox(user.id);
-    expect(events.map((event) => event.type)).toEqual([
-      'platform.identity.user.registered.v1',
-      'platform.identity.user.email_verified.v1',
-    ]);
-    expect(events[1]!.data).toMatchObject({ actorId: user.id, userId: user.id, email: user.email });
+    const event = await eventAfterRegistration(user.id, 'platform.identity.user.email_verified.v1');
+    expect(event.data).toMatchObject({ actorId: user.id, userId: user.id, email: user.email });
   });
 
   it("changePassword writes user.password_changed keeping the caller's session; a wrong current password writes nothing", async () => {
@@ -126,18 +113,14 @@ describe('identity events', () => {
       caller,
     );
     expect(right.body.errors).toBeUndefined();
-    const events = await outbox(user.id);
-    expect(events.map((event) => event.type)).toEqual([
-      'platform.identity.user.registered.v1',
-      'platform.identity.user.password_changed.v1',
-    ]);
-    expect(events[1]!.data).toMatchObject({
+    const event = await eventAfterRegistration(user.id, 'platform.identity.user.password_changed.v1');
+    expect(event.data).toMatchObject({
       actorId: user.id,
       userId: user.id,
       otherSessionsRevoked: true,
       keptSessionId: sessionId,
     });
-    expect(JSON.stringify(events[1])).not.toContain('a brand new one');
+    expect(JSON.stringify(event)).not.toContain('a brand new one');
   });
 
   it('resetPassword writes user.password_reset; an invalid token writes nothing', async () => {
@@ -148,13 +131,9 @@ describe('identity events', () => {
     const token = await identity.mailToken(user.id, 'reset-password');
     const { body } = await identity.graphql(RESET_PASSWORD, { token, newPassword: 'reset and renewed' });
     expect(body.errors).toBeUndefined();
-    const events = await outbox(user.id);
-    expect(events.map((event) => event.type)).toEqual([
-      'platform.identity.user.registered.v1',
-      'platform.identity.user.password_reset.v1',
-    ]);
-    expect(events[1]!.data).toMatchObject({ actorId: user.id, userId: user.id, sessionsRevoked: true });
-    expect(JSON.stringify(events[1])).not.toContain(token);
+    const event = await eventAfterRegistration(user.id, 'platform.identity.user.password_reset.v1');
+    expect(event.data).toMatchObject({ actorId: user.id, userId: user.id, sessionsRevoked: true });
+    expect(JSON.stringify(event)).not.toContain(token);
   });
 
   it('deleteUser writes user.deleted by the administrator; a refused deletion writes nothing', async () => {
@@ -167,12 +146,8 @@ describe('identity events', () => {
     const user = await identity.register();
     const { body } = await identity.graphql(DELETE_USER, { id: user.id }, admin());
     expect(body.errors).toBeUndefined();
-    const events = await outbox(user.id);
-    expect(events.map((event) => event.type)).toEqual([
-      'platform.identity.user.registered.v1',
-      'platform.identity.user.deleted.v1',
-    ]);
-    expect(events[1]!.data).toMatchObject({
+    const event = await eventAfterRegistration(user.id, 'platform.identity.user.deleted.v1');
+    expect(event.data).toMatchObject({
       actorId: ADMIN_ID,
       target: { type: 'user', id: user.id },
       userId: user.id,
@@ -202,20 +177,9 @@ describe('identity events', () => {
   it('the relay publishes outbox rows to the event bus, in order per user, and marks them published', async () => {
     const user = await identity.register();
     await identity.graphql(UPDATE_PROFILE, { name: 'Relayed Name' }, signedIn(user.id));
-    const received = await eventually(() => {
-      const mine = identity.published().filter((event) => event.subject === user.id);
-      return mine.length >= 2 ? mine : undefined;
-    }, 'the relay to deliver the events of the new user');
-    expect(received.map((event) => event.type)).toEqual([
+    await expectRelayed(identity, user.id, [
       'platform.identity.user.registered.v1',
       'platform.identity.user.updated.v1',
     ]);
-    const ids = (await outbox(user.id)).map((event) => event.id);
-    expect(received.map((event) => event.id)).toEqual(ids);
-    // The relay commits published_at right after the bus accepted the rows.
-    await eventually(
-      async () => (await identity.db('outbox').where({ key: user.id }).whereNull('published_at')).length === 0,
-      'the relay to mark the rows published',
-    );
   });
 });

@@ -5,15 +5,8 @@
  * when it is delivered twice, with one session.revoked per session it ended.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  createEvent,
-  deadLetterTopic,
-  NO_REQUEST,
-  parseEvent,
-  type AnyCloudEvent,
-  type CloudEvent,
-} from '@platform/service-kit/events';
-import { errorCode, eventually, signedIn } from '@platform/devkit/testing';
+import { deadLetterTopic, type AnyCloudEvent } from '@platform/service-kit/events';
+import { errorCode, eventually, outboxEvents, signedIn, userEvent } from '@platform/devkit/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -28,53 +21,30 @@ import {
 } from './support.js';
 
 const sessionIdOf = (accessToken: string) => decodeJwt(accessToken).sid as string;
-const context = (requestId: string) => ({ ...NO_REQUEST, requestId });
-
 function passwordChanged(
   user: TestUser,
   keptSessionId: string | null,
   options: { otherSessionsRevoked?: boolean; requestId?: string } = {},
 ) {
-  return createEvent({
-    type: 'platform.identity.user.password_changed.v1',
-    subject: user.id,
-    data: {
-      actorId: user.id,
-      target: { type: 'user', id: user.id },
-      context: context(options.requestId ?? 'req-password-changed'),
-      userId: user.id,
-      otherSessionsRevoked: options.otherSessionsRevoked ?? true,
-      keptSessionId,
-    },
-  });
+  return userEvent(
+    'platform.identity.user.password_changed.v1',
+    user.id,
+    { otherSessionsRevoked: options.otherSessionsRevoked ?? true, keptSessionId },
+    { actorId: user.id, requestId: options.requestId ?? 'req-password-changed' },
+  );
 }
 
 function passwordReset(user: TestUser, sessionsRevoked = true) {
-  return createEvent({
-    type: 'platform.identity.user.password_reset.v1',
-    subject: user.id,
-    data: {
-      actorId: user.id,
-      target: { type: 'user', id: user.id },
-      context: context('req-password-reset'),
-      userId: user.id,
-      sessionsRevoked,
-    },
-  });
+  return userEvent(
+    'platform.identity.user.password_reset.v1',
+    user.id,
+    { sessionsRevoked },
+    { actorId: user.id, requestId: 'req-password-reset' },
+  );
 }
 
 function userDeleted(user: TestUser, actorId: string, requestId: string) {
-  return createEvent({
-    type: 'platform.identity.user.deleted.v1',
-    subject: user.id,
-    data: {
-      actorId,
-      target: { type: 'user', id: user.id },
-      context: context(requestId),
-      userId: user.id,
-      reason: null,
-    },
-  });
+  return userEvent('platform.identity.user.deleted.v1', user.id, { reason: null }, { actorId, requestId });
 }
 
 describe("auth on identity's events", () => {
@@ -112,14 +82,23 @@ describe("auth on identity's events", () => {
 
   /** The session.revoked events auth wrote for `user`, oldest first. */
   async function revocations(user: TestUser) {
-    const rows = await auth.db<{ key: string; payload: unknown }>('outbox').where({ key: user.id }).orderBy('seq');
-    return rows
-      .map((row) => parseEvent(row.payload))
-      .filter(
-        (event): event is CloudEvent<'platform.auth.session.revoked.v1'> =>
-          event.type === 'platform.auth.session.revoked.v1',
-      )
-      .map((event) => event.data);
+    return (await outboxEvents(auth, user.id, 'platform.auth.session.revoked.v1')).map((event) => event.data);
+  }
+  /**
+   * The sessions have ended: their refresh tokens are refused, and auth wrote one
+   * session.revoked for each of them (and for no other session), every one matching `expected`.
+   */
+  async function expectEnded(
+    user: TestUser,
+    sessions: { accessToken: string; refreshToken: string }[],
+    expected: Record<string, unknown>,
+  ) {
+    for (const session of sessions) expect(await refused(session.refreshToken)).toBe(true);
+    const revoked = await revocations(user);
+    expect(revoked.map((event) => event.sessionId).sort()).toEqual(
+      sessions.map((session) => sessionIdOf(session.accessToken)).sort(),
+    );
+    for (const event of revoked) expect(event).toMatchObject(expected);
   }
   const timesApplied = async (event: AnyCloudEvent) =>
     (await auth.db('processed_events').where({ consumer: 'auth', event_id: event.id })).length;
@@ -144,22 +123,13 @@ describe("auth on identity's events", () => {
     await auth.publish([changed, changed]);
 
     await sessionsBecome(erin, [keepSid]);
-    expect(await refused(other.refreshToken)).toBe(true);
-    expect(await refused(third.refreshToken)).toBe(true);
+    await expectEnded(erin, [other, third], {
+      actorId: erin.id,
+      reason: 'password_changed',
+      context: { requestId: 'req-password-changed', traceId: null, ip: null, userAgent: null },
+    });
     expect((await refresh(keep.refreshToken)).body.data?.refreshToken).toBeDefined();
-
     expect(await timesApplied(changed)).toBe(1);
-    const revoked = await revocations(erin);
-    expect(revoked.map((event) => event.sessionId).sort()).toEqual(
-      [sessionIdOf(other.accessToken), sessionIdOf(third.accessToken)].sort(),
-    );
-    for (const event of revoked) {
-      expect(event).toMatchObject({
-        actorId: erin.id,
-        reason: 'password_changed',
-        context: { requestId: 'req-password-changed', traceId: null, ip: null, userAgent: null },
-      });
-    }
   });
 
   it('a password change delivered again later spares the sessions started since', async () => {
@@ -191,14 +161,8 @@ describe("auth on identity's events", () => {
     await auth.publish([reset, reset]);
 
     await sessionsBecome(frank, []);
-    expect(await refused(session.refreshToken)).toBe(true);
-    expect(await refused(phone.refreshToken)).toBe(true);
+    await expectEnded(frank, [session, phone], { actorId: frank.id, reason: 'password_reset' });
     expect(await timesApplied(reset)).toBe(1);
-    const revoked = await revocations(frank);
-    expect(revoked.map((event) => event.sessionId).sort()).toEqual(
-      [sessionIdOf(session.accessToken), sessionIdOf(phone.accessToken)].sort(),
-    );
-    for (const event of revoked) expect(event).toMatchObject({ actorId: frank.id, reason: 'password_reset' });
   });
 
   it("a deletion ends every session, one session.revoked each with the deleting administrator as actor and the request's id", async () => {
@@ -211,19 +175,11 @@ describe("auth on identity's events", () => {
     await auth.publish([deleted, deleted]);
 
     await sessionsBecome(user, []);
-    expect(await refused(first.refreshToken)).toBe(true);
-    expect(await refused(second.refreshToken)).toBe(true);
-    const revoked = await revocations(user);
-    expect(revoked.map((event) => event.sessionId).sort()).toEqual(
-      [sessionIdOf(first.accessToken), sessionIdOf(second.accessToken)].sort(),
-    );
-    for (const event of revoked) {
-      expect(event).toMatchObject({
-        actorId: adminId,
-        reason: 'user_deleted',
-        context: { requestId: 'req-revoke-all', traceId: null, ip: null, userAgent: null },
-      });
-    }
+    await expectEnded(user, [first, second], {
+      actorId: adminId,
+      reason: 'user_deleted',
+      context: { requestId: 'req-revoke-all', traceId: null, ip: null, userAgent: null },
+    });
 
     // Nothing left to revoke writes nothing: another deletion event (a retried deletion) adds no event.
     const again = userDeleted(user, adminId, 'req-revoke-again');

@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { permissionCatalog, type Caller } from '@platform/service-kit';
-import { createEvent, NO_REQUEST, type CloudEvent } from '@platform/service-kit/events';
+import type { CloudEvent } from '@platform/service-kit/events';
 import {
   contractOperation,
   signedIn,
   startSubgraph,
+  userEvent,
   type StartSubgraphOptions,
   type SubgraphHarness,
 } from '@platform/devkit/testing';
@@ -103,34 +104,17 @@ export async function internalGet(
 
 /** Identity's event for a new user, as its relay publishes it (with the registration's request id). */
 export function userRegistered(userId: string = randomUUID()): CloudEvent<'platform.identity.user.registered.v1'> {
-  return createEvent({
-    type: 'platform.identity.user.registered.v1',
-    subject: userId,
-    data: {
-      actorId: null,
-      target: { type: 'user', id: userId },
-      context: { ...NO_REQUEST, requestId: `req-${randomUUID()}` },
-      userId,
-      email: `user-${userId.slice(0, 8)}@example.com`,
-      name: 'A new user',
-      emailVerified: false,
-    },
-  });
+  return userEvent(
+    'platform.identity.user.registered.v1',
+    userId,
+    { email: `user-${userId.slice(0, 8)}@example.com`, name: 'A new user', emailVerified: false },
+    { actorId: null },
+  );
 }
 
 /** Identity's event for a deleted user. */
 export function userDeleted(userId: string): CloudEvent<'platform.identity.user.deleted.v1'> {
-  return createEvent({
-    type: 'platform.identity.user.deleted.v1',
-    subject: userId,
-    data: {
-      actorId: userId,
-      target: { type: 'user', id: userId },
-      context: { ...NO_REQUEST, requestId: `req-${randomUUID()}` },
-      userId,
-      reason: null,
-    },
-  });
+  return userEvent('platform.identity.user.deleted.v1', userId, { reason: null }, { actorId: userId });
 }
 
 /** The names of the roles `userId` holds, sorted. */

@@ -38,15 +38,14 @@ export type GraphQLWebSocketHooks<
   TExtra extends Record<PropertyKey, unknown>,
 > = Omit<ServerOptions<TParams, Extra & Partial<TExtra>>, 'onNext' | 'onError' | 'connectionInitWaitTimeout'>;
 
-export interface GraphQLWebSocketOptions<
-  TParams extends Record<string, unknown> | undefined,
-  TExtra extends Record<PropertyKey, unknown>,
-> {
+/**
+ * Where and how a service serves graphql-ws, configured alike by the gateway and every
+ * subgraph; each extends it with what its own hooks need.
+ */
+export interface GraphQLWebSocketSettings {
   httpServer: Server;
-  /** The only path upgrades are accepted on, e.g. `/graphql`. */
-  path: string;
-  /** What varies between services: `onConnect`, `onSubscribe`, `schema`, `context`, `subscribe`. */
-  hooks: GraphQLWebSocketHooks<TParams, TExtra>;
+  /** The only path upgrades are accepted on; defaults to `/graphql`. */
+  path?: string;
   logger: Logger;
   /** Development only: internal error messages in results and in 4500 close reasons. */
   exposeInternals?: boolean;
@@ -61,20 +60,24 @@ export interface GraphQLWebSocket {
   dispose(): Promise<void>;
 }
 
-/** Serves graphql-ws on `path` of `httpServer` (see the module comment for how sockets close). */
+/**
+ * Serves graphql-ws on `settings.path` of `settings.httpServer` (see the module comment for how
+ * sockets close); `hooks` are what varies between services: `onConnect`, `onSubscribe`,
+ * `schema`, `context`, `subscribe`.
+ */
 export function serveGraphQLWebSocket<
   TParams extends Record<string, unknown> | undefined = Record<string, unknown>,
   TExtra extends Record<PropertyKey, unknown> = Record<PropertyKey, never>,
->(options: GraphQLWebSocketOptions<TParams, TExtra>): GraphQLWebSocket {
-  const exposeInternals = options.exposeInternals ?? false;
-  const format = maskGraphQLError(createErrorFormatter({ logger: options.logger, exposeInternals }));
+>(settings: GraphQLWebSocketSettings, hooks: GraphQLWebSocketHooks<TParams, TExtra>): GraphQLWebSocket {
+  const exposeInternals = settings.exposeInternals ?? false;
+  const format = maskGraphQLError(createErrorFormatter({ logger: settings.logger, exposeInternals }));
   const wss = new WebSocketServer({ noServer: true });
-  const detach = acceptUpgrades(options.httpServer, options.path, wss);
+  const detach = acceptUpgrades(settings.httpServer, settings.path ?? '/graphql', wss);
   const server = useServer<TParams, TExtra>(
     {
-      ...options.hooks,
-      ...(options.connectionInitWaitTimeoutMs !== undefined
-        ? { connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs }
+      ...hooks,
+      ...(settings.connectionInitWaitTimeoutMs !== undefined
+        ? { connectionInitWaitTimeout: settings.connectionInitWaitTimeoutMs }
         : {}),
       isProd: !exposeInternals,
       // Errors leave a service over WebSocket masked exactly as over HTTP.
@@ -85,7 +88,7 @@ export function serveGraphQLWebSocket<
       onError: (_ctx, _id, _payload, errors) => errors.map(format),
     },
     wss,
-    options.keepAliveMs,
+    settings.keepAliveMs,
   );
   return {
     async dispose() {

@@ -8,13 +8,11 @@
  * kit's `graphql-ws.ts`, shared with the gateway.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { Extra } from 'graphql-ws/use/ws';
 import type { BaseContext } from './context.js';
 import type { Caller, GatewayProofVerifier } from './gateway-proof.js';
-import { serveGraphQLWebSocket } from './graphql-ws.js';
-import type { Logger } from './logger.js';
+import { serveGraphQLWebSocket, type GraphQLWebSocket, type GraphQLWebSocketSettings } from './graphql-ws.js';
 
 /** What the gateway sends in `connection_init`. */
 export interface SubgraphConnectionParams {
@@ -26,27 +24,15 @@ export interface SubgraphConnectionParams {
   client?: { ip?: string | null; userAgent?: string | null };
 }
 
-export interface SubgraphSubscriptionsOptions<TContext extends BaseContext> {
-  httpServer: Server;
+export interface SubgraphSubscriptionsOptions<TContext extends BaseContext> extends GraphQLWebSocketSettings {
   /** The subgraph's executable schema (the one `buildSubgraphSchema` built). */
   schema: GraphQLSchema;
-  /** Defaults to `/graphql`. */
-  path?: string;
   proofVerifier: GatewayProofVerifier;
   createContext: (base: BaseContext) => TContext | Promise<TContext>;
-  logger: Logger;
-  /** Development only: internal error messages in results. */
-  exposeInternals?: boolean;
-  /** How long a socket may stay without `connection_init` (graphql-ws default: 3 s). */
-  connectionInitWaitTimeoutMs?: number;
-  /** Keep-alive ping interval (graphql-ws default: 12 s). */
-  keepAliveMs?: number;
 }
 
-export interface SubgraphSubscriptions {
-  /** Closes every socket (1001 Going away) and stops accepting upgrades. */
-  dispose(): Promise<void>;
-}
+/** `dispose()` closes every socket (1001 Going away) and stops accepting upgrades. */
+export type SubgraphSubscriptions = GraphQLWebSocket;
 
 type ConnectionExtra = {
   caller?: Caller;
@@ -59,44 +45,36 @@ export function attachSubgraphSubscriptions<TContext extends BaseContext>(
   options: SubgraphSubscriptionsOptions<TContext>,
 ): SubgraphSubscriptions {
   const { logger } = options;
-  return serveGraphQLWebSocket<Record<string, unknown>, ConnectionExtra>({
-    httpServer: options.httpServer,
-    path: options.path ?? '/graphql',
-    logger,
-    exposeInternals: options.exposeInternals ?? false,
-    connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs,
-    keepAliveMs: options.keepAliveMs,
-    hooks: {
-      schema: options.schema,
-      onConnect: async (ctx) => {
-        const params = (ctx.connectionParams ?? {}) as SubgraphConnectionParams;
-        try {
-          ctx.extra.caller = await options.proofVerifier.verify(
-            typeof params.gatewayProof === 'string' ? params.gatewayProof : undefined,
-          );
-          ctx.extra.connectionParams = params;
-          return true;
-        } catch (error) {
-          logger.warn(
-            { reason: (error as Error).message },
-            'refused a subscription connection without a valid gateway proof',
-          );
-          return false;
-        }
-      },
-      context: async (ctx) => {
-        const params = ctx.extra.connectionParams ?? {};
-        const requestId =
-          typeof params.requestId === 'string' && REQUEST_ID_PATTERN.test(params.requestId)
-            ? params.requestId
-            : randomUUID();
-        return options.createContext({
-          requestId,
-          caller: ctx.extra.caller!,
-          logger: logger.child({ requestId }),
-          client: clientOf(params, ctx.extra),
-        });
-      },
+  return serveGraphQLWebSocket<Record<string, unknown>, ConnectionExtra>(options, {
+    schema: options.schema,
+    onConnect: async (ctx) => {
+      const params = (ctx.connectionParams ?? {}) as SubgraphConnectionParams;
+      try {
+        ctx.extra.caller = await options.proofVerifier.verify(
+          typeof params.gatewayProof === 'string' ? params.gatewayProof : undefined,
+        );
+        ctx.extra.connectionParams = params;
+        return true;
+      } catch (error) {
+        logger.warn(
+          { reason: (error as Error).message },
+          'refused a subscription connection without a valid gateway proof',
+        );
+        return false;
+      }
+    },
+    context: async (ctx) => {
+      const params = ctx.extra.connectionParams ?? {};
+      const requestId =
+        typeof params.requestId === 'string' && REQUEST_ID_PATTERN.test(params.requestId)
+          ? params.requestId
+          : randomUUID();
+      return options.createContext({
+        requestId,
+        caller: ctx.extra.caller!,
+        logger: logger.child({ requestId }),
+        client: clientOf(params, ctx.extra),
+      });
     },
   });
 }

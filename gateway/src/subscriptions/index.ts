@@ -25,10 +25,10 @@ import {
   requestIdFrom,
   serveGraphQLWebSocket,
   type GatewayProofSigner,
-  type Logger,
+  type GraphQLWebSocket,
+  type GraphQLWebSocketSettings,
 } from '@platform/service-kit';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import {
   getOperationAST,
   GraphQLError,
@@ -46,10 +46,7 @@ import type { PermissionResolver } from '../permissions/effective-permissions.js
 import { apiSchemaOf, planSubscription, supergraphUrlOf } from './federated-execution.js';
 import { FederatedSubscription } from './federated-subscription.js';
 
-export interface GatewaySubscriptionsOptions {
-  httpServer: Server;
-  /** Defaults to `/graphql`. */
-  path?: string;
+export interface GatewaySubscriptionsOptions extends GraphQLWebSocketSettings {
   /** The `ApolloGateway` the HTTP path executes with (its planner, schema and data sources). */
   gateway: ApolloGateway;
   /** Who a `connection_init`'s token names, and their permissions: the same resolution as HTTP's. */
@@ -61,19 +58,10 @@ export interface GatewaySubscriptionsOptions {
   proofs: GatewayProofSigner;
   /** `SUBGRAPH_URLS` overrides, by subgraph name. */
   subgraphUrls: Record<string, string>;
-  logger: Logger;
-  /** Development only: internal error messages in results. */
-  exposeInternals?: boolean;
-  /** How long a socket may stay without `connection_init` before 4408 (graphql-ws default 3 s). */
-  connectionInitWaitTimeoutMs?: number;
-  /** Keep-alive ping interval (graphql-ws default 12 s). */
-  keepAliveMs?: number;
 }
 
-export interface GatewaySubscriptions {
-  /** Ends every subscription and closes every socket (1001 Going away). */
-  dispose(): Promise<void>;
-}
+/** `dispose()` ends every subscription and closes every socket (1001 Going away). */
+export type GatewaySubscriptions = GraphQLWebSocket;
 
 /** The `connection_init` payload clients send: `{ authorization: 'Bearer …' }` or `{ accessToken }`. */
 export type GatewayConnectionParams = BearerCredentials;
@@ -87,138 +75,127 @@ type ConnectionState = {
 
 export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions): GatewaySubscriptions {
   const { logger, gateway, callers, enforcer } = options;
-  return serveGraphQLWebSocket<Record<string, unknown>, ConnectionState>({
-    httpServer: options.httpServer,
-    path: options.path ?? '/graphql',
-    logger,
-    exposeInternals: options.exposeInternals ?? false,
-    connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs,
-    keepAliveMs: options.keepAliveMs,
-    hooks: {
-      onConnect: async (ctx) => {
-        const connectionId = requestIdFrom(ctx.extra.request);
-        try {
-          const identity = await callers.identify(ctx.connectionParams);
-          if (!identity) {
-            logger.info({ connectionId }, 'refused a subscription connection without an access token');
-            return false;
-          }
-          if (identity.expiresAt <= Date.now()) throw new InvalidAccessTokenError('expired');
-          ctx.extra.identity = identity;
-          ctx.extra.client = clientInfo(ctx.extra.request);
-          ctx.extra.connectionId = connectionId;
-          return true;
-        } catch (error) {
-          if (!(error instanceof InvalidAccessTokenError)) throw error;
-          logger.info(
-            { connectionId, reason: error.reason },
-            'refused a subscription connection: invalid access token',
-          );
+  return serveGraphQLWebSocket<Record<string, unknown>, ConnectionState>(options, {
+    onConnect: async (ctx) => {
+      const connectionId = requestIdFrom(ctx.extra.request);
+      try {
+        const identity = await callers.identify(ctx.connectionParams);
+        if (!identity) {
+          logger.info({ connectionId }, 'refused a subscription connection without an access token');
           return false;
         }
-      },
-
-      onSubscribe: async (ctx, id, payload) => {
-        const requestId = randomUUID();
-        const requestLogger = logger.child({ requestId, connectionId: ctx.extra.connectionId, subscriptionId: id });
-        const schema = apiSchemaOf(gateway);
-        if (!schema) return [new GraphQLError('The gateway is not ready', { extensions: { code: 'BAD_REQUEST' } })];
-
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
-        }
-        const validationErrors = validate(schema, document);
-        if (validationErrors.length > 0) return validationErrors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-        const operation = getOperationAST(document, payload.operationName ?? null);
-        if (!operation) {
-          return [new GraphQLError('Unable to identify the operation', { extensions: { code: 'BAD_REQUEST' } })];
-        }
-        // Named as Apollo Server names an HTTP operation: by the operation itself.
-        const operationName = operation.name?.value ?? null;
-        if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
-          return [
-            new GraphQLError('Only subscriptions are served over WebSocket: send queries and mutations over HTTP', {
-              extensions: { code: 'BAD_REQUEST' },
-            }),
-          ];
-        }
-        const variables = payload.variables ?? {};
-
-        // Every subscription resolves its caller from the connection's token, as every HTTP
-        // request does from its header: permissions fresh from authz.
-        let resolved;
-        try {
-          resolved = await callers.resolve(ctx.connectionParams, requestId);
-        } catch (error) {
-          if (error instanceof InvalidAccessTokenError) return [accessTokenExpired()];
-          requestLogger.error({ err: error }, 'could not resolve the caller’s permissions for a subscription');
-          return [withCode(new GraphQLError('The subscription could not be authorized'), 'INTERNAL_SERVER_ERROR')];
-        }
-        const identity = resolved.identity ?? ctx.extra.identity!;
-        if (identity.expiresAt <= Date.now()) return [accessTokenExpired()];
-        const context = {
-          requestId,
-          caller: resolved.caller,
-          authTime: resolved.authTime,
-          logger: requestLogger,
-          client: ctx.extra.client ?? { ip: null, userAgent: null },
-        };
-        const operationHash = operationHashOf(payload.query);
-        const decision = await enforcer.authorize({
-          schema,
-          document,
-          operationName,
-          variables,
-          operationType: 'subscription',
-          operationHash,
-          context,
-        });
-        if (decision.rejected) return rejectResult(decision.removed).errors;
-
-        let plan;
-        try {
-          plan = planSubscription(gateway, decision.document, operationName);
-        } catch (error) {
-          requestLogger.error({ err: error }, 'could not plan a subscription');
-          return [new GraphQLError('The subscription could not be planned')].map((e) =>
-            withCode(e, 'INTERNAL_SERVER_ERROR'),
-          );
-        }
-        const subgraph = plan.primary.serviceName;
-        const url = options.subgraphUrls[subgraph] ?? supergraphUrlOf(gateway, subgraph);
-        if (!url) {
-          requestLogger.error({ subgraph }, 'no URL for the subgraph owning the subscription');
-          return [withCode(new GraphQLError('The subscription could not be routed'), 'INTERNAL_SERVER_ERROR')];
-        }
-        requestLogger.info({ subgraph, operationName }, 'subscription started');
-
-        const subscription = new FederatedSubscription({
-          gateway,
-          plan,
-          subgraph,
-          url,
-          identity,
-          context,
-          variables,
-          schema,
-          document,
-          operationName,
-          decision,
-          operationHash,
-          enforcer,
-          permissions: options.permissions,
-          proofs: options.proofs,
-          logger: requestLogger,
-        });
-        // graphql-ws hands these args to `subscribe` below, which returns the subscription.
-        return { schema, document, operationName, variableValues: variables, contextValue: subscription };
-      },
-
-      subscribe: (args: ExecutionArgs) => (args.contextValue as FederatedSubscription).start(),
+        if (identity.expiresAt <= Date.now()) throw new InvalidAccessTokenError('expired');
+        ctx.extra.identity = identity;
+        ctx.extra.client = clientInfo(ctx.extra.request);
+        ctx.extra.connectionId = connectionId;
+        return true;
+      } catch (error) {
+        if (!(error instanceof InvalidAccessTokenError)) throw error;
+        logger.info({ connectionId, reason: error.reason }, 'refused a subscription connection: invalid access token');
+        return false;
+      }
     },
+
+    onSubscribe: async (ctx, id, payload) => {
+      const requestId = randomUUID();
+      const requestLogger = logger.child({ requestId, connectionId: ctx.extra.connectionId, subscriptionId: id });
+      const schema = apiSchemaOf(gateway);
+      if (!schema) return [new GraphQLError('The gateway is not ready', { extensions: { code: 'BAD_REQUEST' } })];
+
+      let document: DocumentNode;
+      try {
+        document = parse(payload.query);
+      } catch (error) {
+        return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+      }
+      const validationErrors = validate(schema, document);
+      if (validationErrors.length > 0) return validationErrors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+      const operation = getOperationAST(document, payload.operationName ?? null);
+      if (!operation) {
+        return [new GraphQLError('Unable to identify the operation', { extensions: { code: 'BAD_REQUEST' } })];
+      }
+      // Named as Apollo Server names an HTTP operation: by the operation itself.
+      const operationName = operation.name?.value ?? null;
+      if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
+        return [
+          new GraphQLError('Only subscriptions are served over WebSocket: send queries and mutations over HTTP', {
+            extensions: { code: 'BAD_REQUEST' },
+          }),
+        ];
+      }
+      const variables = payload.variables ?? {};
+
+      // Every subscription resolves its caller from the connection's token, as every HTTP
+      // request does from its header: permissions fresh from authz.
+      let resolved;
+      try {
+        resolved = await callers.resolve(ctx.connectionParams, requestId);
+      } catch (error) {
+        if (error instanceof InvalidAccessTokenError) return [accessTokenExpired()];
+        requestLogger.error({ err: error }, 'could not resolve the caller’s permissions for a subscription');
+        return [withCode(new GraphQLError('The subscription could not be authorized'), 'INTERNAL_SERVER_ERROR')];
+      }
+      const identity = resolved.identity ?? ctx.extra.identity!;
+      if (identity.expiresAt <= Date.now()) return [accessTokenExpired()];
+      const context = {
+        requestId,
+        caller: resolved.caller,
+        authTime: resolved.authTime,
+        logger: requestLogger,
+        client: ctx.extra.client ?? { ip: null, userAgent: null },
+      };
+      const operationHash = operationHashOf(payload.query);
+      const decision = await enforcer.authorize({
+        schema,
+        document,
+        operationName,
+        variables,
+        operationType: 'subscription',
+        operationHash,
+        context,
+      });
+      if (decision.rejected) return rejectResult(decision.removed).errors;
+
+      let plan;
+      try {
+        plan = planSubscription(gateway, decision.document, operationName);
+      } catch (error) {
+        requestLogger.error({ err: error }, 'could not plan a subscription');
+        return [new GraphQLError('The subscription could not be planned')].map((e) =>
+          withCode(e, 'INTERNAL_SERVER_ERROR'),
+        );
+      }
+      const subgraph = plan.primary.serviceName;
+      const url = options.subgraphUrls[subgraph] ?? supergraphUrlOf(gateway, subgraph);
+      if (!url) {
+        requestLogger.error({ subgraph }, 'no URL for the subgraph owning the subscription');
+        return [withCode(new GraphQLError('The subscription could not be routed'), 'INTERNAL_SERVER_ERROR')];
+      }
+      requestLogger.info({ subgraph, operationName }, 'subscription started');
+
+      const subscription = new FederatedSubscription({
+        gateway,
+        plan,
+        subgraph,
+        url,
+        identity,
+        context,
+        variables,
+        schema,
+        document,
+        operationName,
+        decision,
+        operationHash,
+        enforcer,
+        permissions: options.permissions,
+        proofs: options.proofs,
+        logger: requestLogger,
+      });
+      // graphql-ws hands these args to `subscribe` below, which returns the subscription.
+      return { schema, document, operationName, variableValues: variables, contextValue: subscription };
+    },
+
+    subscribe: (args: ExecutionArgs) => (args.contextValue as FederatedSubscription).start(),
   });
 }
 

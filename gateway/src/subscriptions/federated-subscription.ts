@@ -9,10 +9,14 @@
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import type { GatewayProofSigner, Logger } from '@platform/service-kit';
-import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionResult } from 'graphql';
 import type { TokenIdentity } from '../access-tokens.js';
 import { applyRemovals, UNAUTHORIZED_CODE, type RemovedSelection } from '../authorization/index.js';
-import type { AuthorizationDecision, AuthorizationEnforcer } from '../authorization-enforcement.js';
+import type {
+  AuthorizationDecision,
+  AuthorizationEnforcer,
+  AuthorizationRequest,
+} from '../authorization-enforcement.js';
 import type { GatewayContext } from '../context.js';
 import type { PermissionResolver } from '../permissions/effective-permissions.js';
 import { executeEvent, type SubscriptionPlan } from './federated-execution.js';
@@ -25,16 +29,14 @@ export interface FederatedSubscriptionOptions {
   subgraph: string;
   url: string;
   identity: TokenIdentity;
-  context: GatewayContext;
-  variables: Readonly<Record<string, unknown>>;
-  /** The API schema and the client's own operation. */
-  schema: GraphQLSchema;
-  document: DocumentNode;
-  operationName: string | null;
+  /**
+   * What was authorized at subscribe time: the API schema, the client's own operation and
+   * variables, the caller's context. Every event authorizes it again with the caller's
+   * current permissions.
+   */
+  request: AuthorizationRequest & { variables: Readonly<Record<string, unknown>> };
   /** The authorization decided at subscribe time (what was planned). */
   decision: AuthorizationDecision;
-  /** SHA-256 of the subscription's text, naming it in denials. */
-  operationHash: string;
   enforcer: AuthorizationEnforcer;
   permissions: PermissionResolver;
   proofs: GatewayProofSigner;
@@ -70,16 +72,16 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   private readonly subscribedRemovals: ReadonlySet<string>;
 
   constructor(private readonly options: FederatedSubscriptionOptions) {
-    this.context = options.context;
+    this.context = options.request.context;
     this.subscribedRemovals = new Set(options.decision.removed.map(removalKey));
   }
 
   /** Opens the upstream subscription; graphql-ws iterates what this returns. */
   start(): AsyncIterableIterator<ExecutionResult> {
-    const { plan, subgraph, url, proofs, logger } = this.options;
+    const { plan, subgraph, url, proofs, logger, request } = this.options;
     const variables: Record<string, unknown> = {};
     for (const name of plan.primary.variableUsages ?? []) {
-      if (Object.hasOwn(this.options.variables, name)) variables[name] = this.options.variables[name];
+      if (Object.hasOwn(request.variables, name)) variables[name] = request.variables[name];
     }
     this.upstream = openUpstream({
       url,
@@ -185,25 +187,14 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
 
   /** Before every event: is the token still valid, and are the caller's permissions still enough? */
   private async recheck(): Promise<GraphQLError | undefined> {
-    const { identity, permissions, enforcer, schema, document, operationName, variables, operationHash } = this.options;
+    const { identity, permissions, enforcer, request } = this.options;
     if (identity.expiresAt <= Date.now()) return tokenExpiredError();
     // Cached by permissions version: a revocation in authz is seen on the next event.
     const current = await permissions.permissionsOf(identity.userId, this.context.requestId);
     if (current !== this.context.caller.permissions) {
       this.context = { ...this.context, caller: { ...this.context.caller, permissions: current } };
     }
-    const decision = await enforcer.authorize(
-      {
-        schema,
-        document,
-        operationName,
-        variables,
-        operationType: 'subscription',
-        operationHash,
-        context: this.context,
-      },
-      { report: false },
-    );
+    const decision = await enforcer.authorize({ ...request, context: this.context }, { report: false });
     if (decision.rejected) return noLongerAuthorizedError(decision.removed.map((removal) => removal.coordinate));
     // Filtered further than what was planned: the plan would fetch what is now unauthorized.
     const newlyRemoved = decision.removed.filter((removal) => !this.subscribedRemovals.has(removalKey(removal)));
@@ -212,7 +203,8 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   }
 
   private async execute(event: Parameters<typeof executeEvent>[2]): Promise<ExecutionResult> {
-    const { gateway, plan, decision, schema, operationName, variables } = this.options;
+    const { gateway, plan, decision } = this.options;
+    const { schema, operationName, variables } = this.options.request;
     const operation = getOperationAST(decision.document, operationName);
     const requestContext = {
       request: { variables, ...(operationName ? { operationName } : {}) },

@@ -40,7 +40,11 @@ import {
 } from 'graphql';
 import { InvalidAccessTokenError, type TokenIdentity } from '../access-tokens.js';
 import { rejectResult } from '../authorization/index.js';
-import { operationHashOf, type AuthorizationEnforcer } from '../authorization-enforcement.js';
+import {
+  operationHashOf,
+  type AuthorizationEnforcer,
+  type AuthorizationRequest,
+} from '../authorization-enforcement.js';
 import type { BearerCredentials, CallerResolver } from '../callers.js';
 import type { PermissionResolver } from '../permissions/effective-permissions.js';
 import { apiSchemaOf, planSubscription, supergraphUrlOf } from './federated-execution.js';
@@ -137,23 +141,22 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
       }
       const identity = resolved.identity ?? ctx.extra.identity!;
       if (identity.expiresAt <= Date.now()) return [accessTokenExpired()];
-      const context = {
-        requestId,
-        caller: resolved.caller,
-        authTime: resolved.authTime,
-        logger: requestLogger,
-        client: ctx.extra.client ?? { ip: null, userAgent: null },
-      };
-      const operationHash = operationHashOf(payload.query);
-      const decision = await enforcer.authorize({
+      const request = {
         schema,
         document,
         operationName,
         variables,
         operationType: 'subscription',
-        operationHash,
-        context,
-      });
+        operationHash: operationHashOf(payload.query),
+        context: {
+          requestId,
+          caller: resolved.caller,
+          authTime: resolved.authTime,
+          logger: requestLogger,
+          client: ctx.extra.client ?? { ip: null, userAgent: null },
+        },
+      } satisfies AuthorizationRequest;
+      const decision = await enforcer.authorize(request);
       if (decision.rejected) return rejectResult(decision.removed).errors;
 
       let plan;
@@ -179,13 +182,8 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         subgraph,
         url,
         identity,
-        context,
-        variables,
-        schema,
-        document,
-        operationName,
+        request,
         decision,
-        operationHash,
         enforcer,
         permissions: options.permissions,
         proofs: options.proofs,

@@ -9,7 +9,7 @@ import type { Actor } from './domain/changes.js';
 import { requestContextOf } from '@platform/service-kit/events';
 import { isUuid, normaliseUuid } from './domain/ids.js';
 import type { RbacService } from './domain/rbac.js';
-import type { RoleModel } from './mappers.js';
+import type { RoleModel, UserModel } from './mappers.js';
 import type { Stores } from './stores/index.js';
 
 export interface Context extends BaseContext {
@@ -84,4 +84,15 @@ export function createContextFactory(services: AuthzServices): (base: BaseContex
       context: requestContextOf(base),
     },
   });
+}
+
+/**
+ * The user whose roles a mutation just changed, as its payload: what this request's loaders
+ * hold about the user is forgotten, and the caller may read the result (see `requireAccessReadable`).
+ */
+export function changedUser(context: Context, userId: string): UserModel {
+  const id = normaliseUuid(userId);
+  context.rolesByUserId.clear(id);
+  context.permissionsByUserId.clear(id);
+  return { id, changedByCaller: true };
 }

@@ -1,14 +1,10 @@
 /** `Mutation.assignRole`: gives a user a role (idempotent). */
 import { Permission, requirePermission } from '@platform/service-kit';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
-import { normaliseUuid } from '../../domain/ids.js';
+import { changedUser } from '../../context.js';
 
 export const assignRole: MutationResolvers['assignRole'] = async (_parent, { input }, context) => {
   requirePermission(context, Permission.AuthzRoleAssign);
   await context.rbac.assignRole(context.actor, input.userId, input.roleId);
-  const userId = normaliseUuid(input.userId);
-  context.rolesByUserId.clear(userId);
-  context.permissionsByUserId.clear(userId);
-  // The caller may read the roles they just changed (see requireAccessReadable).
-  return { user: { id: userId, changedByCaller: true } };
+  return { user: changedUser(context, input.userId) };
 };

@@ -57,8 +57,13 @@ export interface RbacService {
 }
 
 /** Who and which request an event of `actor`'s change names. */
-function auditOf(actor: Actor) {
+function auditOf(actor: Pick<Actor, 'userId' | 'context'>) {
   return { actorId: actor.userId ?? null, context: actor.context ?? NO_REQUEST };
+}
+
+/** The log line of a change; none when nothing changed (a repeat has no new version). */
+function logChange(actor: Actor, version: number | null, fields: Record<string, unknown>, message: string): void {
+  if (version !== null) actor.logger.info({ by: actor.by, ...fields, version }, message);
 }
 
 /** One permission.granted or permission.revoked event per code that changed. */
@@ -74,9 +79,8 @@ export function permissionEvents(
       type,
       subject: roleId,
       data: {
-        actorId: actor.userId ?? null,
+        ...auditOf(actor),
         target: { type: 'role', id: roleId },
-        context: actor.context ?? NO_REQUEST,
         roleId,
         permission,
         permissionsVersion,
@@ -97,9 +101,8 @@ export function assignmentEvent(
     type,
     subject: userId,
     data: {
-      actorId: actor.userId ?? null,
+      ...auditOf(actor),
       target: { type: 'user', id: userId },
-      context: actor.context ?? NO_REQUEST,
       userId,
       roleId: role.id,
       roleName: role.name,
@@ -119,9 +122,8 @@ export function roleCreatedEvent(
     type: 'platform.authz.role.created.v1',
     subject: role.id,
     data: {
-      actorId: actor.userId ?? null,
+      ...auditOf(actor),
       target: { type: 'role', id: role.id },
-      context: actor.context ?? NO_REQUEST,
       roleId: role.id,
       name: role.name,
       description: role.description,
@@ -199,7 +201,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
           events: (version) => [roleCreatedEvent(actor, created, permissions, version)],
         };
       });
-      actor.logger.info({ by: actor.by, roleId: role.id, role: role.name, permissions, version }, 'role created');
+      logChange(actor, version, { roleId: role.id, role: role.name, permissions }, 'role created');
       return role;
     },
 
@@ -220,12 +222,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
             permissionEvents('platform.authz.permission.granted.v1', actor, found.id, missing, version),
         };
       });
-      if (version !== null) {
-        actor.logger.info(
-          { by: actor.by, roleId: role.id, role: role.name, permissions, version },
-          'permissions granted',
-        );
-      }
+      logChange(actor, version, { roleId: role.id, role: role.name, permissions }, 'permissions granted');
       return role;
     },
 
@@ -253,12 +250,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
           events: (version) => permissionEvents('platform.authz.permission.revoked.v1', actor, found.id, held, version),
         };
       });
-      if (version !== null) {
-        actor.logger.info(
-          { by: actor.by, roleId: role.id, role: role.name, permissions, version },
-          'permissions revoked',
-        );
-      }
+      logChange(actor, version, { roleId: role.id, role: role.name, permissions }, 'permissions revoked');
       return role;
     },
 
@@ -292,8 +284,10 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
           ],
         };
       });
-      actor.logger.info(
-        { by: actor.by, roleId: deleted.role.id, role: deleted.role.name, unassigned: deleted.holders, version },
+      logChange(
+        actor,
+        version,
+        { roleId: deleted.role.id, role: deleted.role.name, unassigned: deleted.holders },
         'role deleted',
       );
     },
@@ -309,12 +303,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
           events: (version) => [assignmentEvent('platform.authz.role.assigned.v1', actor, userId, role, version)],
         };
       });
-      if (version !== null) {
-        actor.logger.info(
-          { by: actor.by, userId, roleId: result.role.id, role: result.role.name, version },
-          'role assigned',
-        );
-      }
+      logChange(actor, version, { userId, roleId: result.role.id, role: result.role.name }, 'role assigned');
       return result.assigned;
     },
 
@@ -330,12 +319,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
           events: (version) => [assignmentEvent('platform.authz.role.unassigned.v1', actor, userId, role, version)],
         };
       });
-      if (version !== null) {
-        actor.logger.info(
-          { by: actor.by, userId, roleId: result.role.id, role: result.role.name, version },
-          'role unassigned',
-        );
-      }
+      logChange(actor, version, { userId, roleId: result.role.id, role: result.role.name }, 'role unassigned');
       return result.unassigned;
     },
 
@@ -356,9 +340,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
         },
         { within: trx },
       );
-      if (version !== null) {
-        actor.logger.info({ by: actor.by, userId, role: SystemRole.User, version }, 'default role assigned');
-      }
+      logChange(actor, version, { userId, role: SystemRole.User }, 'default role assigned');
       return assigned;
     },
 
@@ -380,9 +362,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
         },
         { within: trx },
       );
-      if (version !== null) {
-        actor.logger.info({ by: actor.by, userId, removed, version }, "removed a deleted user's role assignments");
-      }
+      logChange(actor, version, { userId, removed }, "removed a deleted user's role assignments");
       return removed;
     },
 

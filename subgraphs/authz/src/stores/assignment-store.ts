@@ -7,6 +7,7 @@ import { sqlOn, type Database, type SqlBindings } from '@platform/service-kit';
 import { z } from 'zod';
 import { sorted } from '../domain/rules.js';
 import type { RoleModel } from '../mappers.js';
+import { listsByKey } from './grouping.js';
 import { ROLE_COLUMNS, roleRow, toRole } from './role-store.js';
 
 const countRow = z.object({ count: z.number().int() });
@@ -80,20 +81,20 @@ export function createAssignmentStore(db: Database): AssignmentStore {
     holds: async (userId, roleId) => (await count(sql.holds, [userId, roleId])) > 0,
     countHolders: (roleId) => count(sql.countHolders, [roleId]),
     async rolesOfUsers(userIds) {
-      const byUser = new Map<string, RoleModel[]>(userIds.map((id) => [id, []]));
-      if (userIds.length === 0) return byUser;
-      for (const row of await run.rows(userRoleRow, sql.rolesOfUsers, [[...userIds]])) {
-        byUser.get(row.user_id)?.push(toRole(row));
-      }
+      const rows = userIds.length === 0 ? [] : await run.rows(userRoleRow, sql.rolesOfUsers, [[...userIds]]);
+      const byUser = listsByKey(userIds, rows, (row) => row.user_id, toRole);
       for (const roles of byUser.values()) roles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return byUser;
     },
     async permissionsOfUsers(userIds) {
-      const byUser = new Map<string, string[]>(userIds.map((id) => [id, []]));
-      if (userIds.length === 0) return byUser;
-      for (const grant of await run.rows(userPermissionRow, sql.permissionsOfUsers, [[...userIds]])) {
-        byUser.get(grant.user_id)?.push(grant.permission_code);
-      }
+      const grants =
+        userIds.length === 0 ? [] : await run.rows(userPermissionRow, sql.permissionsOfUsers, [[...userIds]]);
+      const byUser = listsByKey(
+        userIds,
+        grants,
+        (grant) => grant.user_id,
+        (grant) => grant.permission_code,
+      );
       for (const [id, codes] of byUser) byUser.set(id, sorted(codes));
       return byUser;
     },

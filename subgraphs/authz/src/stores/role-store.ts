@@ -6,6 +6,7 @@ import { isUniqueViolation, sqlOn, type Database } from '@platform/service-kit';
 import { z } from 'zod';
 import { sorted } from '../domain/rules.js';
 import type { RoleModel } from '../mappers.js';
+import { listsByKey } from './grouping.js';
 
 /** A role of that name exists already (names are unique case-insensitively). */
 export class RoleNameTakenError extends Error {
@@ -101,11 +102,13 @@ export function createRoleStore(db: Database): RoleStore {
     },
     delete: async (id) => (await run.execute(sql.delete, [id])) > 0,
     async permissionsOf(ids) {
-      const byRole = new Map<string, string[]>(ids.map((id) => [id, []]));
-      if (ids.length === 0) return byRole;
-      for (const grant of await run.rows(grantRow, sql.permissionsOf, [[...ids]])) {
-        byRole.get(grant.role_id)?.push(grant.permission_code);
-      }
+      const grants = ids.length === 0 ? [] : await run.rows(grantRow, sql.permissionsOf, [[...ids]]);
+      const byRole = listsByKey(
+        ids,
+        grants,
+        (grant) => grant.role_id,
+        (grant) => grant.permission_code,
+      );
       for (const [id, codes] of byRole) byRole.set(id, sorted(codes));
       return byRole;
     },

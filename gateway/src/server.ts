@@ -22,10 +22,11 @@ import {
   HttpError,
   listen,
   metricsPlugin,
+  probeRoutes,
   readJsonBody,
   sendJson,
-  sendText,
   type Logger,
+  type Readiness,
   type RedisClient,
   type RouteHandler,
   type RunningHttpServer,
@@ -195,7 +196,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     sendJson(res, 200, { ok: true });
   };
 
-  const readiness: RouteHandler = async ({ res }) => {
+  const readiness = async (): Promise<Readiness> => {
     const subgraphs = supergraph.loaded ? await subgraphsOf(supergraphPath, urlOverrides) : [];
     const reachable = await Promise.all(
       subgraphs.map(async (subgraph) => {
@@ -207,11 +208,10 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
         }
       }),
     );
-    const ready = supergraph.loaded && reachable.every(([, ok]) => ok);
-    sendJson(res, ready ? 200 : 503, {
-      status: ready ? 'ready' : 'not ready',
+    return {
+      ready: supergraph.loaded && reachable.every(([, ok]) => ok),
       checks: { supergraph: supergraph.loaded, subgraphs: Object.fromEntries(reachable) },
-    });
+    };
   };
 
   const httpServer = createHttpServer({
@@ -219,14 +219,8 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     metrics,
     routes: [
       { method: '*', path: '/graphql', handler: graphql },
-      { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok' }) },
-      { method: 'GET', path: '/readyz', handler: readiness },
+      ...probeRoutes({ metrics, readiness }),
       { method: 'POST', path: '/internal/authz/invalidate', handler: invalidatePermissions },
-      {
-        method: 'GET',
-        path: '/metrics',
-        handler: async ({ res }) => sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
-      },
     ],
   });
 

@@ -147,6 +147,36 @@ export function createHttpServer(options: HttpServerOptions): Server {
   });
 }
 
+/** What `/readyz` answers: 200 when `ready`, 503 when not, with each check's result. */
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, unknown>;
+}
+
+/**
+ * The probe routes every service serves: `/healthz` (the process answers), `/readyz` (what
+ * `readiness` reports) and `/metrics` (the service's Prometheus registry).
+ */
+export function probeRoutes(options: { metrics: ServiceMetrics; readiness: () => Promise<Readiness> }): Route[] {
+  const { registry } = options.metrics;
+  return [
+    { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok' }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      handler: async ({ res }) => {
+        const { ready, checks } = await options.readiness();
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/metrics',
+      handler: async ({ res }) => sendText(res, 200, await registry.metrics(), registry.contentType),
+    },
+  ];
+}
+
 /** Listens on `port` (0 picks a free one) and resolves with the bound URL. */
 export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<RunningHttpServer> {
   await new Promise<void>((resolve, reject) => {

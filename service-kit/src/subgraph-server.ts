@@ -17,9 +17,9 @@ import {
   closeServer,
   createHttpServer,
   listen,
+  probeRoutes,
   readBody,
   sendJson,
-  sendText,
   type Route,
   type RunningHttpServer,
 } from './http.js';
@@ -129,23 +129,17 @@ export function createSubgraphServer<TContext extends BaseContext>(
     metrics,
     routes: [
       { method: 'POST', path: '/graphql', handler: graphqlRoute },
-      { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok' }) },
-      {
-        method: 'GET',
-        path: '/readyz',
-        handler: async ({ res }) => {
+      ...probeRoutes({
+        metrics,
+        readiness: async () => {
           const names = Object.keys(options.readinessChecks);
           const results = await Promise.all(names.map((name) => options.readinessChecks[name]!()));
-          const checks = Object.fromEntries(names.map((name, index) => [name, results[index]]));
-          const ready = results.every(Boolean);
-          sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+          return {
+            ready: results.every(Boolean),
+            checks: Object.fromEntries(names.map((name, index) => [name, results[index]])),
+          };
         },
-      },
-      {
-        method: 'GET',
-        path: '/metrics',
-        handler: async ({ res }) => sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
-      },
+      }),
       ...(options.routes ?? []),
     ],
   });

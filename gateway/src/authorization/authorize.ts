@@ -396,11 +396,7 @@ function planFor(
           continue;
         }
         if (typeCondition && !allowed(requirements.types.get(type.name))) {
-          sites.push({
-            path: [...path, `... on ${type.name}`],
-            coordinate: type.name,
-            conditions: selectionConditions,
-          });
+          sites.push(typeConditionSite(path, type, selectionConditions));
           changed = true;
           continue;
         }
@@ -418,11 +414,7 @@ function planFor(
           continue;
         }
         if (!allowed(requirements.types.get(type.name))) {
-          sites.push({
-            path: [...path, `... on ${type.name}`],
-            coordinate: type.name,
-            conditions: selectionConditions,
-          });
+          sites.push(typeConditionSite(path, type, selectionConditions));
           changed = true;
           continue;
         }
@@ -643,6 +635,15 @@ function withConditions(
 ): readonly DirectiveNode[] {
   const own = directives?.filter((directive) => directive.name.value === 'include' || directive.name.value === 'skip');
   return own && own.length > 0 ? [...conditions, ...own] : conditions;
+}
+
+/** A fragment (inline or spread) removed whole: the caller may not see its type condition. */
+function typeConditionSite(
+  path: AuthorizationPath,
+  type: GraphQLCompositeType,
+  conditions: readonly DirectiveNode[],
+): Site {
+  return { path: [...path, `... on ${type.name}`], coordinate: type.name, conditions };
 }
 
 function typenameOnly(): SelectionSetNode {

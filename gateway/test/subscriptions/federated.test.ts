@@ -23,12 +23,18 @@ beforeEach(async () => {
 
 const AUDIT_EVENTS = 'subscription Audit { auditEvents { id action actor { id name email } } }';
 
+/** Subscribes `userId`, granted `permissions`, to AUDIT_EVENTS; resolves once audit has the upstream subscription. */
+async function subscribeToAuditEvents(userId: string, permissions: string[], tokenTtlMs?: number) {
+  await harness.setPermissions(userId, permissions);
+  const { client } = gatewayClient(harness, { authorization: `Bearer ${harness.mintToken(userId, tokenTtlMs)}` });
+  const live = record(client, AUDIT_EVENTS);
+  await waitFor(() => harness.stream.size === 1);
+  return { client, live };
+}
+
 describe('federated subscriptions', () => {
   it('delivers each event with the entity fields resolved by the other subgraph', async () => {
-    await harness.setPermissions('u1', ['audit.log.read', 'identity.user.read']);
-    const { client } = gatewayClient(harness, { authorization: `Bearer ${harness.mintToken('u1')}` });
-    const live = record(client, AUDIT_EVENTS);
-    await waitFor(() => harness.stream.size === 1);
+    const { client, live } = await subscribeToAuditEvents('u1', ['audit.log.read', 'identity.user.read']);
 
     harness.stream.publish({ id: 'e1', action: 'user.login', actorId: 'u2' });
     harness.stream.publish({ id: 'e2', action: 'role.grant', actorId: null });
@@ -113,10 +119,7 @@ describe('federated subscriptions', () => {
   });
 
   it('filters the fields the caller may not see, with an error at each', async () => {
-    await harness.setPermissions('u2', ['audit.log.read']);
-    const { client } = gatewayClient(harness, { authorization: `Bearer ${harness.mintToken('u2')}` });
-    const live = record(client, AUDIT_EVENTS);
-    await waitFor(() => harness.stream.size === 1);
+    const { client, live } = await subscribeToAuditEvents('u2', ['audit.log.read']);
     harness.stream.publish({ id: 'e5', action: 'user.login', actorId: 'u1' });
     await waitFor(() => live.results.length === 1);
     expect(live.results).toEqual([
@@ -135,10 +138,7 @@ describe('federated subscriptions', () => {
   });
 
   it('ends a live subscription, saying why, once its permission is revoked', async () => {
-    await harness.setPermissions('u1', ['audit.log.read', 'identity.user.read']);
-    const { client } = gatewayClient(harness, { authorization: `Bearer ${harness.mintToken('u1')}` });
-    const live = record(client, AUDIT_EVENTS);
-    await waitFor(() => harness.stream.size === 1);
+    const { client, live } = await subscribeToAuditEvents('u1', ['audit.log.read', 'identity.user.read']);
     harness.stream.publish({ id: 'e6', action: 'user.login', actorId: 'u1' });
     await waitFor(() => live.results.length === 1);
 
@@ -156,10 +156,7 @@ describe('federated subscriptions', () => {
   });
 
   it('ends a live subscription when a field it selected is no longer authorized', async () => {
-    await harness.setPermissions('u1', ['audit.log.read', 'identity.user.read']);
-    const { client } = gatewayClient(harness, { authorization: `Bearer ${harness.mintToken('u1')}` });
-    const live = record(client, AUDIT_EVENTS);
-    await waitFor(() => harness.stream.size === 1);
+    const { client, live } = await subscribeToAuditEvents('u1', ['audit.log.read', 'identity.user.read']);
 
     await harness.setPermissions('u1', ['audit.log.read']);
     harness.stream.publish({ id: 'e8', action: 'user.login', actorId: 'u1' });
@@ -174,10 +171,7 @@ describe('federated subscriptions', () => {
   });
 
   it('ends a live subscription when the access token expires', async () => {
-    await harness.setPermissions('u1', ['audit.log.read', 'identity.user.read']);
-    const { client } = gatewayClient(harness, { authorization: `Bearer ${harness.mintToken('u1', 1500)}` });
-    const live = record(client, AUDIT_EVENTS);
-    await waitFor(() => harness.stream.size === 1);
+    const { client, live } = await subscribeToAuditEvents('u1', ['audit.log.read', 'identity.user.read'], 1500);
     harness.stream.publish({ id: 'e9', action: 'user.login', actorId: null });
     await waitFor(() => live.results.length === 1);
 

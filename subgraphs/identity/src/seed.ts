@@ -5,9 +5,10 @@
  * all its password. Giving the account the admin role is authz's part of the seed.
  */
 import type { Database } from '@platform/service-kit';
-import { createEvent, NO_REQUEST } from '@platform/service-kit/events';
+import { NO_REQUEST } from '@platform/service-kit/events';
 import { emailProblem, normaliseEmail } from './domain/email.js';
 import type { PasswordHasher } from './domain/passwords.js';
+import { eventAboutUser } from './domain/user-events.js';
 import { nameProblem, normaliseName, passwordProblem } from './domain/validation.js';
 import { createStores } from './stores/index.js';
 import { createUserStore } from './stores/user-store.js';
@@ -59,18 +60,13 @@ export async function seedIdentity(
     const user = await stores.users.createVerifiedIfAbsent({ email, name, passwordHash });
     if (user) {
       await stores.outbox.enqueue(
-        createEvent({
-          type: 'platform.identity.user.registered.v1',
-          subject: user.id,
-          data: {
-            actorId: null,
-            target: { type: 'user', id: user.id },
-            context: NO_REQUEST,
-            userId: user.id,
-            email: user.email,
-            name: user.name,
-            emailVerified: true,
-          },
+        eventAboutUser('platform.identity.user.registered.v1', {
+          actorId: null,
+          context: NO_REQUEST,
+          userId: user.id,
+          email: user.email,
+          name: user.name,
+          emailVerified: true,
         }),
       );
     }

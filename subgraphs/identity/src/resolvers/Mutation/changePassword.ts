@@ -5,9 +5,10 @@
  * password is refused from the commit on); the session that made the change stays.
  */
 import { InputProblems, notFound, requireUserId } from '@platform/service-kit';
-import { createEvent, requestContextOf } from '@platform/service-kit/events';
+import { requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { isUuid } from '../../domain/ids.js';
+import { eventAboutUser } from '../../domain/user-events.js';
 import { passwordProblem } from '../../domain/validation.js';
 
 export const changePassword: MutationResolvers['changePassword'] = async (_parent, { input }, context) => {
@@ -33,18 +34,13 @@ export const changePassword: MutationResolvers['changePassword'] = async (_paren
     // A reset link mailed earlier must not be able to undo this change.
     await tokens.invalidateOutstanding(userId, 'password_reset');
     await outbox.enqueue(
-      createEvent({
-        type: 'platform.identity.user.password_changed.v1',
-        subject: userId,
-        data: {
-          actorId: userId,
-          target: { type: 'user', id: userId },
-          context: requestContextOf(context),
-          userId,
-          // Auth revokes every session of the user but the caller's when it receives this.
-          otherSessionsRevoked: true,
-          keptSessionId,
-        },
+      eventAboutUser('platform.identity.user.password_changed.v1', {
+        actorId: userId,
+        context: requestContextOf(context),
+        userId,
+        // Auth revokes every session of the user but the caller's when it receives this.
+        otherSessionsRevoked: true,
+        keptSessionId,
       }),
     );
   });

@@ -14,9 +14,10 @@
  * deletion completes it.
  */
 import { conflict, notFound, Permission, requirePermission } from '@platform/service-kit';
-import { createEvent, requestContextOf } from '@platform/service-kit/events';
+import { requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { LastAdminError } from '../../authz-client.js';
+import { eventAboutUser } from '../../domain/user-events.js';
 
 export const deleteUser: MutationResolvers['deleteUser'] = async (_parent, { input }, context) => {
   const callerId = requirePermission(context, Permission.IdentityUserDelete);
@@ -35,16 +36,11 @@ export const deleteUser: MutationResolvers['deleteUser'] = async (_parent, { inp
   const deleted = await context.inTransaction(async ({ users, outbox }) => {
     if (!(await users.deleteById(userId))) return false;
     await outbox.enqueue(
-      createEvent({
-        type: 'platform.identity.user.deleted.v1',
-        subject: userId,
-        data: {
-          actorId: callerId,
-          target: { type: 'user', id: userId },
-          context: requestContextOf(context),
-          userId,
-          reason: null,
-        },
+      eventAboutUser('platform.identity.user.deleted.v1', {
+        actorId: callerId,
+        context: requestContextOf(context),
+        userId,
+        reason: null,
       }),
     );
     return true;

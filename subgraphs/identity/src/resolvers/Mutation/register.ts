@@ -4,10 +4,11 @@
  * receives the event, so a registration never waits for authz nor fails because of it.
  */
 import { conflict, InputProblems } from '@platform/service-kit';
-import { createEvent, requestContextOf } from '@platform/service-kit/events';
+import { requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { emailProblem, normaliseEmail } from '../../domain/email.js';
 import { deliverMailLink, issueMailToken } from '../../domain/mail-tokens.js';
+import { eventAboutUser } from '../../domain/user-events.js';
 import { nameProblem, normaliseName, passwordProblem } from '../../domain/validation.js';
 import { EmailTakenError } from '../../stores/user-store.js';
 
@@ -26,19 +27,14 @@ export const register: MutationResolvers['register'] = async (_parent, { input }
     created = await context.inTransaction(async ({ users, tokens, outbox }) => {
       const user = await users.create({ email, name, passwordHash });
       await outbox.enqueue(
-        createEvent({
-          type: 'platform.identity.user.registered.v1',
-          subject: user.id,
-          data: {
-            // Self sign-up: the new user is who did it.
-            actorId: context.caller.userId ?? user.id,
-            target: { type: 'user', id: user.id },
-            context: requestContextOf(context),
-            userId: user.id,
-            email: user.email,
-            name: user.name,
-            emailVerified: user.emailVerifiedAt !== null,
-          },
+        eventAboutUser('platform.identity.user.registered.v1', {
+          // Self sign-up: the new user is who did it.
+          actorId: context.caller.userId ?? user.id,
+          context: requestContextOf(context),
+          userId: user.id,
+          email: user.email,
+          name: user.name,
+          emailVerified: user.emailVerifiedAt !== null,
         }),
       );
       return { user, token: await issueMailToken(tokens, user.id, 'email_verification') };

@@ -4,9 +4,10 @@
  * commits with the new password.
  */
 import { badUserInput, InputProblems } from '@platform/service-kit';
-import { createEvent, requestContextOf } from '@platform/service-kit/events';
+import { requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { presentedTokenHash } from '../../domain/mail-tokens.js';
+import { eventAboutUser } from '../../domain/user-events.js';
 import { passwordProblem } from '../../domain/validation.js';
 
 const INVALID_TOKEN = 'is invalid or expired';
@@ -26,18 +27,13 @@ export const resetPassword: MutationResolvers['resetPassword'] = async (_parent,
     await users.setPasswordHash(owner, passwordHash);
     await tokens.invalidateOutstanding(owner, 'password_reset');
     await outbox.enqueue(
-      createEvent({
-        type: 'platform.identity.user.password_reset.v1',
-        subject: owner,
-        data: {
-          // The holder of the mailed link acts as the account's owner.
-          actorId: owner,
-          target: { type: 'user', id: owner },
-          context: requestContextOf(context),
-          userId: owner,
-          // Auth revokes every session of the user when it receives this.
-          sessionsRevoked: true,
-        },
+      eventAboutUser('platform.identity.user.password_reset.v1', {
+        // The holder of the mailed link acts as the account's owner.
+        actorId: owner,
+        context: requestContextOf(context),
+        userId: owner,
+        // Auth revokes every session of the user when it receives this.
+        sessionsRevoked: true,
       }),
     );
     return owner;

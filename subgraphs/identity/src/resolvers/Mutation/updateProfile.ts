@@ -1,7 +1,8 @@
 /** `Mutation.updateProfile`: the signed-in user changes their own profile. */
 import { InputProblems, notFound, requireUserId } from '@platform/service-kit';
-import { createEvent, requestContextOf } from '@platform/service-kit/events';
+import { requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
+import { eventAboutUser } from '../../domain/user-events.js';
 import { nameProblem, normaliseName } from '../../domain/validation.js';
 
 export const updateProfile: MutationResolvers['updateProfile'] = async (_parent, { input }, context) => {
@@ -17,17 +18,12 @@ export const updateProfile: MutationResolvers['updateProfile'] = async (_parent,
     // Saving the name it already had changes nothing anyone needs to hear about.
     if (updated && before && before.name !== updated.name) {
       await outbox.enqueue(
-        createEvent({
-          type: 'platform.identity.user.updated.v1',
-          subject: userId,
-          data: {
-            actorId: userId,
-            target: { type: 'user', id: userId },
-            context: requestContextOf(context),
-            userId,
-            changedFields: ['name'],
-            name: updated.name,
-          },
+        eventAboutUser('platform.identity.user.updated.v1', {
+          actorId: userId,
+          context: requestContextOf(context),
+          userId,
+          changedFields: ['name'],
+          name: updated.name,
         }),
       );
     }

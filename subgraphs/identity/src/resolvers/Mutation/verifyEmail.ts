@@ -1,8 +1,9 @@
 /** `Mutation.verifyEmail`: the token from the verification link proves the address. */
 import { badUserInput } from '@platform/service-kit';
-import { createEvent, requestContextOf } from '@platform/service-kit/events';
+import { requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { presentedTokenHash } from '../../domain/mail-tokens.js';
+import { eventAboutUser } from '../../domain/user-events.js';
 
 export const verifyEmail: MutationResolvers['verifyEmail'] = async (_parent, { input }, context) => {
   const tokenHash = presentedTokenHash(input.token);
@@ -14,17 +15,12 @@ export const verifyEmail: MutationResolvers['verifyEmail'] = async (_parent, { i
           const verified = userId ? await users.markEmailVerified(userId) : null;
           if (verified) {
             await outbox.enqueue(
-              createEvent({
-                type: 'platform.identity.user.email_verified.v1',
-                subject: verified.id,
-                data: {
-                  // The link's owner proved the address, signed in or not.
-                  actorId: verified.id,
-                  target: { type: 'user', id: verified.id },
-                  context: requestContextOf(context),
-                  userId: verified.id,
-                  email: verified.email,
-                },
+              eventAboutUser('platform.identity.user.email_verified.v1', {
+                // The link's owner proved the address, signed in or not.
+                actorId: verified.id,
+                context: requestContextOf(context),
+                userId: verified.id,
+                email: verified.email,
               }),
             );
           }

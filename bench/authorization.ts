@@ -6,13 +6,12 @@
  * alternate between the two so drift hits both alike.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import path from 'node:path';
 import { freePort } from '@platform/service-kit';
-import { launchPlatform, loadLauncherConfig, repositoryRoot } from '../supergraph/src/platform/launch.js';
+import { repositoryRoot, waitUntilReady } from '../supergraph/src/platform/launch.js';
 import { measure } from './load.js';
 import type { LoadResult } from './load-driver.js';
+import { launchBenchPlatform, machine, writeBenchReport } from './platform.js';
 
 const ADMIN = { email: 'bench.admin@example.test', password: 'benchmark admin password' };
 const LOGIN = `mutation Login($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { accessToken } }`;
@@ -25,38 +24,18 @@ async function startExtraGateway(environment: Record<string, string | undefined>
     env: { ...process.env, ...environment, PORT: String(port), AUTHORIZATION_MODE: 'off', LOG_LEVEL: 'error' },
     stdio: 'inherit',
   });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
-    } catch {
-      // starting
-    }
-    await new Promise((resolve) => setTimeout(resolve, 150));
+  try {
+    await waitUntilReady('the comparison gateway', `http://127.0.0.1:${port}`, child);
+  } catch (error) {
+    child.kill();
+    throw error;
   }
-  child.kill();
-  throw new Error('the comparison gateway did not start');
+  return child;
 }
 
 export async function benchAuthorization(options: { durationSeconds: number; concurrency: number; rounds: number }) {
-  const outputDir = path.join(repositoryRoot, '.bench');
-  const dataDir = path.join(outputDir, 'authorization-data');
-  await rm(dataDir, { recursive: true, force: true });
-  await mkdir(outputDir, { recursive: true });
-  const config = loadLauncherConfig({
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    GATEWAY_PORT: String(await freePort()),
-    IDENTITY_PORT: String(await freePort()),
-    AUTH_PORT: String(await freePort()),
-    AUTHZ_PORT: String(await freePort()),
-    AUDIT_PORT: String(await freePort()),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-  });
-  const platform = await launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
-    serviceEnvironment: { LOG_LEVEL: 'warn' },
+  const platform = await launchBenchPlatform('authorization', {
+    environment: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
     // Separate processes, as deployed: the benchmark measures the services, not one shared event loop.
     mode: 'processes',
   });
@@ -103,7 +82,7 @@ export async function benchAuthorization(options: { durationSeconds: number; con
     const report = {
       benchmark: 'authorization',
       date: new Date().toISOString(),
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+      machine: machine(),
       query: 'MyAccess (admin): @authenticated me, roles and permissions from authz',
       concurrency: options.concurrency,
       rounds: options.rounds,
@@ -115,7 +94,7 @@ export async function benchAuthorization(options: { durationSeconds: number; con
       },
       enforcementCostMsPerRequest: Math.round((enforced.meanMs - disabled.meanMs) * 1000) / 1000,
     };
-    await writeFile(path.join(outputDir, 'authorization.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeBenchReport('authorization', report);
     process.stdout.write(
       [
         '| gateway | requests | errors | RPS | mean ms | p50 ms | p99 ms |',

@@ -3,13 +3,9 @@
  * 10 concurrent clients logging in (argon2id verification, token signing, a session row).
  * The whole platform runs as `npm start` runs it, on a fresh data folder.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
-import path from 'node:path';
-import { freePort } from '@platform/service-kit';
-import { launchPlatform, loadLauncherConfig, repositoryRoot } from '../supergraph/src/platform/launch.js';
 import { measure } from './load.js';
 import type { LoadResult } from './load-driver.js';
+import { launchBenchPlatform, machine, writeBenchReport } from './platform.js';
 
 const LOGIN = `mutation Login($email: String!, $password: String!) {
   login(input: { email: $email, password: $password }) { accessToken refreshToken expiresIn tokenType user { id email } }
@@ -19,24 +15,9 @@ const REGISTER = `mutation Register($email: String!, $password: String!, $name: 
 }`;
 
 export async function benchLogin(options: { durationSeconds: number; concurrency: number[] }): Promise<void> {
-  const outputDir = path.join(repositoryRoot, '.bench');
-  const dataDir = path.join(outputDir, 'login-data');
-  await rm(dataDir, { recursive: true, force: true });
-  await mkdir(outputDir, { recursive: true });
-  const config = loadLauncherConfig({
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    GATEWAY_PORT: String(await freePort()),
-    IDENTITY_PORT: String(await freePort()),
-    AUTH_PORT: String(await freePort()),
-    AUTHZ_PORT: String(await freePort()),
-    AUDIT_PORT: String(await freePort()),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-  });
-  const platform = await launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
-    // Development mode (the launcher's) differs from production only in paths login does not take.
-    serviceEnvironment: { LOG_LEVEL: 'warn' },
+  // Development mode (the launcher's) differs from production only in paths login does not take.
+  const platform = await launchBenchPlatform('login', {
+    environment: process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {},
     // Separate processes, as deployed: the benchmark measures the services, not one shared event loop.
     mode: 'processes',
   });
@@ -65,11 +46,11 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
     const report = {
       benchmark: 'login',
       date: new Date().toISOString(),
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+      machine: machine(),
       argon2: 'argon2id m=19456 KiB, t=2, p=1',
       results: rows,
     };
-    await writeFile(path.join(outputDir, 'login.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeBenchReport('login', report);
     process.stdout.write(
       [
         `| login through the gateway | requests | errors | RPS | p50 ms | p95 ms | p99 ms |`,

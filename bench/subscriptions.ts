@@ -17,14 +17,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
-import { freePort } from '@platform/service-kit';
-import { launchPlatform, loadLauncherConfig, repositoryRoot } from '../supergraph/src/platform/launch.js';
+import { repositoryRoot } from '../supergraph/src/platform/launch.js';
+import { launchBenchPlatform, machine, writeBenchReport } from './platform.js';
 import type {
   SubscribersProgress,
   SubscribersSpec,
@@ -116,26 +114,10 @@ class SubscribersDriver {
 }
 
 export async function benchSubscriptions(options: { subscribers: number; durationSeconds: number; rate: number }) {
-  const outputDir = path.join(repositoryRoot, '.bench');
-  const dataDir = path.join(outputDir, 'subscriptions-data');
-  await rm(dataDir, { recursive: true, force: true });
-  await mkdir(outputDir, { recursive: true });
   const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-  const config = loadLauncherConfig({
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    GATEWAY_PORT: String(await freePort()),
-    IDENTITY_PORT: String(await freePort()),
-    AUTH_PORT: String(await freePort()),
-    AUTHZ_PORT: String(await freePort()),
-    AUDIT_PORT: String(await freePort()),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-  });
   // Default mode: no KAFKA_BROKERS, so every service runs here on the in-process event bus.
-  const platform = await launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
-    serviceEnvironment: { LOG_LEVEL: 'warn' },
+  const platform = await launchBenchPlatform('subscriptions', {
+    environment: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
   });
   let driver: SubscribersDriver | undefined;
   const interrupted = () => {
@@ -277,7 +259,7 @@ export async function benchSubscriptions(options: { subscribers: number; duratio
     const report = {
       benchmark: 'subscriptions',
       date: new Date().toISOString(),
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+      machine: machine(),
       setup:
         'platform in one process (in-process event bus); subscribers in a separate process; AuditEvents filtered on identity.user.updated; events from UpdateProfile',
       subscribers: { requested: options.subscribers, connected: subscribed.subscribers, failed: subscribed.failed },
@@ -317,7 +299,7 @@ export async function benchSubscriptions(options: { subscribers: number; duratio
       errors: final.errors,
       ...(final.firstError ? { firstError: final.firstError } : {}),
     };
-    await writeFile(path.join(outputDir, 'subscriptions.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeBenchReport('subscriptions', report);
     const f = report.fixedRate;
     const s = report.sustained;
     process.stdout.write(

@@ -13,6 +13,7 @@ import {
   databaseUrlFor,
   ensureDatabaseExists,
   env,
+  freePort,
   loadConfig,
   type Environment,
 } from '@platform/service-kit';
@@ -78,6 +79,21 @@ export function loadLauncherConfig(environment: Environment = process.env): Laun
   return loadConfig(launcherSchema, environment);
 }
 
+/**
+ * Every port variable of the launcher (the gateway's, each subgraph's, embedded Postgres's)
+ * set to a port free right now: for a platform started beside others (benchmarks, tests).
+ */
+export async function freePortVariables(): Promise<Record<string, string>> {
+  const names = [
+    'GATEWAY_PORT',
+    ...subgraphs.map((subgraph) => `${subgraph.name.toUpperCase()}_PORT`),
+    'EMBEDDED_POSTGRES_PORT',
+  ];
+  const variables: Record<string, string> = {};
+  for (const name of names) variables[name] = String(await freePort());
+  return variables;
+}
+
 /** The database of every subgraph: given URLs, or created on POSTGRES_URL or an embedded server. */
 export async function provideDatabases(
   config: LauncherConfig,
@@ -122,7 +138,13 @@ export interface LaunchedPlatform {
   crashed: Promise<string>;
 }
 
-async function waitUntilReady(name: string, baseUrl: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+/** Waits until `child` (a service called `name`) answers `/readyz` with 200; fails when it exits first or the time is up. */
+export async function waitUntilReady(
+  name: string,
+  baseUrl: string,
+  child: ChildProcess,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} during start`);

@@ -9,9 +9,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import path from 'node:path';
 import {
+  apolloServerLifecycle,
   authenticateService,
   clientInfo,
-  closeServer,
   createErrorFormatter,
   createGatewayProofSigner,
   createHttpServer,
@@ -20,7 +20,6 @@ import {
   createMetrics,
   createRedis,
   HttpError,
-  listen,
   metricsPlugin,
   probeRoutes,
   readJsonBody,
@@ -156,7 +155,6 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
         : ApolloServerPluginLandingPageDisabled(),
     ],
   });
-  let started: Promise<void> | undefined;
 
   const graphql: RouteHandler = async ({ req, res, url, requestId, logger: requestLogger }) => {
     if (applyCors(req, res, config.CORS_ORIGINS)) return;
@@ -239,19 +237,16 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     ...dependencies.subscriptions,
   });
 
+  const lifecycle = apolloServerLifecycle({ apollo, httpServer, webSocket: subscriptions });
   return {
     httpServer,
     async start(port, host) {
-      started ??= apollo.start();
-      await started;
-      const running = await listen(httpServer, port, host);
+      const running = await lifecycle.start(port, host);
       logger.info({ url: `${running.url}/graphql`, sandbox: config.ENABLE_SANDBOX }, 'gateway listening');
       return running;
     },
     async stop() {
-      await subscriptions.dispose(); // [subscriptions]
-      await closeServer(httpServer);
-      if (started) await apollo.stop();
+      await lifecycle.stop(); // subscriptions, HTTP, then Apollo
       redis?.disconnect();
       if (!dependencies.eventTransport) await eventTransport.close();
       await subgraphHttp.close(); // [perf]

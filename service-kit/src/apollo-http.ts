@@ -1,12 +1,13 @@
-/** Runs an Apollo Server request from a node:http request, without a web framework. */
+/** Apollo Server on node:http, without a web framework: running a request, and starting and stopping the server. */
 import {
   HeaderMap,
   type ApolloServer,
   type BaseContext as ApolloBaseContext,
   type HTTPGraphQLResponse,
 } from '@apollo/server';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, readBody } from './http.js';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { GraphQLWebSocket } from './graphql-ws.js';
+import { closeServer, HttpError, listen, readBody, type RunningHttpServer } from './http.js';
 
 function toHeaderMap(req: IncomingMessage): HeaderMap {
   const headers = new HeaderMap();
@@ -102,4 +103,36 @@ export function clientInfo(req: IncomingMessage): { ip: string | null; userAgent
   const forwarded = req.headers['x-forwarded-for'];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
   return { ip: first || req.socket.remoteAddress || null, userAgent: req.headers['user-agent'] ?? null };
+}
+
+/** Starting and stopping an Apollo service's HTTP server: see {@link apolloServerLifecycle}. */
+export interface ApolloServerLifecycle {
+  /** Starts Apollo (once), then listens on `port` (0 picks a free one). */
+  start(port: number, host?: string): Promise<RunningHttpServer>;
+  /** Ends the WebSockets first, then HTTP, then Apollo (when it started). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The start and stop order the gateway and every subgraph share: Apollo is started before the
+ * first request can arrive, and stopped only after no socket can reach it any more.
+ */
+export function apolloServerLifecycle<TContext extends ApolloBaseContext>(parts: {
+  apollo: ApolloServer<TContext>;
+  httpServer: Server;
+  webSocket?: GraphQLWebSocket | undefined;
+}): ApolloServerLifecycle {
+  let started: Promise<void> | undefined;
+  return {
+    async start(port, host) {
+      started ??= parts.apollo.start();
+      await started;
+      return listen(parts.httpServer, port, host);
+    },
+    async stop() {
+      await parts.webSocket?.dispose();
+      await closeServer(parts.httpServer);
+      if (started) await parts.apollo.stop();
+    },
+  };
 }

@@ -9,20 +9,11 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { execute, Kind, OperationTypeNode, parse, print, type DocumentNode } from 'graphql';
-import { clientInfo, executeApolloRequest } from './apollo-http.js';
+import { apolloServerLifecycle, clientInfo, executeApolloRequest } from './apollo-http.js';
 import type { BaseContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import { GATEWAY_PROOF_HEADER, type GatewayProofVerifier } from './gateway-proof.js';
-import {
-  closeServer,
-  createHttpServer,
-  listen,
-  probeRoutes,
-  readBody,
-  sendJson,
-  type Route,
-  type RunningHttpServer,
-} from './http.js';
+import { createHttpServer, probeRoutes, readBody, sendJson, type Route, type RunningHttpServer } from './http.js';
 import type { Logger } from './logger.js';
 import { metricsPlugin, type ServiceMetrics } from './metrics.js';
 import { attachSubgraphSubscriptions, type SubgraphSubscriptions } from './subgraph-ws.js';
@@ -79,7 +70,6 @@ export function createSubgraphServer<TContext extends BaseContext>(
     logger,
     plugins: [metricsPlugin(metrics), ApolloServerPluginLandingPageDisabled()],
   });
-  let started: Promise<void> | undefined;
 
   const graphqlRoute: Route['handler'] = async ({ req, res, url, requestId, logger: requestLogger }) => {
     const proof = req.headers[GATEWAY_PROOF_HEADER];
@@ -158,19 +148,16 @@ export function createSubgraphServer<TContext extends BaseContext>(
       })
     : undefined;
 
+  const lifecycle = apolloServerLifecycle({ apollo, httpServer, webSocket: subscriptions });
   return {
     httpServer,
     async start(port, host) {
-      started ??= apollo.start();
-      await started;
-      const running = await listen(httpServer, port, host);
+      const running = await lifecycle.start(port, host);
       logger.info({ url: running.url, subgraph: options.name }, 'subgraph listening');
       return running;
     },
     async stop() {
-      await subscriptions?.dispose();
-      await closeServer(httpServer);
-      if (started) await apollo.stop();
+      await lifecycle.stop();
       await options.onStop?.();
     },
   };

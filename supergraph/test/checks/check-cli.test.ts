@@ -30,6 +30,27 @@ const check = (...extra: string[]) =>
 
 const withoutName = identitySchema.replace('  name: String!\n', '');
 
+/** Removes User.name from identity's schema and from the operation that selects it, and recomposes. */
+async function removeUserNameAndRecompose() {
+  await repo.write('subgraphs/identity/schema.graphql', withoutName);
+  await repo.write('supergraph/operations/identity.graphql', identityOperations.replace('    name\n', ''));
+  await runCli('compose', ['--root', repo.root]);
+}
+
+/** Acknowledges that removal in supergraph/breaking-changes.yaml, with `reason`. */
+const acknowledgeUserNameRemoval = (reason: string) =>
+  repo.write(
+    'supergraph/breaking-changes.yaml',
+    `- type: FIELD_REMOVED\n  description: User.name was removed.\n  reason: ${reason}\n`,
+  );
+
+/** Makes the fixture a git repository with everything in its first commit. */
+async function commitEverything() {
+  await git(repo.root, ['init', '--quiet']);
+  await git(repo.root, ['add', '.']);
+  await git(repo.root, ['commit', '--quiet', '-m', 'first supergraph']);
+}
+
 describe('npm run supergraph:check', () => {
   it('passes a clean repository and prints a short summary', async () => {
     const result = await check();
@@ -99,9 +120,7 @@ describe('npm run supergraph:check', () => {
 
   it('fails on an unacknowledged breaking change and prints the entry that would acknowledge it', async () => {
     // Commit the new supergraph so that only the breaking change against the baseline fails.
-    await repo.write('subgraphs/identity/schema.graphql', withoutName);
-    await repo.write('supergraph/operations/identity.graphql', identityOperations.replace('    name\n', ''));
-    await runCli('compose', ['--root', repo.root]);
+    await removeUserNameAndRecompose();
 
     const result = await check();
 
@@ -113,13 +132,8 @@ describe('npm run supergraph:check', () => {
   });
 
   it('passes a breaking change acknowledged in supergraph/breaking-changes.yaml with a reason', async () => {
-    await repo.write('subgraphs/identity/schema.graphql', withoutName);
-    await repo.write('supergraph/operations/identity.graphql', identityOperations.replace('    name\n', ''));
-    await runCli('compose', ['--root', repo.root]);
-    await repo.write(
-      'supergraph/breaking-changes.yaml',
-      '- type: FIELD_REMOVED\n  description: User.name was removed.\n  reason: Deprecated for six months; no client selects it.\n',
-    );
+    await removeUserNameAndRecompose();
+    await acknowledgeUserNameRemoval('Deprecated for six months; no client selects it.');
 
     const result = await check();
 
@@ -129,13 +143,8 @@ describe('npm run supergraph:check', () => {
   });
 
   it('does not accept an acknowledgement whose reason is still the TODO template', async () => {
-    await repo.write('subgraphs/identity/schema.graphql', withoutName);
-    await repo.write('supergraph/operations/identity.graphql', identityOperations.replace('    name\n', ''));
-    await runCli('compose', ['--root', repo.root]);
-    await repo.write(
-      'supergraph/breaking-changes.yaml',
-      '- type: FIELD_REMOVED\n  description: User.name was removed.\n  reason: "TODO: who is affected"\n',
-    );
+    await removeUserNameAndRecompose();
+    await acknowledgeUserNameRemoval('"TODO: who is affected"');
 
     const result = await check();
 
@@ -224,12 +233,8 @@ describe('npm run supergraph:check against a git baseline', () => {
   });
 
   it('compares with the supergraph committed at HEAD by default', async () => {
-    await git(repo.root, ['init', '--quiet']);
-    await git(repo.root, ['add', '.']);
-    await git(repo.root, ['commit', '--quiet', '-m', 'first supergraph']);
-    await repo.write('subgraphs/identity/schema.graphql', withoutName);
-    await repo.write('supergraph/operations/identity.graphql', identityOperations.replace('    name\n', ''));
-    await runCli('compose', ['--root', repo.root]);
+    await commitEverything();
+    await removeUserNameAndRecompose();
 
     const result = await runCli('check', ['--root', repo.root]);
 
@@ -240,13 +245,9 @@ describe('npm run supergraph:check against a git baseline', () => {
   });
 
   it('takes the base ref from SUPERGRAPH_BASE_REF, as CI sets it to the pull request base', async () => {
-    await git(repo.root, ['init', '--quiet']);
-    await git(repo.root, ['add', '.']);
-    await git(repo.root, ['commit', '--quiet', '-m', 'first supergraph']);
+    await commitEverything();
     const base = (await git(repo.root, ['rev-parse', 'HEAD'])).trim();
-    await repo.write('subgraphs/identity/schema.graphql', withoutName);
-    await repo.write('supergraph/operations/identity.graphql', identityOperations.replace('    name\n', ''));
-    await runCli('compose', ['--root', repo.root]);
+    await removeUserNameAndRecompose();
     await git(repo.root, ['commit', '--quiet', '-am', 'remove User.name']);
 
     const againstHead = await runCli('check', ['--root', repo.root]);
@@ -260,9 +261,7 @@ describe('npm run supergraph:check against a git baseline', () => {
   });
 
   it('fails when an explicitly requested base ref does not exist, rather than skipping silently', async () => {
-    await git(repo.root, ['init', '--quiet']);
-    await git(repo.root, ['add', '.']);
-    await git(repo.root, ['commit', '--quiet', '-m', 'first supergraph']);
+    await commitEverything();
 
     const result = await runCli('check', ['--root', repo.root, '--base', 'no-such-branch']);
 

@@ -42,6 +42,7 @@ export function captureLogs(): { stream: NodeJS.WritableStream; lines: () => str
 export { configProblems, configProblemVariables, type ConfigSubject } from './config.js';
 export { userEvent, type UserEventData } from './events.js';
 export { contractOperation } from './operations.js';
+export { postGraphQL } from './requests.js';
 export { expectRelayed, outboxEvents, outboxSize, type OutboxHarness } from './outbox.js';
 export {
   anonymous,

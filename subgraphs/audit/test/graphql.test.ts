@@ -3,7 +3,7 @@ import { Permission } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAuditCursor } from '../src/domain/cursors.js';
 import type { AuditEventModel } from '../src/mappers.js';
-import { anonymous, errorCode, signedIn } from '@platform/devkit/testing';
+import { anonymous, errorCode, postGraphQL, signedIn } from '@platform/devkit/testing';
 import {
   administrator,
   AUDIT_LOGS,
@@ -205,11 +205,7 @@ describe('querying the audit log', () => {
     });
 
     it('refuses a request without a gateway proof with 401', async () => {
-      const response = await fetch(`${audit.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: VERIFY_AUDIT_CHAIN }),
-      });
+      const response = await postGraphQL(audit.url, { query: VERIFY_AUDIT_CHAIN });
       expect(response.status).toBe(401);
     });
   });

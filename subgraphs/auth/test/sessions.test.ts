@@ -1,4 +1,4 @@
-import { errorCode, signedIn, type GraphQLResponse } from '@platform/devkit/testing';
+import { errorCode, postGraphQL, signedIn, type GraphQLResponse } from '@platform/devkit/testing';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Permission } from '@platform/service-kit';
@@ -276,10 +276,9 @@ describe('auth sessions', () => {
   });
 
   it('refuses GraphQL without a gateway proof with 401', async () => {
-    const response = await fetch(`${auth.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: LOGIN, variables: { email: alice.email, password: alice.password } }),
+    const response = await postGraphQL(auth.url, {
+      query: LOGIN,
+      variables: { email: alice.email, password: alice.password },
     });
     expect(response.status).toBe(401);
     expect(errorCode((await response.json()) as GraphQLResponse)).toBe('UNAUTHENTICATED');

@@ -11,6 +11,7 @@ import { GATEWAY_PROOF_HEADER } from '@platform/service-kit';
 import {
   anonymous,
   contractOperation,
+  postGraphQL,
   startSubgraph,
   type GraphQLResponse,
   type StartSubgraphOptions,
@@ -131,11 +132,11 @@ export async function login(
   user: TestUser,
   headers: Record<string, string> = {},
 ): Promise<LoginData['login']> {
-  const response = await fetch(`${auth.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [GATEWAY_PROOF_HEADER]: await auth.proof(anonymous), ...headers },
-    body: JSON.stringify({ query: LOGIN, variables: { email: user.email, password: user.password } }),
-  });
+  const response = await postGraphQL(
+    auth.url,
+    { query: LOGIN, variables: { email: user.email, password: user.password } },
+    { [GATEWAY_PROOF_HEADER]: await auth.proof(anonymous), ...headers },
+  );
   const body = (await response.json()) as GraphQLResponse<LoginData>;
   if (!body.data?.login) throw new Error(`login failed: ${JSON.stringify(body.errors)}`);
   return body.data.login;

@@ -7,7 +7,7 @@ import {
   permissionCatalog,
   type PermissionCode,
 } from '@platform/service-kit';
-import { anonymous, errorCode, signedIn } from '@platform/devkit/testing';
+import { anonymous, errorCode, postGraphQL, signedIn } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ASSIGN_ROLE,
@@ -128,12 +128,7 @@ describe('checks inside the subgraph, behind the gateway', () => {
   });
 
   describe('the gateway proof', () => {
-    const post = (headers: Record<string, string>) =>
-      fetch(`${authz.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query: ROLES }),
-      });
+    const post = (headers: Record<string, string>) => postGraphQL(authz.url, { query: ROLES }, headers);
 
     it('refuses a request without a proof with 401', async () => {
       const response = await post({});

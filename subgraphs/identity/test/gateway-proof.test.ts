@@ -5,7 +5,7 @@ import {
   type GatewayProofSigner,
 } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signedIn } from '@platform/devkit/testing';
+import { postGraphQL, signedIn } from '@platform/devkit/testing';
 import { startIdentity, type IdentityHarness } from './support.js';
 
 const ME = 'query Me { me { id } }';
@@ -19,12 +19,7 @@ describe('the GraphQL endpoint', () => {
   });
   afterAll(() => identity.stop());
 
-  const post = (headers: Record<string, string>) =>
-    fetch(`${identity.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ query: ME }),
-    });
+  const post = (headers: Record<string, string>) => postGraphQL(identity.url, { query: ME }, headers);
 
   it('refuses a request without a gateway proof with 401', async () => {
     const response = await post({});

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@platform/devkit/testing';
+import { freePortVariables } from '../../src/platform/launch.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../harness/operations.js';
 
@@ -61,12 +61,8 @@ describe('npm start', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'platform-start-'));
     environment = {
       DATA_DIR: dataDir,
-      GATEWAY_PORT: String(await freePort()),
-      IDENTITY_PORT: String(await freePort()),
-      AUTH_PORT: String(await freePort()),
-      AUTHZ_PORT: String(await freePort()),
-      AUDIT_PORT: String(await freePort()),
-      EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      // Every service of the registry on a free port, whichever subgraphs it lists.
+      ...(await freePortVariables()),
       REDIS_URL: '',
       POSTGRES_URL: '',
     };

@@ -94,7 +94,7 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 }
 
-export async function runSubscribers(spec: SubscribersSpec): Promise<void> {
+async function runSubscribers(spec: SubscribersSpec): Promise<void> {
   const write = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
   const batchSize = spec.batchSize ?? 50;
   const clients: Client[] = [];

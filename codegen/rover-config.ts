@@ -13,7 +13,7 @@ import { repositoryRoot } from './subgraphs.js';
 export const ROVER_CONFIG_FILE = 'rover.yaml';
 
 /** The federation version every subgraph is composed with (pinned like @apollo/composition). */
-export const FEDERATION_VERSION = '=2.14.4';
+const FEDERATION_VERSION = '=2.14.4';
 
 export function renderRoverConfig(definitions: readonly AnySubgraphDefinition[] = subgraphs): string {
   const config = {

@@ -25,8 +25,6 @@ import { composeBenchSupergraph, supergraphDifferences } from '../subgraphs/comp
 import type { BenchSubgraphName } from '../subgraphs/subgraphs.js';
 import { buildGatewayProcesses } from './build.js';
 import { GATEWAY_NAMES, type GatewayName, type GatewayProcessOptions } from './gateways/cluster.js';
-
-export { GATEWAY_NAMES, type GatewayName };
 import { sampleMachineCpu, sampleProcessTree, type ProcessTreeStats } from './process-stats.js';
 import { renderReport } from './report.js';
 import { DATA_ONLY_BODY, firstDifference, loadWorkload, postGraphQL, SINGLE_SUBGRAPH_QUERY } from './workload.js';
@@ -48,7 +46,7 @@ export interface GatewayBenchOptions {
   rounds?: number;
 }
 
-export const DEFAULT_GATEWAYS: GatewayName[] = ['stock', 'hive', 'ours'];
+const DEFAULT_GATEWAYS: GatewayName[] = ['stock', 'hive', 'ours'];
 
 /** `stock,hive,ours` to gateway names; the default list when absent; an error on an unknown name. */
 export function parseGatewayList(text: string | undefined): GatewayName[] {
@@ -137,7 +135,7 @@ export async function benchGateway(options: GatewayBenchOptions): Promise<void> 
   process.stdout.write(`${renderReport(report)}\nwritten to ${path.relative(repositoryRoot, outputFile)}\n`);
 }
 
-export async function runGatewayBenchmark(options: GatewayBenchOptions): Promise<GatewayBenchReport> {
+async function runGatewayBenchmark(options: GatewayBenchOptions): Promise<GatewayBenchReport> {
   const concurrency = options.concurrency ?? 50;
   const warmupSeconds = options.warmupSeconds ?? 5;
   const rounds = Math.max(1, options.rounds ?? 1);

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const TEST_QUERY_FILE = path.join(here, 'workload', 'query.graphql');
-export const REFERENCE_SUPERGRAPH_FILE = path.join(here, 'workload', 'reference-supergraph.graphql');
+const TEST_QUERY_FILE = path.join(here, 'workload', 'query.graphql');
+const REFERENCE_SUPERGRAPH_FILE = path.join(here, 'workload', 'reference-supergraph.graphql');
 export const EXPECTED_RESPONSE_FILE = path.join(here, 'expected-response.json');
 
 /** Served by the products subgraph alone: through any gateway it is exactly one fetch. */

@@ -6,8 +6,8 @@
  */
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
-export const ACCESS_TOKEN_ALGORITHMS = ['EdDSA'];
-export const ACCESS_TOKEN_TYPE = 'at+jwt';
+const ACCESS_TOKEN_ALGORITHMS = ['EdDSA'];
+const ACCESS_TOKEN_TYPE = 'at+jwt';
 const CLOCK_TOLERANCE_SECONDS = 5;
 
 export class InvalidAccessTokenError extends Error {

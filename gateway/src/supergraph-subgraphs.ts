@@ -6,7 +6,7 @@ export interface SubgraphEndpoint {
   url: string;
 }
 
-export function subgraphsInSdl(sdl: string, overrides: Record<string, string> = {}): SubgraphEndpoint[] {
+function subgraphsInSdl(sdl: string, overrides: Record<string, string> = {}): SubgraphEndpoint[] {
   const endpoints: SubgraphEndpoint[] = [];
   for (const match of sdl.matchAll(/@join__graph\(name:\s*"([^"]+)",\s*url:\s*"([^"]*)"\)/g)) {
     const name = match[1]!;

@@ -100,7 +100,7 @@ export interface AuthorizationOutcome {
   };
 }
 
-export const LIST_ELEMENT = '@';
+const LIST_ELEMENT = '@';
 const NOTHING_REMOVED: readonly RemovedSelection[] = Object.freeze([]);
 const MAX_PLANS_PER_DOCUMENT = 64;
 

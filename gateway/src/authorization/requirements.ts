@@ -87,7 +87,7 @@ interface LinkedFeature {
   importedTypes: Set<string>;
 }
 
-export const NO_REQUIREMENT: Requirement = Object.freeze({ authenticated: false, scopes: null, policies: null });
+const NO_REQUIREMENT: Requirement = Object.freeze({ authenticated: false, scopes: null, policies: null });
 
 /** Reads the requirements and the supergraph that stock `@apollo/gateway` accepts. */
 export function readAuthorization(supergraphSdl: string): {
@@ -102,7 +102,7 @@ export function readAuthorization(supergraphSdl: string): {
 }
 
 /** True when the requirement asks for nothing. */
-export function isEmptyRequirement(requirement: Requirement): boolean {
+function isEmptyRequirement(requirement: Requirement): boolean {
   return !requirement.authenticated && requirement.scopes === null && requirement.policies === null;
 }
 

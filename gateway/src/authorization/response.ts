@@ -37,7 +37,7 @@ export interface ExecutionResultLike {
 }
 
 /** One error per removed path. */
-export function unauthorizedErrors(removed: readonly RemovedSelection[]): GraphQLError[] {
+function unauthorizedErrors(removed: readonly RemovedSelection[]): GraphQLError[] {
   return removed.map(
     (removal) =>
       new GraphQLError(UNAUTHORIZED_MESSAGE, {

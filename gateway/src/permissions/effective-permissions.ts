@@ -13,14 +13,9 @@
  */
 import type { InternalClient, Logger, RedisClient } from '@platform/service-kit';
 
-export const PERMISSIONS_VERSION_KEY = 'authz:permissions-version';
+const PERMISSIONS_VERSION_KEY = 'authz:permissions-version';
 const ENTRY_TTL_SECONDS = 600;
 const LOCAL_ENTRIES_MAX = 10_000;
-
-export interface EffectivePermissions {
-  permissions: readonly string[];
-  version: number;
-}
 
 export interface PermissionResolver {
   permissionsOf(userId: string, requestId: string): Promise<readonly string[]>;

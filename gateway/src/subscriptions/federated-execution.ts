@@ -61,7 +61,7 @@ export interface SubscriptionPlan {
   supergraphSchema: GraphQLSchema;
 }
 
-export class NotASubscriptionPlanError extends Error {}
+class NotASubscriptionPlanError extends Error {}
 
 /** Plans a (validated, already authorized) subscription with the gateway's query planner. */
 export function planSubscription(

@@ -47,13 +47,13 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 /** setTimeout's ceiling; a later expiry is caught by the per-event check. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-export function tokenExpiredError(): GraphQLError {
+function tokenExpiredError(): GraphQLError {
   return new GraphQLError('Subscription ended: the access token has expired; subscribe again with a new token', {
     extensions: { code: 'UNAUTHENTICATED' },
   });
 }
 
-export function noLongerAuthorizedError(coordinates: readonly string[]): GraphQLError {
+function noLongerAuthorizedError(coordinates: readonly string[]): GraphQLError {
   return new GraphQLError(
     `Subscription ended: the caller is no longer authorized for ${[...new Set(coordinates)].join(', ')}`,
     { extensions: { code: UNAUTHORIZED_CODE } },

@@ -45,7 +45,7 @@ import {
   type AuthorizationEnforcer,
   type AuthorizationRequest,
 } from '../authorization-enforcement.js';
-import type { BearerCredentials, CallerResolver } from '../callers.js';
+import type { CallerResolver } from '../callers.js';
 import type { PermissionResolver } from '../permissions/effective-permissions.js';
 import { apiSchemaOf, planSubscription, supergraphUrlOf } from './federated-execution.js';
 import { FederatedSubscription } from './federated-subscription.js';
@@ -66,9 +66,6 @@ export interface GatewaySubscriptionsOptions extends GraphQLWebSocketSettings {
 
 /** `dispose()` ends every subscription and closes every socket (1001 Going away). */
 export type GatewaySubscriptions = GraphQLWebSocket;
-
-/** The `connection_init` payload clients send: `{ authorization: 'Bearer …' }` or `{ accessToken }`. */
-export type GatewayConnectionParams = BearerCredentials;
 
 /** Per connection: who the verified caller is. */
 type ConnectionState = {

@@ -30,10 +30,10 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-export const SUBGRAPH_SUBSCRIPTION_FAILED = 'SUBGRAPH_SUBSCRIPTION_FAILED';
+const SUBGRAPH_SUBSCRIPTION_FAILED = 'SUBGRAPH_SUBSCRIPTION_FAILED';
 
 /** http://host/graphql → ws://host/graphql, https → wss. */
-export function webSocketUrl(httpUrl: string): string {
+function webSocketUrl(httpUrl: string): string {
   const url = new URL(httpUrl);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.toString();

@@ -27,7 +27,7 @@ import { fromCloudEvent, type AuditEventInput, type RecordResult } from './domai
 import type { AuditStream } from './domain/stream.js';
 
 /** The recording consumer's group, shared by every replica. */
-export const RECORDING_GROUP = 'audit.log';
+const RECORDING_GROUP = 'audit.log';
 
 /** Every domain topic: the audit log records every event the platform publishes. */
 const AUDITED_TOPICS = [...new Set(EVENT_TYPES.map((type) => topicForType(type)))];

@@ -27,7 +27,7 @@ export interface AuditServices {
   stream: AuditStream;
 }
 
-export function createLoaders(auditLog: AuditLogStore) {
+function createLoaders(auditLog: AuditLogStore) {
   return {
     // Ids that are not UUIDs name nothing and never reach SQL; letter case does not matter.
     auditEventById: new DataLoader<string, AuditEventModel | null>(

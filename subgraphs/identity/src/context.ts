@@ -38,7 +38,7 @@ export interface IdentityServices {
 }
 
 /** Loads users by id in one query per batch; ids that are not UUIDs resolve to null without touching SQL. */
-export function createUserLoader(users: UserStore): DataLoader<string, User | null> {
+function createUserLoader(users: UserStore): DataLoader<string, User | null> {
   return new DataLoader<string, User | null>(async (ids) => {
     const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     const found = new Map((await users.findManyByIds(valid)).map((user) => [user.id, user]));

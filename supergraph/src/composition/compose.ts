@@ -123,7 +123,7 @@ export function composeSupergraph(config: SupergraphConfig): CompositionOutcome 
  * `file:line:column` of a composition error's first location, else its subgraph's schema
  * file, else rover.yaml (an error about the whole supergraph).
  */
-export function compositionErrorWhere(error: CompositionError): string {
+function compositionErrorWhere(error: CompositionError): string {
   const first = error.locations?.[0];
   return first ? `${first.file}:${first.line}:${first.column}` : (error.file ?? 'rover.yaml');
 }
@@ -135,7 +135,7 @@ export function formatCompositionError(error: CompositionError): string {
 }
 
 /** The installed version of `@apollo/composition`, which does the composing here. */
-export function compositionVersion(): string {
+function compositionVersion(): string {
   const manifest = createRequire(import.meta.url)('@apollo/composition/package.json') as { version: string };
   return manifest.version;
 }

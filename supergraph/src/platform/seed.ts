@@ -15,7 +15,7 @@ export interface AdminCredentials {
   generated: boolean;
 }
 
-export const DEFAULT_ADMIN_EMAIL = 'admin@example.com';
+const DEFAULT_ADMIN_EMAIL = 'admin@example.com';
 
 /**
  * The admin account to seed: `ADMIN_EMAIL` and `ADMIN_PASSWORD`, required in production; in

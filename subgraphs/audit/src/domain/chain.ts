@@ -45,7 +45,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** The canonical text of a row: what its hash covers besides the previous hash. */
-export function canonicalRow(row: Omit<ChainedFields, 'previousHash'>): string {
+function canonicalRow(row: Omit<ChainedFields, 'previousHash'>): string {
   return canonicalJson({
     id: row.id,
     seq: row.seq,

@@ -20,8 +20,7 @@ import { eventUuid, normaliseUuid, UUID_PATTERN } from './ids.js';
 import { cleanText, sanitiseMetadata } from './sanitise.js';
 import type { AuditStream } from './stream.js';
 
-export const OUTCOMES = ['SUCCESS', 'FAILURE', 'DENIED'] as const;
-export type AuditOutcome = (typeof OUTCOMES)[number];
+const OUTCOMES = ['SUCCESS', 'FAILURE', 'DENIED'] as const;
 
 /** The event is not one the log can record (missing id or type, malformed fields). */
 export class InvalidAuditEventError extends Error {
@@ -140,7 +139,7 @@ function issuesOf(error: z.ZodError): string[] {
 }
 
 /** Validates and maps an event to the row it becomes; throws {@link InvalidAuditEventError}. */
-export function toAuditEntry(input: AuditEventInput): AuditEntry {
+function toAuditEntry(input: AuditEventInput): AuditEntry {
   const envelope = inputSchema.safeParse(input);
   if (!envelope.success) throw new InvalidAuditEventError(issuesOf(envelope.error));
   const { eventId, type, source, subject, time } = envelope.data;

@@ -5,7 +5,7 @@
  */
 
 /** Metadata keys that are never recorded, at any depth. */
-export const SECRET_KEY = /password|token|secret/i;
+const SECRET_KEY = /password|token|secret/i;
 
 const MAX_DEPTH = 16;
 const MAX_STRING_LENGTH = 4_000;

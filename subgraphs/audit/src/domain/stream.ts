@@ -24,7 +24,7 @@ export interface AuditStreamFilter {
   actorId?: string | null;
 }
 
-export function matchesFilter(event: AuditEventModel, filter: AuditStreamFilter = {}): boolean {
+function matchesFilter(event: AuditEventModel, filter: AuditStreamFilter = {}): boolean {
   if (filter.action != null && event.action !== filter.action) return false;
   if (filter.outcome != null && event.outcome !== filter.outcome) return false;
   if (filter.actorId != null && event.actorId !== filter.actorId.toLowerCase()) return false;

@@ -27,9 +27,9 @@ import { throttleAccountKey, type LoginThrottle } from './login-throttle.js';
 import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken } from './refresh-tokens.js';
 
 /** The one answer for an unknown user, a wrong password and a locked account alike. */
-export const INVALID_CREDENTIALS_MESSAGE = 'Invalid email or password';
+const INVALID_CREDENTIALS_MESSAGE = 'Invalid email or password';
 /** The one answer for an unknown, expired, revoked or replayed refresh token. */
-export const INVALID_REFRESH_TOKEN_MESSAGE = 'Invalid or expired refresh token';
+const INVALID_REFRESH_TOKEN_MESSAGE = 'Invalid or expired refresh token';
 
 const MAX_EMAIL_LENGTH = 320;
 const MAX_PASSWORD_LENGTH = 1024;

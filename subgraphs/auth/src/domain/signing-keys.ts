@@ -40,7 +40,7 @@ export interface SigningKeyRing {
   jwks: { keys: PublicSigningJwk[] };
 }
 
-export function publicJwkOf(key: PrivateSigningJwk): PublicSigningJwk {
+function publicJwkOf(key: PrivateSigningJwk): PublicSigningJwk {
   return { kty: key.kty, crv: key.crv, x: key.x, kid: key.kid, alg: ACCESS_TOKEN_ALGORITHM, use: 'sig' };
 }
 

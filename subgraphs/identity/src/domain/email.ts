@@ -3,7 +3,7 @@
  * uniqueness, and a deliberately plain validity check (RFC 5321 lengths, a dotted domain).
  */
 
-export const EMAIL_MAX_LENGTH = 254;
+const EMAIL_MAX_LENGTH = 254;
 const LOCAL_PART_MAX_LENGTH = 64;
 
 // The local part allows the RFC 5322 "atext" characters; the domain is dot-separated

@@ -12,7 +12,7 @@ interface PurposeSettings {
   path: string;
 }
 
-export const TOKEN_SETTINGS: Record<TokenPurpose, PurposeSettings> = {
+const TOKEN_SETTINGS: Record<TokenPurpose, PurposeSettings> = {
   email_verification: { ttlSeconds: 24 * 60 * 60, path: '/verify-email' },
   password_reset: { ttlSeconds: 60 * 60, path: '/reset-password' },
 };

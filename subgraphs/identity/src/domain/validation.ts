@@ -3,9 +3,9 @@
  * are collected with the kit's `InputProblems`, so the client hears of all of them at once.
  */
 
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 128;
-export const NAME_MAX_LENGTH = 100;
+const PASSWORD_MIN_LENGTH = 8;
+const PASSWORD_MAX_LENGTH = 128;
+const NAME_MAX_LENGTH = 100;
 
 /** Length in user-perceived code points, so an emoji counts once rather than twice. */
 function characterCount(value: string): number {

@@ -8,7 +8,7 @@ import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
 import { decodeAuditCursor, encodeAuditCursor } from '../../domain/cursors.js';
 import { isUuid, normaliseUuid } from '../../domain/ids.js';
 
-export const AUDIT_LOGS_PAGE_MAX = 100;
+const AUDIT_LOGS_PAGE_MAX = 100;
 
 /** A DateTime argument as a Date (the scalar parses literals and variables to Dates). */
 function toDate(value: Date | string | null | undefined): Date | null {

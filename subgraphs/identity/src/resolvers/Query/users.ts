@@ -7,7 +7,7 @@ import { InputProblems, Permission, requirePermission } from '@platform/service-
 import type { QueryResolvers } from '../../__generated__/resolvers-types.js';
 import { decodeUserCursor, encodeUserCursor } from '../../domain/user-cursors.js';
 
-export const USERS_PAGE_MAX = 100;
+const USERS_PAGE_MAX = 100;
 
 export const users: QueryResolvers['users'] = async (_parent, { first, after }, context) => {
   requirePermission(context, Permission.IdentityUserRead);

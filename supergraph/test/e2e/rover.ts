@@ -1,12 +1,18 @@
 /**
- * Runs the real rover CLI (`@apollo/rover`, a root devDependency) as a developer would. Its npm
- * package ships the binary in a per-platform optional dependency (`@apollo/rover-linux-x64`, …),
- * so nothing is downloaded at install or run time; the introspect commands work offline.
+ * Runs the real rover CLI as a developer would. `@apollo/rover` ships its binary in one npm
+ * package per platform; the registry this project installs from serves only the Linux x64
+ * one, so the root package.json takes `@apollo/rover-linux-x64` as an optional dependency
+ * (the wrapper package would make `npm ci` ask for every platform's). Nothing is downloaded at
+ * install or run time; the introspect commands work offline.
  */
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 
-const roverScript = createRequire(import.meta.url).resolve('@apollo/rover/bin/rover.js');
+const roverBinary = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@apollo/rover-linux-x64/package.json')),
+  'rover',
+);
 
 export interface RoverRun {
   /** The exit code (0 on success). */
@@ -19,8 +25,8 @@ export interface RoverRun {
 export function rover(args: string[], configHome: string): Promise<RoverRun> {
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [roverScript, ...args],
+      roverBinary,
+      args,
       {
         env: {
           ...process.env,

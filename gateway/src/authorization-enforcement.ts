@@ -78,6 +78,7 @@ export interface AuthorizationDecision {
 
 const NO_POLICIES: ReadonlySet<string> = new Set();
 const NOTHING: readonly RemovedSelection[] = Object.freeze([]);
+const LOGGED_REMOVALS = 100;
 
 /** SHA-256 (hex) of an operation's text as the client sent it: Apollo Server's `queryHash`. */
 export function operationHashOf(source: string): string {
@@ -162,7 +163,11 @@ export class AuthorizationEnforcer {
         operationName,
         operationType,
         mode,
-        denied: removed.map((removal) => ({ path: removal.path.join('.'), coordinate: removal.coordinate })),
+        // The client chooses how many fields it asks for; the log line, like the event, lists the first 100.
+        denied: removed
+          .slice(0, LOGGED_REMOVALS)
+          .map((removal) => ({ path: removal.path.join('.'), coordinate: removal.coordinate })),
+        deniedCount: removed.length,
       },
       mode === 'dry_run' ? 'authorization dry run: these fields would be removed' : 'unauthorized fields removed',
     );

@@ -313,10 +313,16 @@ export interface PlatformGatewayAuthorizationDeniedV1 {
    */
   operationHash: string;
   /**
+   * The denied fields, at most the first 100 (see `deniedFieldCount`).
+   *
    * @minItems 1
    * @maxItems 100
    */
   deniedFields: DeniedField[];
+  /**
+   * How many fields were denied in all. `deniedFields` lists at most 100 of them, so when this is larger the list was cut; absent on events published before the field existed.
+   */
+  deniedFieldCount?: number;
   outcome: Outcome & 'denied';
 }
 /**

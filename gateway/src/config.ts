@@ -111,6 +111,32 @@ export const gatewayConfigSchema = z.object({
     .default(1)
     .transform((workers) => (workers === 'auto' ? availableParallelism() : workers))
     .describe('Worker processes (node:cluster, one port), or `auto` for one per core; more than one needs REDIS_URL'),
+  // [operation limits] checked before planning, on HTTP and WebSocket (operation-limits.ts).
+  MAX_OPERATION_TOKENS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1000)
+    .describe('Most lexical tokens in an operation document; parsing stops beyond it'),
+  MAX_OPERATION_DEPTH: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe('Deepest field nesting in an operation (fragments add no level)'),
+  MAX_OPERATION_ALIASES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(15)
+    .describe('Most aliased fields in an operation (each alias of a mutation counts)'),
+  MAX_OPERATION_DIRECTIVES: z.coerce.number().int().min(0).default(50).describe('Most directives in an operation'),
+  MAX_OPERATION_ROOT_FIELDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe('Most fields selected at the root of an operation (through fragments too)'),
 });
 
 const schema = gatewayConfigSchema

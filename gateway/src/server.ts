@@ -48,6 +48,12 @@ import { createSubgraphHttpClient } from './http-client.js'; // [perf]
 import { createDeduplicatingExecutor } from './inbound-deduplication.js'; // [perf]
 import { supergraphFromFile, type SupergraphFileState } from './supergraph-file.js';
 import { subgraphsOf } from './supergraph-subgraphs.js';
+import {
+  formatOperationLimitError,
+  operationLimitRules,
+  parseOptionsOf,
+  type OperationLimits,
+} from './operation-limits.js';
 // [subscriptions] graphql-ws on /graphql: see gateway/src/subscriptions/.
 import { attachGatewaySubscriptions } from './subscriptions/index.js';
 
@@ -139,13 +145,27 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     onDenied,
   });
   const callers = createCallerResolver({ accessTokens, permissions });
+  // [operation limits] refused at parse and validation, before any planning or subgraph fetch.
+  const operationLimits: OperationLimits = {
+    tokens: config.MAX_OPERATION_TOKENS,
+    depth: config.MAX_OPERATION_DEPTH,
+    aliases: config.MAX_OPERATION_ALIASES,
+    directives: config.MAX_OPERATION_DIRECTIVES,
+    rootFields: config.MAX_OPERATION_ROOT_FIELDS,
+    exposeLimits: config.NODE_ENV !== 'production',
+  };
+  const formatError = createErrorFormatter({ logger, exposeInternals: development });
   const gateway = new AuthorizingGateway({ inner, enforcer });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.ENABLE_INTROSPECTION,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: development,
-    formatError: createErrorFormatter({ logger, exposeInternals: development }),
+    parseOptions: parseOptionsOf(operationLimits),
+    validationRules: operationLimitRules(operationLimits),
+    // No "Did you mean …?" field suggestions in production: they map the schema for a caller.
+    hideSchemaDetailsFromClientErrors: config.NODE_ENV === 'production',
+    formatError: (formatted, error) => formatError(formatOperationLimitError(formatted, error, operationLimits), error),
     stopOnTerminationSignals: false,
     logger,
     plugins: [
@@ -234,6 +254,8 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     subgraphUrls: urlOverrides,
     logger,
     exposeInternals: development,
+    operationLimits,
+    hideSuggestions: config.NODE_ENV === 'production',
     ...dependencies.subscriptions,
   });
 

@@ -15,6 +15,8 @@ export const ErrorCode = {
   Conflict: 'CONFLICT',
   RateLimited: 'RATE_LIMITED',
   UnauthorizedFieldOrType: 'UNAUTHORIZED_FIELD_OR_TYPE',
+  /** The gateway refused the operation before planning; `extensions.limit` names which limit. */
+  OperationLimitExceeded: 'OPERATION_LIMIT_EXCEEDED',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -27,6 +29,7 @@ const expectedCodes = new Set<string>([
   ErrorCode.Conflict,
   ErrorCode.RateLimited,
   ErrorCode.UnauthorizedFieldOrType,
+  ErrorCode.OperationLimitExceeded,
   // Produced by GraphQL validation and parsing in Apollo Server: safe to show.
   'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',
@@ -36,7 +39,7 @@ const expectedCodes = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-const PUBLIC_EXTENSIONS = ['code', 'fields', 'retryAfter'] as const;
+const PUBLIC_EXTENSIONS = ['code', 'fields', 'retryAfter', 'limit'] as const;
 
 function expected(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
   return new GraphQLError(message, { extensions: { code, ...extensions } });

@@ -34,6 +34,7 @@ import {
   GraphQLError,
   OperationTypeNode,
   parse,
+  specifiedRules,
   validate,
   type DocumentNode,
   type ExecutionArgs,
@@ -46,6 +47,14 @@ import {
   type AuthorizationRequest,
 } from '../authorization-enforcement.js';
 import type { CallerResolver } from '../callers.js';
+import {
+  isTokenLimitError,
+  OPERATION_LIMIT_EXCEEDED,
+  operationLimitError,
+  operationLimitRules,
+  parseOptionsOf,
+  type OperationLimits,
+} from '../operation-limits.js';
 import type { PermissionResolver } from '../permissions/effective-permissions.js';
 import { apiSchemaOf, planSubscription, supergraphUrlOf } from './federated-execution.js';
 import { FederatedSubscription } from './federated-subscription.js';
@@ -62,6 +71,10 @@ export interface GatewaySubscriptionsOptions extends GraphQLWebSocketSettings {
   proofs: GatewayProofSigner;
   /** `SUBGRAPH_URLS` overrides, by subgraph name. */
   subgraphUrls: Record<string, string>;
+  /** The same operation limits as HTTP, checked before the subscription is authorized or planned. */
+  operationLimits: OperationLimits;
+  /** Strip "Did you mean …?" suggestions from validation errors (production), as Apollo Server does on HTTP. */
+  hideSuggestions: boolean;
 }
 
 /** `dispose()` ends every subscription and closes every socket (1001 Going away). */
@@ -75,7 +88,8 @@ type ConnectionState = {
 };
 
 export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions): GatewaySubscriptions {
-  const { logger, gateway, callers, enforcer } = options;
+  const { logger, gateway, callers, enforcer, operationLimits } = options;
+  const validationRules = [...specifiedRules, ...operationLimitRules(operationLimits)];
   return serveGraphQLWebSocket<Record<string, unknown>, ConnectionState>(options, {
     onConnect: async (ctx) => {
       const connectionId = requestIdFrom(ctx.extra.request);
@@ -105,12 +119,19 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
 
       let document: DocumentNode;
       try {
-        document = parse(payload.query);
+        document = parse(payload.query, parseOptionsOf(operationLimits));
       } catch (error) {
+        if (isTokenLimitError(error)) return [operationLimitError('tokens', operationLimits)];
         return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
       }
-      const validationErrors = validate(schema, document);
-      if (validationErrors.length > 0) return validationErrors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+      const validationErrors = validate(schema, document, validationRules);
+      if (validationErrors.length > 0) {
+        return validationErrors.map((e) =>
+          e.extensions.code === OPERATION_LIMIT_EXCEEDED
+            ? e
+            : withCode(options.hideSuggestions ? withoutSuggestion(e) : e, 'GRAPHQL_VALIDATION_FAILED'),
+        );
+      }
       const operation = getOperationAST(document, payload.operationName ?? null);
       if (!operation) {
         return [new GraphQLError('Unable to identify the operation', { extensions: { code: 'BAD_REQUEST' } })];
@@ -196,6 +217,12 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
 
 function accessTokenExpired(): GraphQLError {
   return new GraphQLError('The access token has expired', { extensions: { code: 'UNAUTHENTICATED' } });
+}
+
+/** The same stripping as Apollo Server's `hideSchemaDetailsFromClientErrors`. */
+function withoutSuggestion(error: GraphQLError): GraphQLError {
+  error.message = error.message.replace(/ ?Did you mean(.+?)\?$/, '');
+  return error;
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {

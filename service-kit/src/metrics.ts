@@ -5,6 +5,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { KNOWN_OPERATION_NAMES } from './__generated__/operations.js';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -66,14 +67,33 @@ export function registerPoolMetrics(metrics: ServiceMetrics, db: Knex): void {
   });
 }
 
-/** Apollo Server plugin recording operations, latency and error codes. */
+/** How the query planner names a subgraph fetch of a named operation: `<operation>__<subgraph>__<n>`. */
+const SUBGRAPH_FETCH_NAME = /^(.+)__[A-Za-z0-9_]+__\d+$/;
+
+/**
+ * The `operation` label of an operation name. The client chooses the name, and every distinct
+ * label value is a new series, so only the client contract's names (`supergraph/operations`)
+ * are kept; any other name is `other`, no name `anonymous`. A subgraph sees the gateway's
+ * fetches (`Roles__authz__0`), labelled by the client operation they serve (`Roles`).
+ */
+export function operationLabel(
+  name: string | null | undefined,
+  known: ReadonlySet<string> = KNOWN_OPERATION_NAMES,
+): string {
+  if (!name) return 'anonymous';
+  if (known.has(name)) return name;
+  const served = SUBGRAPH_FETCH_NAME.exec(name)?.[1];
+  return served !== undefined && known.has(served) ? served : 'other';
+}
+
+/** Apollo Server plugin recording operations (labelled by {@link operationLabel}), latency and error codes. */
 export function metricsPlugin(metrics: ServiceMetrics): ApolloServerPlugin {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
         async willSendResponse(requestContext) {
-          const operation = requestContext.operationName ?? 'anonymous';
+          const operation = operationLabel(requestContext.operationName);
           const type = requestContext.operation?.operation ?? 'unknown';
           const errors = requestContext.errors ?? [];
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -77,9 +77,9 @@ export function operationLimitRules(limits: OperationLimits): ValidationRule[] {
   });
   return [
     // Depth counts nested fields; a fragment spread adds no level of its own.
-    maxDepthRule({ ...report('depth'), flattenFragments: true }) as ValidationRule,
-    maxAliasesRule(report('aliases')) as ValidationRule,
-    maxDirectivesRule(report('directives')) as ValidationRule,
+    maxDepthRule({ ...report('depth'), flattenFragments: true }),
+    maxAliasesRule(report('aliases')),
+    maxDirectivesRule(report('directives')),
     maxRootFieldsRule(limits),
   ];
 }

@@ -137,6 +137,37 @@ export const gatewayConfigSchema = z.object({
     .min(1)
     .default(10)
     .describe('Most fields selected at the root of an operation (through fragments too)'),
+  // [websocket limits] graphql-ws on /graphql (subscriptions/index.ts, the kit's graphql-ws.ts).
+  WS_MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(65_536)
+    .describe('Largest graphql-ws message; a larger frame closes the socket with 1009 before it is read'),
+  WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(3000)
+    .describe('How long a graphql-ws socket may stay without `connection_init` before it is closed with 4408'),
+  WS_MAX_CONNECTIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10_000)
+    .describe('Most open graphql-ws sockets per gateway process; an upgrade beyond it is refused with 503'),
+  WS_MAX_CONNECTIONS_PER_CLIENT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .describe('Most open graphql-ws sockets from one client address; an upgrade beyond it is refused with 429'),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(50)
+    .describe('Most live subscriptions on one graphql-ws socket; the next gets SUBSCRIPTION_LIMIT_EXCEEDED'),
 });
 
 const schema = gatewayConfigSchema

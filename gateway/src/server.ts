@@ -72,8 +72,8 @@ export interface GatewayDependencies {
   onDenied?: (denial: AuthorizationDenial) => void;
   /** The event bus for authorization-denied events; by default Kafka (KAFKA_BROKERS) or an in-process bus. */
   eventTransport?: EventTransport;
-  /** [subscriptions] graphql-ws tuning (tests shorten the `connection_init` wait). */
-  subscriptions?: { connectionInitWaitTimeoutMs?: number; keepAliveMs?: number };
+  /** [subscriptions] graphql-ws tuning (the `connection_init` wait and limits come from config). */
+  subscriptions?: { keepAliveMs?: number };
 }
 
 export function createGatewayServer(config: GatewayConfig, dependencies: GatewayDependencies = {}): GatewayServer {
@@ -256,6 +256,11 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     exposeInternals: development,
     operationLimits,
     hideSuggestions: config.NODE_ENV === 'production',
+    maxPayloadBytes: config.WS_MAX_MESSAGE_BYTES,
+    connectionInitWaitTimeoutMs: config.WS_CONNECTION_INIT_TIMEOUT_MS,
+    maxConnections: config.WS_MAX_CONNECTIONS,
+    maxConnectionsPerClient: config.WS_MAX_CONNECTIONS_PER_CLIENT,
+    maxSubscriptionsPerConnection: config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
     ...dependencies.subscriptions,
   });
 

@@ -7,6 +7,7 @@ import {
 } from '@apollo/server';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { GraphQLWebSocket } from './graphql-ws.js';
+import { clientAddress, type TrustedProxies } from './client-address.js';
 import { closeServer, HttpError, listen, readBody, type RunningHttpServer } from './http.js';
 
 function toHeaderMap(req: IncomingMessage): HeaderMap {
@@ -99,10 +100,12 @@ export async function executeApolloRequest<TContext extends ApolloBaseContext>(
   res.end();
 }
 
-export function clientInfo(req: IncomingMessage): { ip: string | null; userAgent: string | null } {
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return { ip: first || req.socket.remoteAddress || null, userAgent: req.headers['user-agent'] ?? null };
+/** The client's address (see {@link clientAddress}) and user agent. */
+export function clientInfo(
+  req: IncomingMessage,
+  trusted: TrustedProxies,
+): { ip: string | null; userAgent: string | null } {
+  return { ip: clientAddress(req, trusted), userAgent: req.headers['user-agent'] ?? null };
 }
 
 /** Starting and stopping an Apollo service's HTTP server: see {@link apolloServerLifecycle}. */

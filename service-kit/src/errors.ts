@@ -17,6 +17,8 @@ export const ErrorCode = {
   UnauthorizedFieldOrType: 'UNAUTHORIZED_FIELD_OR_TYPE',
   /** The gateway refused the operation before planning; `extensions.limit` names which limit. */
   OperationLimitExceeded: 'OPERATION_LIMIT_EXCEEDED',
+  /** A graphql-ws socket already carries its most subscriptions; `extensions.limit` is that maximum. */
+  SubscriptionLimitExceeded: 'SUBSCRIPTION_LIMIT_EXCEEDED',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -30,6 +32,7 @@ const expectedCodes = new Set<string>([
   ErrorCode.RateLimited,
   ErrorCode.UnauthorizedFieldOrType,
   ErrorCode.OperationLimitExceeded,
+  ErrorCode.SubscriptionLimitExceeded,
   // Produced by GraphQL validation and parsing in Apollo Server: safe to show.
   'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',

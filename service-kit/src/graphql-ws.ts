@@ -10,6 +10,7 @@
  *   message in the close reason unless it believes it runs in production, which it reads
  *   from `process.env.NODE_ENV`; here it follows `exposeInternals` instead, so a reason
  *   carries internals in development only, like GraphQL errors.
+ * - 1009 Message too big: a frame larger than `maxPayloadBytes`, refused from its header, unread.
  * - 1001 Going away: the service is stopping (`dispose`); a socket that does not close
  *   within a grace period is terminated.
  */
@@ -19,7 +20,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { createErrorFormatter } from './errors.js';
+import { createErrorFormatter, ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 
 /** The close codes the platform's graphql-ws endpoints use (see the module comment). */
@@ -53,6 +54,16 @@ export interface GraphQLWebSocketSettings {
   connectionInitWaitTimeoutMs?: number;
   /** Keep-alive ping interval (graphql-ws default: 12 s). */
   keepAliveMs?: number;
+  /** Largest message accepted, in bytes; a larger frame closes the socket with 1009 unread (`ws` default: 100 MiB). */
+  maxPayloadBytes?: number;
+  /** Most open sockets in total; an upgrade beyond it is refused with HTTP 503. Unlimited by default. */
+  maxConnections?: number;
+  /** Most open sockets from one client address; an upgrade beyond it is refused with HTTP 429. Unlimited by default. */
+  maxConnectionsPerClient?: number;
+  /** The address connections are counted by; the socket's peer address by default. */
+  clientAddress?: (request: IncomingMessage) => string;
+  /** Most live subscriptions on one socket; the next `subscribe` gets SUBSCRIPTION_LIMIT_EXCEEDED. Unlimited by default. */
+  maxSubscriptionsPerConnection?: number;
 }
 
 export interface GraphQLWebSocket {
@@ -71,11 +82,22 @@ export function serveGraphQLWebSocket<
 >(settings: GraphQLWebSocketSettings, hooks: GraphQLWebSocketHooks<TParams, TExtra>): GraphQLWebSocket {
   const exposeInternals = settings.exposeInternals ?? false;
   const format = maskGraphQLError(createErrorFormatter({ logger: settings.logger, exposeInternals }));
-  const wss = new WebSocketServer({ noServer: true });
-  const detach = acceptUpgrades(settings.httpServer, settings.path ?? '/graphql', wss);
+  const wss = new WebSocketServer({
+    noServer: true,
+    ...(settings.maxPayloadBytes !== undefined ? { maxPayload: settings.maxPayloadBytes } : {}),
+  });
+  const detach = acceptUpgrades(settings, wss);
+  const maxSubscriptions = settings.maxSubscriptionsPerConnection;
   const server = useServer<TParams, TExtra>(
     {
       ...hooks,
+      onSubscribe: (ctx, id, payload) => {
+        // graphql-ws has already reserved `id`, so the count includes this subscription.
+        if (maxSubscriptions !== undefined && Object.keys(ctx.subscriptions).length > maxSubscriptions) {
+          return [subscriptionLimitExceeded(maxSubscriptions)];
+        }
+        return hooks.onSubscribe?.(ctx, id, payload);
+      },
       ...(settings.connectionInitWaitTimeoutMs !== undefined
         ? { connectionInitWaitTimeout: settings.connectionInitWaitTimeoutMs }
         : {}),
@@ -106,17 +128,57 @@ function maskGraphQLError(
   return (error) => formatError(error instanceof GraphQLError ? error.toJSON() : error, error);
 }
 
-/** Accepts WebSocket upgrades on `path` only; any other upgrade is refused with 400. Returns the detach. */
-function acceptUpgrades(httpServer: Server, path: string, wss: WebSocketServer): () => void {
+function subscriptionLimitExceeded(limit: number): GraphQLError {
+  return new GraphQLError(`This connection already has ${limit} subscriptions: complete one before starting another`, {
+    extensions: { code: ErrorCode.SubscriptionLimitExceeded, limit },
+  });
+}
+
+/**
+ * Accepts WebSocket upgrades on `settings.path` only (any other is refused with 400), within the
+ * connection limits (see the module comment). Returns the detach.
+ */
+function acceptUpgrades(settings: GraphQLWebSocketSettings, wss: WebSocketServer): () => void {
+  const path = settings.path ?? '/graphql';
+  const clientAddress = settings.clientAddress ?? ((request: IncomingMessage) => request.socket.remoteAddress ?? '');
+  const perClient = new Map<string, number>();
+  let total = 0;
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== path) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      refuse(socket, '400 Bad Request');
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    const address = clientAddress(request);
+    const fromClient = perClient.get(address) ?? 0;
+    if (settings.maxConnectionsPerClient !== undefined && fromClient >= settings.maxConnectionsPerClient) {
+      settings.logger.warn({ client: address }, 'refused a WebSocket upgrade: too many connections from this client');
+      refuse(socket, '429 Too Many Requests');
+      return;
+    }
+    if (settings.maxConnections !== undefined && total >= settings.maxConnections) {
+      settings.logger.warn({ client: address }, 'refused a WebSocket upgrade: too many connections');
+      refuse(socket, '503 Service Unavailable');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      // Counted from the upgrade to the close, before (and whether or not) connection_init arrives.
+      total += 1;
+      perClient.set(address, (perClient.get(address) ?? 0) + 1);
+      ws.once('close', () => {
+        total -= 1;
+        const left = (perClient.get(address) ?? 1) - 1;
+        if (left > 0) perClient.set(address, left);
+        else perClient.delete(address);
+      });
+      wss.emit('connection', ws, request);
+    });
   };
-  httpServer.on('upgrade', onUpgrade);
-  return () => httpServer.off('upgrade', onUpgrade);
+  settings.httpServer.on('upgrade', onUpgrade);
+  return () => settings.httpServer.off('upgrade', onUpgrade);
+}
+
+function refuse(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 /** Closes every socket of `wss` (1001 Going away), terminating those that do not close within `graceMs`. */

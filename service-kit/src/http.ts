@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { arrivedOverTls, NO_TRUSTED_PROXIES, type TrustedProxies } from './client-address.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -95,7 +96,39 @@ export async function readJsonBody(req: IncomingMessage, limitBytes?: number): P
   }
 }
 
+/** What an API response may load: nothing; and no page may frame it. */
+export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+export interface SecurityHeaderOptions {
+  /** Proxies whose `X-Forwarded-Proto: https` is believed; none by default. */
+  trustedProxies?: TrustedProxies;
+  /** The Content-Security-Policy for a request; {@link API_CONTENT_SECURITY_POLICY} by default. */
+  contentSecurityPolicy?: (req: IncomingMessage, url: URL) => string;
+}
+
+/**
+ * The headers every response of every service carries, set before any handler runs so that
+ * errors, 404s and probes have them too. HSTS only over TLS: on plain HTTP it means nothing,
+ * and a forged `X-Forwarded-Proto` must not pin a host to HTTPS.
+ */
+export function applySecurityHeaders(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  options: SecurityHeaderOptions = {},
+): void {
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('content-security-policy', options.contentSecurityPolicy?.(req, url) ?? API_CONTENT_SECURITY_POLICY);
+  if (arrivedOverTls(req, options.trustedProxies ?? NO_TRUSTED_PROXIES)) {
+    res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  }
+}
+
 export interface HttpServerOptions {
+  /** Security headers on every response: see {@link applySecurityHeaders}. */
+  security?: SecurityHeaderOptions;
   routes: Route[];
   logger: Logger;
   metrics?: ServiceMetrics;
@@ -117,6 +150,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = requestIdFrom(req);
     res.setHeader('x-request-id', requestId);
+    applySecurityHeaders(req, res, url, options.security);
     const route = routes.get(`${req.method ?? 'GET'} ${url.pathname}`) ?? routes.get(`* ${url.pathname}`);
     const routeLabel = route ? url.pathname : 'unmatched';
     const logger = options.logger.child({ requestId });

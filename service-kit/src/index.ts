@@ -4,6 +4,7 @@
  * HTTP, health or metrics.
  */
 export * from './apollo-http.js';
+export * from './client-address.js';
 export * from './config.js';
 export * from './context.js';
 export * from './crypto.js';

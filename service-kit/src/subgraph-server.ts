@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { execute, Kind, OperationTypeNode, parse, print, type DocumentNode } from 'graphql';
 import { apolloServerLifecycle, clientInfo, executeApolloRequest } from './apollo-http.js';
+import { TRUST_EVERY_PROXY } from './client-address.js';
 import type { BaseContext } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import { GATEWAY_PROOF_HEADER, type GatewayProofVerifier } from './gateway-proof.js';
@@ -109,8 +110,9 @@ export function createSubgraphServer<TContext extends BaseContext>(
       });
       return;
     }
+    // Only the gateway gets this far (its proof was verified), and it forwards the client it trusted.
     await executeApolloRequest(apollo, req, res, url, async () =>
-      options.createContext({ requestId, caller, logger: requestLogger, client: clientInfo(req) }),
+      options.createContext({ requestId, caller, logger: requestLogger, client: clientInfo(req, TRUST_EVERY_PROXY) }),
     );
   };
 

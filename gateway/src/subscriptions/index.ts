@@ -4,7 +4,8 @@
  *
  * - Connection: the access token travels in the `connection_init` payload
  *   (`{ authorization: 'Bearer …' }` or `{ accessToken }`) and is read and verified by the same
- *   `callers.ts` as an HTTP one; a missing or bad token closes the socket with 4403 Forbidden.
+ *   `callers.ts` as an HTTP one; a missing or bad token closes the socket with 4403 Forbidden,
+ *   and so does the token's expiry later (reason `Access token expired`), idle or not.
  *   Upgrades, error masking and every close code are the kit's `serveGraphQLWebSocket`.
  * - Subscribe: parsed and validated against the API schema; the caller is resolved from the
  *   connection's token as an HTTP request's is (permissions fresh from authz); the SAME
@@ -27,8 +28,10 @@ import {
   type GatewayProofSigner,
   type GraphQLWebSocket,
   type GraphQLWebSocketSettings,
+  WebSocketCloseCode,
 } from '@platform/service-kit';
 import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
 import {
   getOperationAST,
   GraphQLError,
@@ -103,6 +106,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         ctx.extra.identity = identity;
         ctx.extra.client = clientInfo(ctx.extra.request);
         ctx.extra.connectionId = connectionId;
+        closeAtExpiry(ctx.extra.socket, identity.expiresAt);
         return true;
       } catch (error) {
         if (!(error instanceof InvalidAccessTokenError)) throw error;
@@ -213,6 +217,27 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
 
     subscribe: (args: ExecutionArgs) => (args.contextValue as FederatedSubscription).start(),
   });
+}
+
+/** The longest delay `setTimeout` keeps (about 24.8 days); a later expiry is re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The access token's expiry ends the connection itself (4403), not only its subscriptions: an
+ * idle socket must not outlive the credential it was opened with.
+ */
+function closeAtExpiry(socket: WebSocket, expiresAt: number): void {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const untilExpiry = expiresAt - Date.now();
+    if (untilExpiry <= 0) {
+      socket.close(WebSocketCloseCode.Forbidden, 'Access token expired');
+      return;
+    }
+    timer = setTimeout(arm, Math.min(untilExpiry, MAX_TIMER_MS));
+  };
+  arm();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 function accessTokenExpired(): GraphQLError {

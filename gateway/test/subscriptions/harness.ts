@@ -159,7 +159,8 @@ export interface Harness {
 const AUTHZ_CREDENTIAL = 'authz-credential-for-gateway-tests-0123456789';
 const GATEWAY_INTERNAL_CREDENTIAL = 'gateway-internal-credential-for-tests-0123456789';
 
-export async function startHarness(options: { connectionInitWaitTimeoutMs?: number } = {}): Promise<Harness> {
+/** `config`: gateway variables on top of the harness's own (e.g. the `WS_*` limits). */
+export async function startHarness(options: { config?: Record<string, string> } = {}): Promise<Harness> {
   const keys = await generateGatewayKeys();
   const logger = createLogger({ service: 'subscriptions-test', level: 'silent' });
   const stream = new EventStream();
@@ -266,6 +267,8 @@ export async function startHarness(options: { connectionInitWaitTimeoutMs?: numb
       AUTHZ_INTERNAL_CREDENTIAL: AUTHZ_CREDENTIAL,
       INTERNAL_API_CREDENTIALS: `authz:${GATEWAY_INTERNAL_CREDENTIAL}`,
       AUTHORIZATION_MODE: 'filter',
+      WS_CONNECTION_INIT_TIMEOUT_MS: '300',
+      ...options.config,
     }),
     {
       logger,
@@ -279,7 +282,6 @@ export async function startHarness(options: { connectionInitWaitTimeoutMs?: numb
           return identity;
         },
       },
-      subscriptions: { connectionInitWaitTimeoutMs: options.connectionInitWaitTimeoutMs ?? 300 },
       onDenied: (denial) => denials.push(denial),
     },
   );

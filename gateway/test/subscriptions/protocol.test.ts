@@ -11,7 +11,7 @@ import { startHarness, type Harness } from './harness.js';
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness({ connectionInitWaitTimeoutMs: 200 });
+  harness = await startHarness({ config: { WS_CONNECTION_INIT_TIMEOUT_MS: '200' } });
   await harness.setPermissions('u1', ['audit.log.read']);
 });
 

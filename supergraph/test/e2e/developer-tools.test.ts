@@ -40,6 +40,12 @@ describe('a development gateway', () => {
     expect(html).toMatch(/<!DOCTYPE html>/i);
     expect(html).toContain('<div id="embeddableSandbox"></div>');
     expect(html).toContain('new window.EmbeddedSandbox(');
+    // The page may load the embeddable Sandbox and frame its editor, and may not be framed itself.
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src [^;]*https:\/\/embeddable-sandbox\.cdn\.apollographql\.com/);
+    expect(csp).toMatch(/frame-src [^;]*https:\/\/sandbox\.embed\.apollographql\.com/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('answers introspection', async () => {

@@ -46,8 +46,8 @@ export interface TestPlatform {
     variables?: Record<string, unknown>,
     options?: { token?: string; headers?: Record<string, string> },
   ): Promise<GraphQLResponse<TData>>;
-  /** Starts one more gateway replica on the same subgraphs; stopped with the platform. */
-  startGatewayReplica(): Promise<{ gatewayUrl: string }>;
+  /** Starts one more gateway replica on the same subgraphs (with `environment` on top); stopped with the platform. */
+  startGatewayReplica(environment?: Environment): Promise<{ gatewayUrl: string }>;
   /** The auth service's signing keys (private JWKs), for minting crafted tokens in tests. */
   authSigningKeys(): Promise<JWK[]>;
   stop(): Promise<void>;
@@ -142,9 +142,10 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         body: (await response.json()) as GraphQLResponse['body'],
       } as never;
     },
-    async startGatewayReplica() {
+    async startGatewayReplica(environment = {}) {
       const port = await freePort();
-      const replica = createGatewayServer(loadGatewayConfig({ ...environments.gateway, PORT: String(port) }), {
+      const config = loadGatewayConfig({ ...environments.gateway, ...environment, PORT: String(port) });
+      const replica = createGatewayServer(config, {
         logger: loggerFor('gateway-replica'),
       });
       await replica.start(port, '127.0.0.1');

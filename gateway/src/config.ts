@@ -1,5 +1,13 @@
 /** The gateway's configuration, from environment variables validated at start. */
-import { env, loadConfig, serviceCredentialsEnv, type Environment } from '@platform/service-kit';
+import {
+  env,
+  loadConfig,
+  NO_TRUSTED_PROXIES,
+  parseTrustedProxies,
+  serviceCredentialsEnv,
+  type Environment,
+  type TrustedProxies,
+} from '@platform/service-kit';
 import type { JWK } from 'jose';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
@@ -30,6 +38,15 @@ const privateJwk = z.string().transform((text, ctx): JWK => {
     return key;
   } catch {
     ctx.addIssue({ code: 'custom', message: 'must be valid JSON (a private JWK)' });
+    return z.NEVER;
+  }
+});
+
+const trustedProxies = z.string().transform((text, ctx): TrustedProxies => {
+  try {
+    return parseTrustedProxies(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
     return z.NEVER;
   }
 });
@@ -137,6 +154,12 @@ export const gatewayConfigSchema = z.object({
     .min(1)
     .default(10)
     .describe('Most fields selected at the root of an operation (through fragments too)'),
+  // [edge] who may tell us the client's address and scheme (X-Forwarded-For, X-Forwarded-Proto).
+  TRUSTED_PROXIES: trustedProxies
+    .optional()
+    .describe(
+      'Comma-separated IPs or CIDRs (or `loopback`) of proxies whose `X-Forwarded-For`/`-Proto` are believed; none by default, so the client is the socket peer',
+    ),
   // [websocket limits] graphql-ws on /graphql (subscriptions/index.ts, the kit's graphql-ws.ts).
   WS_MAX_MESSAGE_BYTES: z.coerce
     .number()
@@ -187,6 +210,7 @@ const schema = gatewayConfigSchema
       // Sandbox and introspection: on in development, off otherwise unless asked for.
       ENABLE_SANDBOX: config.ENABLE_SANDBOX ?? development,
       ENABLE_INTROSPECTION: config.ENABLE_INTROSPECTION ?? development,
+      TRUSTED_PROXIES: config.TRUSTED_PROXIES ?? NO_TRUSTED_PROXIES,
       CORS_ORIGINS: (
         config.CORS_ORIGINS ?? (config.NODE_ENV !== 'production' ? 'https://studio.apollographql.com' : '')
       )

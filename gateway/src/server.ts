@@ -43,6 +43,7 @@ import { createAccessTokenVerifier, InvalidAccessTokenError, type AccessTokenVer
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { applyCors } from './cors.js';
+import { gatewayContentSecurityPolicy } from './content-security-policy.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { createSubgraphHttpClient } from './http-client.js'; // [perf]
 import { createDeduplicatingExecutor } from './inbound-deduplication.js'; // [perf]
@@ -199,7 +200,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
       caller: resolved.caller,
       authTime: resolved.authTime,
       logger: requestLogger,
-      client: clientInfo(req),
+      client: clientInfo(req, config.TRUSTED_PROXIES),
     }));
   };
 
@@ -235,6 +236,10 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   const httpServer = createHttpServer({
     logger,
     metrics,
+    security: {
+      trustedProxies: config.TRUSTED_PROXIES,
+      contentSecurityPolicy: gatewayContentSecurityPolicy(config.ENABLE_SANDBOX),
+    },
     routes: [
       { method: '*', path: '/graphql', handler: graphql },
       ...probeRoutes({ metrics, readiness }),
@@ -252,6 +257,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     enforcer,
     proofs,
     subgraphUrls: urlOverrides,
+    trustedProxies: config.TRUSTED_PROXIES,
     logger,
     exposeInternals: development,
     operationLimits,

@@ -28,6 +28,7 @@ import {
   type GatewayProofSigner,
   type GraphQLWebSocket,
   type GraphQLWebSocketSettings,
+  type TrustedProxies,
   WebSocketCloseCode,
 } from '@platform/service-kit';
 import { randomUUID } from 'node:crypto';
@@ -74,6 +75,8 @@ export interface GatewaySubscriptionsOptions extends GraphQLWebSocketSettings {
   proofs: GatewayProofSigner;
   /** `SUBGRAPH_URLS` overrides, by subgraph name. */
   subgraphUrls: Record<string, string>;
+  /** `TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client, as on HTTP. */
+  trustedProxies: TrustedProxies;
   /** The same operation limits as HTTP, checked before the subscription is authorized or planned. */
   operationLimits: OperationLimits;
   /** Strip "Did you mean …?" suggestions from validation errors (production), as Apollo Server does on HTTP. */
@@ -104,7 +107,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         }
         if (identity.expiresAt <= Date.now()) throw new InvalidAccessTokenError('expired');
         ctx.extra.identity = identity;
-        ctx.extra.client = clientInfo(ctx.extra.request);
+        ctx.extra.client = clientInfo(ctx.extra.request, options.trustedProxies);
         ctx.extra.connectionId = connectionId;
         closeAtExpiry(ctx.extra.socket, identity.expiresAt);
         return true;

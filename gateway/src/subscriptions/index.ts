@@ -22,6 +22,7 @@
  */
 import type { ApolloGateway } from '@apollo/gateway';
 import {
+  clientAddress,
   clientInfo,
   requestIdFrom,
   serveGraphQLWebSocket,
@@ -32,6 +33,7 @@ import {
   WebSocketCloseCode,
 } from '@platform/service-kit';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import {
   getOperationAST,
@@ -94,9 +96,14 @@ type ConnectionState = {
 };
 
 export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions): GatewaySubscriptions {
-  const { logger, gateway, callers, enforcer, operationLimits } = options;
+  const { logger, gateway, callers, enforcer, operationLimits, trustedProxies } = options;
   const validationRules = [...specifiedRules, ...operationLimitRules(operationLimits)];
-  return serveGraphQLWebSocket<Record<string, unknown>, ConnectionState>(options, {
+  // Connections are counted per client as HTTP names the client: behind a trusted proxy, by X-Forwarded-For.
+  const settings = {
+    clientAddress: (request: IncomingMessage) => clientAddress(request, trustedProxies) ?? '',
+    ...options,
+  };
+  return serveGraphQLWebSocket<Record<string, unknown>, ConnectionState>(settings, {
     onConnect: async (ctx) => {
       const connectionId = requestIdFrom(ctx.extra.request);
       try {
@@ -225,14 +232,18 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
 /** The longest delay `setTimeout` keeps (about 24.8 days); a later expiry is re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** How long after the token's expiry its socket closes: live subscriptions first end with their own error. */
+const EXPIRY_CLOSE_GRACE_MS = 500;
+
 /**
  * The access token's expiry ends the connection itself (4403), not only its subscriptions: an
- * idle socket must not outlive the credential it was opened with.
+ * idle socket must not outlive the credential it was opened with. It closes a little after the
+ * expiry so that each live subscription's `error` message (federated-subscription.ts) says why first.
  */
 function closeAtExpiry(socket: WebSocket, expiresAt: number): void {
   let timer: NodeJS.Timeout;
   const arm = () => {
-    const untilExpiry = expiresAt - Date.now();
+    const untilExpiry = expiresAt + EXPIRY_CLOSE_GRACE_MS - Date.now();
     if (untilExpiry <= 0) {
       socket.close(WebSocketCloseCode.Forbidden, 'Access token expired');
       return;

@@ -23,6 +23,7 @@ beforeAll(async () => {
       WS_MAX_CONNECTIONS_PER_CLIENT: String(PER_CLIENT),
       WS_MAX_CONNECTIONS: String(TOTAL),
       WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: String(SUBSCRIPTIONS),
+      TRUSTED_PROXIES: '127.0.0.8',
     },
   });
 });
@@ -32,8 +33,11 @@ afterAll(async () => {
 });
 
 /** Opens a socket from `localAddress` (any 127.x address reaches the gateway on 127.0.0.1). */
-function open(localAddress: string): Promise<{ socket: WebSocket } | { status: number }> {
-  const socket = new WebSocket(harness.wsUrl, 'graphql-transport-ws', { localAddress });
+function open(localAddress: string, forwardedFor?: string): Promise<{ socket: WebSocket } | { status: number }> {
+  const socket = new WebSocket(harness.wsUrl, 'graphql-transport-ws', {
+    localAddress,
+    ...(forwardedFor ? { headers: { 'x-forwarded-for': forwardedFor } } : {}),
+  });
   return new Promise((resolve, reject) => {
     socket.once('open', () => resolve({ socket }));
     socket.once('unexpected-response', (_request, response) => {
@@ -44,10 +48,10 @@ function open(localAddress: string): Promise<{ socket: WebSocket } | { status: n
   });
 }
 
-async function openSockets(localAddress: string, count: number): Promise<WebSocket[]> {
+async function openSockets(localAddress: string, count: number, forwardedFor?: string): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
   for (let i = 0; i < count; i += 1) {
-    const opened = await open(localAddress);
+    const opened = await open(localAddress, forwardedFor);
     if (!('socket' in opened)) throw new Error(`connection ${i + 1} refused with ${opened.status}`);
     sockets.push(opened.socket);
   }
@@ -110,6 +114,13 @@ describe('graphql-ws limits at the gateway', () => {
     await closeAll([...sockets, ...other]);
     // Closed connections no longer count.
     await closeAll(await openSockets('127.0.0.2', 1));
+  });
+
+  it('counts connections through a trusted proxy by the client its X-Forwarded-For names', async () => {
+    const sockets = await openSockets('127.0.0.8', PER_CLIENT, '203.0.113.1');
+    expect(await open('127.0.0.8', '203.0.113.1')).toEqual({ status: 429 });
+    sockets.push(...(await openSockets('127.0.0.8', 1, '203.0.113.2')));
+    await closeAll(sockets);
   });
 
   it('refuses a connection beyond the total limit with 503', async () => {

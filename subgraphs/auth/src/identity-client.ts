@@ -2,7 +2,7 @@
  * Auth's client for identity's internal API. Identity owns users and password hashes;
  * auth only asks whether an email and password match, over a service credential.
  */
-import { createInternalClient, InternalCallError } from '@platform/service-kit';
+import { InternalCallError, type InternalClient } from '@platform/service-kit';
 import { z } from 'zod';
 
 /** Checks an email and password; null when they match no user (unknown user or wrong password). */
@@ -19,16 +19,8 @@ const lookupResponse = z.object({ userId: z.string().min(1).nullable() });
 
 const verifiedResponse = z.object({ userId: z.string().min(1) });
 
-export function createIdentityCredentialsVerifier(options: {
-  identityInternalUrl: string;
-  credential: string;
-  timeoutMs?: number;
-}): CredentialsVerifier {
-  // A trailing slash and a relative path keep any path prefix of the configured URL.
-  const baseUrl = options.identityInternalUrl.endsWith('/')
-    ? options.identityInternalUrl
-    : `${options.identityInternalUrl}/`;
-  const client = createInternalClient({ baseUrl, credential: options.credential, timeoutMs: options.timeoutMs });
+/** Checks credentials through the kit's client for identity's internal API (`internal('identity').client`). */
+export function createIdentityCredentialsVerifier(client: InternalClient): CredentialsVerifier {
   return {
     async verify(email, password, requestId) {
       try {

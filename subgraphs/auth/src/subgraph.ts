@@ -117,10 +117,7 @@ export const authSubgraph = defineSubgraph({
     if (!credentials) {
       const identity = internal('identity');
       if (!identity) throw new Error('auth needs identity: IDENTITY_INTERNAL_URL and IDENTITY_INTERNAL_CREDENTIAL');
-      credentials = createIdentityCredentialsVerifier({
-        identityInternalUrl: identity.url,
-        credential: identity.credential,
-      });
+      credentials = createIdentityCredentialsVerifier(identity.client);
     }
 
     const sessions = createSessionService({

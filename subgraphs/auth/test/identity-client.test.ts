@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomToken } from '@platform/service-kit';
+import { createInternalClient, randomToken } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityCredentialsVerifier } from '../src/identity-client.js';
 
@@ -41,7 +41,7 @@ describe('identity credentials verifier', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('returns the user id when identity accepts the credentials', async () => {
-    const verifier = createIdentityCredentialsVerifier({ identityInternalUrl: baseUrl, credential });
+    const verifier = createIdentityCredentialsVerifier(createInternalClient({ baseUrl: baseUrl, credential }));
     await expect(verifier.verify('a@example.test', 'right', 'req-1')).resolves.toEqual({ userId: 'user-1' });
     expect(requests.at(-1)).toEqual({
       url: '/internal/credentials/verify',
@@ -52,23 +52,25 @@ describe('identity credentials verifier', () => {
   });
 
   it('returns null when identity answers 401', async () => {
-    const verifier = createIdentityCredentialsVerifier({ identityInternalUrl: baseUrl, credential });
+    const verifier = createIdentityCredentialsVerifier(createInternalClient({ baseUrl: baseUrl, credential }));
     await expect(verifier.verify('a@example.test', 'wrong', 'req-2')).resolves.toBeNull();
   });
 
   it('fails on any other answer from identity', async () => {
-    const verifier = createIdentityCredentialsVerifier({ identityInternalUrl: baseUrl, credential });
+    const verifier = createIdentityCredentialsVerifier(createInternalClient({ baseUrl: baseUrl, credential }));
     await expect(verifier.verify('a@example.test', 'broken', 'req-3')).rejects.toThrow(/500/);
   });
 
   it('keeps a path prefix of the configured URL', async () => {
-    const verifier = createIdentityCredentialsVerifier({ identityInternalUrl: `${baseUrl}/identity`, credential });
+    const verifier = createIdentityCredentialsVerifier(
+      createInternalClient({ baseUrl: `${baseUrl}/identity`, credential }),
+    );
     await verifier.verify('a@example.test', 'wrong', 'req-4');
     expect(requests.at(-1)?.url).toBe('/identity/internal/credentials/verify');
   });
 
   it('looks up the account of an address at /internal/users/lookup', async () => {
-    const verifier = createIdentityCredentialsVerifier({ identityInternalUrl: baseUrl, credential });
+    const verifier = createIdentityCredentialsVerifier(createInternalClient({ baseUrl: baseUrl, credential }));
     await expect(verifier.findUserId!('known@example.test', 'req-5')).resolves.toBe('user-1');
     expect(requests.at(-1)).toMatchObject({
       url: '/internal/users/lookup',

@@ -6,7 +6,7 @@
  *
  *   POST <AUTHZ_INTERNAL_URL>/internal/users/remove   { userId }  →  2xx | 409 (the last admin)
  */
-import { createInternalClient, InternalCallError, type InternalService } from '@platform/service-kit';
+import { InternalCallError, type InternalClient } from '@platform/service-kit';
 
 /** Authz refused to remove the user's roles because they hold the last admin assignment. */
 export class LastAdminError extends Error {
@@ -24,13 +24,8 @@ export interface AuthzClient {
   removeUser(userId: string, requestId: string): Promise<void>;
 }
 
-/** Calls authz's internal API (`internal('authz')`: its URL and identity's credential). */
-export function createAuthzClient(authz: Pick<InternalService, 'url' | 'credential'>): AuthzClient {
-  const client = createInternalClient({
-    // A trailing slash and a relative path keep any path prefix the URL has.
-    baseUrl: authz.url.endsWith('/') ? authz.url : `${authz.url}/`,
-    credential: authz.credential,
-  });
+/** Calls authz's internal API through the kit's client for it (`internal('authz').client`). */
+export function createAuthzClient(client: InternalClient): AuthzClient {
   return {
     async removeUser(userId, requestId) {
       try {

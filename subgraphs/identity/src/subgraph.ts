@@ -63,7 +63,7 @@ export const identitySubgraph = defineSubgraph({
         stores,
         inTransaction: createInTransaction(db),
         passwords,
-        authz: createAuthzClient(authz),
+        authz: createAuthzClient(authz.client),
         background,
         mailLinks: { publicAppUrl: config.PUBLIC_APP_URL, logLinks: config.NODE_ENV === 'development' },
       }),

@@ -1,7 +1,12 @@
-import { InternalCallError } from '@platform/service-kit';
+import { createInternalClient, InternalCallError } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthzClient, LastAdminError } from '../src/authz-client.js';
+
 import { startAuthzStandIn, type AuthzStandIn } from './support.js';
+
+/** The kit's client for an internal API, as `internal('authz').client` is built. */
+const clientOf = (authz: { url: string; credential: string }) =>
+  createInternalClient({ baseUrl: authz.url, credential: authz.credential });
 
 describe('authz client', () => {
   let authz: AuthzStandIn;
@@ -13,7 +18,7 @@ describe('authz client', () => {
   afterAll(() => authz.stop());
 
   it('removes a user with our credential and the request id', async () => {
-    await createAuthzClient(authz).removeUser('user-1', 'req-1');
+    await createAuthzClient(clientOf(authz)).removeUser('user-1', 'req-1');
     expect(authz.calls.at(-1)).toEqual({
       path: '/internal/users/remove',
       userId: 'user-1',
@@ -23,7 +28,7 @@ describe('authz client', () => {
   });
 
   it('turns a 409 on removal into LastAdminError', async () => {
-    const failure = await createAuthzClient(authz)
+    const failure = await createAuthzClient(clientOf(authz))
       .removeUser('last-admin', 'req-3')
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(LastAdminError);
@@ -31,15 +36,17 @@ describe('authz client', () => {
   });
 
   it('fails with the call error on any other answer', async () => {
-    await expect(createAuthzClient(authz).removeUser('broken', 'req-4')).rejects.toBeInstanceOf(InternalCallError);
-    await expect(createAuthzClient(authz).removeUser('broken', 'req-5')).rejects.toThrow(/500/);
-    const wrongCredential = createAuthzClient({ url: authz.url, credential: 'x'.repeat(32) });
+    await expect(createAuthzClient(clientOf(authz)).removeUser('broken', 'req-4')).rejects.toBeInstanceOf(
+      InternalCallError,
+    );
+    await expect(createAuthzClient(clientOf(authz)).removeUser('broken', 'req-5')).rejects.toThrow(/500/);
+    const wrongCredential = createAuthzClient(clientOf({ url: authz.url, credential: 'x'.repeat(32) }));
     await expect(wrongCredential.removeUser('user-2', 'req-6')).rejects.toThrow(/401/);
   });
 
   it('keeps a path prefix of the configured URL, with or without a trailing slash', async () => {
     for (const url of [`${authz.url}/authz`, `${authz.url}/authz/`]) {
-      await createAuthzClient({ url, credential: authz.credential }).removeUser('user-3', 'req-7');
+      await createAuthzClient(clientOf({ url, credential: authz.credential })).removeUser('user-3', 'req-7');
       expect(authz.calls.at(-1)?.path).toBe('/authz/internal/users/remove');
     }
   });

@@ -5,6 +5,7 @@
  * `OPERATION_LIMIT_EXCEEDED` error whose `extensions.limit` names the limit; the configured
  * maximum is in the message only outside production.
  */
+import type { GatewayConfig } from './config.js';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -32,6 +33,18 @@ export interface OperationLimits {
   rootFields: number;
   /** Name the configured maximum in the message (not in production). */
   exposeLimits: boolean;
+}
+
+/** The limits a gateway configuration sets. */
+export function operationLimitsFrom(config: GatewayConfig): OperationLimits {
+  return {
+    tokens: config.MAX_OPERATION_TOKENS,
+    depth: config.MAX_OPERATION_DEPTH,
+    aliases: config.MAX_OPERATION_ALIASES,
+    directives: config.MAX_OPERATION_DIRECTIVES,
+    rootFields: config.MAX_OPERATION_ROOT_FIELDS,
+    exposeLimits: config.NODE_ENV !== 'production',
+  };
 }
 
 const WHAT: Record<OperationLimit, string> = {

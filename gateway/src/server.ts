@@ -52,8 +52,8 @@ import { subgraphsOf } from './supergraph-subgraphs.js';
 import {
   formatOperationLimitError,
   operationLimitRules,
+  operationLimitsFrom,
   parseOptionsOf,
-  type OperationLimits,
 } from './operation-limits.js';
 // [subscriptions] graphql-ws on /graphql: see gateway/src/subscriptions/.
 import { attachGatewaySubscriptions } from './subscriptions/index.js';
@@ -147,14 +147,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   });
   const callers = createCallerResolver({ accessTokens, permissions });
   // [operation limits] refused at parse and validation, before any planning or subgraph fetch.
-  const operationLimits: OperationLimits = {
-    tokens: config.MAX_OPERATION_TOKENS,
-    depth: config.MAX_OPERATION_DEPTH,
-    aliases: config.MAX_OPERATION_ALIASES,
-    directives: config.MAX_OPERATION_DIRECTIVES,
-    rootFields: config.MAX_OPERATION_ROOT_FIELDS,
-    exposeLimits: config.NODE_ENV !== 'production',
-  };
+  const operationLimits = operationLimitsFrom(config);
   const formatError = createErrorFormatter({ logger, exposeInternals: development });
   const gateway = new AuthorizingGateway({ inner, enforcer });
   const apollo = new ApolloServer<GatewayContext>({

@@ -10,6 +10,7 @@ import {
   formatOperationLimitError,
   OPERATION_LIMIT_EXCEEDED,
   operationLimitRules,
+  operationLimitsFrom,
   parseOptionsOf,
   type OperationLimits,
 } from '../src/operation-limits.js';
@@ -24,15 +25,7 @@ const required = {
 };
 
 function limitsOf(environment: Record<string, string> = {}): OperationLimits {
-  const config = loadGatewayConfig({ ...required, ...environment });
-  return {
-    tokens: config.MAX_OPERATION_TOKENS,
-    depth: config.MAX_OPERATION_DEPTH,
-    aliases: config.MAX_OPERATION_ALIASES,
-    directives: config.MAX_OPERATION_DIRECTIVES,
-    rootFields: config.MAX_OPERATION_ROOT_FIELDS,
-    exposeLimits: config.NODE_ENV !== 'production',
-  };
+  return operationLimitsFrom(loadGatewayConfig({ ...required, ...environment }));
 }
 const defaults = limitsOf();
 

@@ -127,12 +127,12 @@ export interface SubgraphHarness<D extends AnySubgraphDefinition> {
   proof(caller: Caller, audience?: string): Promise<string>;
   /** The credential the harness configured for `caller` on the internal API. */
   credential(caller: string): string;
-  /** POSTs to the internal API as `caller` (with its credential), or with the `authorization` given. */
+  /** Calls the internal API (POST with `body` by default, or GET) as `caller` (with its credential), or with the `authorization` given. */
   internal<T = Record<string, unknown>>(
     caller: string,
     path: string,
     body: unknown,
-    options?: { authorization?: string | null },
+    options?: { authorization?: string | null; method?: 'GET' | 'POST' },
   ): Promise<{ status: number; body: T }>;
   /** Log lines written so far, as text. */
   logs(): string[];
@@ -245,15 +245,18 @@ export async function startSubgraph<D extends AnySubgraphDefinition>(
       caller: string,
       path: string,
       body: unknown,
-      callOptions: { authorization?: string | null } = {},
+      callOptions: { authorization?: string | null; method?: 'GET' | 'POST' } = {},
     ) {
       const authorization =
         callOptions.authorization === undefined ? `Bearer ${harness.credential(caller)}` : callOptions.authorization;
-      const response = await fetch(`${running.url}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
+      const response =
+        callOptions.method === 'GET'
+          ? await fetch(`${running.url}${path}`, { headers: authorization ? { authorization } : {} })
+          : await fetch(`${running.url}${path}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+              body: typeof body === 'string' ? body : JSON.stringify(body),
+            });
       const text = await response.text();
       return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
     },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Permission } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAuthz } from '../src/seed.js';
-import { assign, createRole, internalGet, startAuthz, type AuthzHarness } from './support.js';
+import { assign, createRole, startAuthz, type AuthzHarness } from './support.js';
 
 describe('the internal API', () => {
   let authz: AuthzHarness;
@@ -42,7 +42,9 @@ describe('the internal API', () => {
 
   it('GET /internal/permissions/version answers the current version (gateway)', async () => {
     await createRole(authz);
-    const { status, body } = await internalGet(authz, 'gateway', '/internal/permissions/version');
+    const { status, body } = await authz.internal('gateway', '/internal/permissions/version', undefined, {
+      method: 'GET',
+    });
     expect(status).toBe(200);
     expect(body).toEqual({ version: await authz.version() });
   });
@@ -93,9 +95,7 @@ describe('the internal API', () => {
     ];
     /** Calls an endpoint with its method (a new user id in a POST's body). */
     const call = (method: 'GET' | 'POST', path: string, caller: string, authorization?: string | null) =>
-      method === 'GET'
-        ? internalGet(authz, caller, path, { authorization })
-        : authz.internal<Record<string, unknown>>(caller, path, { userId: randomUUID() }, { authorization });
+      authz.internal<Record<string, unknown>>(caller, path, { userId: randomUUID() }, { authorization, method });
 
     it('refuses a missing or wrong credential with 401', async () => {
       for (const [method, path] of endpoints) {

@@ -89,19 +89,6 @@ export function administrator(userId: string = randomUUID()): Caller {
   );
 }
 
-/** GET on the internal API as `caller` (with its credential), or with the `authorization` given. */
-export async function internalGet(
-  authz: AuthzHarness,
-  caller: string,
-  path: string,
-  options: { authorization?: string | null } = {},
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const authorization =
-    options.authorization === undefined ? `Bearer ${authz.credential(caller)}` : options.authorization;
-  const response = await fetch(`${authz.url}${path}`, { headers: authorization ? { authorization } : {} });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
 /** Identity's event for a new user, as its relay publishes it (with the registration's request id). */
 export function userRegistered(userId: string = randomUUID()): CloudEvent<'platform.identity.user.registered.v1'> {
   return userEvent(

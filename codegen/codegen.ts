@@ -27,7 +27,7 @@ export function codegenConfig(): CodegenConfig {
         enumsAsTypes: true,
         contextType: '../context.js#Context',
         mappers: subgraph.mappers,
-        scalars: { DateTime: 'Date | string' },
+        scalars: { DateTime: 'Date | string', Decimal: 'string', Date: 'string' },
         resolverTypeWrapperSignature: 'Promise<T> | T',
       },
     };

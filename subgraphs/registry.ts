@@ -9,13 +9,21 @@ import type { AnySubgraphDefinition, ServiceCall } from '@platform/service-kit';
 import { auditSubgraph } from './audit/src/subgraph.js';
 import { authSubgraph } from './auth/src/subgraph.js';
 import { authzSubgraph } from './authz/src/subgraph.js';
+import { bookingsSubgraph } from './bookings/src/subgraph.js';
+import { expensesSubgraph } from './expenses/src/subgraph.js';
 import { identitySubgraph } from './identity/src/subgraph.js';
+import { listingsSubgraph } from './listings/src/subgraph.js';
+import { portfoliosSubgraph } from './portfolios/src/subgraph.js';
 
 export const subgraphs: readonly AnySubgraphDefinition[] = [
   identitySubgraph,
   authSubgraph,
   authzSubgraph,
   auditSubgraph,
+  listingsSubgraph,
+  bookingsSubgraph,
+  expensesSubgraph,
+  portfoliosSubgraph,
 ];
 
 /** The gateway is no subgraph, but it calls internal APIs and serves one like the subgraphs do. */

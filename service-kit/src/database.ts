@@ -13,6 +13,9 @@ export type Database = Knex;
 
 // Return BIGINT counts as numbers and timestamps as Date (pg's default); ids are uuid text.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+// A `date` is a calendar day: keep it `YYYY-MM-DD` instead of pg's Date at local midnight,
+// which shifts a day in any zone west of UTC. `numeric` stays a string (pg's default): exact.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 export interface DatabaseOptions {
   url: string;

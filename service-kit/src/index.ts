@@ -16,6 +16,7 @@ export * from './http.js';
 export * from './lifecycle.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './money/index.js';
 export * from './redis.js';
 export * from './service-credentials.js';
 export * from './subgraph-server.js';

@@ -44,6 +44,34 @@ const onUser = { actorId: user, target: { type: 'user' as const, id: user }, con
 const onSession = { actorId: user, target: { type: 'session' as const, id: session }, context: request };
 const onRole = { actorId: other, target: { type: 'role' as const, id: role }, context: request };
 
+const venue = {
+  id: randomUUID(),
+  organizerId: user,
+  name: 'Tivoli',
+  address: 'Vredenburgkade 11',
+  city: 'Utrecht',
+  countryCode: 'NL',
+  timeZone: 'Europe/Amsterdam',
+  capacity: 500,
+  latitude: 52.0934,
+  longitude: 5.1136,
+};
+const listedEvent = {
+  id: randomUUID(),
+  version: 1,
+  organizerId: user,
+  title: 'Evening show',
+  description: 'Music',
+  category: 'music',
+  status: 'DRAFT' as const,
+  startsAt: '2027-03-01T19:00:00.000Z',
+  endsAt: '2027-03-01T22:00:00.000Z',
+  venue,
+  ticketTypes: [{ id: randomUUID(), name: 'Standing', capacity: 400, price: { amount: '35.00', currencyCode: 'EUR' } }],
+};
+const onVenue = { actorId: user, target: { type: 'venue' as const, id: venue.id }, context: request };
+const onEvent = { actorId: user, target: { type: 'event' as const, id: listedEvent.id }, context: request };
+
 /** One valid example per type: the compiler checks it against EventDataByType, the test against the schema. */
 const examples: { [T in EventType]: { subject: string; data: EventDataByType[T] } } = {
   'platform.identity.user.registered.v1': {
@@ -149,6 +177,21 @@ const examples: { [T in EventType]: { subject: string; data: EventDataByType[T] 
       deniedFields: [{ path: 'users.0.email', coordinate: 'User.email', requirement: 'requiresScopes' }],
       outcome: 'denied',
     },
+  },
+  'platform.listings.venue.created.v1': { subject: venue.id, data: { ...onVenue, venue } },
+  'platform.listings.venue.updated.v1': { subject: venue.id, data: { ...onVenue, venue: { ...venue, capacity: 600 } } },
+  'platform.listings.event.created.v1': { subject: listedEvent.id, data: { ...onEvent, event: listedEvent } },
+  'platform.listings.event.updated.v1': {
+    subject: listedEvent.id,
+    data: { ...onEvent, event: { ...listedEvent, version: 2, title: 'Late show' } },
+  },
+  'platform.listings.event.published.v1': {
+    subject: listedEvent.id,
+    data: { ...onEvent, event: { ...listedEvent, version: 3, status: 'PUBLISHED' } },
+  },
+  'platform.listings.event.cancelled.v1': {
+    subject: listedEvent.id,
+    data: { ...onEvent, event: { ...listedEvent, version: 4, status: 'CANCELLED' }, reason: 'the band fell ill' },
   },
 };
 

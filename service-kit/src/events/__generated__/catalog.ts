@@ -79,6 +79,27 @@ export type Email = string;
  * via the `definition` "userName".
  */
 export type UserName = string;
+/**
+ * An instant, RFC 3339 in UTC.
+ *
+ * This interface was referenced by `EventDataByType`'s JSON-Schema
+ * via the `definition` "instant".
+ */
+export type Instant = string;
+/**
+ * An IANA time zone name (Europe/Berlin).
+ *
+ * This interface was referenced by `EventDataByType`'s JSON-Schema
+ * via the `definition` "timeZone".
+ */
+export type TimeZone = string;
+/**
+ * A calendar day, YYYY-MM-DD, no time zone.
+ *
+ * This interface was referenced by `EventDataByType`'s JSON-Schema
+ * via the `definition` "calendarDate".
+ */
+export type CalendarDate = string;
 
 /**
  * The `data` of each event type, keyed by CloudEvents `type`.
@@ -103,6 +124,12 @@ export interface EventDataByType {
   'platform.identity.user.password_reset.v1': PlatformIdentityUserPasswordResetV1;
   'platform.identity.user.registered.v1': PlatformIdentityUserRegisteredV1;
   'platform.identity.user.updated.v1': PlatformIdentityUserUpdatedV1;
+  'platform.listings.event.cancelled.v1': PlatformListingsEventCancelledV1;
+  'platform.listings.event.created.v1': PlatformListingsEventCreatedV1;
+  'platform.listings.event.published.v1': PlatformListingsEventPublishedV1;
+  'platform.listings.event.updated.v1': PlatformListingsEventUpdatedV1;
+  'platform.listings.venue.created.v1': PlatformListingsVenueCreatedV1;
+  'platform.listings.venue.updated.v1': PlatformListingsVenueUpdatedV1;
 }
 /**
  * Too many failed sign-ins: the account is locked until `lockedUntil`.
@@ -428,6 +455,331 @@ export interface PlatformIdentityUserUpdatedV1 {
   name?: UserName;
   email?: Email;
 }
+/**
+ * An event was cancelled: its bookings are to be cancelled and refunded.
+ */
+export interface PlatformListingsEventCancelledV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'event';
+  };
+  context: RequestContext;
+  event: Event;
+  reason: Reason;
+}
+/**
+ * The event as it is after the change (a full snapshot: consumers upsert it when its version is newer than theirs).
+ *
+ * This interface was referenced by `PlatformListingsEventCancelledV1`'s JSON-Schema
+ * via the `definition` "event".
+ */
+export interface Event {
+  id: Uuid;
+  /**
+   * Grows by one with every change of the event; consumers ignore a snapshot older than the one they hold.
+   */
+  version: number;
+  organizerId: Uuid;
+  title: string;
+  description: string;
+  category: string;
+  status: 'DRAFT' | 'PUBLISHED' | 'CANCELLED';
+  startsAt: Instant;
+  endsAt: Instant;
+  venue: Venue;
+  /**
+   * @maxItems 50
+   */
+  ticketTypes: TicketType[];
+}
+/**
+ * The venue as it is after the change.
+ *
+ * This interface was referenced by `PlatformListingsEventCancelledV1`'s JSON-Schema
+ * via the `definition` "venue".
+ */
+export interface Venue {
+  id: Uuid;
+  organizerId: Uuid;
+  name: string;
+  address: string;
+  city: string;
+  countryCode: string;
+  timeZone: TimeZone;
+  capacity: number;
+  latitude: number | null;
+  longitude: number | null;
+}
+/**
+ * This interface was referenced by `PlatformListingsEventCancelledV1`'s JSON-Schema
+ * via the `definition` "ticketType".
+ */
+export interface TicketType {
+  id: Uuid;
+  name: string;
+  capacity: number;
+  price: Money;
+}
+/**
+ * An exact amount in an ISO 4217 currency: the amount as a decimal string at the currency's minor unit ("12.50", "1000" JPY), never a float.
+ *
+ * This interface was referenced by `EventDataByType`'s JSON-Schema
+ * via the `definition` "money".
+ */
+export interface Money {
+  amount: string;
+  currencyCode: string;
+}
+/**
+ * An organizer created an event (as a draft).
+ */
+export interface PlatformListingsEventCreatedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'event';
+  };
+  context: RequestContext;
+  event: Event1;
+}
+/**
+ * The event as it is after the change (a full snapshot: consumers upsert it when its version is newer than theirs).
+ *
+ * This interface was referenced by `PlatformListingsEventCreatedV1`'s JSON-Schema
+ * via the `definition` "event".
+ */
+export interface Event1 {
+  id: Uuid;
+  /**
+   * Grows by one with every change of the event; consumers ignore a snapshot older than the one they hold.
+   */
+  version: number;
+  organizerId: Uuid;
+  title: string;
+  description: string;
+  category: string;
+  status: 'DRAFT' | 'PUBLISHED' | 'CANCELLED';
+  startsAt: Instant;
+  endsAt: Instant;
+  venue: Venue1;
+  /**
+   * @maxItems 50
+   */
+  ticketTypes: TicketType1[];
+}
+/**
+ * The venue as it is after the change.
+ *
+ * This interface was referenced by `PlatformListingsEventCreatedV1`'s JSON-Schema
+ * via the `definition` "venue".
+ */
+export interface Venue1 {
+  id: Uuid;
+  organizerId: Uuid;
+  name: string;
+  address: string;
+  city: string;
+  countryCode: string;
+  timeZone: TimeZone;
+  capacity: number;
+  latitude: number | null;
+  longitude: number | null;
+}
+/**
+ * This interface was referenced by `PlatformListingsEventCreatedV1`'s JSON-Schema
+ * via the `definition` "ticketType".
+ */
+export interface TicketType1 {
+  id: Uuid;
+  name: string;
+  capacity: number;
+  price: Money;
+}
+/**
+ * An event was published: its tickets are on sale.
+ */
+export interface PlatformListingsEventPublishedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'event';
+  };
+  context: RequestContext;
+  event: Event2;
+}
+/**
+ * The event as it is after the change (a full snapshot: consumers upsert it when its version is newer than theirs).
+ *
+ * This interface was referenced by `PlatformListingsEventPublishedV1`'s JSON-Schema
+ * via the `definition` "event".
+ */
+export interface Event2 {
+  id: Uuid;
+  /**
+   * Grows by one with every change of the event; consumers ignore a snapshot older than the one they hold.
+   */
+  version: number;
+  organizerId: Uuid;
+  title: string;
+  description: string;
+  category: string;
+  status: 'DRAFT' | 'PUBLISHED' | 'CANCELLED';
+  startsAt: Instant;
+  endsAt: Instant;
+  venue: Venue2;
+  /**
+   * @maxItems 50
+   */
+  ticketTypes: TicketType2[];
+}
+/**
+ * The venue as it is after the change.
+ *
+ * This interface was referenced by `PlatformListingsEventPublishedV1`'s JSON-Schema
+ * via the `definition` "venue".
+ */
+export interface Venue2 {
+  id: Uuid;
+  organizerId: Uuid;
+  name: string;
+  address: string;
+  city: string;
+  countryCode: string;
+  timeZone: TimeZone;
+  capacity: number;
+  latitude: number | null;
+  longitude: number | null;
+}
+/**
+ * This interface was referenced by `PlatformListingsEventPublishedV1`'s JSON-Schema
+ * via the `definition` "ticketType".
+ */
+export interface TicketType2 {
+  id: Uuid;
+  name: string;
+  capacity: number;
+  price: Money;
+}
+/**
+ * An event's details or ticket types changed.
+ */
+export interface PlatformListingsEventUpdatedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'event';
+  };
+  context: RequestContext;
+  event: Event3;
+}
+/**
+ * The event as it is after the change (a full snapshot: consumers upsert it when its version is newer than theirs).
+ *
+ * This interface was referenced by `PlatformListingsEventUpdatedV1`'s JSON-Schema
+ * via the `definition` "event".
+ */
+export interface Event3 {
+  id: Uuid;
+  /**
+   * Grows by one with every change of the event; consumers ignore a snapshot older than the one they hold.
+   */
+  version: number;
+  organizerId: Uuid;
+  title: string;
+  description: string;
+  category: string;
+  status: 'DRAFT' | 'PUBLISHED' | 'CANCELLED';
+  startsAt: Instant;
+  endsAt: Instant;
+  venue: Venue3;
+  /**
+   * @maxItems 50
+   */
+  ticketTypes: TicketType3[];
+}
+/**
+ * The venue as it is after the change.
+ *
+ * This interface was referenced by `PlatformListingsEventUpdatedV1`'s JSON-Schema
+ * via the `definition` "venue".
+ */
+export interface Venue3 {
+  id: Uuid;
+  organizerId: Uuid;
+  name: string;
+  address: string;
+  city: string;
+  countryCode: string;
+  timeZone: TimeZone;
+  capacity: number;
+  latitude: number | null;
+  longitude: number | null;
+}
+/**
+ * This interface was referenced by `PlatformListingsEventUpdatedV1`'s JSON-Schema
+ * via the `definition` "ticketType".
+ */
+export interface TicketType3 {
+  id: Uuid;
+  name: string;
+  capacity: number;
+  price: Money;
+}
+/**
+ * An organizer created a venue.
+ */
+export interface PlatformListingsVenueCreatedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'venue';
+  };
+  context: RequestContext;
+  venue: Venue4;
+}
+/**
+ * The venue as it is after the change.
+ *
+ * This interface was referenced by `PlatformListingsVenueCreatedV1`'s JSON-Schema
+ * via the `definition` "venue".
+ */
+export interface Venue4 {
+  id: Uuid;
+  organizerId: Uuid;
+  name: string;
+  address: string;
+  city: string;
+  countryCode: string;
+  timeZone: TimeZone;
+  capacity: number;
+  latitude: number | null;
+  longitude: number | null;
+}
+/**
+ * A venue's details or capacity changed.
+ */
+export interface PlatformListingsVenueUpdatedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'venue';
+  };
+  context: RequestContext;
+  venue: Venue5;
+}
+/**
+ * The venue as it is after the change.
+ *
+ * This interface was referenced by `PlatformListingsVenueUpdatedV1`'s JSON-Schema
+ * via the `definition` "venue".
+ */
+export interface Venue5 {
+  id: Uuid;
+  organizerId: Uuid;
+  name: string;
+  address: string;
+  city: string;
+  countryCode: string;
+  timeZone: TimeZone;
+  capacity: number;
+  latitude: number | null;
+  longitude: number | null;
+}
 
 /** Every event type of the catalog, one per `events/catalog/<type>.json`. */
 export const EVENT_TYPES = [
@@ -450,8 +802,14 @@ export const EVENT_TYPES = [
   'platform.identity.user.password_reset.v1',
   'platform.identity.user.registered.v1',
   'platform.identity.user.updated.v1',
+  'platform.listings.event.cancelled.v1',
+  'platform.listings.event.created.v1',
+  'platform.listings.event.published.v1',
+  'platform.listings.event.updated.v1',
+  'platform.listings.venue.created.v1',
+  'platform.listings.venue.updated.v1',
 ] as const satisfies readonly (keyof EventDataByType)[];
 /** The domains that publish events (`platform.<domain>.…`), one Kafka topic each. */
-export const EVENT_DOMAINS = ['auth', 'authz', 'gateway', 'identity'] as const;
+export const EVENT_DOMAINS = ['auth', 'authz', 'gateway', 'identity', 'listings'] as const;
 /** What events are about: every `target.type` the catalog pins. */
-export type TargetKind = 'operation' | 'role' | 'session' | 'user';
+export type TargetKind = 'event' | 'operation' | 'role' | 'session' | 'user' | 'venue';

@@ -6,6 +6,7 @@ import {
   createMemoryLoginThrottle,
   createRedisLoginThrottle,
   throttleAccountKey,
+  type LockState,
   type LoginThrottle,
   type LoginThrottlePolicy,
 } from '../src/domain/login-throttle.js';
@@ -51,9 +52,13 @@ afterAll(async () => {
 });
 
 describe.each(implementations)('login throttle $name', ({ create, advance }) => {
+  /** `times` attempts that each fail their verification; the last state (refused attempts count nothing). */
   const fail = async (throttle: LoginThrottle, account: string, times: number) => {
-    let last = await throttle.recordFailure(account);
-    for (let attempt = 1; attempt < times; attempt += 1) last = await throttle.recordFailure(account);
+    let last: LockState = { locked: false, retryAfterMs: 0 };
+    for (let attempt = 0; attempt < times; attempt += 1) {
+      last = await throttle.attempt(account);
+      if (!last.locked) last = await throttle.recordFailure(account);
+    }
     return last;
   };
 
@@ -114,6 +119,27 @@ describe.each(implementations)('login throttle $name', ({ create, advance }) => 
     expect((await fail(throttle, account, 2)).locked).toBe(false);
   });
 
+  it('lets no more concurrent attempts reach verification than the budget, before any of them fails', async () => {
+    const throttle = create(policy);
+    const account = randomUUID();
+    const attempts = await Promise.all(Array.from({ length: 20 }, () => throttle.attempt(account)));
+    expect(attempts.filter((state) => !state.locked)).toHaveLength(policy.maxFailures);
+    // The budget's failures then lock the account.
+    const failures = [];
+    for (let index = 0; index < policy.maxFailures; index += 1) failures.push(await throttle.recordFailure(account));
+    expect(failures.at(-1)?.locked).toBe(true);
+    expect((await throttle.attempt(account)).locked).toBe(true);
+  });
+
+  it('frees the budget of attempts in flight when one of them succeeds', async () => {
+    const throttle = create(policy);
+    const account = randomUUID();
+    for (let index = 0; index < policy.maxFailures; index += 1) await throttle.attempt(account);
+    expect((await throttle.attempt(account)).locked).toBe(true);
+    await throttle.recordSuccess(account);
+    expect((await throttle.attempt(account)).locked).toBe(false);
+  });
+
   it('keeps accounts apart', async () => {
     const throttle = create(policy);
     const locked = randomUUID();
@@ -131,13 +157,35 @@ describe('in-memory login throttle', () => {
     );
     const locks: number[] = [];
     for (let lock = 0; lock < 7; lock += 1) {
+      expect((await throttle.attempt('account')).locked).toBe(false);
       const state = await throttle.recordFailure('account');
       locks.push(state.retryAfterMs / 3_600_000);
       now += state.retryAfterMs + 1;
     }
     expect(locks).toEqual([1, 2, 4, 8, 16, 24, 24]);
     now += 24 * 3_600_000 + 1;
+    await throttle.attempt('account');
     expect((await throttle.recordFailure('account')).retryAfterMs).toBe(3_600_000);
+  });
+
+  it('never evicts a live lock: when full, it refuses new accounts until entries lapse', async () => {
+    let now = 0;
+    const throttle = createMemoryLoginThrottle(
+      { maxFailures: 1, failureWindowSeconds: 60, lockSeconds: 3600 },
+      { now: () => now, maxEntries: 2 },
+    );
+    await throttle.attempt('locked');
+    expect((await throttle.recordFailure('locked')).locked).toBe(true);
+    expect((await throttle.attempt('counting')).locked).toBe(false);
+
+    // Full of live entries: a third account is refused, and the lock survives.
+    expect(await throttle.attempt('newcomer')).toEqual({ locked: true, retryAfterMs: 60_000 });
+    expect((await throttle.status('locked')).locked).toBe(true);
+
+    // Once the count lapses, its room is reused; the lock still holds.
+    now += 61_000;
+    expect((await throttle.attempt('newcomer')).locked).toBe(false);
+    expect((await throttle.status('locked')).locked).toBe(true);
   });
 
   it('normalises the account key from the email', () => {
@@ -153,7 +201,8 @@ describe.each([
   let auth: AuthHarness;
 
   beforeAll(async () => {
-    auth = await startAuth({ users: [user], redis: useRedis, env: { LOGIN_LOCK_SECONDS: '1' } });
+    // Verification takes a while, as argon2id does, so concurrent guesses overlap.
+    auth = await startAuth({ users: [user], redis: useRedis, verifyDelayMs: 50, env: { LOGIN_LOCK_SECONDS: '1' } });
   });
   afterAll(() => auth?.stop());
 
@@ -167,11 +216,11 @@ describe.each([
   it('locks after five failures with the same error as a wrong password, then recovers, then locks longer', async () => {
     for (let failure = 0; failure < 5; failure += 1) expectRefused(await attempt('wrong'));
 
-    // Locked: the right password is refused exactly like a wrong one, yet identity was still asked.
+    // Locked: the right password is refused exactly like a wrong one, and is not even verified.
     const callsBefore = auth.verifier.calls;
     const whileLocked = await attempt(user.password, `  ${user.email.toUpperCase()} `);
     expectRefused(whileLocked);
-    expect(auth.verifier.calls).toBe(callsBefore + 1);
+    expect(auth.verifier.calls).toBe(callsBefore);
 
     await sleep(1100);
     expect((await attempt(user.password)).body.data?.login.user.id).toBe(user.id);
@@ -184,11 +233,40 @@ describe.each([
     expect((await attempt(user.password)).body.data?.login.user.id).toBe(user.id);
   });
 
+  it('lets at most five of twenty concurrent wrong guesses reach verification', async () => {
+    const target = newUser('concurrent');
+    auth.users.push(target);
+    const callsBefore = auth.verifier.calls;
+    const results = await Promise.all(Array.from({ length: 20 }, () => attempt('wrong guess', target.email)));
+    for (const result of results) expectRefused(result);
+    expect(auth.verifier.calls - callsBefore).toBe(5);
+    // The five failures locked the account: the right password is refused too.
+    expectRefused(await attempt(target.password, target.email));
+  });
+
   it(`reports readiness${useRedis ? ' including Redis' : ''}`, async () => {
     const response = await fetch(`${auth.url}/readyz`);
     expect(await response.json()).toEqual({
       status: 'ready',
       checks: useRedis ? { database: true, redis: true } : { database: true },
     });
+  });
+});
+
+describe('login throttle store unreachable', () => {
+  const user = newUser('unthrottled');
+  let auth: AuthHarness;
+
+  beforeAll(async () => {
+    // Nothing listens on port 1: every throttle command fails.
+    auth = await startAuth({ users: [user], env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+  });
+  afterAll(() => auth?.stop());
+
+  it('refuses the sign-in without verifying the password (fails closed)', async () => {
+    const result = await auth.graphql<LoginData>(LOGIN, { email: user.email, password: user.password });
+    expect(result.body.data).toBeNull();
+    expect(errorCode(result)).toBe('INTERNAL_SERVER_ERROR');
+    expect(auth.verifier.calls).toBe(0);
   });
 });

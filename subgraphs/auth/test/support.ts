@@ -32,13 +32,14 @@ export function newUser(name = 'user'): TestUser {
 }
 
 /** Identity's credential check, against a table of users kept by the test. */
-export function fakeCredentialsVerifier(users: TestUser[]): CredentialsVerifier & { calls: number } {
+export function fakeCredentialsVerifier(users: TestUser[], delayMs = 0): CredentialsVerifier & { calls: number } {
   const byEmail = (email: string) =>
     users.find((candidate) => candidate.email.toLowerCase() === email.trim().toLowerCase());
   const verifier = {
     calls: 0,
     async verify(email: string, password: string) {
       verifier.calls += 1;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const user = byEmail(email);
       return user && user.password === password ? { userId: user.id } : null;
     },
@@ -55,12 +56,12 @@ export interface AuthHarness extends SubgraphHarness<typeof authSubgraph> {
   verifier: CredentialsVerifier & { calls: number };
 }
 
-/** Starts auth on port 0 (see the harness) knowing `users`; `env.DATA_DIR` is a temporary folder unless given. */
+/** Starts auth on port 0 (see the harness) knowing `users` (each check taking `verifyDelayMs`); `env.DATA_DIR` is a temporary folder unless given. */
 export async function startAuth(
-  options: StartSubgraphOptions<typeof authSubgraph> & { users?: TestUser[] } = {},
+  options: StartSubgraphOptions<typeof authSubgraph> & { users?: TestUser[]; verifyDelayMs?: number } = {},
 ): Promise<AuthHarness> {
   const users = options.users ?? [];
-  const verifier = fakeCredentialsVerifier(users);
+  const verifier = fakeCredentialsVerifier(users, options.verifyDelayMs);
   // A data folder of our own unless the test brings one (and then cleans it up itself).
   const ownDataDir = options.env?.DATA_DIR ? null : await mkdtemp(path.join(tmpdir(), 'auth-test-'));
   const harness = await startSubgraph(authSubgraph, {

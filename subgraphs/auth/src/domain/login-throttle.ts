@@ -1,13 +1,17 @@
 /**
- * Login throttling per account, against password guessing. `maxFailures` failed logins
- * within `failureWindowSeconds` (counted from the first failure) lock the account for
- * `lockSeconds`; each further lock within 24 hours after the previous one ended doubles
- * the lock, up to 24 hours. A successful login clears the failure count (not the lock history).
- * Attempts while locked are refused and not counted.
+ * Login throttling per account, against password guessing. Every attempt is counted
+ * *before* its password is verified, in one atomic step that also checks the lock: of any
+ * number of concurrent guesses, at most `maxFailures` within `failureWindowSeconds`
+ * (counted from the first) reach verification; the rest are refused without being
+ * verified. The last failure of the budget locks the account for `lockSeconds`; each
+ * further lock within 24 hours after the previous one ended doubles it, up to 24 hours.
+ * A successful login clears the count (not the lock history). Attempts while locked are
+ * refused and not counted.
  *
- * Two implementations of one interface: Redis (shared by every auth instance, each
- * update one atomic Lua script) and in-process memory (a single instance, development).
- * Keys are the normalised email, hashed so Redis holds no addresses.
+ * Two implementations of one interface: Redis (shared by every auth instance, each step
+ * one atomic Lua script) and in-process memory (a single instance, development). Keys are
+ * the normalised email, hashed so Redis holds no addresses. A store that cannot answer
+ * fails the sign-in: the caller refuses rather than verify unthrottled.
  */
 import { sha256Hex } from '@platform/service-kit';
 import type { Redis } from 'ioredis';
@@ -24,16 +28,21 @@ export interface LoginThrottlePolicy {
 
 export interface LockState {
   locked: boolean;
-  /** Milliseconds until the lock ends; 0 when not locked. */
+  /** Milliseconds until the lock ends (or the attempt budget frees up); 0 when not locked. */
   retryAfterMs: number;
 }
 
 export interface LoginThrottle {
   /** Whether `account` is locked right now. */
   status(account: string): Promise<LockState>;
-  /** Counts a failed login; returns the lock it caused, if any. */
+  /**
+   * Counts an attempt before its password is verified. `locked` refuses it: the account is
+   * locked, or its budget is spent by attempts still being verified.
+   */
+  attempt(account: string): Promise<LockState>;
+  /** The counted attempt failed; returns the lock it caused, if any. */
   recordFailure(account: string): Promise<LockState>;
-  /** Clears the failure count after a successful login. */
+  /** Clears the count after a successful login. */
   recordSuccess(account: string): Promise<void>;
 }
 
@@ -53,6 +62,7 @@ function lockMilliseconds(policy: LoginThrottlePolicy, lockNumber: number): numb
 const unlocked: LockState = Object.freeze({ locked: false, retryAfterMs: 0 });
 
 interface MemoryEntry {
+  /** Attempts counted in the window (failed or still being verified). */
   failures: number;
   failureWindowEndsAt: number;
   lockedUntil: number;
@@ -61,7 +71,12 @@ interface MemoryEntry {
   locksForgottenAt: number;
 }
 
-/** In-process throttle: right for one instance; state is lost on restart. */
+/**
+ * In-process throttle: right for one instance; state is lost on restart. Holds at most
+ * `maxEntries` accounts; only entries that have lapsed are evicted. When every entry is
+ * still live, a new account's attempt is refused (fail closed) rather than forget a lock or
+ * a count an attacker has built up.
+ */
 export function createMemoryLoginThrottle(
   policy: LoginThrottlePolicy,
   options: { now?: () => number; maxEntries?: number } = {},
@@ -83,34 +98,43 @@ export function createMemoryLoginThrottle(
     return entry;
   };
 
-  const sweep = (at: number) => {
-    if (entries.size < maxEntries) return;
+  /** Whether there is room for a new entry, after dropping the lapsed ones. */
+  const room = (at: number): boolean => {
+    if (entries.size < maxEntries) return true;
     for (const key of [...entries.keys()]) current(key, at);
-    // Still full of live entries: forget the oldest rather than grow without bound.
-    for (const key of entries.keys()) {
-      if (entries.size < maxEntries) break;
-      entries.delete(key);
-    }
+    return entries.size < maxEntries;
   };
+
+  const lockOf = (entry: MemoryEntry | undefined, at: number): LockState | null =>
+    entry && entry.lockedUntil > at ? { locked: true, retryAfterMs: entry.lockedUntil - at } : null;
 
   return {
     async status(account) {
       const at = now();
-      const entry = current(sha256Hex(account), at);
-      return entry && entry.lockedUntil > at ? { locked: true, retryAfterMs: entry.lockedUntil - at } : unlocked;
+      return lockOf(current(sha256Hex(account), at), at) ?? unlocked;
     },
-    async recordFailure(account) {
+    async attempt(account) {
       const at = now();
       const key = sha256Hex(account);
       let entry = current(key, at);
-      if (entry && entry.lockedUntil > at) return { locked: true, retryAfterMs: entry.lockedUntil - at };
+      const lock = lockOf(entry, at);
+      if (lock) return lock;
       if (!entry) {
-        sweep(at);
+        if (!room(at)) return { locked: true, retryAfterMs: policy.failureWindowSeconds * 1000 };
         entry = { failures: 0, failureWindowEndsAt: 0, lockedUntil: 0, locks: 0, locksForgottenAt: 0 };
         entries.set(key, entry);
       }
+      if (entry.failures >= policy.maxFailures) return { locked: true, retryAfterMs: entry.failureWindowEndsAt - at };
       if (entry.failures === 0) entry.failureWindowEndsAt = at + policy.failureWindowSeconds * 1000;
       entry.failures += 1;
+      return unlocked;
+    },
+    async recordFailure(account) {
+      const at = now();
+      const entry = current(sha256Hex(account), at);
+      if (!entry) return unlocked;
+      const lock = lockOf(entry, at);
+      if (lock) return lock;
       if (entry.failures < policy.maxFailures) return unlocked;
       entry.failures = 0;
       entry.locks += 1;
@@ -127,15 +151,28 @@ export function createMemoryLoginThrottle(
 }
 
 /**
- * KEYS: failures, lock, locks (escalation). ARGV: maxFailures, failureWindowMs, lockMs,
- * maxLockMs, escalationWindowMs. Returns { locked (0/1), retryAfterMs }.
+ * KEYS: attempts, lock. ARGV: maxFailures, failureWindowMs. Returns { refused (0/1), retryAfterMs }:
+ * refused while locked (not counted) or while the window's budget is spent by attempts in flight.
+ */
+const ATTEMPT_SCRIPT = `
+local lockTtl = redis.call('PTTL', KEYS[2])
+if lockTtl > 0 then return {1, lockTtl} end
+local attempts = redis.call('INCR', KEYS[1])
+if attempts == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if attempts > tonumber(ARGV[1]) then return {1, math.max(redis.call('PTTL', KEYS[1]), 1)} end
+return {0, 0}
+`;
+
+/**
+ * KEYS: attempts, lock, locks (escalation). ARGV: maxFailures, (unused), lockMs, maxLockMs,
+ * escalationWindowMs. The attempt was counted by ATTEMPT_SCRIPT; this locks when the count
+ * has reached the budget. Returns { locked (0/1), retryAfterMs }.
  */
 const RECORD_FAILURE_SCRIPT = `
 local lockTtl = redis.call('PTTL', KEYS[2])
 if lockTtl > 0 then return {1, lockTtl} end
-local failures = redis.call('INCR', KEYS[1])
-if failures == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if failures < tonumber(ARGV[1]) then return {0, 0} end
+local attempts = tonumber(redis.call('GET', KEYS[1]) or '0')
+if attempts < tonumber(ARGV[1]) then return {0, 0} end
 redis.call('DEL', KEYS[1])
 local locks = redis.call('INCR', KEYS[3])
 local lockMs = math.min(tonumber(ARGV[3]) * math.pow(2, math.min(locks - 1, 20)), tonumber(ARGV[4]))
@@ -145,7 +182,7 @@ redis.call('PEXPIRE', KEYS[3], lockMs + tonumber(ARGV[5]))
 return {1, lockMs}
 `;
 
-/** Redis throttle: shared by every auth instance; each failure is one atomic script. */
+/** Redis throttle: shared by every auth instance; each attempt and each failure is one atomic script. */
 export function createRedisLoginThrottle(
   redis: Redis,
   policy: LoginThrottlePolicy,
@@ -161,6 +198,18 @@ export function createRedisLoginThrottle(
     async status(account) {
       const ttl = await redis.pttl(keys(account).lock);
       return ttl > 0 ? { locked: true, retryAfterMs: ttl } : unlocked;
+    },
+    async attempt(account) {
+      const { failures, lock } = keys(account);
+      const [refused, retryAfterMs] = (await redis.eval(
+        ATTEMPT_SCRIPT,
+        2,
+        failures,
+        lock,
+        policy.maxFailures,
+        policy.failureWindowSeconds * 1000,
+      )) as [number, number];
+      return refused === 1 ? { locked: true, retryAfterMs } : unlocked;
     },
     async recordFailure(account) {
       const { failures, lock, locks } = keys(account);

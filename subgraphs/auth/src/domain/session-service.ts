@@ -234,14 +234,20 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       problems.throwIfAny();
 
       const account = throttleAccountKey(email);
-      const lock = await throttle.status(account);
-      // Ask identity even when locked, so a locked account answers in the same time as any other.
-      const verified = await credentials.verify(email, input.password, scope.requestId);
+      // Counted before the slow verification, atomically with the lock check: concurrent
+      // guesses cannot all pass a stale "not locked". A store that cannot answer refuses the
+      // sign-in (fail closed) with the generic internal error; it is logged with the request id.
+      const lock = await throttle.attempt(account).catch((error: unknown) => {
+        throw new Error('login throttle unavailable: sign-in refused', { cause: error });
+      });
       if (lock.locked) {
+        // Not verified. The lock is keyed by the address typed, known account or not, so the
+        // quicker answer tells nothing about which addresses are registered.
         scope.logger.info({ retryAfterMs: lock.retryAfterMs }, 'login refused: account temporarily locked');
         await recordLoginFailure(email, 'account_locked', null, scope);
         throw invalidCredentials();
       }
+      const verified = await credentials.verify(email, input.password, scope.requestId);
       if (!verified) {
         const after = await throttle.recordFailure(account);
         if (after.locked) {

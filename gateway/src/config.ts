@@ -90,6 +90,13 @@ export const gatewayConfigSchema = z.object({
   REDIS_URL: env.optionalRedisUrl.describe(
     'Shared permission cache and version for several replicas; in memory without it',
   ),
+  PERMISSIONS_CACHE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(60)
+    .describe('Longest a cached set of effective permissions is used, even when an invalidation from authz is missed'),
   KAFKA_BROKERS: env.kafkaBrokers.describe(
     'Where authorization denials are published for the audit log; in-process bus without it',
   ),

@@ -97,6 +97,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     authz: createInternalClient({ baseUrl: config.AUTHZ_INTERNAL_URL, credential: config.AUTHZ_INTERNAL_CREDENTIAL }),
     ...(redis ? { redis } : {}),
     logger,
+    ttlSeconds: config.PERMISSIONS_CACHE_TTL_SECONDS,
   });
 
   // The authorization requirements come from the supergraph itself; @apollo/gateway gets the

@@ -9,12 +9,14 @@
  *   live in Redis, shared by every gateway replica;
  * - without Redis (one gateway, local development), authz pushes each new version to the
  *   gateway's internal API and entries live in this process.
+ * Every entry also lives at most `ttlSeconds` (`PERMISSIONS_CACHE_TTL_SECONDS`), in this
+ * process and in Redis alike: a missed version push or write cannot keep a revoked
+ * permission alive longer than that.
  * Access tokens carry identity only; permissions never come from the token.
  */
 import type { InternalClient, Logger, RedisClient } from '@platform/service-kit';
 
 const PERMISSIONS_VERSION_KEY = 'authz:permissions-version';
-const ENTRY_TTL_SECONDS = 600;
 const LOCAL_ENTRIES_MAX = 10_000;
 
 export interface PermissionResolver {
@@ -33,14 +35,26 @@ export function createPermissionResolver(options: {
   authz: InternalClient;
   redis?: RedisClient;
   logger: Logger;
+  /** How long an entry may be used, in seconds. */
+  ttlSeconds: number;
+  /** The clock, in epoch milliseconds (tests). */
+  now?: () => number;
 }): PermissionResolver {
-  const { authz, redis } = options;
-  const local = new Map<string, readonly string[]>();
+  const { authz, redis, ttlSeconds } = options;
+  const now = options.now ?? Date.now;
+  const local = new Map<string, { permissions: readonly string[]; expiresAt: number }>();
   let pushedVersion: number | null = null;
 
-  const remember = (key: string, permissions: readonly string[]) => {
+  const remember = (key: string, permissions: readonly string[], lifetimeMs = ttlSeconds * 1000) => {
     if (local.size >= LOCAL_ENTRIES_MAX) local.clear();
-    local.set(key, permissions);
+    local.set(key, { permissions, expiresAt: now() + lifetimeMs });
+  };
+  const cached = (key: string): readonly string[] | undefined => {
+    const entry = local.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt > now()) return entry.permissions;
+    local.delete(key);
+    return undefined;
   };
 
   const fetchEffective = (userId: string, requestId: string) =>
@@ -57,13 +71,15 @@ export function createPermissionResolver(options: {
       const version = await currentVersion();
       if (version !== null) {
         const key = `${version}:${userId}`;
-        const hit = local.get(key);
+        const hit = cached(key);
         if (hit) return hit;
         if (redis) {
-          const shared = await redis.get(`authz:permissions:${key}`);
-          if (shared !== null) {
+          const sharedKey = `authz:permissions:${key}`;
+          const [shared, remainingMs] = await Promise.all([redis.get(sharedKey), redis.pttl(sharedKey)]);
+          if (shared !== null && remainingMs > 0) {
             const permissions = Object.freeze(JSON.parse(shared) as string[]);
-            remember(key, permissions);
+            // Only for what is left of the shared entry's life: the TTL bounds the two caches together.
+            remember(key, permissions, remainingMs);
             return permissions;
           }
         }
@@ -75,7 +91,7 @@ export function createPermissionResolver(options: {
       const key = `${effective.version}:${userId}`;
       remember(key, permissions);
       if (redis) {
-        await redis.set(`authz:permissions:${key}`, JSON.stringify(permissions), 'EX', ENTRY_TTL_SECONDS);
+        await redis.set(`authz:permissions:${key}`, JSON.stringify(permissions), 'EX', ttlSeconds);
       } else if (pushedVersion === null || effective.version > pushedVersion) {
         pushedVersion = effective.version;
       }

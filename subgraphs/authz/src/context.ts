@@ -82,6 +82,7 @@ export function createContextFactory(services: AuthzServices): (base: BaseContex
       by: base.caller.userId ? `user:${base.caller.userId}` : 'anonymous',
       userId: base.caller.userId,
       context: requestContextOf(base),
+      holds: new Set(base.caller.permissions),
     },
   });
 }

@@ -137,7 +137,8 @@ describe('role assignments', () => {
         expect(errorCode(lastOne.body)).toBe('CONFLICT');
         expect(lastOne.body.errors?.[0]?.message).toMatch(/^Cannot remove the last admin/);
 
-        await assign(isolated, second, adminId);
+        // Only an admin may make another.
+        await assign(isolated, second, adminId, administrator(first));
         const oneOfTwo = await isolated.graphql<{ unassignRole: AssignData }>(
           UNASSIGN_ROLE,
           { userId: first, roleId: adminId },

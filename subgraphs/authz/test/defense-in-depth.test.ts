@@ -62,7 +62,8 @@ describe('checks inside the subgraph, behind the gateway', () => {
         name: 'grantPermissions',
         query: GRANT_PERMISSIONS,
         permission: Permission.AuthzRoleWrite,
-        variables: async () => ({ roleId: await roleId(), permissions: [Permission.AuthzRoleRead] }),
+        // A permission the caller holds: only those may be granted (escalation.test.ts).
+        variables: async () => ({ roleId: await roleId(), permissions: [Permission.AuthzRoleWrite] }),
       },
       {
         name: 'revokePermissions',

@@ -199,8 +199,13 @@ export async function createRole(
   return body.data.createRole.role;
 }
 
-/** Gives `userId` the role as an administrator, failing the test on any error. */
-export async function assign(authz: AuthzHarness, userId: string, role: string): Promise<void> {
-  const { body } = await authz.graphql(ASSIGN_ROLE, { userId, roleId: role }, administrator());
+/** Gives `userId` the role as `by` (an administrator by default), failing the test on any error. */
+export async function assign(
+  authz: AuthzHarness,
+  userId: string,
+  role: string,
+  by: Caller = administrator(),
+): Promise<void> {
+  const { body } = await authz.graphql(ASSIGN_ROLE, { userId, roleId: role }, by);
   if (body.errors) throw new Error(`assignRole failed: ${JSON.stringify(body.errors)}`);
 }

@@ -26,6 +26,11 @@ export interface Actor {
   userId?: string | null;
   /** The request, for the events' `context`; none by default. */
   context?: RequestContext;
+  /**
+   * The permissions of the user who asks (a GraphQL caller, from the gateway's proof): they may
+   * hand out only these (see `rbac.ts`). Absent for the platform itself (seeding, consumed events).
+   */
+  holds?: ReadonlySet<string>;
 }
 
 export interface ChangeOutcome<T> {

@@ -1,12 +1,15 @@
 /**
  * Role administration: creating and deleting roles, granting and revoking permissions,
  * assigning roles to users, and the invariants that keep the platform administrable (the
- * system roles exist, `admin` holds every permission, someone always holds `admin`).
+ * system roles exist, `admin` holds every permission, someone always holds `admin`) and
+ * free of privilege escalation: a user grants only permissions they hold, assigns only roles
+ * whose permissions they hold, never changes a system role's permissions, and assigns
+ * `admin` only when they are an admin themselves.
  * GraphQL resolvers, the internal API and the event handlers all come through here; callers
  * check permissions. Input problems are named as GraphQL clients wrote them (`input.name`):
  * the other callers pass ids they have already checked.
  */
-import { conflict, InputProblems, notFound } from '@platform/service-kit';
+import { conflict, forbidden, InputProblems, notFound } from '@platform/service-kit';
 import { createEvent, NO_REQUEST, type AnyCloudEvent } from '@platform/service-kit/events';
 import type { Knex } from 'knex';
 import type { RoleModel } from '../mappers.js';
@@ -22,6 +25,7 @@ import {
   normaliseRoleName,
   permissionsProblem,
   roleNameProblem,
+  sorted,
   SystemRole,
   uniqueCodes,
 } from './rules.js';
@@ -162,6 +166,23 @@ function requireUserUuid(userId: string): string {
   return normaliseUuid(userId);
 }
 
+/** FORBIDDEN when a user asks to hand out permissions they do not hold themselves. */
+function requireHeld(actor: Actor, codes: Iterable<string>, what: string): void {
+  if (!actor.holds) return;
+  const missing = sorted([...codes].filter((code) => !actor.holds!.has(code)));
+  if (missing.length === 0) return;
+  const shown =
+    missing.length > 5 ? `${missing.slice(0, 5).join(', ')} and ${missing.length - 5} more` : missing.join(', ');
+  throw forbidden(`${what} permissions you do not hold yourself: ${shown}`);
+}
+
+/** FORBIDDEN when a user asks to change the permissions of a system role (seeding keeps them). */
+function refuseSystemRoleChange(actor: Actor, role: RoleModel): void {
+  if (actor.holds && role.system) {
+    throw forbidden(`"${role.name}" is a system role: its permissions cannot be changed`);
+  }
+}
+
 /** CONFLICT when taking `admin` away from `userId` would leave nobody holding it. */
 async function refuseRemovingLastAdmin(stores: Stores, userId: string, admin: RoleModel): Promise<void> {
   if (!(await stores.assignments.holds(userId, admin.id))) return;
@@ -183,6 +204,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
       problems.add('description', descriptionProblem(description));
       problems.add('permissions', permissionsProblem(permissions, inCatalog));
       problems.throwIfAny();
+      requireHeld(actor, permissions, 'A role cannot be created with');
 
       const conflictingName = () => conflict(`A role named "${name}" exists already`);
       const { result: role, version } = await runChange(actor, async (stores) => {
@@ -210,8 +232,10 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
       const problems = new InputProblems('input');
       problems.add('permissions', permissionsProblem(permissions, inCatalog));
       problems.throwIfAny();
+      requireHeld(actor, permissions, 'You cannot grant');
       const { result: role, version } = await runChange(actor, async (stores) => {
         const found = await requireRole(stores, roleId);
+        refuseSystemRoleChange(actor, found);
         const missing = await codesOfRole(stores, found.id, permissions, false);
         const added = await stores.roles.grant(found.id, missing);
         if (added > 0) await stores.roles.touch(found.id);
@@ -241,6 +265,7 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
         if (isAdminRole(found) && permissions.length > 0) {
           throw conflict('The admin role always holds every permission: its permissions cannot be revoked');
         }
+        refuseSystemRoleChange(actor, found);
         const held = await codesOfRole(stores, found.id, permissions, true);
         const removed = await stores.roles.revoke(found.id, held);
         if (removed > 0) await stores.roles.touch(found.id);
@@ -296,6 +321,17 @@ export function createRbacService(dependencies: { stores: Stores; runChange: Run
       const userId = requireUserUuid(rawUserId);
       const { result, version } = await runChange(actor, async (stores) => {
         const role = await requireRole(stores, roleId);
+        if (actor.holds) {
+          // Checked in the change's transaction, which holds the authz_state lock: no grant can slip in between.
+          if (isAdminRole(role) && !(actor.userId && (await stores.assignments.holds(actor.userId, role.id)))) {
+            throw forbidden('Only an admin can assign the admin role');
+          }
+          requireHeld(
+            actor,
+            (await stores.roles.permissionsOf([role.id])).get(role.id) ?? [],
+            'You cannot assign a role with',
+          );
+        }
         const assigned = await stores.assignments.assign(userId, role.id);
         return {
           result: { role, assigned },

@@ -1,9 +1,15 @@
 /**
- * The listings subgraph: Evently venues, events and ticket types: what organizers put on sale (not the platform's domain-event catalog in events/).
- * SCAFFOLD: being built (see its issue); the definition grows with it.
+ * The listings subgraph: Evently venues, events and ticket types, what organizers put on sale
+ * (not the platform's domain-event catalog in events/). Every change publishes a snapshot of
+ * the venue or event through the outbox; bookings builds its capacity from those. Lowering a
+ * published ticket type's capacity asks bookings first (`domain/bookings-capacity.ts`).
  */
-import { defineSubgraph, type BaseContext } from '@platform/service-kit';
+import { defineSubgraph } from '@platform/service-kit';
+import { createContextFactory } from './context.js';
+import { createBookingsCapacity } from './domain/bookings-capacity.js';
+import { createListings } from './domain/listings.js';
 import { resolvers } from './resolvers/index.js';
+import { createStores } from './stores/index.js';
 
 export const listingsSubgraph = defineSubgraph({
   name: 'listings',
@@ -12,7 +18,11 @@ export const listingsSubgraph = defineSubgraph({
   migrations: new URL('../../../migrations/listings/', import.meta.url),
   resolvers,
   config: {},
-  async setup() {
-    return { context: (base: BaseContext) => base };
+  // Optional: without it listings still serves everything but lowering a published capacity.
+  calls: [{ service: 'bookings', optional: true }],
+  async setup({ db, internal }) {
+    const stores = createStores(db);
+    const listings = createListings({ db, bookings: createBookingsCapacity(internal('bookings')?.client ?? null) });
+    return { context: createContextFactory({ listings, stores }) };
   },
 });

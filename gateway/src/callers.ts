@@ -1,12 +1,13 @@
 /**
  * Who is calling: the one way a bearer token becomes the caller of an operation, whether it
  * came in HTTP's `Authorization` header or in a graphql-ws `connection_init` payload. The
- * token says who the caller is; authz says what they may do, fresh for every HTTP request
- * and every subscription.
+ * token says who the caller is, unless its session has ended since (`sessions/revoked-sessions.ts`);
+ * authz says what they may do, fresh for every HTTP request and every subscription.
  */
 import { anonymousCaller, type Caller } from '@platform/service-kit';
 import { InvalidAccessTokenError, type AccessTokenVerifier, type TokenIdentity } from './access-tokens.js';
 import type { PermissionResolver } from './permissions/effective-permissions.js';
+import type { RevokedSessions } from './sessions/revoked-sessions.js';
 
 /**
  * Where a bearer token travels: HTTP's headers (`authorization`), or the `connection_init`
@@ -29,7 +30,10 @@ export interface ResolvedCaller {
 }
 
 export interface CallerResolver {
-  /** The identity of the token in `credentials`: null without one; {@link InvalidAccessTokenError} for a bad one. */
+  /**
+   * The identity of the token in `credentials`: null without one; {@link InvalidAccessTokenError}
+   * for a bad one, or one whose session has been revoked.
+   */
   identify(credentials: Readonly<BearerCredentials> | undefined): Promise<TokenIdentity | null>;
   /**
    * The caller: anonymous without a token; with one, who the token names and what authz says
@@ -55,10 +59,17 @@ export function bearerTokenOf(credentials: Readonly<BearerCredentials> | undefin
 export function createCallerResolver(options: {
   accessTokens: AccessTokenVerifier;
   permissions: PermissionResolver;
+  revokedSessions: RevokedSessions;
 }): CallerResolver {
   const identify = async (credentials: Readonly<BearerCredentials> | undefined) => {
     const token = bearerTokenOf(credentials);
-    return token === undefined ? null : options.accessTokens.verify(token);
+    if (token === undefined) return null;
+    const identity = await options.accessTokens.verify(token);
+    // Checked on every use, never cached with the token: a logout takes effect on the next request.
+    if (identity.sessionId !== null && (await options.revokedSessions.isRevoked(identity.sessionId))) {
+      throw new InvalidAccessTokenError('session revoked');
+    }
+    return identity;
   };
   return {
     identify,

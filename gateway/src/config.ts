@@ -71,6 +71,13 @@ export const gatewayConfigSchema = z.object({
   AUTH_JWKS_URL: env.httpUrl.describe("auth's `/.well-known/jwks.json`, to verify access tokens"),
   ACCESS_TOKEN_ISSUER: z.string().default('platform-auth').describe('Expected `iss` of access tokens'),
   ACCESS_TOKEN_AUDIENCE: z.string().default('platform-api').describe('Expected `aud` of access tokens'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(30)
+    .max(86_400)
+    .default(900)
+    .describe("How long a revoked session's access tokens are refused: at least auth's `ACCESS_TOKEN_TTL_SECONDS`"),
   GATEWAY_SIGNING_KEY: privateJwk.describe('Private Ed25519 JWK that signs the per-subgraph caller proofs'),
   ENABLE_SANDBOX: optionalBoolean.describe(
     'Apollo Sandbox at `GET /graphql` for browsers; on in development only by default',

@@ -37,8 +37,13 @@ import { AuthorizationEnforcer, type AuthorizationDenial } from './authorization
 import { AuthorizingGateway } from './authorizing-gateway.js';
 import { createCallerResolver } from './callers.js';
 import { createDenialPublisher } from './denial-events.js';
-import { createEventTransport, type EventTransport } from '@platform/service-kit/events';
+import { createEventTransport, type EventTransport, type TransportSubscription } from '@platform/service-kit/events';
 import { createPermissionResolver, type PermissionResolver } from './permissions/effective-permissions.js';
+import {
+  consumeSessionRevocations,
+  createMemoryRevokedSessions,
+  createRedisRevokedSessions,
+} from './sessions/revoked-sessions.js';
 import { createAccessTokenVerifier, InvalidAccessTokenError, type AccessTokenVerifier } from './access-tokens.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
@@ -146,7 +151,10 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     registry: metrics.registry,
     onDenied,
   });
-  const callers = createCallerResolver({ accessTokens, permissions });
+  // [sessions] access tokens end with their session: auth's session.revoked events feed the set.
+  const revokedSessions = redis ? createRedisRevokedSessions(redis) : createMemoryRevokedSessions();
+  let revocations: TransportSubscription | undefined;
+  const callers = createCallerResolver({ accessTokens, permissions, revokedSessions });
   // [operation limits] refused at parse and validation, before any planning or subgraph fetch.
   const operationLimits = operationLimitsFrom(config);
   const formatError = createErrorFormatter({ logger, exposeInternals: development });
@@ -268,12 +276,20 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   return {
     httpServer,
     async start(port, host) {
+      revocations = await consumeSessionRevocations({
+        transport: eventTransport,
+        revoked: revokedSessions,
+        shared: redis !== undefined,
+        accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+        logger,
+      });
       const running = await lifecycle.start(port, host);
       logger.info({ url: `${running.url}/graphql`, sandbox: config.ENABLE_SANDBOX }, 'gateway listening');
       return running;
     },
     async stop() {
       await lifecycle.stop(); // subscriptions, HTTP, then Apollo
+      await revocations?.stop();
       redis?.disconnect();
       if (!dependencies.eventTransport) await eventTransport.close();
       await subgraphHttp.close(); // [perf]

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidAccessTokenError, type TokenIdentity } from '../src/access-tokens.js';
 import { bearerTokenOf, createCallerResolver } from '../src/callers.js';
 import type { PermissionResolver } from '../src/permissions/effective-permissions.js';
+import { createMemoryRevokedSessions } from '../src/sessions/revoked-sessions.js';
 
 const identity: TokenIdentity = {
   userId: 'u1',
@@ -23,7 +24,9 @@ function resolver(grants: string[][] = [['identity.user.read']]) {
     },
     invalidate() {},
   };
+  const revokedSessions = createMemoryRevokedSessions();
   const callers = createCallerResolver({
+    revokedSessions,
     accessTokens: {
       async verify(token) {
         if (token !== 'good-token') throw new InvalidAccessTokenError('signature verification failed');
@@ -32,7 +35,7 @@ function resolver(grants: string[][] = [['identity.user.read']]) {
     },
     permissions,
   });
-  return { callers, asked };
+  return { callers, asked, revokedSessions };
 }
 
 describe('bearer tokens', () => {
@@ -93,6 +96,15 @@ describe('resolving the caller', () => {
       InvalidAccessTokenError,
     );
     await expect(callers.identify({ accessToken: 'forged' })).rejects.toBeInstanceOf(InvalidAccessTokenError);
+  });
+
+  it('refuses a valid token whose session has been revoked, on HTTP and graphql-ws alike', async () => {
+    const { callers, revokedSessions } = resolver();
+    await revokedSessions.revoke('s1', Date.now() + 60_000);
+    await expect(callers.resolve({ authorization: 'Bearer good-token' }, 'req-1')).rejects.toMatchObject({
+      reason: 'session revoked',
+    });
+    await expect(callers.identify({ accessToken: 'good-token' })).rejects.toBeInstanceOf(InvalidAccessTokenError);
   });
 
   it('identifies a connection without asking authz', async () => {

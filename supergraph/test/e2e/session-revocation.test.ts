@@ -1,0 +1,88 @@
+/**
+ * Access tokens end with their session: after logout, a password change or the account's
+ * deletion, the access tokens of the ended sessions are refused by the gateway with 401
+ * UNAUTHENTICATED, without waiting for them to expire (auth's session.revoked events feed the
+ * gateway's revoked-session set). Each test also says how long that took.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@platform/devkit/testing';
+import { contractOperation } from '../harness/operations.js';
+import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
+import { errorCodes, login, registerUser } from '../harness/users.js';
+
+let platform: TestPlatform;
+beforeAll(async () => {
+  platform = await startTestPlatform();
+});
+afterAll(() => platform.stop());
+
+const me = (token: string) => platform.graphql(contractOperation('Me'), {}, { token });
+
+/** Waits until `token` is refused as a client sees it; answers how many milliseconds that took. */
+async function refusedWithin(token: string, since: number): Promise<number> {
+  const refused = await eventually(
+    async () => {
+      const response = await me(token);
+      return response.status === 401 ? response : undefined;
+    },
+    'the access token to be refused',
+    3000,
+  );
+  expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
+  return Date.now() - since;
+}
+
+describe('access tokens end with their session', () => {
+  it('refuses the access token of a session that logged out', async () => {
+    const user = await registerUser(platform, 'logout');
+    const session = await login(platform, user);
+    const other = await login(platform, user);
+    expect((await me(session.accessToken)).body.data).toMatchObject({ me: { id: user.id } });
+
+    const loggedOut = Date.now();
+    const logout = await platform.graphql(
+      contractOperation('Logout'),
+      { refreshToken: session.refreshToken },
+      { token: session.accessToken },
+    );
+    expect(logout.body.errors).toBeUndefined();
+    const elapsed = await refusedWithin(session.accessToken, loggedOut);
+    console.info(`logout: access token refused ${elapsed} ms after the logout answered`);
+
+    // The user's other session goes on.
+    expect((await me(other.accessToken)).body.data).toMatchObject({ me: { id: user.id } });
+  });
+
+  it('refuses the other sessions’ access tokens after a password change, keeping the changing one', async () => {
+    const user = await registerUser(platform, 'password');
+    const changing = await login(platform, user);
+    const stolen = await login(platform, user);
+
+    const changed = Date.now();
+    const change = await platform.graphql(
+      contractOperation('ChangePassword'),
+      { currentPassword: user.password, newPassword: `${user.password}-new` },
+      { token: changing.accessToken },
+    );
+    expect(change.body.errors).toBeUndefined();
+    const elapsed = await refusedWithin(stolen.accessToken, changed);
+    console.info(`password change: other session's access token refused ${elapsed} ms after the change answered`);
+    expect((await me(changing.accessToken)).body.data).toMatchObject({ me: { id: user.id } });
+  });
+
+  it('refuses every access token of a deleted account', async () => {
+    const user = await registerUser(platform, 'deleted');
+    const session = await login(platform, user);
+    const admin = await login(platform, platform.admin);
+
+    const deleted = Date.now();
+    const deletion = await platform.graphql(
+      contractOperation('DeleteUser'),
+      { id: user.id },
+      { token: admin.accessToken },
+    );
+    expect(deletion.body.errors).toBeUndefined();
+    const elapsed = await refusedWithin(session.accessToken, deleted);
+    console.info(`deletion: access token refused ${elapsed} ms after the deletion answered`);
+  });
+});

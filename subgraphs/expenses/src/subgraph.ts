@@ -1,9 +1,19 @@
 /**
- * The expenses subgraph: Personal finance: expenses, categories, budgets with threshold alerts, reports, exchange rates.
- * SCAFFOLD: being built (see its issue); the definition grows with it.
+ * The expenses subgraph: a user's expenses, categories, budgets with threshold alerts,
+ * recurring expenses, reports and the dated exchange rates it converts at. Identity's
+ * `user.registered` gives a new user their settings and default categories; a periodic timer
+ * materializes recurring expenses (`materializeRecurringExpenses`, until the jobs issue's
+ * scheduler takes it over).
  */
-import { defineSubgraph, type BaseContext } from '@platform/service-kit';
+import { defineSubgraph, integerEnv, isCurrencyCode, isTimeZone } from '@platform/service-kit';
+import { z } from 'zod';
+import { createContextFactory } from './context.js';
+import { createExpensesService } from './domain/expenses.js';
+import { materializeRecurringExpenses } from './domain/materialize.js';
+import { CONSUMED_IDENTITY_EVENTS, createIdentityEventHandlers } from './identity-events.js';
 import { resolvers } from './resolvers/index.js';
+
+export { materializeRecurringExpenses } from './domain/materialize.js';
 
 export const expensesSubgraph = defineSubgraph({
   name: 'expenses',
@@ -11,8 +21,48 @@ export const expensesSubgraph = defineSubgraph({
   schema: new URL('./schema.graphql', import.meta.url),
   migrations: new URL('../../../migrations/expenses/', import.meta.url),
   resolvers,
-  config: {},
-  async setup() {
-    return { context: (base: BaseContext) => base };
+  config: {
+    DEFAULT_BASE_CURRENCY: z
+      .string()
+      .default('EUR')
+      .refine(isCurrencyCode, 'must be an ISO 4217 currency code such as EUR')
+      .describe("A new user's base currency, until they choose one"),
+    DEFAULT_TIME_ZONE: z
+      .string()
+      .default('UTC')
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
+      .describe("A new user's time zone (budget periods follow it), until they choose one"),
+    RECURRING_EXPENSES_INTERVAL_SECONDS: integerEnv(3600, 0, 86_400).describe(
+      'How often recurring expenses are materialized; 0 turns the timer off (another replica or the scheduler runs it)',
+    ),
+  },
+  consumes: CONSUMED_IDENTITY_EVENTS,
+  async setup({ config, db, logger, onStart, onStop }) {
+    const defaults = { baseCurrencyCode: config.DEFAULT_BASE_CURRENCY, timeZone: config.DEFAULT_TIME_ZONE };
+    const expenses = createExpensesService({ db, defaults });
+    const materialize = (asOf: Date = new Date()) => materializeRecurringExpenses(db, asOf, { defaults, logger });
+
+    let timer: NodeJS.Timeout | undefined;
+    const tick = () =>
+      materialize().then(
+        (result) => result.created > 0 && logger.info(result, 'materialized recurring expenses'),
+        (error: unknown) => logger.warn({ err: error }, 'materializing recurring expenses failed'),
+      );
+    onStart(() => {
+      if (config.RECURRING_EXPENSES_INTERVAL_SECONDS === 0) return;
+      void tick();
+      timer = setInterval(() => void tick(), config.RECURRING_EXPENSES_INTERVAL_SECONDS * 1000);
+      timer.unref();
+    });
+    onStop(() => clearInterval(timer));
+
+    return {
+      context: createContextFactory({ expenses, db }),
+      handlers: createIdentityEventHandlers(defaults),
+      exposed: {
+        /** Records the recurring expenses due by `asOf` (now by default), as the timer does. */
+        materializeRecurringExpenses: materialize,
+      },
+    };
   },
 });

@@ -72,6 +72,15 @@ const listedEvent = {
 const onVenue = { actorId: user, target: { type: 'venue' as const, id: venue.id }, context: request };
 const onEvent = { actorId: user, target: { type: 'event' as const, id: listedEvent.id }, context: request };
 
+const booking = {
+  bookingId: randomUUID(),
+  userId: user,
+  eventId: listedEvent.id,
+  ticketTypeId: listedEvent.ticketTypes[0]!.id,
+  quantity: 2,
+};
+const onBooking = { actorId: user, target: { type: 'booking' as const, id: booking.bookingId }, context: request };
+
 /** One valid example per type: the compiler checks it against EventDataByType, the test against the schema. */
 const examples: { [T in EventType]: { subject: string; data: EventDataByType[T] } } = {
   'platform.identity.user.registered.v1': {
@@ -192,6 +201,85 @@ const examples: { [T in EventType]: { subject: string; data: EventDataByType[T] 
   'platform.listings.event.cancelled.v1': {
     subject: listedEvent.id,
     data: { ...onEvent, event: { ...listedEvent, version: 4, status: 'CANCELLED' }, reason: 'the band fell ill' },
+  },
+  'platform.bookings.booking.held.v1': {
+    subject: booking.bookingId,
+    data: {
+      ...onBooking,
+      ...booking,
+      total: { amount: '70.00', currencyCode: 'EUR' },
+      expiresAt: '2027-02-01T10:15:00.000Z',
+      waitlistEntryId: null,
+    },
+  },
+  'platform.bookings.booking.confirmed.v1': {
+    subject: booking.bookingId,
+    data: {
+      ...onBooking,
+      ...booking,
+      total: { amount: '70.00', currencyCode: 'EUR' },
+      paymentId: randomUUID(),
+      ticketIds: [randomUUID(), randomUUID()],
+    },
+  },
+  'platform.bookings.booking.cancelled.v1': {
+    subject: booking.bookingId,
+    data: { ...onBooking, ...booking, previousStatus: 'CONFIRMED', reason: 'event_cancelled' },
+  },
+  'platform.bookings.booking.expired.v1': {
+    subject: booking.bookingId,
+    data: { ...onBooking, actorId: null, ...booking, waitlistEntryId: randomUUID() },
+  },
+  'platform.bookings.refund.issued.v1': {
+    subject: booking.bookingId,
+    data: {
+      ...onBooking,
+      target: { type: 'refund', id: booking.bookingId },
+      refundId: randomUUID(),
+      bookingId: booking.bookingId,
+      paymentId: randomUUID(),
+      userId: user,
+      eventId: listedEvent.id,
+      amount: { amount: '70.00', currencyCode: 'EUR' },
+    },
+  },
+  'platform.bookings.waitlist.offered.v1': {
+    subject: booking.bookingId,
+    data: {
+      ...onBooking,
+      actorId: null,
+      target: { type: 'waitlist_entry', id: booking.bookingId },
+      entryId: randomUUID(),
+      userId: user,
+      eventId: listedEvent.id,
+      ticketTypeId: booking.ticketTypeId,
+      quantity: 2,
+      bookingId: booking.bookingId,
+      offerExpiresAt: '2027-02-01T22:00:00.000Z',
+    },
+  },
+  'platform.bookings.ticket.checked_in.v1': {
+    subject: booking.bookingId,
+    data: {
+      ...onBooking,
+      target: { type: 'ticket', id: booking.bookingId },
+      ticketId: randomUUID(),
+      bookingId: booking.bookingId,
+      userId: user,
+      eventId: listedEvent.id,
+      checkedInAt: '2027-03-01T18:30:00.000Z',
+    },
+  },
+  'platform.bookings.availability.changed.v1': {
+    subject: booking.ticketTypeId,
+    data: {
+      ...onBooking,
+      target: { type: 'ticket_type', id: booking.ticketTypeId },
+      eventId: listedEvent.id,
+      ticketTypeId: booking.ticketTypeId,
+      capacity: 400,
+      available: 398,
+    },
   },
 };
 

@@ -65,6 +65,20 @@ export type RoleDescription = string | null;
  */
 export type PermissionCodes = PermissionCode[];
 /**
+ * An instant, RFC 3339 in UTC.
+ *
+ * This interface was referenced by `EventDataByType`'s JSON-Schema
+ * via the `definition` "instant".
+ */
+export type Instant = string;
+/**
+ * A calendar day, YYYY-MM-DD, no time zone.
+ *
+ * This interface was referenced by `EventDataByType`'s JSON-Schema
+ * via the `definition` "calendarDate".
+ */
+export type CalendarDate = string;
+/**
  * This interface was referenced by `EventDataByType`'s JSON-Schema
  * via the `definition` "nullableReason".
  */
@@ -80,26 +94,12 @@ export type Email = string;
  */
 export type UserName = string;
 /**
- * An instant, RFC 3339 in UTC.
- *
- * This interface was referenced by `EventDataByType`'s JSON-Schema
- * via the `definition` "instant".
- */
-export type Instant = string;
-/**
  * An IANA time zone name (Europe/Berlin).
  *
  * This interface was referenced by `EventDataByType`'s JSON-Schema
  * via the `definition` "timeZone".
  */
 export type TimeZone = string;
-/**
- * A calendar day, YYYY-MM-DD, no time zone.
- *
- * This interface was referenced by `EventDataByType`'s JSON-Schema
- * via the `definition` "calendarDate".
- */
-export type CalendarDate = string;
 
 /**
  * The `data` of each event type, keyed by CloudEvents `type`.
@@ -117,6 +117,20 @@ export interface EventDataByType {
   'platform.authz.role.created.v1': PlatformAuthzRoleCreatedV1;
   'platform.authz.role.deleted.v1': PlatformAuthzRoleDeletedV1;
   'platform.authz.role.unassigned.v1': PlatformAuthzRoleUnassignedV1;
+  'platform.bookings.availability.changed.v1': PlatformBookingsAvailabilityChangedV1;
+  'platform.bookings.booking.cancelled.v1': PlatformBookingsBookingCancelledV1;
+  'platform.bookings.booking.confirmed.v1': PlatformBookingsBookingConfirmedV1;
+  'platform.bookings.booking.expired.v1': PlatformBookingsBookingExpiredV1;
+  'platform.bookings.booking.held.v1': PlatformBookingsBookingHeldV1;
+  'platform.bookings.refund.issued.v1': PlatformBookingsRefundIssuedV1;
+  'platform.bookings.ticket.checked_in.v1': PlatformBookingsTicketCheckedInV1;
+  'platform.bookings.waitlist.offered.v1': PlatformBookingsWaitlistOfferedV1;
+  'platform.expenses.budget.exceeded.v1': PlatformExpensesBudgetExceededV1;
+  'platform.expenses.budget.threshold_crossed.v1': PlatformExpensesBudgetThresholdCrossedV1;
+  'platform.expenses.expense.created.v1': PlatformExpensesExpenseCreatedV1;
+  'platform.expenses.expense.deleted.v1': PlatformExpensesExpenseDeletedV1;
+  'platform.expenses.expense.updated.v1': PlatformExpensesExpenseUpdatedV1;
+  'platform.expenses.support_access.recorded.v1': PlatformExpensesSupportAccessRecordedV1;
   'platform.gateway.authorization.denied.v1': PlatformGatewayAuthorizationDeniedV1;
   'platform.identity.user.deleted.v1': PlatformIdentityUserDeletedV1;
   'platform.identity.user.email_verified.v1': PlatformIdentityUserEmailVerifiedV1;
@@ -130,6 +144,9 @@ export interface EventDataByType {
   'platform.listings.event.updated.v1': PlatformListingsEventUpdatedV1;
   'platform.listings.venue.created.v1': PlatformListingsVenueCreatedV1;
   'platform.listings.venue.updated.v1': PlatformListingsVenueUpdatedV1;
+  'platform.portfolios.investment.added.v1': PlatformPortfoliosInvestmentAddedV1;
+  'platform.portfolios.performance.calculated.v1': PlatformPortfoliosPerformanceCalculatedV1;
+  'platform.portfolios.portfolio.updated.v1': PlatformPortfoliosPortfolioUpdatedV1;
 }
 /**
  * Too many failed sign-ins: the account is locked until `lockedUntil`.
@@ -322,6 +339,285 @@ export interface PlatformAuthzRoleUnassignedV1 {
   roleId: Uuid;
   roleName: RoleName;
   permissionsVersion: PermissionsVersion;
+}
+/**
+ * The seats still on sale for a ticket type changed (a hold, an expiry, a cancellation, a capacity change).
+ */
+export interface PlatformBookingsAvailabilityChangedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'ticket_type';
+  };
+  context: RequestContext;
+  eventId: Uuid;
+  ticketTypeId: Uuid;
+  capacity: number;
+  available: number;
+}
+/**
+ * A booking was cancelled: by its holder (reason user) or because its event was cancelled (reason event_cancelled). A confirmed one is refunded (refund.issued).
+ */
+export interface PlatformBookingsBookingCancelledV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'booking';
+  };
+  context: RequestContext;
+  bookingId: Uuid;
+  userId: Uuid;
+  eventId: Uuid;
+  ticketTypeId: Uuid;
+  quantity: number;
+  previousStatus: 'HELD' | 'CONFIRMED';
+  reason: 'user' | 'event_cancelled';
+}
+/**
+ * A hold was paid for and became a confirmed booking with tickets.
+ */
+export interface PlatformBookingsBookingConfirmedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'booking';
+  };
+  context: RequestContext;
+  bookingId: Uuid;
+  userId: Uuid;
+  eventId: Uuid;
+  ticketTypeId: Uuid;
+  quantity: number;
+  total: Money;
+  paymentId: Uuid;
+  /**
+   * @maxItems 100
+   */
+  ticketIds: Uuid[];
+}
+/**
+ * An exact amount in an ISO 4217 currency: the amount as a decimal string at the currency's minor unit ("12.50", "1000" JPY), never a float.
+ *
+ * This interface was referenced by `EventDataByType`'s JSON-Schema
+ * via the `definition` "money".
+ */
+export interface Money {
+  amount: string;
+  currencyCode: string;
+}
+/**
+ * A hold was not paid for in time; its seats were freed.
+ */
+export interface PlatformBookingsBookingExpiredV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'booking';
+  };
+  context: RequestContext;
+  bookingId: Uuid;
+  userId: Uuid;
+  eventId: Uuid;
+  ticketTypeId: Uuid;
+  quantity: number;
+  waitlistEntryId: NullableUuid;
+}
+/**
+ * Seats were held for a user until expiresAt: by the user, or for a waiting-list entry (waitlistEntryId) the seats were offered to.
+ */
+export interface PlatformBookingsBookingHeldV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'booking';
+  };
+  context: RequestContext;
+  bookingId: Uuid;
+  userId: Uuid;
+  eventId: Uuid;
+  ticketTypeId: Uuid;
+  quantity: number;
+  total: Money;
+  expiresAt: Instant;
+  waitlistEntryId: NullableUuid;
+}
+/**
+ * A confirmed booking's payment was refunded through the payment provider.
+ */
+export interface PlatformBookingsRefundIssuedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'refund';
+  };
+  context: RequestContext;
+  refundId: Uuid;
+  bookingId: Uuid;
+  paymentId: Uuid;
+  userId: Uuid;
+  eventId: Uuid;
+  amount: Money;
+}
+/**
+ * A ticket was scanned at the door (the ticket's code is never in the event).
+ */
+export interface PlatformBookingsTicketCheckedInV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'ticket';
+  };
+  context: RequestContext;
+  ticketId: Uuid;
+  bookingId: Uuid;
+  userId: Uuid;
+  eventId: Uuid;
+  checkedInAt: Instant;
+}
+/**
+ * Freed seats were offered to a waiting-list entry: a hold (bookingId) waits for its confirmation until offerExpiresAt.
+ */
+export interface PlatformBookingsWaitlistOfferedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'waitlist_entry';
+  };
+  context: RequestContext;
+  entryId: Uuid;
+  userId: Uuid;
+  eventId: Uuid;
+  ticketTypeId: Uuid;
+  quantity: number;
+  bookingId: Uuid;
+  offerExpiresAt: Instant;
+}
+/**
+ * The spending of a budget's period went above its limit for the first time in that period.
+ */
+export interface PlatformExpensesBudgetExceededV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'budget';
+  };
+  context: RequestContext;
+  /**
+   * The user who owns the budget.
+   */
+  userId: string;
+  budgetId: Uuid;
+  categoryId: Uuid;
+  period: 'WEEKLY' | 'MONTHLY' | 'YEARLY';
+  periodStart: CalendarDate;
+  periodEnd: CalendarDate;
+  limit: Money;
+  spent: Money;
+}
+/**
+ * The spending of a budget's period reached one of its alert thresholds (a percentage of the limit) for the first time in that period.
+ */
+export interface PlatformExpensesBudgetThresholdCrossedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'budget';
+  };
+  context: RequestContext;
+  /**
+   * The user who owns the budget.
+   */
+  userId: string;
+  budgetId: Uuid;
+  categoryId: Uuid;
+  period: 'WEEKLY' | 'MONTHLY' | 'YEARLY';
+  periodStart: CalendarDate;
+  periodEnd: CalendarDate;
+  limit: Money;
+  spent: Money;
+  thresholdPercent: number;
+}
+/**
+ * A user recorded an expense, or a recurring expense of theirs was materialized (actorId null).
+ */
+export interface PlatformExpensesExpenseCreatedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'expense';
+  };
+  context: RequestContext;
+  /**
+   * The user who owns the expense.
+   */
+  userId: string;
+  expense: Expense;
+}
+/**
+ * The expense as it is after the change. Its description and tags stay in the expenses subgraph: they are the user's private notes.
+ *
+ * This interface was referenced by `PlatformExpensesExpenseCreatedV1`'s JSON-Schema
+ * via the `definition` "expense".
+ */
+export interface Expense {
+  id: Uuid;
+  categoryId: Uuid;
+  amount: Money;
+  convertedAmount: Money;
+  spentOn: CalendarDate;
+  recurringExpenseId: NullableUuid;
+}
+/**
+ * A user deleted one of their expenses.
+ */
+export interface PlatformExpensesExpenseDeletedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'expense';
+  };
+  context: RequestContext;
+  /**
+   * The user who owns the expense.
+   */
+  userId: string;
+  expenseId: Uuid;
+}
+/**
+ * A user changed one of their expenses.
+ */
+export interface PlatformExpensesExpenseUpdatedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'expense';
+  };
+  context: RequestContext;
+  /**
+   * The user who owns the expense.
+   */
+  userId: string;
+  expense: Expense1;
+}
+/**
+ * The expense as it is after the change. Its description and tags stay in the expenses subgraph: they are the user's private notes.
+ *
+ * This interface was referenced by `PlatformExpensesExpenseUpdatedV1`'s JSON-Schema
+ * via the `definition` "expense".
+ */
+export interface Expense1 {
+  id: Uuid;
+  categoryId: Uuid;
+  amount: Money;
+  convertedAmount: Money;
+  spentOn: CalendarDate;
+  recurringExpenseId: NullableUuid;
+}
+/**
+ * Someone holding expenses.support.read read another user's finance data: recorded for the audit log on every such read.
+ */
+export interface PlatformExpensesSupportAccessRecordedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'user';
+  };
+  context: RequestContext;
+  /**
+   * The user whose data was read.
+   */
+  userId: string;
+  /**
+   * What was read, as a schema coordinate (User.expenses).
+   */
+  field: string;
+  outcome: Outcome;
 }
 /**
  * The gateway removed fields from an operation because the caller lacked what the schema requires. `userId` is null for an anonymous caller.
@@ -519,16 +815,6 @@ export interface TicketType {
   name: string;
   capacity: number;
   price: Money;
-}
-/**
- * An exact amount in an ISO 4217 currency: the amount as a decimal string at the currency's minor unit ("12.50", "1000" JPY), never a float.
- *
- * This interface was referenced by `EventDataByType`'s JSON-Schema
- * via the `definition` "money".
- */
-export interface Money {
-  amount: string;
-  currencyCode: string;
 }
 /**
  * An organizer created an event (as a draft).
@@ -780,6 +1066,112 @@ export interface Venue5 {
   latitude: number | null;
   longitude: number | null;
 }
+/**
+ * Units were bought: a BUY activity was recorded in a portfolio (every BUY, not only the first of a symbol; newHolding says which).
+ */
+export interface PlatformPortfoliosInvestmentAddedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'portfolio';
+  };
+  context: RequestContext;
+  portfolioId: Uuid;
+  ownerId: Uuid;
+  activityId: Uuid;
+  symbol: string;
+  assetType: 'EQUITY' | 'ETF' | 'MUTUAL_FUND' | 'BOND' | 'CRYPTO' | 'CASH';
+  /**
+   * Units bought, an exact decimal string.
+   */
+  quantity: string;
+  cost: Money1;
+  occurredOn: CalendarDate;
+  /**
+   * True when the portfolio held none of the symbol right before this purchase.
+   */
+  newHolding: boolean;
+}
+/**
+ * An exact amount in an ISO 4217 currency: the amount as a decimal string at the currency's minor unit ("12.50", "1000" JPY), never a float.
+ */
+export interface Money1 {
+  amount: string;
+  currencyCode: string;
+}
+/**
+ * The daily valuation job valued a portfolio at the close of a day (once per portfolio and day), with its performance since its first activity.
+ */
+export interface PlatformPortfoliosPerformanceCalculatedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'portfolio';
+  };
+  context: RequestContext;
+  portfolioId: Uuid;
+  ownerId: Uuid;
+  valuedOn: CalendarDate;
+  value: Money2;
+  netContributions: Money3;
+  absoluteGain: Money4;
+  /**
+   * A fraction (0.21 is 21 %), null where undefined.
+   */
+  timeWeightedReturn: number | null;
+  /**
+   * A fraction (0.21 is 21 %), null where undefined.
+   */
+  moneyWeightedReturn: number | null;
+}
+/**
+ * An exact amount in an ISO 4217 currency: the amount as a decimal string at the currency's minor unit ("12.50", "1000" JPY), never a float.
+ */
+export interface Money2 {
+  amount: string;
+  currencyCode: string;
+}
+/**
+ * An exact amount in an ISO 4217 currency: the amount as a decimal string at the currency's minor unit ("12.50", "1000" JPY), never a float.
+ */
+export interface Money3 {
+  amount: string;
+  currencyCode: string;
+}
+/**
+ * An exact amount in an ISO 4217 currency: the amount as a decimal string at the currency's minor unit ("12.50", "1000" JPY), never a float.
+ */
+export interface Money4 {
+  amount: string;
+  currencyCode: string;
+}
+/**
+ * A portfolio changed: it was created, its settings changed, or an activity was recorded in it.
+ */
+export interface PlatformPortfoliosPortfolioUpdatedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'portfolio';
+  };
+  context: RequestContext;
+  change: 'created' | 'settings_changed' | 'activity_recorded';
+  portfolio: Portfolio;
+  /**
+   * The activity recorded, for activity_recorded; else null.
+   */
+  activityId: string | null;
+}
+/**
+ * The portfolio as it is after the change.
+ *
+ * This interface was referenced by `PlatformPortfoliosPortfolioUpdatedV1`'s JSON-Schema
+ * via the `definition` "portfolio".
+ */
+export interface Portfolio {
+  id: Uuid;
+  ownerId: Uuid;
+  name: string;
+  baseCurrencyCode: string;
+  costBasisMethod: 'AVERAGE' | 'FIFO';
+}
 
 /** Every event type of the catalog, one per `events/catalog/<type>.json`. */
 export const EVENT_TYPES = [
@@ -795,6 +1187,20 @@ export const EVENT_TYPES = [
   'platform.authz.role.created.v1',
   'platform.authz.role.deleted.v1',
   'platform.authz.role.unassigned.v1',
+  'platform.bookings.availability.changed.v1',
+  'platform.bookings.booking.cancelled.v1',
+  'platform.bookings.booking.confirmed.v1',
+  'platform.bookings.booking.expired.v1',
+  'platform.bookings.booking.held.v1',
+  'platform.bookings.refund.issued.v1',
+  'platform.bookings.ticket.checked_in.v1',
+  'platform.bookings.waitlist.offered.v1',
+  'platform.expenses.budget.exceeded.v1',
+  'platform.expenses.budget.threshold_crossed.v1',
+  'platform.expenses.expense.created.v1',
+  'platform.expenses.expense.deleted.v1',
+  'platform.expenses.expense.updated.v1',
+  'platform.expenses.support_access.recorded.v1',
   'platform.gateway.authorization.denied.v1',
   'platform.identity.user.deleted.v1',
   'platform.identity.user.email_verified.v1',
@@ -808,8 +1214,34 @@ export const EVENT_TYPES = [
   'platform.listings.event.updated.v1',
   'platform.listings.venue.created.v1',
   'platform.listings.venue.updated.v1',
+  'platform.portfolios.investment.added.v1',
+  'platform.portfolios.performance.calculated.v1',
+  'platform.portfolios.portfolio.updated.v1',
 ] as const satisfies readonly (keyof EventDataByType)[];
 /** The domains that publish events (`platform.<domain>.…`), one Kafka topic each. */
-export const EVENT_DOMAINS = ['auth', 'authz', 'gateway', 'identity', 'listings'] as const;
+export const EVENT_DOMAINS = [
+  'auth',
+  'authz',
+  'bookings',
+  'expenses',
+  'gateway',
+  'identity',
+  'listings',
+  'portfolios',
+] as const;
 /** What events are about: every `target.type` the catalog pins. */
-export type TargetKind = 'event' | 'operation' | 'role' | 'session' | 'user' | 'venue';
+export type TargetKind =
+  | 'booking'
+  | 'budget'
+  | 'event'
+  | 'expense'
+  | 'operation'
+  | 'portfolio'
+  | 'refund'
+  | 'role'
+  | 'session'
+  | 'ticket'
+  | 'ticket_type'
+  | 'user'
+  | 'venue'
+  | 'waitlist_entry';

@@ -16,10 +16,22 @@ export const Permission = {
   AuthzRoleAssign: 'authz.role.assign',
   /** Read the permission catalog (authz) */
   AuthzPermissionRead: 'authz.permission.read',
+  /** Check in tickets at the door of any event (an event's organizer may always check in its tickets) (bookings) */
+  BookingsTicketCheckin: 'bookings.ticket.checkin',
+  /** Read any user's expenses, budgets and reports for finance support; every read is recorded in the audit log (expenses) */
+  ExpensesSupportRead: 'expenses.support.read',
+  /** Record the dated exchange rates expenses are converted at (expenses) */
+  ExpensesExchangeRateWrite: 'expenses.exchange-rate.write',
   /** Read any user's profile and list users (identity) */
   IdentityUserRead: 'identity.user.read',
   /** Delete any user account, ending its sessions and role assignments (identity) */
   IdentityUserDelete: 'identity.user.delete',
+  /** Create venues and change your own (listings) */
+  ListingsVenueWrite: 'listings.venue.write',
+  /** Create events with ticket types, and change, publish and cancel your own (listings) */
+  ListingsEventWrite: 'listings.event.write',
+  /** Change, publish and cancel anyone's events and venues (support staff, administrators) (listings) */
+  ListingsEventManage: 'listings.event.manage',
 } as const;
 
 export type PermissionCode = (typeof Permission)[keyof typeof Permission];
@@ -33,8 +45,14 @@ export const permissionCatalog: readonly { code: PermissionCode; description: st
   { code: 'authz.role.write', description: "Create, change and delete roles and their permissions", owner: 'authz' },
   { code: 'authz.role.assign', description: "Assign roles to users and remove them", owner: 'authz' },
   { code: 'authz.permission.read', description: "Read the permission catalog", owner: 'authz' },
+  { code: 'bookings.ticket.checkin', description: "Check in tickets at the door of any event (an event's organizer may always check in its tickets)", owner: 'bookings' },
+  { code: 'expenses.support.read', description: "Read any user's expenses, budgets and reports for finance support; every read is recorded in the audit log", owner: 'expenses' },
+  { code: 'expenses.exchange-rate.write', description: "Record the dated exchange rates expenses are converted at", owner: 'expenses' },
   { code: 'identity.user.read', description: "Read any user's profile and list users", owner: 'identity' },
   { code: 'identity.user.delete', description: "Delete any user account, ending its sessions and role assignments", owner: 'identity' },
+  { code: 'listings.venue.write', description: "Create venues and change your own", owner: 'listings' },
+  { code: 'listings.event.write', description: "Create events with ticket types, and change, publish and cancel your own", owner: 'listings' },
+  { code: 'listings.event.manage', description: "Change, publish and cancel anyone's events and venues (support staff, administrators)", owner: 'listings' },
 ];
 
 const codes: ReadonlySet<string> = new Set(permissionCatalog.map((entry) => entry.code));

@@ -1,0 +1,17 @@
+/** `Booking`: its payment, refund and tickets through per-request DataLoaders; others refer to it by id. */
+import type { BookingResolvers } from '../__generated__/resolvers-types.js';
+
+export const Booking: BookingResolvers = {
+  // Only its holder reads a booking: a reference from elsewhere resolves for them alone.
+  __resolveReference: async (reference, context) => {
+    const booking = await context.bookingById.load(reference.id);
+    return booking && booking.userId === context.caller.userId ? booking : null;
+  },
+  expiresAt: (booking) => (booking.status === 'HELD' ? booking.expiresAt : null),
+  total: (booking) => booking.total.toJSON(),
+  payment: (booking, _args, context) => context.paymentByBooking.load(booking.id),
+  refund: (booking, _args, context) => context.refundByBooking.load(booking.id),
+  tickets: (booking, _args, context) => context.ticketsByBooking.load(booking.id),
+  event: (booking) => ({ id: booking.eventId }),
+  ticketType: (booking) => ({ id: booking.ticketTypeId }),
+};

@@ -33,18 +33,24 @@ export function createDatabase(options: DatabaseOptions): Database {
   });
 }
 
+/** `.ts` in the repository; `.js` as compiled into a container image (deploy/src/bundle.ts). */
+const MIGRATION_FILE = /^\d{14}_[a-z0-9_]+\.(ts|js)$/;
+
 /**
- * Loads migrations from a folder of timestamp-named `.ts` files, each exporting `up` and
- * `down`. We list and import them ourselves so the same migrations run under tsx and vitest.
+ * Loads migrations from a folder of timestamp-named `.ts` (or compiled `.js`) files, each
+ * exporting `up` and `down`. We list and import them ourselves so the same migrations run
+ * under tsx, vitest and plain node.
  */
 class FolderMigrationSource implements Knex.MigrationSource<string> {
   constructor(private readonly folder: string) {}
   async getMigrations(): Promise<string[]> {
     const files = await readdir(this.folder);
-    return files.filter((file) => /^\d{14}_[a-z0-9_]+\.ts$/.test(file)).sort();
+    return files.filter((file) => MIGRATION_FILE.test(file)).sort();
   }
   getMigrationName(migration: string): string {
-    return migration;
+    // Recorded under the source's name: a database migrated from the repository and one
+    // migrated by an image share one history.
+    return migration.replace(/\.js$/, '.ts');
   }
   async getMigration(migration: string): Promise<Knex.Migration> {
     return (await import(pathToFileURL(path.join(this.folder, migration)).href)) as Knex.Migration;

@@ -33,8 +33,11 @@ const config: KnipConfig = {
         'bench/gateway/main.ts',
         'bench/gateway/gateways/*.ts',
         'migrations/*/*.ts',
+        // Run by the image build (deploy/Dockerfile) and the container smoke test (deploy/smoke/run.sh).
+        'deploy/src/bundle.ts',
+        'deploy/smoke/*.ts',
       ],
-      project: ['*.ts', 'codegen/**/*.ts', 'bench/**/*.ts', 'migrations/**/*.ts'],
+      project: ['*.ts', 'codegen/**/*.ts', 'bench/**/*.ts', 'migrations/**/*.ts', 'deploy/**/*.ts'],
     },
     'service-kit': {
       entry: ['test/fixtures/*/migrations/*.ts'],

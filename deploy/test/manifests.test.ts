@@ -1,0 +1,131 @@
+/**
+ * The deployment files, checked without a cluster or a container engine: the generated parts
+ * match the registry, both kustomize overlays render (`kubectl kustomize`) and every rendered
+ * object validates against the Kubernetes OpenAPI schema pinned by kubernetes-models 5.1.0, and
+ * docker-compose.yml validates against the compose-spec JSON schema vendored in deploy/schemas.
+ */
+import Ajv from 'ajv';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { driftedFiles, generatedFiles } from '../src/generate.js';
+import { deploymentPlan } from '../src/plan.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const run = promisify(execFile);
+
+interface KubernetesObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: Record<string, unknown>;
+}
+
+async function render(overlay: string): Promise<KubernetesObject[]> {
+  const { stdout } = await run('kubectl', ['kustomize', path.join(root, 'deploy', 'overlays', overlay)], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return parseAllDocuments(stdout).map((document) => document.toJS() as KubernetesObject);
+}
+
+/** Throws the schema's complaint when `object` is not a valid `apiVersion`/`kind`. */
+async function validateKubernetes(object: KubernetesObject): Promise<void> {
+  const group = object.apiVersion;
+  const models = (await import(`kubernetes-models/${group}`)) as Record<
+    string,
+    new (data: unknown) => { validate(): void }
+  >;
+  const Model = models[object.kind];
+  if (!Model) throw new Error(`kubernetes-models has no ${group} ${object.kind}`);
+  new Model(object).validate();
+}
+
+const plan = deploymentPlan();
+
+describe('deployment files', () => {
+  it('match the registry (npm run deploy:generate writes them)', async () => {
+    expect(await driftedFiles()).toEqual([]);
+  });
+
+  it('deploy every service of the registry, the gateway included', async () => {
+    const files = [...(await generatedFiles()).keys()];
+    for (const service of plan.services) expect(files).toContain(`deploy/base/services/${service.name}.yaml`);
+    expect(plan.services.map((service) => service.name)).toEqual(
+      expect.arrayContaining(['gateway', 'identity', 'listings', 'bookings', 'expenses', 'portfolios']),
+    );
+  });
+
+  it.each(['dev', 'prod'])('render the %s overlay into objects the Kubernetes schema accepts', async (overlay) => {
+    const objects = await render(overlay);
+    for (const object of objects) {
+      await expect(validateKubernetes(object), `${object.kind} ${object.metadata.name}`).resolves.toBeUndefined();
+    }
+    const named = (kind: string) =>
+      objects.filter((object) => object.kind === kind).map((object) => object.metadata.name);
+    for (const service of plan.services) {
+      for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy']) {
+        expect(named(kind), kind).toContain(service.name);
+      }
+    }
+    expect(named('Ingress')).toEqual(['gateway']);
+    const namespaced = objects.filter((object) => object.kind !== 'Namespace');
+    expect(new Set(namespaced.map((object) => object.metadata.namespace))).toEqual(
+      new Set([overlay === 'dev' ? 'platform-dev' : 'platform']),
+    );
+  });
+
+  it('let only the gateway, declared callers and Prometheus reach a service', async () => {
+    const objects = await render('prod');
+    const peersOf = (name: string) => {
+      const policy = objects.find((object) => object.kind === 'NetworkPolicy' && object.metadata.name === name);
+      const ingress = (policy?.spec?.ingress ?? []) as {
+        from: { podSelector?: { matchLabels: Record<string, string> } }[];
+      }[];
+      return ingress.flatMap((rule) =>
+        rule.from.map((peer) => peer.podSelector?.matchLabels['app.kubernetes.io/name']),
+      );
+    };
+    // identity serves /internal/* to auth only; authz to the gateway and identity; nobody calls listings.
+    expect(peersOf('identity').sort()).toEqual(['auth', 'gateway', 'prometheus']);
+    expect(peersOf('authz').sort()).toEqual(['gateway', 'identity', 'prometheus']);
+    expect(peersOf('listings').sort()).toEqual(['gateway', 'prometheus']);
+    expect(peersOf('gateway')).toContain('authz');
+  });
+
+  it('refuse an object the schema does not accept (the validation can fail)', async () => {
+    const [deployment] = (await render('dev')).filter((object) => object.kind === 'Deployment');
+    const broken = structuredClone(deployment!) as KubernetesObject & { spec: { replicas: unknown } };
+    broken.spec.replicas = 'two';
+    await expect(validateKubernetes(broken)).rejects.toThrow(/replicas/);
+  });
+
+  it('give docker-compose.yml a shape the compose specification accepts', async () => {
+    const schema = JSON.parse(await readFile(path.join(root, 'deploy', 'schemas', 'compose-spec.json'), 'utf8')) as {
+      $schema?: string;
+    };
+    delete schema.$schema;
+    const validate = new Ajv({ allErrors: true, unknownFormats: 'ignore' }).compile(schema);
+    const compose = parse(await readFile(path.join(root, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, unknown>;
+    };
+    expect(validate(compose), JSON.stringify(validate.errors)).toBe(true);
+    for (const service of plan.services) expect(Object.keys(compose.services)).toContain(service.name);
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining([
+        'postgres',
+        'redis',
+        'kafka',
+        'prometheus',
+        'grafana',
+        'otel-collector',
+        'jaeger',
+        'mailpit',
+      ]),
+    );
+    expect(validate({ services: { gateway: { image: 'x', restart: 'sometimes', pots: [] } } })).toBe(false);
+  });
+});

@@ -168,6 +168,78 @@ export const gatewayConfigSchema = z.object({
     .min(1)
     .default(10)
     .describe('Most fields selected at the root of an operation (through fragments too)'),
+  MAX_OPERATION_COST: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(50_000)
+    .describe(
+      "Highest estimated cost of an operation, from the supergraph's `@cost`/`@listSize` as Apollo Router estimates it (a list without `@listSize` counts 10 items, each mutation root field 10)",
+    ),
+  // [edge] request size, rate limits and trusted documents (rate-limits.ts, trusted-documents.ts).
+  MAX_REQUEST_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1_048_576)
+    .describe(
+      'Largest HTTP request body; a larger one is refused with 413 before it is read (by `Content-Length`) or parsed',
+    ),
+  RATE_LIMITS: env
+    .boolean(true)
+    .describe(
+      'Rate limits per client and per user, and the expensive-operation budget (`false` only to measure without them)',
+    ),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(60)
+    .describe('The window of the request rate limits'),
+  RATE_LIMIT_PER_CLIENT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1200)
+    .describe(
+      'Most requests (HTTP operations and subscriptions) per window from one client address; beyond it 429 `RATE_LIMITED`',
+    ),
+  RATE_LIMIT_PER_USER: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(600)
+    .describe("Most requests per window with one user's access token (its `sub`), from any address"),
+  EXPENSIVE_OPERATIONS_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(300)
+    .describe('The window of the expensive-operation budget'),
+  EXPENSIVE_OPERATIONS_PER_CLIENT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100)
+    .describe(
+      'Most expensive operations (root mutation fields with `@cost(weight: 100)` or more: login, register, password reset and change) per window from one client address, each alias counted',
+    ),
+  EXPENSIVE_OPERATIONS_PER_USER: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .describe("Most expensive operations per window with one user's access token"),
+  TRUSTED_DOCUMENTS: z
+    .enum(['off', 'enforce'])
+    .default('off')
+    .describe(
+      "`enforce` accepts only the operations of the committed client contract (`TRUSTED_DOCUMENTS_DIR`), by sha256 persisted-query hash or by exact body, as Router's safelisting; `off` accepts any operation and automatic persisted queries",
+    ),
+  TRUSTED_DOCUMENTS_DIR: z
+    .string()
+    .default('supergraph/operations')
+    .describe('The folder of `*.graphql` files whose operations `TRUSTED_DOCUMENTS=enforce` accepts'),
   // [edge] who may tell us the client's address and scheme (X-Forwarded-For, X-Forwarded-Proto).
   TRUSTED_PROXIES: trustedProxies
     .optional()

@@ -23,7 +23,7 @@ import {
 export const OPERATION_LIMIT_EXCEEDED = 'OPERATION_LIMIT_EXCEEDED';
 
 /** Which limit an operation exceeded: `extensions.limit` of the refusal. */
-export type OperationLimit = 'tokens' | 'depth' | 'aliases' | 'directives' | 'rootFields';
+export type OperationLimit = 'tokens' | 'depth' | 'aliases' | 'directives' | 'rootFields' | 'cost';
 
 export interface OperationLimits {
   tokens: number;
@@ -31,6 +31,8 @@ export interface OperationLimits {
   aliases: number;
   directives: number;
   rootFields: number;
+  /** Most estimated cost (`@cost`/`@listSize`, operation-cost.ts), checked once variables are known. */
+  cost: number;
   /** Name the configured maximum in the message (not in production). */
   exposeLimits: boolean;
 }
@@ -43,21 +45,23 @@ export function operationLimitsFrom(config: GatewayConfig): OperationLimits {
     aliases: config.MAX_OPERATION_ALIASES,
     directives: config.MAX_OPERATION_DIRECTIVES,
     rootFields: config.MAX_OPERATION_ROOT_FIELDS,
+    cost: config.MAX_OPERATION_COST,
     exposeLimits: config.NODE_ENV !== 'production',
   };
 }
 
 const WHAT: Record<OperationLimit, string> = {
-  tokens: 'tokens',
-  depth: 'levels of nested fields',
-  aliases: 'aliases',
-  directives: 'directives',
-  rootFields: 'root fields',
+  tokens: 'has too many tokens',
+  depth: 'has too many levels of nested fields',
+  aliases: 'has too many aliases',
+  directives: 'has too many directives',
+  rootFields: 'has too many root fields',
+  cost: 'costs too much',
 };
 
 export function operationLimitError(limit: OperationLimit, limits: OperationLimits): GraphQLError {
   const maximum = limits.exposeLimits ? ` (at most ${limits[limit]})` : '';
-  return new GraphQLError(`The operation has too many ${WHAT[limit]}${maximum}`, {
+  return new GraphQLError(`The operation ${WHAT[limit]}${maximum}`, {
     extensions: { code: OPERATION_LIMIT_EXCEEDED, limit },
   });
 }

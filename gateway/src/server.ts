@@ -4,7 +4,7 @@
  * `/healthz`, `/readyz`, `/metrics`. `createGatewayServer` builds; `start` listens.
  */
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import path from 'node:path';
@@ -30,7 +30,7 @@ import {
   type RouteHandler,
   type RunningHttpServer,
 } from '@platform/service-kit';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { createPolicyRegistry, readAuthorization, type AuthorizationRequirements } from './authorization/index.js';
 import { disableApolloGatewayTelemetry } from './apollo-telemetry.js';
 import { AuthorizationEnforcer, type AuthorizationDenial } from './authorization-enforcement.js';
@@ -60,6 +60,18 @@ import {
   operationLimitsFrom,
   parseOptionsOf,
 } from './operation-limits.js';
+// [edge] cost, rate limits, trusted documents and the body limit (issue 13).
+import { createEdgeLimits } from './edge-limits.js';
+import { EMPTY_COST_MODEL, readCostModel, type CostModel } from './operation-cost.js';
+import {
+  createRateLimits,
+  rateLimitedError,
+  rateLimitHeaders,
+  rateLimitSettingsFrom,
+  type RateLimitState,
+  type RateLimitSubject,
+} from './rate-limits.js';
+import { loadTrustedDocuments, trustedDocumentCache, untrustedDocumentError } from './trusted-documents.js';
 // [subscriptions] graphql-ws on /graphql: see gateway/src/subscriptions/.
 import { attachGatewaySubscriptions } from './subscriptions/index.js';
 
@@ -108,6 +120,8 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   // The authorization requirements come from the supergraph itself; @apollo/gateway gets the
   // same supergraph without the security features it does not support.
   const authorization: { requirements: AuthorizationRequirements | null } = { requirements: null };
+  // [edge] the @cost/@listSize of the same supergraph, swapped in with it.
+  const costs: { model: CostModel } = { model: EMPTY_COST_MODEL };
   // [denials] every authorization denial becomes an event for the audit log.
   const eventTransport =
     dependencies.eventTransport ??
@@ -136,7 +150,14 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   const inner = new ApolloGateway({
     supergraphSdl: supergraphFromFile(supergraphPath, logger, supergraph, (sdl) => {
       const { requirements, gatewaySupergraphSdl } = readAuthorization(sdl);
-      return { gatewaySdl: gatewaySupergraphSdl, commit: () => (authorization.requirements = requirements) };
+      const model = readCostModel(sdl);
+      return {
+        gatewaySdl: gatewaySupergraphSdl,
+        commit: () => {
+          authorization.requirements = requirements;
+          costs.model = model;
+        },
+      };
     }),
     buildService: ({ name, url }) =>
       new SubgraphDataSource(name, urlOverrides[name] ?? url ?? '', proofs, subgraphHttp),
@@ -158,6 +179,12 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   // [operation limits] refused at parse and validation, before any planning or subgraph fetch.
   const operationLimits = operationLimitsFrom(config);
   const formatError = createErrorFormatter({ logger, exposeInternals: development });
+  // [edge] rate limits (Redis when configured), the cost limit, trusted documents or APQ.
+  const rateLimitSettings = rateLimitSettingsFrom(config);
+  const rateLimits = rateLimitSettings && createRateLimits(rateLimitSettings, redis ? { redis } : {});
+  const edge = createEdgeLimits({ costModel: () => costs.model, limits: operationLimits, rateLimits });
+  const trustedDocuments =
+    config.TRUSTED_DOCUMENTS === 'enforce' ? loadTrustedDocuments(path.resolve(config.TRUSTED_DOCUMENTS_DIR)) : null;
   const gateway = new AuthorizingGateway({ inner, enforcer });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -171,7 +198,22 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     formatError: (formatted, error) => formatError(formatOperationLimitError(formatted, error, operationLimits), error),
     stopOnTerminationSignals: false,
     logger,
+    // Enforced: only the contract's hashes resolve, nothing is registered. Off: APQ in Apollo
+    // Server's own bounded (about 30 MiB) in-memory LRU cache.
+    persistedQueries: trustedDocuments ? { cache: trustedDocumentCache(trustedDocuments), ttl: null } : {},
     plugins: [
+      ...(trustedDocuments
+        ? [
+            {
+              // Before anything is parsed: an untrusted document costs a hash.
+              async requestDidStart({ request }) {
+                const refusal = untrustedDocumentError(trustedDocuments, request);
+                if (refusal) throw refusal;
+              },
+            } satisfies ApolloServerPlugin<GatewayContext>,
+          ]
+        : []),
+      edge.plugin,
       metricsPlugin(metrics),
       config.ENABLE_SANDBOX
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
@@ -179,8 +221,29 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     ],
   });
 
+  /** Counts one request against `subject`'s rate limits: false when it was refused (429 sent). */
+  const countRequest = async (res: ServerResponse, subject: RateLimitSubject, counted: RateLimitState[]) => {
+    if (!rateLimits) return true;
+    const decision = await rateLimits.request(subject);
+    counted.push(...decision.states);
+    if (decision.retryAfterSeconds === null) return true;
+    metrics.errors.inc({ code: 'RATE_LIMITED' });
+    const refusal = rateLimitedError(decision.retryAfterSeconds);
+    sendJson(
+      res,
+      429,
+      { errors: [{ message: refusal.message, extensions: refusal.extensions }] },
+      { 'retry-after': String(decision.retryAfterSeconds), ...rateLimitHeaders(counted) },
+    );
+    return false;
+  };
+
   const graphql: RouteHandler = async ({ req, res, url, requestId, logger: requestLogger }) => {
     if (applyCors(req, res, config.CORS_ORIGINS)) return;
+    const client = clientInfo(req, config.TRUSTED_PROXIES);
+    const rateLimitStates: RateLimitState[] = [];
+    // Per client first, before the token is verified: a flood of bad tokens is counted too.
+    if (!(await countRequest(res, { client: client.ip ?? 'unknown', userId: null }, rateLimitStates))) return;
     let resolved;
     try {
       resolved = await callers.resolve({ authorization: req.headers.authorization }, requestId);
@@ -197,13 +260,36 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
       );
       return;
     }
-    await executeApolloRequest(apollo, req, res, url, async () => ({
-      requestId,
-      caller: resolved.caller,
-      authTime: resolved.authTime,
-      logger: requestLogger,
-      client: clientInfo(req, config.TRUSTED_PROXIES),
-    }));
+    if (resolved.caller.userId !== null) {
+      if (!(await countRequest(res, { client: null, userId: resolved.caller.userId }, rateLimitStates))) return;
+    }
+    try {
+      await executeApolloRequest(
+        apollo,
+        req,
+        res,
+        url,
+        async () => ({
+          requestId,
+          caller: resolved.caller,
+          authTime: resolved.authTime,
+          logger: requestLogger,
+          client,
+          rateLimitStates,
+        }),
+        { bodyLimitBytes: config.MAX_REQUEST_BODY_BYTES },
+      );
+    } catch (error) {
+      if (!(error instanceof HttpError) || error.status !== 413 || res.headersSent) throw error;
+      // Refused by its Content-Length before a byte is read, or as soon as it grows past the
+      // limit; the connection closes rather than drain the rest of a huge body.
+      sendJson(
+        res,
+        413,
+        { errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
+        { connection: 'close' },
+      );
+    }
   };
 
   // authz announces a new permissions version here when there is no Redis to share it.
@@ -263,6 +349,9 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     logger,
     exposeInternals: development,
     operationLimits,
+    checkOperation: edge.checkOperation,
+    rateLimits,
+    trustedDocuments,
     hideSuggestions: config.NODE_ENV === 'production',
     maxPayloadBytes: config.WS_MAX_MESSAGE_BYTES,
     connectionInitWaitTimeoutMs: config.WS_CONNECTION_INIT_TIMEOUT_MS,

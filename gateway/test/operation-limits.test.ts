@@ -54,13 +54,14 @@ const limitOf = (errors: readonly GraphQLError[]) =>
 const nested = (depth: number): string => (depth === 0 ? 'id' : `a { ${nested(depth - 1)} }`);
 
 describe('operation limits at their defaults', () => {
-  it('are 1000 tokens, depth 10, 15 aliases, 50 directives and 10 root fields', () => {
+  it('are 1000 tokens, depth 10, 15 aliases, 50 directives, 10 root fields and a cost of 50,000', () => {
     expect(defaults).toEqual({
       tokens: 1000,
       depth: 10,
       aliases: 15,
       directives: 50,
       rootFields: 10,
+      cost: 50_000,
       exposeLimits: true,
     });
   });

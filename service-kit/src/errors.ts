@@ -19,6 +19,10 @@ export const ErrorCode = {
   OperationLimitExceeded: 'OPERATION_LIMIT_EXCEEDED',
   /** A graphql-ws socket already carries its most subscriptions; `extensions.limit` is that maximum. */
   SubscriptionLimitExceeded: 'SUBSCRIPTION_LIMIT_EXCEEDED',
+  /** TRUSTED_DOCUMENTS=enforce: the operation's text is not one of the client contract's (Router's code). */
+  QueryNotInSafelist: 'QUERY_NOT_IN_SAFELIST',
+  /** TRUSTED_DOCUMENTS=enforce: the persisted-query hash is not one of the client contract's (Router's code). */
+  PersistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -33,6 +37,8 @@ const expectedCodes = new Set<string>([
   ErrorCode.UnauthorizedFieldOrType,
   ErrorCode.OperationLimitExceeded,
   ErrorCode.SubscriptionLimitExceeded,
+  ErrorCode.QueryNotInSafelist,
+  ErrorCode.PersistedQueryNotInList,
   // Produced by GraphQL validation and parsing in Apollo Server: safe to show.
   'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',

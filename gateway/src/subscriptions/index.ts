@@ -61,7 +61,10 @@ import {
   parseOptionsOf,
   type OperationLimits,
 } from '../operation-limits.js';
+import type { EdgeLimits } from '../edge-limits.js';
 import type { PermissionResolver } from '../permissions/effective-permissions.js';
+import { rateLimitedError, type RateLimits } from '../rate-limits.js';
+import { untrustedDocumentError } from '../trusted-documents.js';
 import { apiSchemaOf, planSubscription, supergraphUrlOf } from './federated-execution.js';
 import { FederatedSubscription } from './federated-subscription.js';
 
@@ -81,6 +84,12 @@ export interface GatewaySubscriptionsOptions extends GraphQLWebSocketSettings {
   trustedProxies: TrustedProxies;
   /** The same operation limits as HTTP, checked before the subscription is authorized or planned. */
   operationLimits: OperationLimits;
+  /** The cost limit (and the expensive-operation budget), once the operation and its variables are known. */
+  checkOperation: EdgeLimits['checkOperation'];
+  /** Each subscription counts as one request against its client's and user's rate limits; null when off. */
+  rateLimits: RateLimits | null;
+  /** TRUSTED_DOCUMENTS=enforce: only the client contract's subscriptions; null when off. */
+  trustedDocuments: ReadonlyMap<string, string> | null;
   /** Strip "Did you mean …?" suggestions from validation errors (production), as Apollo Server does on HTTP. */
   hideSuggestions: boolean;
 }
@@ -131,6 +140,16 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
       const schema = apiSchemaOf(gateway);
       if (!schema) return [new GraphQLError('The gateway is not ready', { extensions: { code: 'BAD_REQUEST' } })];
 
+      if (options.trustedDocuments) {
+        const refusal = untrustedDocumentError(options.trustedDocuments, payload);
+        if (refusal) return [withoutHttp(refusal)];
+      }
+      const subject = { client: ctx.extra.client?.ip ?? 'unknown', userId: ctx.extra.identity?.userId ?? null };
+      if (options.rateLimits) {
+        const decision = await options.rateLimits.request(subject);
+        if (decision.retryAfterSeconds !== null) return [rateLimitedError(decision.retryAfterSeconds)];
+      }
+
       let document: DocumentNode;
       try {
         document = parse(payload.query, parseOptionsOf(operationLimits));
@@ -160,6 +179,8 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         ];
       }
       const variables = payload.variables ?? {};
+      const { refusal } = await options.checkOperation({ schema, document, operation, variables }, subject);
+      if (refusal) return [refusal];
 
       // Every subscription resolves its caller from the connection's token, as every HTTP
       // request does from its header: permissions fresh from authz.
@@ -272,4 +293,10 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
     ...(error.path ? { path: error.path } : {}),
     extensions: { ...error.extensions, code },
   });
+}
+
+/** An HTTP refusal's error for a graphql-ws `error` message: the same, without its HTTP status. */
+function withoutHttp(error: GraphQLError): GraphQLError {
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { extensions });
 }

@@ -18,6 +18,7 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './money/index.js';
 export * from './redis.js';
+export * from './attempt-throttle.js';
 export * from './service-credentials.js';
 export * from './subgraph-server.js';
 export * from './subgraph/index.js';

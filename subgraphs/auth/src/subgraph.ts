@@ -5,6 +5,8 @@
  * after a password change or reset and when the user is deleted (`identity-events.ts`).
  */
 import {
+  createMemoryAttemptThrottle,
+  createRedisAttemptThrottle,
   defineSubgraph,
   type BaseContext,
   type Logger,
@@ -15,7 +17,6 @@ import DataLoader from 'dataloader';
 import { z } from 'zod';
 import type { Context } from './context.js';
 import { createAccessTokenIssuer } from './domain/access-tokens.js';
-import { createMemoryLoginThrottle, createRedisLoginThrottle } from './domain/login-throttle.js';
 import { createSessionService } from './domain/session-service.js';
 import {
   createSigningKeyRing,
@@ -111,7 +112,9 @@ export const authSubgraph = defineSubgraph({
       lockSeconds: config.LOGIN_LOCK_SECONDS,
     };
     const redisClient = redis();
-    const throttle = redisClient ? createRedisLoginThrottle(redisClient, policy) : createMemoryLoginThrottle(policy);
+    const throttle = redisClient
+      ? createRedisAttemptThrottle(redisClient, policy, 'auth:login-throttle:')
+      : createMemoryAttemptThrottle(policy);
 
     let credentials = overrides.credentialsVerifier;
     if (!credentials) {

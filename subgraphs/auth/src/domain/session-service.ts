@@ -8,7 +8,7 @@
  * count as a replay too: one wins the rotation, the other then finds the token spent.
  */
 import { randomUUID } from 'node:crypto';
-import { InputProblems, unauthenticated, type Logger } from '@platform/service-kit';
+import { InputProblems, unauthenticated, type AttemptThrottle, type Logger } from '@platform/service-kit';
 import {
   createEvent,
   enqueue,
@@ -23,7 +23,6 @@ import type { SessionModel } from '../mappers.js';
 import { createRefreshTokenStore } from '../stores/refresh-token-store.js';
 import { createSessionStore } from '../stores/session-store.js';
 import { TOKEN_TYPE_BEARER, type AccessTokenIssuer, type AccessTokenSubject } from './access-tokens.js';
-import { throttleAccountKey, type LoginThrottle } from './login-throttle.js';
 import { generateRefreshToken, hashRefreshToken, isWellFormedRefreshToken } from './refresh-tokens.js';
 
 /** The one answer for an unknown user, a wrong password and a locked account alike. */
@@ -83,10 +82,16 @@ export interface SessionServiceOptions {
   db: Knex;
   accessTokens: AccessTokenIssuer;
   credentials: CredentialsVerifier;
-  throttle: LoginThrottle;
+  /** Sign-in attempts per address (`throttleAccountKey`). */
+  throttle: AttemptThrottle;
   refreshTokenTtlSeconds: number;
   /** Failed attempts that lock an account (the throttle's policy), for account.locked events. */
   maxFailedLogins: number;
+}
+
+/** The throttle key of a login: the email, trimmed and lower-cased. */
+export function throttleAccountKey(email: string): string {
+  return email.trim().toLowerCase();
 }
 
 /** The event key and target of an account known only by the address typed (at most 200 characters). */

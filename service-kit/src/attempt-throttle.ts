@@ -1,22 +1,23 @@
 /**
- * Login throttling per account, against password guessing. Every attempt is counted
+ * Throttling of password attempts per account, against guessing: auth's sign-ins (per
+ * address) and identity's password changes (per user). Every attempt is counted
  * *before* its password is verified, in one atomic step that also checks the lock: of any
  * number of concurrent guesses, at most `maxFailures` within `failureWindowSeconds`
  * (counted from the first) reach verification; the rest are refused without being
  * verified. The last failure of the budget locks the account for `lockSeconds`; each
  * further lock within 24 hours after the previous one ended doubles it, up to 24 hours.
- * A successful login clears the count (not the lock history). Attempts while locked are
- * refused and not counted.
+ * A success clears the count (not the lock history). Attempts while locked are refused and
+ * not counted.
  *
  * Two implementations of one interface: Redis (shared by every auth instance, each step
- * one atomic Lua script) and in-process memory (a single instance, development). Keys are
- * the normalised email, hashed so Redis holds no addresses. A store that cannot answer
- * fails the sign-in: the caller refuses rather than verify unthrottled.
+ * one atomic Lua script) and in-process memory (a single instance, development). Account
+ * keys are hashed, so Redis holds no addresses. A store that cannot answer rejects: the
+ * caller then refuses rather than verify unthrottled (fail closed).
  */
-import { sha256Hex } from '@platform/service-kit';
+import { sha256Hex } from './crypto.js';
 import type { Redis } from 'ioredis';
 
-export interface LoginThrottlePolicy {
+export interface AttemptThrottlePolicy {
   maxFailures: number;
   failureWindowSeconds: number;
   lockSeconds: number;
@@ -32,7 +33,7 @@ export interface LockState {
   retryAfterMs: number;
 }
 
-export interface LoginThrottle {
+export interface AttemptThrottle {
   /** Whether `account` is locked right now. */
   status(account: string): Promise<LockState>;
   /**
@@ -42,18 +43,13 @@ export interface LoginThrottle {
   attempt(account: string): Promise<LockState>;
   /** The counted attempt failed; returns the lock it caused, if any. */
   recordFailure(account: string): Promise<LockState>;
-  /** Clears the count after a successful login. */
+  /** Clears the count after a success. */
   recordSuccess(account: string): Promise<void>;
 }
 
 const DAY_SECONDS = 86_400;
 
-/** The throttle key of a login: the email, trimmed and lower-cased. */
-export function throttleAccountKey(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-function lockMilliseconds(policy: LoginThrottlePolicy, lockNumber: number): number {
+function lockMilliseconds(policy: AttemptThrottlePolicy, lockNumber: number): number {
   const max = (policy.maxLockSeconds ?? DAY_SECONDS) * 1000;
   // 2^20 already exceeds any sensible cap; bounding the exponent keeps the number finite.
   return Math.min(policy.lockSeconds * 1000 * 2 ** Math.min(lockNumber - 1, 20), max);
@@ -77,10 +73,10 @@ interface MemoryEntry {
  * still live, a new account's attempt is refused (fail closed) rather than forget a lock or
  * a count an attacker has built up.
  */
-export function createMemoryLoginThrottle(
-  policy: LoginThrottlePolicy,
+export function createMemoryAttemptThrottle(
+  policy: AttemptThrottlePolicy,
   options: { now?: () => number; maxEntries?: number } = {},
-): LoginThrottle {
+): AttemptThrottle {
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 100_000;
   const escalationMs = (policy.escalationWindowSeconds ?? DAY_SECONDS) * 1000;
@@ -183,12 +179,13 @@ return {1, lockMs}
 `;
 
 /** Redis throttle: shared by every auth instance; each attempt and each failure is one atomic script. */
-export function createRedisLoginThrottle(
+export function createRedisAttemptThrottle(
   redis: Redis,
-  policy: LoginThrottlePolicy,
-  options: { keyPrefix?: string } = {},
-): LoginThrottle {
-  const prefix = options.keyPrefix ?? 'auth:login-throttle:';
+  policy: AttemptThrottlePolicy,
+  /** Whose attempts these are, e.g. `auth:login-throttle:`: each use its own keys. */
+  keyPrefix: string,
+): AttemptThrottle {
+  const prefix = keyPrefix;
   // The hash tag keeps one account's keys in one Redis Cluster slot, as the script needs.
   const keys = (account: string) => {
     const tag = `${prefix}{${sha256Hex(account)}}`;

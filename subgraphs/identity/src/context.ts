@@ -2,7 +2,7 @@
  * What identity resolvers get per request: the kit's base context (caller, request id,
  * logger) plus stores, a per-request user loader and the services the mutations use.
  */
-import type { BaseContext } from '@platform/service-kit';
+import type { AttemptThrottle, BaseContext } from '@platform/service-kit';
 import DataLoader from 'dataloader';
 import type { AuthzClient } from './authz-client.js';
 import type { BackgroundTasks } from './domain/background.js';
@@ -24,6 +24,8 @@ export interface Context extends BaseContext {
   /** authz's answer before a deletion (it refuses for the last admin). */
   authz: AuthzClient;
   background: BackgroundTasks;
+  /** Attempts at `changePassword` per user: wrong current passwords lock it for a while. */
+  passwordChanges: AttemptThrottle;
   mailLinks: MailLinks;
 }
 
@@ -34,6 +36,7 @@ export interface IdentityServices {
   passwords: PasswordHasher;
   authz: AuthzClient;
   background: BackgroundTasks;
+  passwordChanges: AttemptThrottle;
   mailLinks: MailLinks;
 }
 
@@ -56,6 +59,7 @@ export function createContextFactory(services: IdentityServices): (base: BaseCon
     passwords: services.passwords,
     authz: services.authz,
     background: services.background,
+    passwordChanges: services.passwordChanges,
     mailLinks: services.mailLinks,
   });
 }

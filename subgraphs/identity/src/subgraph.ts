@@ -12,7 +12,15 @@
  * identity's own database (`seedIdentity`, the password hasher, the migrations).
  */
 import { fileURLToPath } from 'node:url';
-import { defineSubgraph, env, integerEnv, migrateToLatest, type Database } from '@platform/service-kit';
+import {
+  createMemoryAttemptThrottle,
+  createRedisAttemptThrottle,
+  defineSubgraph,
+  env,
+  integerEnv,
+  migrateToLatest,
+  type Database,
+} from '@platform/service-kit';
 import { Counter } from 'prom-client';
 import { createAuthzClient } from './authz-client.js';
 import { createContextFactory } from './context.js';
@@ -38,12 +46,18 @@ export const identitySubgraph = defineSubgraph({
     ARGON2_MEMORY_KIB: integerEnv(ARGON2_MINIMUM.memoryKib, ARGON2_MINIMUM.memoryKib, 4_194_304, 'OWASP minimum'),
     ARGON2_ITERATIONS: integerEnv(ARGON2_MINIMUM.iterations, ARGON2_MINIMUM.iterations, 64, 'OWASP minimum'),
     ARGON2_PARALLELISM: integerEnv(ARGON2_MINIMUM.parallelism, ARGON2_MINIMUM.parallelism, 16, 'OWASP minimum'),
+    PASSWORD_CHANGE_MAX_FAILURES: integerEnv(5, 1, 100).describe(
+      'Wrong current passwords in `changePassword` (per user) that lock it',
+    ),
+    PASSWORD_CHANGE_LOCK_SECONDS: integerEnv(900, 1, 86_400).describe(
+      'The window wrong current passwords are counted in, and the first lock of `changePassword`, in seconds',
+    ),
   },
   // Removing a user's roles before deleting them: authz may refuse (the last admin).
   calls: ['authz'],
   // The login's credential check and the lookup behind account.locked: auth needs the answers.
   internalApi: { callers: ['auth'] },
-  async setup({ config, db, metrics, internal, authenticateService, onStop }) {
+  async setup({ config, db, metrics, redis, internal, authenticateService, onStop }) {
     const passwordVerifications = new Counter({
       name: 'password_verifications_total',
       help: 'argon2id verifications, against an account hash or the dummy hash used for unknown emails',
@@ -55,6 +69,17 @@ export const identitySubgraph = defineSubgraph({
     if (!authz) throw new Error('identity calls authz, which has no internal URL configured');
     const stores = createStores(db);
     const background = createBackgroundTasks();
+    // A stolen access token must not be a free password oracle: wrong current passwords are
+    // throttled per user like sign-ins (in Redis when configured, shared by every instance).
+    const policy = {
+      maxFailures: config.PASSWORD_CHANGE_MAX_FAILURES,
+      failureWindowSeconds: config.PASSWORD_CHANGE_LOCK_SECONDS,
+      lockSeconds: config.PASSWORD_CHANGE_LOCK_SECONDS,
+    };
+    const redisClient = redis();
+    const passwordChanges = redisClient
+      ? createRedisAttemptThrottle(redisClient, policy, 'identity:password-change:')
+      : createMemoryAttemptThrottle(policy);
     // Scheduled work (password reset mails) still needs the pool, which closes after the hooks.
     onStop(() => background.drain());
 
@@ -65,6 +90,7 @@ export const identitySubgraph = defineSubgraph({
         passwords,
         authz: createAuthzClient(authz.client),
         background,
+        passwordChanges,
         mailLinks: { publicAppUrl: config.PUBLIC_APP_URL, logLinks: config.NODE_ENV === 'development' },
       }),
       routes: createInternalRoutes({ authenticateService, users: stores.users, passwords }),

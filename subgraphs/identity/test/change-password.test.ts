@@ -78,3 +78,56 @@ describe('changePassword', () => {
     expect(errorCode(result)).toBe('UNAUTHENTICATED');
   });
 });
+
+describe.each([
+  { name: 'in memory', redis: false },
+  { name: 'in Redis', redis: true },
+])('changePassword throttled per user ($name)', ({ redis }) => {
+  let identity: IdentityHarness;
+  beforeAll(async () => {
+    identity = await startIdentity({ redis });
+  });
+  afterAll(() => identity.stop());
+
+  const verifications = async () => {
+    const text = await (await fetch(`${identity.url}/metrics`)).text();
+    return Number(/^password_verifications_total\{[^}]*target="account"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+
+  it('verifies at most five of twenty concurrent wrong current passwords, then refuses even the right one with RATE_LIMITED', async () => {
+    const user = await identity.register();
+    const caller = signedIn(user.id);
+    const before = await verifications();
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        identity.graphql(
+          CHANGE_PASSWORD,
+          { currentPassword: `guess number ${index}`, newPassword: 'a brand new one' },
+          caller,
+        ),
+      ),
+    );
+    const codes = guesses.map((guess) => errorCode(guess));
+    expect(codes.filter((code) => code === 'BAD_USER_INPUT')).toHaveLength(5);
+    expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(15);
+    expect((await verifications()) - before).toBe(5);
+
+    const right = await identity.graphql(
+      CHANGE_PASSWORD,
+      { currentPassword: user.password, newPassword: 'a brand new one' },
+      caller,
+    );
+    expect(errorCode(right)).toBe('RATE_LIMITED');
+    expect(right.body.errors?.[0]?.message).toBe('Too many wrong current passwords: try again later');
+    expect(right.body.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(0);
+    // Unchanged, and another user is not affected.
+    expect((await identity.verifyCredentials({ email: user.email, password: user.password })).status).toBe(200);
+    const other = await identity.register();
+    const changed = await identity.graphql(
+      CHANGE_PASSWORD,
+      { currentPassword: other.password, newPassword: 'a brand new one' },
+      signedIn(other.id),
+    );
+    expect(changed.body.errors).toBeUndefined();
+  });
+});

@@ -56,7 +56,9 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Changes the signed-in user's password and signs out every other session of theirs. Fails with `BAD_USER_INPUT`
-   * when the current password is wrong or the new one is not acceptable.
+   * when the current password is wrong or the new one is not acceptable, and needs a sign-in within the last 15
+   * minutes (else `UNAUTHORIZED_FIELD_OR_TYPE`). After 5 wrong current passwords it fails with `RATE_LIMITED`
+   * (`extensions.retryAfter` seconds) for a while, whatever the password.
    */
   changePassword: ChangePasswordPayload;
   /**

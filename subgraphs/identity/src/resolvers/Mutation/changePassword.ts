@@ -3,8 +3,12 @@
  * are signed out by auth when it receives the `password_changed` event, which commits with
  * the new password (so it is delivered however long auth is away, and a login with the old
  * password is refused from the commit on); the session that made the change stays.
+ *
+ * A stolen access token must not make this a password oracle: the gateway asks for a recent
+ * sign-in (`@policy recent_authentication`), and wrong current passwords are throttled per
+ * user, each attempt counted before the slow verification (`context.passwordChanges`).
  */
-import { InputProblems, notFound, requireUserId } from '@platform/service-kit';
+import { InputProblems, notFound, rateLimited, requireUserId } from '@platform/service-kit';
 import { requestContextOf } from '@platform/service-kit/events';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 import { isUuid } from '../../domain/ids.js';
@@ -16,7 +20,21 @@ export const changePassword: MutationResolvers['changePassword'] = async (_paren
   const credentials = await context.users.findCredentialsById(userId);
   if (!credentials) throw notFound('Your account no longer exists');
 
+  // A throttle that cannot answer rejects: the change is refused rather than verified unthrottled.
+  const attempt = await context.passwordChanges.attempt(userId);
+  if (attempt.locked) {
+    context.logger.info(
+      { userId, retryAfterMs: attempt.retryAfterMs },
+      'password change refused: too many wrong passwords',
+    );
+    throw rateLimited(
+      Math.max(1, Math.ceil(attempt.retryAfterMs / 1000)),
+      'Too many wrong current passwords: try again later',
+    );
+  }
   const current = await context.passwords.verify(credentials.passwordHash, input.currentPassword);
+  if (current.valid) await context.passwordChanges.recordSuccess(userId);
+  else await context.passwordChanges.recordFailure(userId);
   const problems = new InputProblems('input');
   problems.add('currentPassword', current.valid ? null : 'is incorrect');
   problems.add('newPassword', passwordProblem(input.newPassword));

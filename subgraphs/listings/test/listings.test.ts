@@ -63,6 +63,32 @@ interface EventView {
 const readEvent = async (id: string, caller = anonymous) =>
   (await listings.graphql<{ event: EventView | null }>(EVENT, { id }, caller)).body.data?.event ?? null;
 
+describe('checks inside the subgraph, behind the gateway', () => {
+  it('refuses every mutation with FORBIDDEN when the proof lacks the organizer permissions', async () => {
+    const id = randomUUID();
+    const mutations: [string, Record<string, unknown>][] = [
+      [CREATE_VENUE, venueInput()],
+      [UPDATE_VENUE, { input: { id, name: 'x' } }],
+      [CREATE_EVENT_FULL, { input: eventInput(id) }],
+      [UPDATE_EVENT, { input: { id, title: 'x' } }],
+      [
+        ADD_TICKET_TYPE,
+        { input: { eventId: id, ticketType: { name: 'x', capacity: 1, price: { amount: '1', currencyCode: 'EUR' } } } },
+      ],
+      [UPDATE_TICKET_TYPE, { input: { id, capacity: 1 } }],
+      [PUBLISH_EVENT, { id }],
+      [CANCEL_EVENT, { id, reason: 'x' }],
+    ];
+    const before = await outboxSize(listings);
+    for (const [query, variables] of mutations) {
+      const { body } = await listings.graphql(query, variables, signedIn(randomUUID(), [Permission.AuthzRoleRead]));
+      expect(errorCode(body), query).toBe('FORBIDDEN');
+      expect(errorCode((await listings.graphql(query, variables, anonymous)).body), query).toBe('UNAUTHENTICATED');
+    }
+    expect(await outboxSize(listings)).toBe(before);
+  });
+});
+
 describe('venues', () => {
   it('an organizer creates a venue through the contract operation, announced as venue.created', async () => {
     const owner = organizer();

@@ -1,0 +1,5 @@
+/** Starts the analytics subgraph: configuration, listening, graceful shutdown on signals. */
+import { runSubgraph } from '@platform/service-kit';
+import { analyticsSubgraph } from './subgraph.js';
+
+runSubgraph(analyticsSubgraph);

@@ -1,0 +1,5 @@
+import type { Resolvers } from '../__generated__/resolvers-types.js';
+
+export const resolvers: Resolvers = {
+  Query: { salesReport: () => null },
+};

@@ -1,0 +1,3 @@
+import type { BaseContext } from '@platform/service-kit';
+
+export type Context = BaseContext;

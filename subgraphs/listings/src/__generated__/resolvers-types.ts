@@ -123,8 +123,8 @@ export type Event = {
   endsAt: Scalars['DateTime']['output'];
   /** The event's stable, unique identifier (a UUID). */
   id: Scalars['ID']['output'];
-  /** Who organizes it. */
-  organizer: User;
+  /** Who organizes it; null once their account is deleted (the event stays, and managers may take it over). */
+  organizer?: Maybe<User>;
   /** When it starts (UTC; render it in `timeZone`). */
   startsAt: Scalars['DateTime']['output'];
   /** Where it is in its life. */
@@ -428,8 +428,8 @@ export type Venue = {
   longitude?: Maybe<Scalars['Float']['output']>;
   /** The venue's name. */
   name: Scalars['String']['output'];
-  /** The organizer who created the venue and may change it. */
-  organizer: User;
+  /** The organizer who created the venue and may change it; null once their account is deleted. */
+  organizer?: Maybe<User>;
   /** The IANA time zone the venue lies in (`Europe/Berlin`): clients render its events' times in it. */
   timeZone: Scalars['String']['output'];
 };
@@ -667,7 +667,7 @@ export type EventResolvers<ContextType = Context, ParentType extends ResolversPa
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  organizer?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  organizer?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['EventStatus'], ParentType, ContextType>;
   ticketTypes?: Resolver<Array<ResolversTypes['TicketType']>, ParentType, ContextType>;
@@ -754,7 +754,7 @@ export type VenueResolvers<ContextType = Context, ParentType extends ResolversPa
   latitude?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   longitude?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  organizer?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  organizer?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 

@@ -17,6 +17,7 @@ import {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const required = {
+  NODE_ENV: 'test',
   AUTH_JWKS_URL: 'http://127.0.0.1:4002/.well-known/jwks.json',
   GATEWAY_SIGNING_KEY: JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd' }),
   AUTHZ_INTERNAL_URL: 'http://127.0.0.1:4003',

@@ -35,7 +35,16 @@ export function loadConfig<Schema extends z.ZodType>(schema: Schema, env: Enviro
 
 /** Reusable variable shapes, so every service spells the same setting the same way. */
 export const env = {
-  nodeEnv: z.enum(['development', 'test', 'production']).default('development'),
+  /**
+   * Required, with no default: a service started without it must not quietly run in development
+   * mode (introspection, stack traces, mail links in logs). `npm start` sets `development`.
+   */
+  nodeEnv: z.enum(['development', 'test', 'production'], {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required (development, test or production): `npm start` sets development; nothing falls back to it'
+        : 'must be development, test or production',
+  }),
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   host: z.string().default('127.0.0.1'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -11,7 +11,11 @@ const schema = z.object({
 
 describe('loadConfig', () => {
   it('applies defaults and coerces values', () => {
-    const config = loadConfig(schema, { DATABASE_URL: 'postgres://localhost/db', SANDBOX: 'true' });
+    const config = loadConfig(schema, {
+      DATABASE_URL: 'postgres://localhost/db',
+      NODE_ENV: 'development',
+      SANDBOX: 'true',
+    });
     expect(config).toEqual({
       PORT: 4001,
       DATABASE_URL: 'postgres://localhost/db',
@@ -33,6 +37,14 @@ describe('loadConfig', () => {
     expect(issues.join('\n')).toMatch(/^PORT: /m);
     expect(issues.join('\n')).toMatch(/^DATABASE_URL: /m);
     expect(issues.join('\n')).toMatch(/^NODE_ENV: /m);
+  });
+
+  it('requires NODE_ENV, with no fallback to development', () => {
+    for (const NODE_ENV of [undefined, '']) {
+      expect(() => loadConfig(schema, { DATABASE_URL: 'postgres://localhost/db', NODE_ENV })).toThrow(
+        'NODE_ENV: is required (development, test or production): `npm start` sets development; nothing falls back to it',
+      );
+    }
   });
 
   it('treats an empty variable as unset', () => {

@@ -50,6 +50,7 @@ describe('a declared subgraph', () => {
       'IDENTITY_INTERNAL_CREDENTIAL',
       'IDENTITY_INTERNAL_URL',
       'INTERNAL_API_CREDENTIALS',
+      'NODE_ENV',
     ]);
   });
 

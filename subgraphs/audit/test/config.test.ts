@@ -5,6 +5,7 @@ import { appDatabaseUrl } from '../src/domain/app-role.js';
 import { auditSubgraph } from '../src/subgraph.js';
 
 const valid = {
+  NODE_ENV: 'development',
   DATABASE_URL: 'postgres://owner:owner-pw@localhost:5432/platform_audit',
   AUDIT_APP_PASSWORD: 'p'.repeat(24),
   GATEWAY_PUBLIC_JWKS: JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc' }] }),
@@ -58,6 +59,7 @@ describe('audit configuration', () => {
         PORT: 'eighty',
       }),
     ).toEqual([
+      'NODE_ENV',
       'PORT',
       'DATABASE_URL',
       'GATEWAY_PUBLIC_JWKS',

@@ -6,6 +6,7 @@ import { authSubgraph } from '../src/subgraph.js';
 
 const gatewayKeys = await generateGatewayKeys();
 const validEnvironment = {
+  NODE_ENV: 'development',
   DATABASE_URL: 'postgres://localhost/platform_auth',
   GATEWAY_PUBLIC_JWKS: JSON.stringify(gatewayKeys.publicJwks),
   IDENTITY_INTERNAL_URL: 'http://localhost:4001',

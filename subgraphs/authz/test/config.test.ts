@@ -10,6 +10,7 @@ import { authzSubgraph } from '../src/subgraph.js';
 const loadAuthzConfig = (environment: Environment) => loadSubgraphConfig(authzSubgraph, environment);
 
 const valid = {
+  NODE_ENV: 'development',
   DATABASE_URL: 'postgres://authz@localhost/platform_authz',
   GATEWAY_PUBLIC_JWKS: JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc' }] }),
   INTERNAL_API_CREDENTIALS: `gateway:${'a'.repeat(32)},identity:${'b'.repeat(32)}`,

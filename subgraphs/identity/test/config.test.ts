@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { identitySubgraph } from '../src/subgraph.js';
 
 const valid = {
+  NODE_ENV: 'development',
   DATABASE_URL: 'postgres://identity@localhost/platform_identity',
   GATEWAY_PUBLIC_JWKS: JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc' }] }),
   INTERNAL_API_CREDENTIALS: `auth:${'a'.repeat(32)}`,

@@ -4,7 +4,7 @@
  * `/healthz`, `/readyz`, `/metrics`. `createGatewayServer` builds; `start` listens.
  */
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import path from 'node:path';
@@ -71,7 +71,7 @@ import {
   type RateLimitState,
   type RateLimitSubject,
 } from './rate-limits.js';
-import { loadTrustedDocuments, trustedDocumentCache, untrustedDocumentError } from './trusted-documents.js';
+import { loadTrustedDocuments, screenTrustedDocuments, trustedDocumentCache } from './trusted-documents.js';
 // [subscriptions] graphql-ws on /graphql: see gateway/src/subscriptions/.
 import { attachGatewaySubscriptions } from './subscriptions/index.js';
 
@@ -202,17 +202,6 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     // Server's own bounded (about 30 MiB) in-memory LRU cache.
     persistedQueries: trustedDocuments ? { cache: trustedDocumentCache(trustedDocuments), ttl: null } : {},
     plugins: [
-      ...(trustedDocuments
-        ? [
-            {
-              // Before anything is parsed: an untrusted document costs a hash.
-              async requestDidStart({ request }) {
-                const refusal = untrustedDocumentError(trustedDocuments, request);
-                if (refusal) throw refusal;
-              },
-            } satisfies ApolloServerPlugin<GatewayContext>,
-          ]
-        : []),
       edge.plugin,
       metricsPlugin(metrics),
       config.ENABLE_SANDBOX
@@ -277,7 +266,11 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
           client,
           rateLimitStates,
         }),
-        { bodyLimitBytes: config.MAX_REQUEST_BODY_BYTES },
+        {
+          bodyLimitBytes: config.MAX_REQUEST_BODY_BYTES,
+          // Before anything is parsed: an untrusted document costs a hash.
+          ...(trustedDocuments ? { screen: screenTrustedDocuments(trustedDocuments) } : {}),
+        },
       );
     } catch (error) {
       if (!(error instanceof HttpError) || error.status !== 413 || res.headersSent) throw error;

@@ -54,13 +54,36 @@ export function untrustedDocumentError(
   if (typeof request.query === 'string') {
     if (trusted.has(sha256Hex(request.query))) return null;
     return new GraphQLError('The operation is not one of the trusted documents', {
-      extensions: { code: ErrorCode.QueryNotInSafelist, http: { status: 403 } },
+      extensions: { code: ErrorCode.QueryNotInSafelist },
     });
   }
   if (typeof persisted?.sha256Hash === 'string' && trusted.has(persisted.sha256Hash)) return null;
   return new GraphQLError('The persisted query is not one of the trusted documents', {
-    extensions: { code: ErrorCode.PersistedQueryNotInList, http: { status: 403 } },
+    extensions: { code: ErrorCode.PersistedQueryNotInList },
   });
+}
+
+/**
+ * The HTTP check (the kit's `screen`, before Apollo Server parses anything): a POST's JSON body
+ * or a GET's `query` and `extensions` parameters; a refusal is 403.
+ */
+export function screenTrustedDocuments(trusted: ReadonlyMap<string, string>) {
+  return ({ method, url, body }: { method: string; url: URL; body: unknown }) => {
+    let request: DocumentReference;
+    if (method === 'GET') {
+      let extensions: unknown;
+      try {
+        extensions = JSON.parse(url.searchParams.get('extensions') ?? 'null');
+      } catch {
+        extensions = undefined; // Apollo Server reports the malformed parameter
+      }
+      request = { query: url.searchParams.get('query') ?? undefined, extensions };
+    } else {
+      request = typeof body === 'object' && body !== null ? body : {};
+    }
+    const refusal = untrustedDocumentError(trusted, request);
+    return refusal ? { status: 403, errors: [{ message: refusal.message, extensions: refusal.extensions }] } : null;
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import {
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { GraphQLWebSocket } from './graphql-ws.js';
 import { clientAddress, type TrustedProxies } from './client-address.js';
-import { closeServer, HttpError, listen, readBody, type RunningHttpServer } from './http.js';
+import { closeServer, HttpError, listen, readBody, sendJson, type RunningHttpServer } from './http.js';
 
 function toHeaderMap(req: IncomingMessage): HeaderMap {
   const headers = new HeaderMap();
@@ -50,6 +50,11 @@ const encoded = new WeakMap<HTTPGraphQLResponse, Buffer>();
 
 export interface ApolloRequestOptions {
   bodyLimitBytes?: number;
+  /**
+   * Looks at the request before Apollo Server parses anything: a refusal to send instead
+   * (Apollo Server turns errors thrown by its own plugin hooks this early into a bare 500).
+   */
+  screen?: (request: { method: string; url: URL; body: unknown }) => { status: number; errors: unknown[] } | null;
   /** Shares the execution of identical requests in flight (see {@link InflightExecutions}). */
   deduplication?: {
     executions: InflightExecutions;
@@ -77,6 +82,11 @@ export async function executeApolloRequest<TContext extends ApolloBaseContext>(
         throw new HttpError(400, 'Request body is not valid JSON');
       }
     }
+  }
+  const refusal = options.screen?.({ method: req.method ?? 'GET', url, body });
+  if (refusal) {
+    sendJson(res, refusal.status, { errors: refusal.errors });
+    return;
   }
   const execute = () =>
     apollo.executeHTTPGraphQLRequest({

@@ -142,7 +142,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
 
       if (options.trustedDocuments) {
         const refusal = untrustedDocumentError(options.trustedDocuments, payload);
-        if (refusal) return [withoutHttp(refusal)];
+        if (refusal) return [refusal];
       }
       const subject = { client: ctx.extra.client?.ip ?? 'unknown', userId: ctx.extra.identity?.userId ?? null };
       if (options.rateLimits) {
@@ -293,10 +293,4 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
     ...(error.path ? { path: error.path } : {}),
     extensions: { ...error.extensions, code },
   });
-}
-
-/** An HTTP refusal's error for a graphql-ws `error` message: the same, without its HTTP status. */
-function withoutHttp(error: GraphQLError): GraphQLError {
-  const { http: _http, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, { extensions });
 }

@@ -18,12 +18,14 @@ let platform: TestPlatform;
 let organizer: TestUser;
 let organizerToken: string;
 let buyerToken: string;
+let adminToken: string;
+let organizerRoleId: string;
 
 const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  const admin = (await login(platform, platform.admin)).accessToken;
+  const admin = (adminToken = (await login(platform, platform.admin)).accessToken);
   const role = await platform.graphql<{ createRole: { role: { id: string } } }>(
     contractOperation('CreateRole'),
     {
@@ -34,6 +36,7 @@ beforeAll(async () => {
     { token: admin },
   );
   expect(role.body.errors).toBeUndefined();
+  organizerRoleId = role.body.data!.createRole.role.id;
   organizer = await registerUser(platform, 'organizer');
   const assigned = await platform.graphql(
     contractOperation('AssignRole'),
@@ -49,12 +52,15 @@ afterAll(() => platform?.stop());
 interface EventView {
   id: string;
   status: string;
-  organizer: { id: string; name: string };
+  organizer: { id: string; name: string } | null;
   venue: { id: string; name: string; city: string };
   ticketTypes: { id: string; capacity: number; available: number; price: { amount: string; currencyCode: string } }[];
 }
 
-async function createListedEvent(capacity = 100): Promise<{ venueId: string; eventId: string; ticketTypeId: string }> {
+async function createListedEvent(
+  capacity = 100,
+  token = organizerToken,
+): Promise<{ venueId: string; eventId: string; ticketTypeId: string }> {
   const venue = await platform.graphql<{ createVenue: { venue: { id: string; name: string; capacity: number } } }>(
     contractOperation('CreateVenue'),
     {
@@ -67,7 +73,7 @@ async function createListedEvent(capacity = 100): Promise<{ venueId: string; eve
       latitude: 52.4834,
       longitude: 13.3898,
     },
-    { token: organizerToken },
+    { token },
   );
   expect(venue.body.errors).toBeUndefined();
   const venueId = venue.body.data!.createVenue.venue.id;
@@ -87,7 +93,7 @@ async function createListedEvent(capacity = 100): Promise<{ venueId: string; eve
       price: '39.90',
       currencyCode: 'EUR',
     },
-    { token: organizerToken },
+    { token },
   );
   expect(event.body.errors).toBeUndefined();
   expect(event.body.data!.createEvent.event.status).toBe('DRAFT');
@@ -198,6 +204,27 @@ describe('listings through the gateway', () => {
     );
     const lowered = await lower(5);
     expect(lowered.body).toEqual({ data: { updateTicketType: { ticketType: { capacity: 5 } } } });
+  });
+});
+
+describe('an organizer whose account is deleted', () => {
+  it('leaves their published event readable, with a null organizer', async () => {
+    const leaving = await registerUser(platform, 'leaving');
+    await platform.graphql(
+      contractOperation('AssignRole'),
+      { userId: leaving.id, roleId: organizerRoleId },
+      { token: adminToken },
+    );
+    const token = (await login(platform, leaving)).accessToken;
+    const { eventId } = await createListedEvent(10, token);
+    await platform.graphql(contractOperation('PublishEvent'), { id: eventId }, { token });
+    const deleted = await platform.graphql(contractOperation('DeleteUser'), { id: leaving.id }, { token: adminToken });
+    expect(deleted.body.errors).toBeUndefined();
+    const event = await eventually(async () => {
+      const response = await readEvent(eventId);
+      return response.body.data?.event?.organizer === null ? response : undefined;
+    }, 'the event to read without its deleted organizer');
+    expect(event.body.data?.event).toMatchObject({ id: eventId, status: 'PUBLISHED', organizer: null });
   });
 });
 

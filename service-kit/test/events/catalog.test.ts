@@ -82,7 +82,57 @@ const booking = {
 const onBooking = { actorId: user, target: { type: 'booking' as const, id: booking.bookingId }, context: request };
 
 /** One valid example per type: the compiler checks it against EventDataByType, the test against the schema. */
+const portfolio = {
+  id: randomUUID(),
+  ownerId: user,
+  name: 'Retirement',
+  baseCurrencyCode: 'EUR',
+  costBasisMethod: 'AVERAGE' as const,
+};
+const onPortfolio = { actorId: user, target: { type: 'portfolio' as const, id: portfolio.id }, context: request };
+
+const spending = {
+  id: randomUUID(),
+  categoryId: randomUUID(),
+  amount: { amount: '12.50', currencyCode: 'USD' },
+  convertedAmount: { amount: '11.55', currencyCode: 'EUR' },
+  spentOn: '2026-11-29',
+  recurringExpenseId: null,
+};
+const onExpense = { actorId: user, target: { type: 'expense' as const, id: spending.id }, context: request };
+const budgetAlert = {
+  actorId: user,
+  target: { type: 'budget' as const, id: role },
+  context: request,
+  userId: user,
+  budgetId: role,
+  categoryId: spending.categoryId,
+  period: 'MONTHLY' as const,
+  periodStart: '2026-11-01',
+  periodEnd: '2026-11-30',
+  limit: { amount: '400.00', currencyCode: 'EUR' },
+  spent: { amount: '411.55', currencyCode: 'EUR' },
+};
+
 const examples: { [T in EventType]: { subject: string; data: EventDataByType[T] } } = {
+  'platform.expenses.expense.created.v1': {
+    subject: spending.id,
+    data: { ...onExpense, userId: user, expense: spending },
+  },
+  'platform.expenses.expense.updated.v1': {
+    subject: spending.id,
+    data: { ...onExpense, userId: user, expense: { ...spending, spentOn: '2026-11-28' } },
+  },
+  'platform.expenses.expense.deleted.v1': {
+    subject: spending.id,
+    data: { ...onExpense, userId: user, expenseId: spending.id },
+  },
+  'platform.expenses.budget.threshold_crossed.v1': { subject: role, data: { ...budgetAlert, thresholdPercent: 80 } },
+  'platform.expenses.budget.exceeded.v1': { subject: role, data: budgetAlert },
+  'platform.expenses.support_access.recorded.v1': {
+    subject: user,
+    data: { ...onUser, actorId: other, userId: user, field: 'User.expenses', outcome: 'success' },
+  },
   'platform.identity.user.registered.v1': {
     subject: user,
     data: { ...onUser, userId: user, email: 'ada@example.com', name: 'Ada', emailVerified: false },
@@ -279,6 +329,41 @@ const examples: { [T in EventType]: { subject: string; data: EventDataByType[T] 
       ticketTypeId: booking.ticketTypeId,
       capacity: 400,
       available: 398,
+    },
+  },
+  'platform.portfolios.investment.added.v1': {
+    subject: portfolio.id,
+    data: {
+      ...onPortfolio,
+      portfolioId: portfolio.id,
+      ownerId: user,
+      activityId: randomUUID(),
+      symbol: 'ACME',
+      assetType: 'EQUITY',
+      quantity: '10',
+      cost: { amount: '1000.00', currencyCode: 'EUR' },
+      occurredOn: '2026-01-01',
+      newHolding: true,
+    },
+  },
+  'platform.portfolios.portfolio.updated.v1': {
+    subject: portfolio.id,
+    data: { ...onPortfolio, change: 'activity_recorded', portfolio, activityId: randomUUID() },
+  },
+  'platform.portfolios.performance.calculated.v1': {
+    subject: portfolio.id,
+    data: {
+      actorId: null,
+      target: onPortfolio.target,
+      context: noRequest,
+      portfolioId: portfolio.id,
+      ownerId: user,
+      valuedOn: '2026-12-31',
+      value: { amount: '2420.00', currencyCode: 'EUR' },
+      netContributions: { amount: '2100.00', currencyCode: 'EUR' },
+      absoluteGain: { amount: '320.00', currencyCode: 'EUR' },
+      timeWeightedReturn: 0.21,
+      moneyWeightedReturn: 0.2102,
     },
   },
 };

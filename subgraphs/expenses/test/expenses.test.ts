@@ -37,7 +37,10 @@ interface FinancesData {
   _entities: {
     expenseSettings: { baseCurrencyCode: string; timeZone: string };
     expenseCategories: { id: string; name: string; isDefault: boolean }[];
-    expenses: { edges: { cursor: string; node: ExpenseNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    expenses: {
+      edges: { cursor: string; node: ExpenseNode }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
   }[];
 }
 
@@ -68,7 +71,9 @@ describe('expenses', () => {
       expect(body.errors).toBeUndefined();
       const user = body.data!._entities[0]!;
       expect(user.expenseSettings).toEqual({ baseCurrencyCode: 'EUR', timeZone: 'UTC' });
-      expect(user.expenseCategories.map((category) => category.name).sort()).toEqual([...DEFAULT_CATEGORY_NAMES].sort());
+      expect(user.expenseCategories.map((category) => category.name).sort()).toEqual(
+        [...DEFAULT_CATEGORY_NAMES].sort(),
+      );
       expect(user.expenseCategories.every((category) => category.isDefault)).toBe(true);
     });
 
@@ -93,7 +98,10 @@ describe('expenses', () => {
       const userId = await registeredUser(expenses);
       for (const name of ['   ', 'x'.repeat(51)]) {
         const { body } = await expenses.graphql(CREATE_CATEGORY, { name }, signedIn(userId));
-        expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { 'input.name': expect.any(String) } });
+        expect(body.errors?.[0]?.extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          fields: { 'input.name': expect.any(String) as unknown },
+        });
       }
       expect(errorCode(await expenses.graphql(CREATE_CATEGORY, { name: 'Pets' }, anonymous))).toBe('UNAUTHENTICATED');
     });
@@ -116,8 +124,13 @@ describe('expenses', () => {
         category: { id: groceries, name: 'Groceries' },
         spentOn: '2026-02-28',
       });
-      const march = await spend(expenses, userId, { amount: '100', currencyCode: 'USD', categoryId: groceries, spentOn: '2026-03-02' });
-      const stored = await expenses.db('expenses').where({ id: march }).first();
+      const march = await spend(expenses, userId, {
+        amount: '100',
+        currencyCode: 'USD',
+        categoryId: groceries,
+        spentOn: '2026-03-02',
+      });
+      const stored: unknown = await expenses.db('expenses').where({ id: march }).first();
       expect(stored).toMatchObject({ amount: '100.00', converted_amount: '92.00', exchange_rate: '0.92' });
     });
 
@@ -125,7 +138,12 @@ describe('expenses', () => {
       const userId = await registeredUser(expenses);
       await expenses.graphql(UPDATE_SETTINGS, { input: { baseCurrencyCode: 'JPY' } }, signedIn(userId));
       const travel = await categoryId(expenses, userId, 'Travel');
-      await spend(expenses, userId, { amount: '12.34', currencyCode: 'EUR', categoryId: travel, spentOn: '2026-06-01' });
+      await spend(expenses, userId, {
+        amount: '12.34',
+        currencyCode: 'EUR',
+        categoryId: travel,
+        spentOn: '2026-06-01',
+      });
       const { body } = await finances(userId, { first: 10 });
       const [node] = body.data!._entities[0]!.expenses.edges.map((edge) => edge.node);
       // 12.34 × 160 = 1974.4, at JPY's 0 decimals.
@@ -192,7 +210,13 @@ describe('expenses', () => {
       ] as const) {
         const result = await expenses.graphql(
           RECORD_EXPENSE,
-          { amount, currencyCode, categoryId: await categoryId(expenses, userId, 'Other'), spentOn: '2026-01-05', description: 'x' },
+          {
+            amount,
+            currencyCode,
+            categoryId: await categoryId(expenses, userId, 'Other'),
+            spentOn: '2026-01-05',
+            description: 'x',
+          },
           signedIn(userId),
         );
         expect(result.body.errors?.[0]?.extensions?.fields).toEqual({ [field]: problem });
@@ -210,7 +234,13 @@ describe('expenses', () => {
       const intruder = await registeredUser(expenses);
       const { body } = await expenses.graphql(
         RECORD_EXPENSE,
-        { amount: '1.00', currencyCode: 'EUR', categoryId: await categoryId(expenses, owner, 'Other'), spentOn: '2026-01-05', description: 'x' },
+        {
+          amount: '1.00',
+          currencyCode: 'EUR',
+          categoryId: await categoryId(expenses, owner, 'Other'),
+          spentOn: '2026-01-05',
+          description: 'x',
+        },
         signedIn(intruder),
       );
       expect(body.errors?.[0]?.extensions?.fields).toEqual({ 'input.categoryId': 'is not one of your categories' });
@@ -227,19 +257,23 @@ describe('expenses', () => {
         idempotencyKey: `import-${randomUUID()}`,
       };
       const results = await Promise.all(
-        [1, 2, 3].map(() => expenses.graphql<{ recordExpense: { expense: { id: string } } }>(RECORD_EXPENSE, variables, signedIn(userId))),
+        [1, 2, 3].map(() =>
+          expenses.graphql<{ recordExpense: { expense: { id: string } } }>(RECORD_EXPENSE, variables, signedIn(userId)),
+        ),
       );
       const ids = new Set(results.map((result) => result.body.data?.recordExpense.expense.id));
       expect(ids.size).toBe(1);
       expect(await expenses.db('expenses').where({ user_id: userId })).toHaveLength(1);
       const [id] = [...ids];
       await eventually(() => expenses.published('platform.expenses.expense.created.v1').some((e) => e.subject === id));
-      expect(expenses.published('platform.expenses.expense.created.v1').filter((e) => e.subject === id)).toHaveLength(1);
+      expect(expenses.published('platform.expenses.expense.created.v1').filter((e) => e.subject === id)).toHaveLength(
+        1,
+      );
 
       const different = await expenses.graphql(RECORD_EXPENSE, { ...variables, amount: '43.00' }, signedIn(userId));
       expect(different.body.errors?.[0]?.extensions).toMatchObject({
         code: 'BAD_USER_INPUT',
-        fields: { 'input.idempotencyKey': expect.stringMatching(/different expense/) },
+        fields: { 'input.idempotencyKey': expect.stringMatching(/different expense/) as unknown },
       });
       // The key is the user's own: another user's same key records their own expense.
       const other = await registeredUser(expenses);
@@ -260,12 +294,18 @@ describe('expenses', () => {
         spentOn: '2026-03-15',
         description: 'Pharmacy',
       });
-      const event = await eventually(() => expenses.published('platform.expenses.expense.created.v1').find((e) => e.subject === id));
+      const event = await eventually(() =>
+        expenses.published('platform.expenses.expense.created.v1').find((e) => e.subject === id),
+      );
       expect(event.data).toMatchObject({
         actorId: userId,
         userId,
         target: { type: 'expense', id },
-        expense: { id, amount: { amount: '20.00', currencyCode: 'USD' }, convertedAmount: { amount: '18.40', currencyCode: 'EUR' } },
+        expense: {
+          id,
+          amount: { amount: '20.00', currencyCode: 'USD' },
+          convertedAmount: { amount: '18.40', currencyCode: 'EUR' },
+        },
       });
       expect(JSON.stringify(event.data)).not.toContain('Pharmacy');
     });
@@ -274,9 +314,15 @@ describe('expenses', () => {
   describe('changing', () => {
     it('updates an expense, converting again, and deletes it; both only for its owner', async () => {
       const userId = await registeredUser(expenses);
-      const id = await spend(expenses, userId, { amount: '10.00', categoryId: await categoryId(expenses, userId, 'Other'), spentOn: '2026-03-15' });
+      const id = await spend(expenses, userId, {
+        amount: '10.00',
+        categoryId: await categoryId(expenses, userId, 'Other'),
+        spentOn: '2026-03-15',
+      });
       const stranger = signedIn(await registeredUser(expenses));
-      expect(errorCode(await expenses.graphql(UPDATE_EXPENSE, { input: { id, description: 'mine now' } }, stranger))).toBe('NOT_FOUND');
+      expect(
+        errorCode(await expenses.graphql(UPDATE_EXPENSE, { input: { id, description: 'mine now' } }, stranger)),
+      ).toBe('NOT_FOUND');
       expect(errorCode(await expenses.graphql(DELETE_EXPENSE, { id }, stranger))).toBe('NOT_FOUND');
 
       const updated = await expenses.graphql<{ updateExpense: { expense: ExpenseNode } }>(
@@ -301,7 +347,11 @@ describe('expenses', () => {
 
     it('refuses an unknown base currency or time zone', async () => {
       const userId = await registeredUser(expenses);
-      const { body } = await expenses.graphql(UPDATE_SETTINGS, { input: { baseCurrencyCode: 'EURO', timeZone: 'Mars/Olympus' } }, signedIn(userId));
+      const { body } = await expenses.graphql(
+        UPDATE_SETTINGS,
+        { input: { baseCurrencyCode: 'EURO', timeZone: 'Mars/Olympus' } },
+        signedIn(userId),
+      );
       expect(body.errors?.[0]?.extensions?.fields).toEqual({
         'input.baseCurrencyCode': 'EURO is not an ISO 4217 currency code',
         'input.timeZone': 'Mars/Olympus is not an IANA time zone such as Europe/Berlin',
@@ -316,9 +366,15 @@ describe('expenses', () => {
       const writer = signedIn(randomUUID(), [Permission.ExpensesExchangeRateWrite]);
       const recorded = await expenses.graphql(RECORD_RATE, variables, writer);
       expect(recorded.body.data).toEqual({
-        recordExchangeRate: { exchangeRate: { baseCurrencyCode: 'GBP', quoteCurrencyCode: 'EUR', date: '2026-01-01', rate: '1.15' } },
+        recordExchangeRate: {
+          exchangeRate: { baseCurrencyCode: 'GBP', quoteCurrencyCode: 'EUR', date: '2026-01-01', rate: '1.15' },
+        },
       });
-      const bad = await expenses.graphql(RECORD_RATE, { base: 'EUR', quote: 'EUR', date: '2026-01-01', rate: '0' }, writer);
+      const bad = await expenses.graphql(
+        RECORD_RATE,
+        { base: 'EUR', quote: 'EUR', date: '2026-01-01', rate: '0' },
+        writer,
+      );
       expect(bad.body.errors?.[0]?.extensions?.fields).toEqual({
         'input.quoteCurrencyCode': 'must differ from the base currency',
         'input.rate': 'must be more than zero',
@@ -340,7 +396,15 @@ describe('expenses', () => {
       ] as const) {
         await expenses.graphql(
           RECORD_EXPENSE_WITH_TAGS,
-          { input: { amount: { amount: '1.00', currencyCode: 'EUR' }, categoryId: category, spentOn: day, description: day, tags } },
+          {
+            input: {
+              amount: { amount: '1.00', currencyCode: 'EUR' },
+              categoryId: category,
+              spentOn: day,
+              description: day,
+              tags,
+            },
+          },
           signedIn(userId),
         );
       }
@@ -355,7 +419,9 @@ describe('expenses', () => {
       }
       expect(days).toEqual(['2026-05-05', '2026-05-04', '2026-05-03', '2026-05-02', '2026-05-01']);
 
-      const filtered = await finances(userId, { filter: { categoryId: food, from: '2026-05-02', to: '2026-05-04', tag: 'WEEKLY' } });
+      const filtered = await finances(userId, {
+        filter: { categoryId: food, from: '2026-05-02', to: '2026-05-04', tag: 'WEEKLY' },
+      });
       expect(filtered.body.data!._entities[0]!.expenses.edges.map((edge) => edge.node.spentOn)).toEqual(['2026-05-03']);
 
       expect(errorCode(await finances(userId, { after: 'bm90LWEtY3Vyc29y' }))).toBe('BAD_USER_INPUT');
@@ -397,14 +463,21 @@ describe('expenses', () => {
         { representations: [userReference(userId)], from: '2026-03-01', to: '2026-02-01' },
         signedIn(userId),
       );
-      expect(backwards.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { to: 'must not be before from' } });
+      expect(backwards.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        fields: { to: 'must not be before from' },
+      });
     });
   });
 
   describe('who may read', () => {
     it('refuses other users, admins included, without expenses.support.read', async () => {
       const owner = await registeredUser(expenses);
-      const admin = signedIn(randomUUID(), [Permission.IdentityUserRead, Permission.AuthzRoleRead, Permission.ExpensesExchangeRateWrite]);
+      const admin = signedIn(randomUUID(), [
+        Permission.IdentityUserRead,
+        Permission.AuthzRoleRead,
+        Permission.ExpensesExchangeRateWrite,
+      ]);
       const { body } = await finances(owner, {}, admin);
       expect(body.errors?.map((error) => error.extensions?.code)).toContain('FORBIDDEN');
       const report = await expenses.graphql(
@@ -438,7 +511,9 @@ describe('expenses', () => {
       // The owner's own reads are not support reads.
       await finances(owner);
       await expenses.graphql(EXPENSE_REPORT, { from: '2026-01-01', to: '2026-01-02' }, signedIn(owner));
-      expect(expenses.published('platform.expenses.support_access.recorded.v1').filter((e) => e.subject === owner)).toHaveLength(1);
+      expect(
+        expenses.published('platform.expenses.support_access.recorded.v1').filter((e) => e.subject === owner),
+      ).toHaveLength(1);
     });
   });
 });

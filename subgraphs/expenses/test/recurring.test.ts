@@ -1,7 +1,15 @@
 import { signedIn } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyWeekendPolicy, occurrencesBetween, type Schedule } from '../src/domain/recurrence.js';
-import { categoryId, CREATE_RECURRING, registeredUser, startExpenses, USER_FINANCES, userReference, type ExpensesHarness } from './support.js';
+import {
+  categoryId,
+  CREATE_RECURRING,
+  registeredUser,
+  startExpenses,
+  USER_FINANCES,
+  userReference,
+  type ExpensesHarness,
+} from './support.js';
 
 const rule = (overrides: Partial<Schedule>): Schedule => ({
   frequency: 'MONTHLY_ON_DAY',
@@ -19,17 +27,32 @@ const spent = (schedule: Schedule, through: string) =>
 describe('recurrence rules', () => {
   it('monthly on the 31st lands on the last day of shorter months (February 28, or 29 in a leap year)', () => {
     const on31 = rule({ dayOfMonth: 31, startsOn: '2026-01-31' });
-    expect(scheduled(on31, '2026-05-31')).toEqual(['2026-01-31', '2026-02-28', '2026-03-31', '2026-04-30', '2026-05-31']);
+    expect(scheduled(on31, '2026-05-31')).toEqual([
+      '2026-01-31',
+      '2026-02-28',
+      '2026-03-31',
+      '2026-04-30',
+      '2026-05-31',
+    ]);
     expect(scheduled({ ...on31, startsOn: '2028-01-31' }, '2028-03-01')).toEqual(['2028-01-31', '2028-02-29']);
   });
 
   it('the last day of the month follows each month', () => {
     const last = rule({ frequency: 'MONTHLY_LAST_DAY', startsOn: '2027-12-15' });
-    expect(scheduled(last, '2028-04-30')).toEqual(['2027-12-31', '2028-01-31', '2028-02-29', '2028-03-31', '2028-04-30']);
+    expect(scheduled(last, '2028-04-30')).toEqual([
+      '2027-12-31',
+      '2028-01-31',
+      '2028-02-29',
+      '2028-03-31',
+      '2028-04-30',
+    ]);
   });
 
   it('monthly on day n starts the next month when day n of the first month is before the start', () => {
-    expect(scheduled(rule({ dayOfMonth: 5, startsOn: '2026-01-10' }), '2026-03-31')).toEqual(['2026-02-05', '2026-03-05']);
+    expect(scheduled(rule({ dayOfMonth: 5, startsOn: '2026-01-10' }), '2026-03-31')).toEqual([
+      '2026-02-05',
+      '2026-03-05',
+    ]);
   });
 
   it('weekly every 7 days; yearly on the same day, February 29 becoming February 28', () => {
@@ -98,7 +121,7 @@ describe('materializing recurring expenses', () => {
     );
     expect(body.errors).toBeUndefined();
     const ruleId = body.data!.createRecurringExpense.recurringExpense.id;
-    const materialize = expenses.subgraph.exposed!.materializeRecurringExpenses;
+    const materialize = expenses.subgraph.exposed.materializeRecurringExpenses;
 
     // 2026-05-29 (UTC) is the Friday before Sunday, May 31.
     const asOf = new Date('2026-05-29T12:00:00Z');
@@ -112,7 +135,11 @@ describe('materializing recurring expenses', () => {
       ['2026-04-30', '2026-04-30'],
       ['2026-05-31', '2026-05-29'],
     ]);
-    expect(rows.every((row: { description: string; tags: string[] }) => row.description === 'Rent' && row.tags[0] === 'home')).toBe(true);
+    expect(
+      rows.every(
+        (row: { description: string; tags: string[] }) => row.description === 'Rent' && row.tags[0] === 'home',
+      ),
+    ).toBe(true);
 
     const later = await materialize(new Date('2026-06-30T12:00:00Z'));
     expect(later).toEqual({ created: 1, failed: 0 });
@@ -126,7 +153,9 @@ describe('materializing recurring expenses', () => {
     // The platform recorded them: no actor.
     const created = expenses.published('platform.expenses.expense.created.v1').filter((e) => e.data.userId === userId);
     expect(created.length).toBeGreaterThan(0);
-    expect(created.every((event) => event.data.actorId === null && event.data.expense.recurringExpenseId === ruleId)).toBe(true);
+    expect(
+      created.every((event) => event.data.actorId === null && event.data.expense.recurringExpenseId === ruleId),
+    ).toBe(true);
   });
 
   it("uses the owner's time zone for today", async () => {
@@ -148,7 +177,7 @@ describe('materializing recurring expenses', () => {
     );
     const ruleId = body.data!.createRecurringExpense.recurringExpense.id;
     // 11:00 UTC on the 14th is already 01:00 on the 15th at UTC+14.
-    await expenses.subgraph.exposed!.materializeRecurringExpenses(new Date('2026-07-14T11:00:00Z'));
+    await expenses.subgraph.exposed.materializeRecurringExpenses(new Date('2026-07-14T11:00:00Z'));
     expect(await expenses.db('expenses').where({ recurring_expense_id: ruleId })).toHaveLength(1);
   });
 
@@ -163,10 +192,13 @@ describe('materializing recurring expenses', () => {
     const cases = [
       [{ frequency: 'WEEKLY', dayOfMonth: 3 }, { 'input.dayOfMonth': 'is only for MONTHLY_ON_DAY' }],
       [{ frequency: 'MONTHLY_ON_DAY' }, { 'input.dayOfMonth': 'is required for MONTHLY_ON_DAY' }],
-      [{ frequency: 'MONTHLY_ON_DAY', dayOfMonth: 32, endsOn: '2026-01-01' }, {
-        'input.dayOfMonth': 'must be 1 to 31',
-        'input.endsOn': 'must not be before startsOn',
-      }],
+      [
+        { frequency: 'MONTHLY_ON_DAY', dayOfMonth: 32, endsOn: '2026-01-01' },
+        {
+          'input.dayOfMonth': 'must be 1 to 31',
+          'input.endsOn': 'must not be before startsOn',
+        },
+      ],
     ] as const;
     for (const [input, fields] of cases) {
       const result = await expenses.graphql(CREATE_RECURRING, { input: { ...base, ...input } }, signedIn(userId));

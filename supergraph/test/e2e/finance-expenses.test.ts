@@ -83,7 +83,11 @@ describe('expenses end to end', () => {
     expect(created.body.errors).toBeUndefined();
     const climbing = created.body.data!.createExpenseCategory.category;
     expect(climbing.name).toBe('Climbing');
-    const duplicate = await platform.graphql(contractOperation('CreateExpenseCategory'), { name: 'climbing' }, { token });
+    const duplicate = await platform.graphql(
+      contractOperation('CreateExpenseCategory'),
+      { name: 'climbing' },
+      { token },
+    );
     expect(errorCodes(duplicate)).toEqual(['CONFLICT']);
 
     const rate = await platform.graphql(RECORD_RATE, { date: '2020-01-01' }, { token: adminToken });
@@ -139,7 +143,13 @@ describe('expenses end to end', () => {
 
     const budget = await platform.graphql<{ setBudget: { budget: { id: string; period: string; limit: unknown } } }>(
       contractOperation('SetBudget'),
-      { categoryId: climbing.id, period: 'MONTHLY', limit: '200.00', currencyCode: 'EUR', alertThresholdsPercent: [80, 100] },
+      {
+        categoryId: climbing.id,
+        period: 'MONTHLY',
+        limit: '200.00',
+        currencyCode: 'EUR',
+        alertThresholdsPercent: [80, 100],
+      },
       { token },
     );
     expect(budget.body.errors).toBeUndefined();
@@ -184,13 +194,23 @@ describe('expenses end to end', () => {
   it("keeps a user's finances from other users, and audits finance support's reads", async () => {
     const other = await registerUser(platform, 'nosy');
     const otherToken = (await login(platform, other)).accessToken;
-    const nosy = await platform.graphql(SUPPORT_READ, { id: user.id, from: '2026-01-01', to: '2026-12-31' }, { token: otherToken });
+    const nosy = await platform.graphql(
+      SUPPORT_READ,
+      { id: user.id, from: '2026-01-01', to: '2026-12-31' },
+      { token: otherToken },
+    );
     expect(errorCodes(nosy)).toContain('UNAUTHORIZED_FIELD_OR_TYPE');
 
-    const support = await platform.graphql(SUPPORT_READ, { id: user.id, from: '2026-01-01', to: '2026-12-31' }, { token: adminToken });
+    const support = await platform.graphql(
+      SUPPORT_READ,
+      { id: user.id, from: '2026-01-01', to: '2026-12-31' },
+      { token: adminToken },
+    );
     expect(support.body.errors).toBeUndefined();
     const logged = await eventually(async () => {
-      const logs = await platform.graphql<{ auditLogs: { edges: { node: { action: string; target: { id: string } } }[] } }>(
+      const logs = await platform.graphql<{
+        auditLogs: { edges: { node: { action: string; target: { id: string } } }[] };
+      }>(
         contractOperation('AuditLogs'),
         { filter: { actorId: platform.admin.id, action: 'expenses.support_access.recorded' }, first: 5 },
         { token: adminToken },
@@ -198,6 +218,9 @@ describe('expenses end to end', () => {
       const nodes = logs.body.data?.auditLogs.edges.map((edge) => edge.node) ?? [];
       return nodes.length > 0 ? nodes : undefined;
     }, 'the support read in the audit log');
-    expect(logged[0]).toMatchObject({ action: 'expenses.support_access.recorded', target: { type: 'user', id: user.id } });
+    expect(logged[0]).toMatchObject({
+      action: 'expenses.support_access.recorded',
+      target: { type: 'user', id: user.id },
+    });
   });
 });

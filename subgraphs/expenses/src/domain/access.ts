@@ -17,10 +17,10 @@ export async function requireFinanceReader(
   const callerId = requireUserId(context);
   if (callerId === ownerId) return;
   if (!context.caller.permissions.includes(Permission.ExpensesSupportRead)) {
-    throw forbidden("Only the user themself may read their finances (or finance support, with expenses.support.read)");
+    throw forbidden('Only the user themself may read their finances (or finance support, with expenses.support.read)');
   }
   await context.db.transaction((trx) =>
     enqueue(trx, supportAccessRecorded({ userId: callerId, context: requestContextOf(context) }, ownerId, field)),
   );
-  context.logger.info({ ownerId, field }, 'finance support read another user\'s data');
+  context.logger.info({ ownerId, field }, "finance support read another user's data");
 }

@@ -60,7 +60,10 @@ export async function raiseBudgetAlerts(
           await enqueue(trx, thresholdCrossed(actor, budget, range, state.spent, percent));
         }
       }
-      if (state.spent.compare(budget.limit) > 0 && (await stores.budgets.raiseAlert(budget.id, range.start, 'EXCEEDED', 100))) {
+      if (
+        state.spent.compare(budget.limit) > 0 &&
+        (await stores.budgets.raiseAlert(budget.id, range.start, 'EXCEEDED', 100))
+      ) {
         await enqueue(trx, budgetExceeded(actor, budget, range, state.spent));
       }
     }

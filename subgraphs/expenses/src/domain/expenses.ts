@@ -110,7 +110,9 @@ export interface ExpenseDraft {
 function fingerprint(draft: ExpenseDraft): string {
   const { amount, categoryId, spentOn, description, tags } = draft;
   return createHash('sha256')
-    .update(JSON.stringify([amount.format(), amount.currencyCode, categoryId.toLowerCase(), spentOn, description, tags]))
+    .update(
+      JSON.stringify([amount.format(), amount.currencyCode, categoryId.toLowerCase(), spentOn, description, tags]),
+    )
     .digest('hex');
 }
 
@@ -167,7 +169,9 @@ export function createExpensesService(options: { db: Database; defaults: Expense
     const settings = await ensureUser(on, draft.userId);
     const requestFingerprint = draft.idempotencyKey ? fingerprint(draft) : null;
     const sameKey = async () => {
-      const first = draft.idempotencyKey ? await on.expenses.findByIdempotencyKey(draft.userId, draft.idempotencyKey) : null;
+      const first = draft.idempotencyKey
+        ? await on.expenses.findByIdempotencyKey(draft.userId, draft.idempotencyKey)
+        : null;
       if (first && first.requestFingerprint !== requestFingerprint) {
         throw badUserInput(
           { 'input.idempotencyKey': 'was used for a different expense: use a new key for a new expense' },
@@ -247,7 +251,8 @@ export function createExpensesService(options: { db: Database; defaults: Expense
       try {
         return await stores.users.createCategory(userId, name.trim());
       } catch (error) {
-        if (error instanceof CategoryNameTakenError) throw conflict(`You already have a category named "${name.trim()}"`);
+        if (error instanceof CategoryNameTakenError)
+          throw conflict(`You already have a category named "${name.trim()}"`);
         throw error;
       }
     },
@@ -325,18 +330,25 @@ export function createExpensesService(options: { db: Database; defaults: Expense
 
     async setBudget(
       userId: string,
-      input: { categoryId: string; period: BudgetPeriod; limit: MoneyInput; alertThresholdsPercent?: readonly number[] | null },
+      input: {
+        categoryId: string;
+        period: BudgetPeriod;
+        limit: MoneyInput;
+        alertThresholdsPercent?: readonly number[] | null;
+      },
     ): Promise<BudgetModel> {
       const problems = new InputProblems('input');
       const limit = positiveMoney(problems, 'limit', input.limit);
       const thresholds = [...(input.alertThresholdsPercent ?? DEFAULT_THRESHOLDS_PERCENT)].sort((a, b) => a - b);
-      if (thresholds.length > MAX_THRESHOLDS) problems.add('alertThresholdsPercent', `at most ${MAX_THRESHOLDS} thresholds`);
+      if (thresholds.length > MAX_THRESHOLDS)
+        problems.add('alertThresholdsPercent', `at most ${MAX_THRESHOLDS} thresholds`);
       else if (thresholds.some((percent) => percent < 1 || percent > 1000)) {
         problems.add('alertThresholdsPercent', 'each threshold must be a percentage from 1 to 1000');
       } else if (new Set(thresholds).size !== thresholds.length) {
         problems.add('alertThresholdsPercent', 'must not repeat a threshold');
       }
-      if (!(await ownCategory(stores, userId, input.categoryId))) problems.add('categoryId', 'is not one of your categories');
+      if (!(await ownCategory(stores, userId, input.categoryId)))
+        problems.add('categoryId', 'is not one of your categories');
       problems.throwIfAny();
       const settings = await this.ensureUser(userId);
       const budget = await stores.budgets.upsert({
@@ -365,7 +377,8 @@ export function createExpensesService(options: { db: Database; defaults: Expense
       const monthly = input.frequency === 'MONTHLY_ON_DAY';
       if (monthly && input.dayOfMonth == null) problems.add('dayOfMonth', 'is required for MONTHLY_ON_DAY');
       else if (!monthly && input.dayOfMonth != null) problems.add('dayOfMonth', 'is only for MONTHLY_ON_DAY');
-      else if (monthly && (input.dayOfMonth! < 1 || input.dayOfMonth! > 31)) problems.add('dayOfMonth', 'must be 1 to 31');
+      else if (monthly && (input.dayOfMonth! < 1 || input.dayOfMonth! > 31))
+        problems.add('dayOfMonth', 'must be 1 to 31');
       if (input.endsOn != null && input.endsOn < input.startsOn) problems.add('endsOn', 'must not be before startsOn');
       problems.throwIfAny();
       await this.ensureUser(userId);
@@ -384,7 +397,12 @@ export function createExpensesService(options: { db: Database; defaults: Expense
       });
     },
 
-    async listExpenses(userId: string, filter: ExpenseFilter, after: ExpensePosition | null, limit: number): Promise<StoredExpense[]> {
+    async listExpenses(
+      userId: string,
+      filter: ExpenseFilter,
+      after: ExpensePosition | null,
+      limit: number,
+    ): Promise<StoredExpense[]> {
       return stores.expenses.list(userId, filter, after, limit);
     },
 
@@ -419,16 +437,27 @@ export function createExpensesService(options: { db: Database; defaults: Expense
       };
     },
 
-    async recordExchangeRate(input: { baseCurrencyCode: string; quoteCurrencyCode: string; date: CalendarDate; rate: string }) {
+    async recordExchangeRate(input: {
+      baseCurrencyCode: string;
+      quoteCurrencyCode: string;
+      date: CalendarDate;
+      rate: string;
+    }) {
       const problems = new InputProblems('input');
       for (const field of ['baseCurrencyCode', 'quoteCurrencyCode'] as const) {
         if (!isCurrencyCode(input[field])) problems.add(field, `${input[field]} is not an ISO 4217 currency code`);
       }
-      if (input.baseCurrencyCode === input.quoteCurrencyCode) problems.add('quoteCurrencyCode', 'must differ from the base currency');
+      if (input.baseCurrencyCode === input.quoteCurrencyCode)
+        problems.add('quoteCurrencyCode', 'must differ from the base currency');
       const rate = parseDecimal(input.rate);
       if (!rate || !rate.greaterThan(0)) problems.add('rate', 'must be more than zero');
       problems.throwIfAny();
-      return stores.rates.record({ base: input.baseCurrencyCode, quote: input.quoteCurrencyCode, date: input.date, rate: rate! });
+      return stores.rates.record({
+        base: input.baseCurrencyCode,
+        quote: input.quoteCurrencyCode,
+        date: input.date,
+        rate: rate!,
+      });
     },
   };
 }

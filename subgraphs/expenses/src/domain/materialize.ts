@@ -39,16 +39,20 @@ export async function materializeRecurringExpenses(
         const today = calendarDateIn(asOf, timeZone);
         const due = occurrencesBetween(rule, rule.materializedThrough, today);
         for (const occurrence of due) {
-          const created = await service.addOccurrence({ userId: null, context: NO_REQUEST }, {
-            userId: rule.userId,
-            categoryId: rule.categoryId,
-            amount: rule.amount,
-            spentOn: occurrence.spentOn,
-            description: rule.description,
-            tags: rule.tags,
-            idempotencyKey: null,
-            recurring: { id: rule.id, occurrenceOn: occurrence.scheduledOn },
-          }, trx);
+          const created = await service.addOccurrence(
+            { userId: null, context: NO_REQUEST },
+            {
+              userId: rule.userId,
+              categoryId: rule.categoryId,
+              amount: rule.amount,
+              spentOn: occurrence.spentOn,
+              description: rule.description,
+              tags: rule.tags,
+              idempotencyKey: null,
+              recurring: { id: rule.id, occurrenceOn: occurrence.scheduledOn },
+            },
+            trx,
+          );
           if (created) result.created += 1;
         }
         const last = due.at(-1);
@@ -56,7 +60,10 @@ export async function materializeRecurringExpenses(
       });
     } catch (error) {
       result.failed += 1;
-      options.logger?.warn({ err: error, recurringExpenseId: candidate.id }, 'a recurring expense could not be materialized');
+      options.logger?.warn(
+        { err: error, recurringExpenseId: candidate.id },
+        'a recurring expense could not be materialized',
+      );
     }
   }
   return result;

@@ -2,7 +2,7 @@
  * Checks of client input, each answering the problem in words a user can act on (or null),
  * for `InputProblems`. Text is trimmed; tags are lower case, unique and sorted.
  */
-import { InputProblems, Money } from '@platform/service-kit';
+import { Money, type InputProblems } from '@platform/service-kit';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TAGS = 20;

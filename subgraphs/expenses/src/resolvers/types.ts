@@ -11,7 +11,11 @@ import type { Context } from '../context.js';
 import type { ExpenseCategoryModel } from '../mappers.js';
 
 /** The category of an object the caller may read already: loaded once per request. */
-async function categoryOf(parent: { categoryId: string }, _args: unknown, context: Context): Promise<ExpenseCategoryModel> {
+async function categoryOf(
+  parent: { categoryId: string },
+  _args: unknown,
+  context: Context,
+): Promise<ExpenseCategoryModel> {
   const category = await context.categoryById.load(parent.categoryId);
   if (!category) throw new Error(`category ${parent.categoryId} is missing`);
   return category;

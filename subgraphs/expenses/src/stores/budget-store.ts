@@ -28,7 +28,8 @@ const budgetRow = z.object({
   limit_currency: z.string(),
   thresholds_percent: z.array(z.number()),
 });
-const BUDGET_COLUMNS = 'id, user_id, category_id, period, limit_amount::text as limit_amount, limit_currency, thresholds_percent';
+const BUDGET_COLUMNS =
+  'id, user_id, category_id, period, limit_amount::text as limit_amount, limit_currency, thresholds_percent';
 
 function toBudget(row: z.infer<typeof budgetRow>): BudgetRule {
   return {

@@ -2,11 +2,23 @@
  * SQL for the dated exchange-rate table, and the kit's `ExchangeRateSource` over it: the rate
  * of a pair on a day is the latest one recorded on or before that day.
  */
-import { Decimal, sqlOn, type CalendarDate, type Database, type ExchangeRate, type ExchangeRateSource } from '@platform/service-kit';
+import {
+  Decimal,
+  sqlOn,
+  type CalendarDate,
+  type Database,
+  type ExchangeRate,
+  type ExchangeRateSource,
+} from '@platform/service-kit';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 
-const rateRow = z.object({ base_currency: z.string(), quote_currency: z.string(), rate_date: z.string(), rate: z.string() });
+const rateRow = z.object({
+  base_currency: z.string(),
+  quote_currency: z.string(),
+  rate_date: z.string(),
+  rate: z.string(),
+});
 
 function toRate(row: z.infer<typeof rateRow>): ExchangeRate {
   return { base: row.base_currency, quote: row.quote_currency, date: row.rate_date, rate: new Decimal(row.rate) };

@@ -77,9 +77,11 @@ export function createRecurringStore(db: Database | Knex.Transaction): Recurring
       return toRule(row!);
     },
     async ofUser(userId) {
-      const rows = await sql.rows(ruleRow, `select ${RULE_COLUMNS} from recurring_expenses where user_id = ? order by starts_on, id`, [
-        userId,
-      ]);
+      const rows = await sql.rows(
+        ruleRow,
+        `select ${RULE_COLUMNS} from recurring_expenses where user_id = ? order by starts_on, id`,
+        [userId],
+      );
       return rows.map(toRule);
     },
     async findManyByIds(ids) {
@@ -99,9 +101,11 @@ export function createRecurringStore(db: Database | Knex.Transaction): Recurring
       return rows.map(toRule);
     },
     async lockIfFree(id) {
-      const row = await sql.first(ruleRow, `select ${RULE_COLUMNS} from recurring_expenses where id = ? for update skip locked`, [
-        id,
-      ]);
+      const row = await sql.first(
+        ruleRow,
+        `select ${RULE_COLUMNS} from recurring_expenses where id = ? for update skip locked`,
+        [id],
+      );
       return row ? toRule(row) : null;
     },
     async markMaterialized(id, through) {

@@ -46,9 +46,11 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
   const sql = sqlOn(db);
   return {
     async settings(userId) {
-      const row = await sql.first(settingsRow, 'select base_currency, time_zone from expense_settings where user_id = ?', [
-        userId,
-      ]);
+      const row = await sql.first(
+        settingsRow,
+        'select base_currency, time_zone from expense_settings where user_id = ?',
+        [userId],
+      );
       return row ? { baseCurrencyCode: row.base_currency, timeZone: row.time_zone } : null;
     },
     async ensureSettings(userId, defaults) {

@@ -2,7 +2,11 @@
 import { requireUserId } from '@platform/service-kit';
 import type { MutationResolvers } from '../../__generated__/resolvers-types.js';
 
-export const createRecurringExpense: MutationResolvers['createRecurringExpense'] = async (_parent, { input }, context) => {
+export const createRecurringExpense: MutationResolvers['createRecurringExpense'] = async (
+  _parent,
+  { input },
+  context,
+) => {
   const recurringExpense = await context.expenses.createRecurring(requireUserId(context), input);
   return { recurringExpense };
 };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Permission } from '@platform/service-kit';
-import { anonymous, errorCode, eventually, signedIn } from '@platform/devkit/testing';
+import { anonymous, errorCode, eventually, signedIn, userEvent } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CATEGORY_NAMES } from '../src/domain/expenses.js';
 import {
@@ -75,6 +75,31 @@ describe('expenses', () => {
         [...DEFAULT_CATEGORY_NAMES].sort(),
       );
       expect(user.expenseCategories.every((category) => category.isDefault)).toBe(true);
+    });
+
+    it("forgets a deleted user's finances", async () => {
+      const userId = await registeredUser(expenses);
+      const keeper = await registeredUser(expenses);
+      await spend(expenses, userId, {
+        amount: '1.00',
+        categoryId: await categoryId(expenses, userId, 'Other'),
+        spentOn: '2026-01-05',
+      });
+      await spend(expenses, keeper, {
+        amount: '1.00',
+        categoryId: await categoryId(expenses, keeper, 'Other'),
+        spentOn: '2026-01-05',
+      });
+      await expenses.publish([
+        userEvent('platform.identity.user.deleted.v1', userId, { reason: null }, { actorId: userId }),
+      ]);
+      await eventually(
+        async () => (await expenses.db('categories').where({ user_id: userId })).length === 0,
+        'the categories to go',
+      );
+      expect(await expenses.db('expenses').where({ user_id: userId })).toHaveLength(0);
+      expect(await expenses.db('expense_settings').where({ user_id: userId })).toHaveLength(0);
+      expect(await expenses.db('expenses').where({ user_id: keeper })).toHaveLength(1);
     });
 
     it('creates a category of the user, unique by name whatever the case', async () => {

@@ -40,6 +40,8 @@ export interface UserStore {
   createCategory(userId: string, name: string): Promise<ExpenseCategoryModel>;
   categories(userId: string): Promise<ExpenseCategoryModel[]>;
   categoriesByIds(ids: readonly string[]): Promise<ExpenseCategoryModel[]>;
+  /** Deletes everything kept about the user: expenses, rules, budgets (and their alerts), categories, settings. */
+  forget(userId: string): Promise<void>;
 }
 
 export function createUserStore(db: Database | Knex.Transaction): UserStore {
@@ -102,6 +104,12 @@ export function createUserStore(db: Database | Knex.Transaction): UserStore {
         [...ids],
       ]);
       return rows.map(toCategory);
+    },
+    async forget(userId) {
+      // Children first: expenses and budgets refer to categories and rules.
+      for (const table of ['expenses', 'budgets', 'recurring_expenses', 'categories', 'expense_settings']) {
+        await sql.execute(`delete from ${table} where user_id = ?`, [userId]);
+      }
     },
   };
 }

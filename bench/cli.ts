@@ -6,12 +6,18 @@
  *                  Gateway and ours, same workers each (default 30 s each; --gateways, --workers, --rounds)
  *   subscriptions  AuditEvents fan-out: --subscribers graphql-ws clients (default 1000), events at --rate/s (default 10)
  *                  for --duration s (default 20): deliveries, latency percentiles, sustained events/s
+ *   bookings       HoldTickets on one hot ticket type, --concurrency buyers (default 50) for --duration s (default 15)
+ *                  each, straight to the bookings subgraph (baseline) and through the gateway: holds/s, p50/p95/p99
+ *   portfolio      PortfolioPerformance through the gateway over a 10-year daily price history and 1,000
+ *                  activities: p50/p95 of --rounds sequential queries (default 50)
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchAuthorization } from './authorization.js';
+import { benchBookings } from './bookings.js';
 import { benchGateway, parseGatewayList } from './gateway/run.js';
 import { benchLogin } from './login.js';
+import { benchPortfolio } from './portfolio.js';
 import { benchSubscriptions } from './subscriptions.js';
 
 const { positionals, values } = parseArgs({
@@ -52,6 +58,9 @@ const benchmarks: Record<string, () => Promise<void>> = {
       durationSeconds: Number(values.duration ?? 20),
       rate: Number(values.rate ?? 10),
     }),
+  bookings: () =>
+    benchBookings({ durationSeconds: Number(values.duration ?? 15), concurrency: Number(values.concurrency ?? 50) }),
+  portfolio: () => benchPortfolio({ rounds: Number(values.rounds ?? 50) }),
 };
 const name = positionals[0];
 const run = name ? benchmarks[name] : undefined;

@@ -53,6 +53,9 @@ ensure_podman
 if missing docker.io/library/debian:bookworm-slim; then
   rm -rf "$work/rootfs"
   debootstrap --variant=minbase bookworm "$work/rootfs" http://deb.debian.org/debian >"$work/debootstrap.log"
+  # As the official slim images: no package caches, lists, manuals or translations.
+  rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb "$work"/rootfs/var/lib/apt/lists/* \
+    "$work"/rootfs/usr/share/doc/* "$work"/rootfs/usr/share/man/* "$work"/rootfs/usr/share/locale/*
   tar -C "$work/rootfs" -c . | podman import - docker.io/library/debian:bookworm-slim
   rm -rf "$work/rootfs"
 fi

@@ -77,7 +77,9 @@ async function bundleService(service: string, out: string): Promise<void> {
     format: 'esm',
     minify: true,
     keepNames: true,
+    // Stack traces point into the TypeScript sources; the sources themselves stay out of the image.
     sourcemap: 'linked',
+    sourcesContent: false,
     legalComments: 'none',
     metafile: true,
     external: [...NATIVE, ...NEVER_LOADED],

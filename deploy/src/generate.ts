@@ -329,7 +329,6 @@ function kustomization(plan: DeploymentPlan): string {
   return `${HEADER}${stringify({
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
-    labels: [{ pairs: { 'app.kubernetes.io/part-of': 'platform' } }],
     resources: [
       'network-policy-default-deny.yaml',
       'ingress.yaml',
@@ -346,6 +345,43 @@ function kustomization(plan: DeploymentPlan): string {
   })}`;
 }
 
+/** How many replicas an overlay runs: the Deployment's start and the autoscaler's range. */
+interface Scaling {
+  replicas: number;
+  min: number;
+  max: number;
+}
+
+export const overlayScaling: Record<'dev' | 'prod', { default: Scaling; gateway: Scaling }> = {
+  dev: { default: { replicas: 1, min: 1, max: 2 }, gateway: { replicas: 1, min: 1, max: 2 } },
+  prod: { default: { replicas: 2, min: 2, max: 10 }, gateway: { replicas: 3, min: 3, max: 20 } },
+};
+
+/**
+ * An overlay's per-service replica counts as strategic-merge patches. Generated because the
+ * kustomize in Debian's kubectl (v2.0.3) has no wildcard patch targets: every object is named.
+ */
+function overlayScalingPatch(plan: DeploymentPlan, overlay: 'dev' | 'prod'): string {
+  const documents = plan.services.flatMap((service) => {
+    const scaling = service.kind === 'gateway' ? overlayScaling[overlay].gateway : overlayScaling[overlay].default;
+    return [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: service.name },
+        spec: { replicas: scaling.replicas },
+      },
+      {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: service.name },
+        spec: { minReplicas: scaling.min, maxReplicas: scaling.max },
+      },
+    ];
+  });
+  return `${HEADER}${documents.map((document) => stringify(document)).join('---\n')}`;
+}
+
 /** Every generated file, by path from the repository root, formatted as `npm run format` would. */
 export async function generatedFiles(plan: DeploymentPlan = deploymentPlan()): Promise<Map<string, string>> {
   const files = new Map<string, string>([
@@ -353,6 +389,8 @@ export async function generatedFiles(plan: DeploymentPlan = deploymentPlan()): P
     ['deploy/compose/postgres/init-databases.sh', postgresInit(plan)],
     ['deploy/compose/prometheus.yml', prometheusConfig(plan)],
     ['deploy/base/kustomization.yaml', kustomization(plan)],
+    ['deploy/overlays/dev/scaling.yaml', overlayScalingPatch(plan, 'dev')],
+    ['deploy/overlays/prod/scaling.yaml', overlayScalingPatch(plan, 'prod')],
   ]);
   for (const service of plan.services) {
     files.set(`deploy/base/services/${service.name}.yaml`, kubernetesService(service, plan));

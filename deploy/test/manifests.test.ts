@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { driftedFiles, generatedFiles } from '../src/generate.js';
+import { driftedFiles, generatedFiles, overlayScaling } from '../src/generate.js';
 import { deploymentPlan } from '../src/plan.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -72,6 +72,13 @@ describe('deployment files', () => {
       }
     }
     expect(named('Ingress')).toEqual(['gateway']);
+    const autoscaler = objects.find(
+      (object) => object.kind === 'HorizontalPodAutoscaler' && object.metadata.name === 'gateway',
+    );
+    expect(autoscaler?.spec).toMatchObject({
+      minReplicas: overlayScaling[overlay as 'dev' | 'prod'].gateway.min,
+      maxReplicas: overlayScaling[overlay as 'dev' | 'prod'].gateway.max,
+    });
     const namespaced = objects.filter((object) => object.kind !== 'Namespace');
     expect(new Set(namespaced.map((object) => object.metadata.namespace))).toEqual(
       new Set([overlay === 'dev' ? 'platform-dev' : 'platform']),

@@ -61,6 +61,15 @@ const optionalBoolean = z
 export const gatewayConfigSchema = z.object({
   NODE_ENV: env.nodeEnv.describe('`production` turns off Sandbox, introspection and stack traces'),
   PORT: env.port(4000).describe('Port to listen on'),
+  METRICS_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe(
+      'Port of the Prometheus `/metrics` endpoint, apart from the public `PORT` (same `HOST`); unset: metrics are not served',
+    ),
   HOST: env.host.describe('Address to listen on'),
   LOG_LEVEL: env.logLevel.describe('`fatal` … `trace`, `silent`'),
   SUPERGRAPH_PATH: z

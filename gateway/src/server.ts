@@ -20,7 +20,9 @@ import {
   createMetrics,
   createRedis,
   HttpError,
+  listen,
   metricsPlugin,
+  metricsRoute,
   probeRoutes,
   readJsonBody,
   sendJson,
@@ -81,6 +83,8 @@ export interface GatewayServer {
   stop(): Promise<void>;
   /** How many times the supergraph file was reloaded since start. */
   supergraphReloads(): number;
+  /** Where Prometheus scrapes `/metrics` (`METRICS_PORT`) once started; null when metrics are not served. */
+  metricsUrl(): string | null;
 }
 
 export interface GatewayDependencies {
@@ -323,10 +327,17 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     },
     routes: [
       { method: '*', path: '/graphql', handler: graphql },
-      ...probeRoutes({ metrics, readiness }),
+      // No /metrics here: this port is public (see metricsServer).
+      ...probeRoutes({ readiness }),
       { method: 'POST', path: '/internal/authz/invalidate', handler: invalidatePermissions },
     ],
   });
+
+  // [metrics] on a port of their own (METRICS_PORT), never the public one: what clients do must not
+  // be readable there, and scraping must not compete with client traffic. Unset: not served.
+  const metricsServer =
+    config.METRICS_PORT === undefined ? null : createHttpServer({ logger, routes: [metricsRoute(metrics)] });
+  let metricsUrl: string | null = null;
 
   // [subscriptions] graphql-ws on the same server and path, authorized like queries.
   const subscriptions = attachGatewaySubscriptions({
@@ -366,16 +377,19 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
         logger,
       });
       const running = await lifecycle.start(port, host);
+      if (metricsServer) metricsUrl = `${(await listen(metricsServer, config.METRICS_PORT!, host)).url}/metrics`;
       logger.info({ url: `${running.url}/graphql`, sandbox: config.ENABLE_SANDBOX }, 'gateway listening');
       return running;
     },
     async stop() {
       await lifecycle.stop(); // subscriptions, HTTP, then Apollo
+      if (metricsServer?.listening) await new Promise((resolve) => metricsServer.close(resolve));
       await revocations?.stop();
       redis?.disconnect();
       if (!dependencies.eventTransport) await eventTransport.close();
       await subgraphHttp.close(); // [perf]
     },
     supergraphReloads: () => supergraph.reloads,
+    metricsUrl: () => metricsUrl,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Operation names are chosen by clients, so the gateway's `/metrics` labels operations only by
  * the names of the client contract (`supergraph/operations`): 300 requests with made-up names
- * add no series per name.
+ * add no series per name. And they are read on a port of their own, never the public one.
  */
 import { operationLabel } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ afterAll(async () => {
 
 /** The lines of `/metrics` that are series of the operation metrics. */
 async function operationSeries(): Promise<string[]> {
-  const text = await (await fetch(`${harness.gatewayUrl}/metrics`)).text();
+  const text = await (await fetch(harness.metricsUrl)).text();
   return text.split('\n').filter((line) => /^graphql_operation(s_total|_duration_seconds)/.test(line));
 }
 
@@ -29,6 +29,20 @@ const query = (body: string) =>
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: body }),
   });
+
+describe('the metrics endpoint', () => {
+  it('is not on the public port, only on its own (METRICS_PORT)', async () => {
+    const publicPort = await fetch(`${harness.gatewayUrl}/metrics`);
+    expect(publicPort.status).toBe(404);
+    expect(await publicPort.text()).not.toMatch(/graphql_operations_total|process_cpu/);
+
+    expect(new URL(harness.metricsUrl).port).not.toBe(new URL(harness.gatewayUrl).port);
+    const own = await fetch(harness.metricsUrl);
+    expect(own.status).toBe(200);
+    expect(own.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await own.text()).toMatch(/^# HELP /m);
+  });
+});
 
 describe('operation metrics', () => {
   it('labels 300 operations with unique names as one `other` series', async () => {

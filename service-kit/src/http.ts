@@ -189,10 +189,10 @@ export interface Readiness {
 
 /**
  * The probe routes every service serves: `/healthz` (the process answers), `/readyz` (what
- * `readiness` reports) and `/metrics` (the service's Prometheus registry).
+ * `readiness` reports) and, when `metrics` is given, `/metrics` (its Prometheus registry). The
+ * gateway leaves `metrics` out: its port is public, so it serves {@link metricsRoute} on a port of its own.
  */
-export function probeRoutes(options: { metrics: ServiceMetrics; readiness: () => Promise<Readiness> }): Route[] {
-  const { registry } = options.metrics;
+export function probeRoutes(options: { metrics?: ServiceMetrics; readiness: () => Promise<Readiness> }): Route[] {
   return [
     { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok' }) },
     {
@@ -203,12 +203,18 @@ export function probeRoutes(options: { metrics: ServiceMetrics; readiness: () =>
         sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
       },
     },
-    {
-      method: 'GET',
-      path: '/metrics',
-      handler: async ({ res }) => sendText(res, 200, await registry.metrics(), registry.contentType),
-    },
+    ...(options.metrics ? [metricsRoute(options.metrics)] : []),
   ];
+}
+
+/** `GET /metrics`: the service's Prometheus registry in the text exposition format. */
+export function metricsRoute(metrics: ServiceMetrics): Route {
+  const { registry } = metrics;
+  return {
+    method: 'GET',
+    path: '/metrics',
+    handler: async ({ res }) => sendText(res, 200, await registry.metrics(), registry.contentType),
+  };
 }
 
 /** Listens on `port` (0 picks a free one) and resolves with the bound URL. */

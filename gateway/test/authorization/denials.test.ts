@@ -20,7 +20,7 @@ afterAll(async () => {
 
 /** The counter's value for these labels (0 before its first increment). */
 async function deniedCount(labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${harness.gatewayUrl}/metrics`)).text();
+  const text = await (await fetch(harness.metricsUrl)).text();
   for (const line of text.split('\n')) {
     const match = /^gateway_authorization_denials_total\{([^}]*)\} (\d+)$/.exec(line);
     if (!match) continue;

@@ -141,6 +141,8 @@ export const users: Record<string, { id: string; name: string; email: string }> 
 
 export interface Harness {
   gatewayUrl: string;
+  /** The gateway's `/metrics`, on its own port. */
+  metricsUrl: string;
   wsUrl: string;
   stream: EventStream;
   /** Callers identity saw on entity fetches (from the gateway proof). */
@@ -268,6 +270,7 @@ export async function startHarness(options: { config?: Record<string, string> } 
       INTERNAL_API_CREDENTIALS: `authz:${GATEWAY_INTERNAL_CREDENTIAL}`,
       AUTHORIZATION_MODE: 'filter',
       WS_CONNECTION_INIT_TIMEOUT_MS: '300',
+      METRICS_PORT: '0',
       ...options.config,
     }),
     {
@@ -289,6 +292,7 @@ export async function startHarness(options: { config?: Record<string, string> } 
 
   return {
     gatewayUrl: gatewayRunning.url,
+    metricsUrl: gateway.metricsUrl()!,
     wsUrl: `${gatewayRunning.url.replace('http://', 'ws://')}/graphql`,
     stream,
     identityCallers,

@@ -23,6 +23,7 @@ import { startServicesInProcess } from './in-process.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { adminCredentials, seedPlatform } from './seed.js';
 import {
+  GATEWAY_METRICS,
   databaseName,
   defaultGatewayPort,
   gatewayEntry,
@@ -51,6 +52,7 @@ export const launcherSchema = z.object({
     .optional()
     .describe('A Kafka cluster: services then run as separate processes and exchange events through it'),
   GATEWAY_PORT: env.port(defaultGatewayPort).describe('Port of the gateway'),
+  GATEWAY_METRICS_PORT: env.port(9464).describe("Port of the gateway's Prometheus `/metrics` (not on its public port)"),
   ADMIN_EMAIL: z.email({ error: 'must be an email address' }).optional().describe('The admin account seeded on start'),
   ADMIN_PASSWORD: z
     .string()
@@ -86,6 +88,7 @@ export function loadLauncherConfig(environment: Environment = process.env): Laun
 export async function freePortVariables(): Promise<Record<string, string>> {
   const names = [
     'GATEWAY_PORT',
+    'GATEWAY_METRICS_PORT',
     ...subgraphs.map((subgraph) => `${subgraph.name.toUpperCase()}_PORT`),
     'EMBEDDED_POSTGRES_PORT',
   ];
@@ -220,7 +223,10 @@ export async function launchPlatform(
       );
     }
 
-    const ports: Record<string, number> = { gateway: config.GATEWAY_PORT };
+    const ports: Record<string, number> = {
+      gateway: config.GATEWAY_PORT,
+      [GATEWAY_METRICS]: config.GATEWAY_METRICS_PORT,
+    };
     for (const subgraph of subgraphs) ports[subgraph.name] = portOf(subgraph.name);
     const environments = serviceEnvironments({
       nodeEnv: 'development',

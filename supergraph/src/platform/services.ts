@@ -84,6 +84,7 @@ export interface PlatformLayout {
   repositoryRoot: string;
   secrets: PlatformSecrets;
   databaseUrls: Record<string, string>;
+  /** By service name; the gateway's metrics port, when planned, under {@link GATEWAY_METRICS}. */
   ports: Record<string, number>;
   redisUrl?: string;
   /** Kafka bootstrap brokers for every service; unset: the in-process bus. */
@@ -91,6 +92,9 @@ export interface PlatformLayout {
 }
 
 const url = (port: number) => `http://127.0.0.1:${port}`;
+
+/** The key of the gateway's metrics port in {@link PlatformLayout.ports}; without it the gateway serves no metrics. */
+export const GATEWAY_METRICS = 'gateway-metrics';
 
 /** The environment variables of every service, by name (`gateway` included). */
 export function serviceEnvironments(
@@ -147,6 +151,7 @@ export function serviceEnvironments(
     LOG_LEVEL: layout.logLevel,
     HOST: '127.0.0.1',
     PORT: String(port('gateway')),
+    ...(layout.ports[GATEWAY_METRICS] === undefined ? {} : { METRICS_PORT: String(layout.ports[GATEWAY_METRICS]) }),
     SUPERGRAPH_PATH: path.join(layout.repositoryRoot, 'supergraph', 'supergraph.graphql'),
     SUBGRAPH_URLS: registry.subgraphs
       .map((subgraph) => `${subgraph.name}=${url(port(subgraph.name))}/graphql`)

@@ -6,7 +6,7 @@
  * locked`, so replicas share the work), and each replica streams availability changes from
  * the bus to its `ticketAvailabilityChanged` subscribers.
  */
-import { defineSubgraph, env, integerEnv } from '@platform/service-kit';
+import { createDatabase, defineSubgraph, env, integerEnv } from '@platform/service-kit';
 import { z } from 'zod';
 import { createContextFactory } from './context.js';
 import { createAvailabilityFeed } from './domain/availability-feed.js';
@@ -73,7 +73,15 @@ export const bookingsSubgraph = defineSubgraph({
   // ticketAvailabilityChanged reaches the gateway over graphql-ws.
   subscriptions: true,
   async setup({ config, db, logger, events, authenticateService, onStart, onStop }) {
-    const payments = withRetries(createSandboxPaymentProvider(db), logger);
+    // The sandbox stands for another system: its own connections, so a charge made while a
+    // booking's transaction holds one of ours never waits for our pool.
+    const sandboxDb = createDatabase({
+      url: config.DATABASE_URL,
+      applicationName: 'bookings-payment-sandbox',
+      poolMax: 2,
+    });
+    onStop(() => sandboxDb.destroy());
+    const payments = withRetries(createSandboxPaymentProvider(sandboxDb), logger);
     const bookings = createBookingService({
       db,
       payments,

@@ -72,7 +72,9 @@ const PAYMENT = `select id, booking_id, status, amount::text as amount, currency
 
 const queries = {
   insert: `insert into bookings (id, user_id, event_id, ticket_type_id, quantity, status, total_amount, currency_code, expires_at)
-    values (?, ?, ?, ?, ?, 'HELD', ?, ?, now() + make_interval(secs => ?))`,
+    values (?, ?, ?, ?, ?, 'HELD', ?, ?, now() + make_interval(secs => ?))
+    returning id, user_id, event_id, ticket_type_id, quantity, status, total_amount::text as total_amount, currency_code,
+      expires_at, created_at, payment_attempt`,
   byIds: `${BOOKING} where id = any(?::uuid[])`,
   lock: `${BOOKING} where id = ? for update`,
   // Due holds, oldest first; rows another replica is sweeping are skipped, not waited for.
@@ -180,7 +182,7 @@ export function createBookingStore(db: Knex): BookingStore {
   };
   return {
     async insert(booking) {
-      await sql.execute(queries.insert, [
+      const row = await sql.first(bookingRow, queries.insert, [
         booking.id,
         booking.userId,
         booking.eventId,
@@ -190,7 +192,7 @@ export function createBookingStore(db: Knex): BookingStore {
         booking.total.currencyCode,
         booking.holdSeconds,
       ]);
-      return (await one(`${BOOKING} where id = ?`, [booking.id]))!;
+      return toBooking(row!);
     },
     async findByIds(ids) {
       return (await sql.rows(bookingRow, queries.byIds, [[...ids]])).map(toBooking);

@@ -86,8 +86,8 @@ describe('lowering the capacity of a published event', () => {
       'The capacity of "Standing" cannot drop to 34: 30 tickets are sold and 5 held',
     );
     expect(await outboxEvents(listings, event.id, 'platform.listings.event.updated.v1')).toEqual([]);
-    const rows = await listings.db<{ capacity: number }>('ticket_types').where({ id }).select('capacity');
-    expect(rows).toEqual([{ capacity: 100 }]);
+    const stored = await listings.db.raw<{ rows: unknown[] }>('select capacity from ticket_types where id = ?', [id]);
+    expect(stored.rows).toEqual([{ capacity: 100 }]);
   });
 
   it('does not ask bookings to raise capacity, nor about drafts (nothing is sold before publication)', async () => {

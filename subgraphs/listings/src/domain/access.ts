@@ -16,7 +16,7 @@ export function requireOrganizer(context: BaseContext, permission: PermissionCod
   return userId;
 }
 
-export function canManageAny(context: BaseContext): boolean {
+function canManageAny(context: BaseContext): boolean {
   return context.caller.permissions.includes(Permission.ListingsEventManage);
 }
 

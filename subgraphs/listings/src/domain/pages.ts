@@ -6,7 +6,7 @@
 import { badUserInput } from '@platform/service-kit';
 import { isUuid } from './ids.js';
 
-export const MAX_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
 
 export function pageSize(first: number | null | undefined): number {
   const size = first ?? 20;

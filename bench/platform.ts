@@ -17,6 +17,19 @@ import {
 const outputDir = path.join(repositoryRoot, '.bench');
 
 /**
+ * The load generators are one address and often one user: budgets no run reaches, so the
+ * gateway still counts every request and the benchmarks measure the platform, not refusals.
+ */
+const UNREACHED_RATE_LIMITS = Object.fromEntries(
+  [
+    'RATE_LIMIT_PER_CLIENT',
+    'RATE_LIMIT_PER_USER',
+    'EXPENSIVE_OPERATIONS_PER_CLIENT',
+    'EXPENSIVE_OPERATIONS_PER_USER',
+  ].map((name) => [name, String(1_000_000_000)]),
+);
+
+/**
  * Launches the platform for `benchmark`: data in `.bench/<benchmark>-data` (emptied first),
  * every port free, every service logging warnings only; `environment` adds launcher variables.
  */
@@ -34,7 +47,7 @@ export async function launchBenchPlatform(
     ...options.environment,
   });
   return launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
-    serviceEnvironment: { LOG_LEVEL: 'warn' },
+    serviceEnvironment: { LOG_LEVEL: 'warn', ...UNREACHED_RATE_LIMITS },
     ...(options.mode ? { mode: options.mode } : {}),
   });
 }

@@ -391,7 +391,10 @@ async function startGatewayProcess(
   name: GatewayName,
   options: GatewayProcessOptions,
 ): Promise<GatewayProcess> {
-  const environment = name === 'ours' ? await (await import('./gateways/ours.js')).oursEnvironment(options) : {};
+  const environment =
+    name === 'ours' || name === 'ours-nolimits'
+      ? await (await import('./gateways/ours.js')).oursEnvironment(options)
+      : {};
   const child = spawn(process.execPath, [primary, name, JSON.stringify(options)], {
     cwd: repositoryRoot,
     env: { ...process.env, NODE_ENV: 'production', ...environment },

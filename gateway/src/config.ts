@@ -177,6 +177,11 @@ export const gatewayConfigSchema = z.object({
     .min(1)
     .default(10)
     .describe('Most fields selected at the root of an operation (through fragments too)'),
+  OPERATION_LIMITS: env
+    .boolean(true)
+    .describe(
+      '`false` skips the MAX_OPERATION_* limits on HTTP (tokens, depth, aliases, directives, root fields, cost), only to measure what they cost',
+    ),
   MAX_OPERATION_COST: z.coerce
     .number()
     .int()

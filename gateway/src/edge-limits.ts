@@ -30,7 +30,8 @@ import {
 export interface EdgeLimitsOptions {
   /** The cost model of the supergraph being served (it changes when the supergraph reloads). */
   costModel: () => CostModel;
-  limits: OperationLimits;
+  /** Null when `OPERATION_LIMITS=false`: no cost limit. */
+  limits: OperationLimits | null;
   /** Null when `RATE_LIMITS=false`. */
   rateLimits: RateLimits | null;
 }
@@ -74,11 +75,23 @@ export interface EdgeLimits {
 
 export function createEdgeLimits(options: EdgeLimitsOptions): EdgeLimits {
   const { limits, rateLimits } = options;
+  // Without variables an operation's cost never changes, and Apollo Server hands back the same
+  // parsed document for the same text: a hot query is priced once per supergraph, not per request.
+  const costs = new WeakMap<CostModel, WeakMap<OperationDefinitionNode, number>>();
+  const costOf = (model: CostModel, resolved: ResolvedOperation): number => {
+    if (resolved.operation.variableDefinitions?.length) return operationCost(model, resolved);
+    let known = costs.get(model);
+    if (!known) costs.set(model, (known = new WeakMap()));
+    let cost = known.get(resolved.operation);
+    if (cost === undefined) known.set(resolved.operation, (cost = operationCost(model, resolved)));
+    return cost;
+  };
 
   const checkOperation: EdgeLimits['checkOperation'] = async (resolved, subject) => {
     const model = options.costModel();
-    if (operationCost(model, resolved) > limits.cost)
+    if (limits && costOf(model, resolved) > limits.cost) {
       return { refusal: operationLimitError('cost', limits), states: [] };
+    }
     if (!rateLimits) return { refusal: null, states: [] };
     const decision = await rateLimits.expensive(subject, expensiveOperationCount(model, resolved));
     const refusal =

@@ -186,7 +186,11 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   // [edge] rate limits (Redis when configured), the cost limit, trusted documents or APQ.
   const rateLimitSettings = rateLimitSettingsFrom(config);
   const rateLimits = rateLimitSettings && createRateLimits(rateLimitSettings, redis ? { redis } : {});
-  const edge = createEdgeLimits({ costModel: () => costs.model, limits: operationLimits, rateLimits });
+  const edge = createEdgeLimits({
+    costModel: () => costs.model,
+    limits: config.OPERATION_LIMITS ? operationLimits : null,
+    rateLimits,
+  });
   const trustedDocuments =
     config.TRUSTED_DOCUMENTS === 'enforce' ? loadTrustedDocuments(path.resolve(config.TRUSTED_DOCUMENTS_DIR)) : null;
   const gateway = new AuthorizingGateway({ inner, enforcer });
@@ -195,8 +199,9 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     introspection: config.ENABLE_INTROSPECTION,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: development,
-    parseOptions: parseOptionsOf(operationLimits),
-    validationRules: operationLimitRules(operationLimits),
+    ...(config.OPERATION_LIMITS
+      ? { parseOptions: parseOptionsOf(operationLimits), validationRules: operationLimitRules(operationLimits) }
+      : {}),
     // No "Did you mean …?" field suggestions in production: they map the schema for a caller.
     hideSchemaDetailsFromClientErrors: config.NODE_ENV === 'production',
     formatError: (formatted, error) => formatError(formatOperationLimitError(formatted, error, operationLimits), error),

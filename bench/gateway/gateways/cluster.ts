@@ -7,8 +7,11 @@
 import cluster from 'node:cluster';
 import path from 'node:path';
 
-/** `hive-nodedup` is `hive` without inbound request deduplication, to see what that is worth. */
-export const GATEWAY_NAMES = ['stock', 'hive', 'ours', 'hive-nodedup'] as const;
+/**
+ * `hive-nodedup` is `hive` without inbound request deduplication, to see what that is worth;
+ * `ours-nolimits` is `ours` without its operation, cost and rate limits, to see what they cost.
+ */
+export const GATEWAY_NAMES = ['stock', 'hive', 'ours', 'hive-nodedup', 'ours-nolimits'] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 
 export interface GatewayProcessOptions {

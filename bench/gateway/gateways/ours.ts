@@ -33,6 +33,9 @@ export async function oursEnvironment(options: GatewayProcessOptions): Promise<R
     AUTHZ_INTERNAL_URL: UNUSED,
     AUTHZ_INTERNAL_CREDENTIAL: randomBytes(32).toString('base64url'),
     INTERNAL_API_CREDENTIALS: `authz:${randomBytes(32).toString('base64url')}`,
+    // The 50 clients are one address: a budget no run reaches, so every request is still
+    // counted (what the limiter costs is measured) and none is refused.
+    RATE_LIMIT_PER_CLIENT: String(1_000_000_000),
   };
 }
 

@@ -43,14 +43,14 @@ export interface DeploymentPlan {
 
 const upper = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 /** Platform secret: the credential `caller` presents to `callee`'s internal API. */
-export const credentialSecret = (caller: string, callee: string) => `${upper(caller)}_TO_${upper(callee)}_CREDENTIAL`;
+const credentialSecret = (caller: string, callee: string) => `${upper(caller)}_TO_${upper(callee)}_CREDENTIAL`;
 /** Platform secret: the password of a service's own database role. */
 export const databasePasswordSecret = (service: string) => `${upper(service)}_DATABASE_PASSWORD`;
 /** Platform secret: a variable a subgraph declares in `development.secrets`. */
 export const declaredSecret = (service: string, variable: string) => `${upper(service)}__${variable}`;
 
 /** Where a service is reached inside the deployment: its name, on compose's network and as a Kubernetes Service. */
-export const serviceUrl = (name: string, port: number) => `http://${name}:${port}`;
+const serviceUrl = (name: string, port: number) => `http://${name}:${port}`;
 
 /**
  * Secrets a service needs in production that no definition declares for development: auth

@@ -13,6 +13,7 @@ export * from './errors.js';
 export * from './gateway-proof.js';
 export * from './graphql-ws.js';
 export * from './http.js';
+export * from './jobs/index.js';
 export * from './lifecycle.js';
 export * from './logger.js';
 export * from './metrics.js';

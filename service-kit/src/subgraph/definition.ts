@@ -14,6 +14,7 @@ import type { Database } from '../database.js';
 import type { ServiceEvents } from '../events/service-events.js';
 import type { CloudEvent, EventType } from '../events/types.js';
 import type { Route } from '../http.js';
+import type { JobDeclarations, JobHandlers, JobSender } from '../jobs/definition.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { RedisClient } from '../redis.js';
@@ -76,6 +77,30 @@ export function baseSubgraphEnv(defaultPort: number) {
   };
 }
 
+/** The variables of a subgraph that runs jobs (declared ones, or the kit's for its consumers). */
+export function jobsEnv() {
+  return {
+    JOBS_ENABLED: env
+      .boolean(true)
+      .describe('Run job workers, schedules and pg-boss maintenance on this replica; false: it only sends jobs'),
+    JOBS_CONCURRENCY: integerEnv(2, 1, 50).describe('Jobs of one queue a replica runs at once'),
+    JOBS_POLLING_INTERVAL_SECONDS: z.coerce
+      .number({ error: 'must be a number of seconds' })
+      .min(0.5, 'must be at least 0.5 (pg-boss polls no faster)')
+      .max(60, 'must be at most 60')
+      .default(2)
+      .describe('How often an idle worker looks for due jobs'),
+    JOBS_SHUTDOWN_SECONDS: integerEnv(20, 1, 600).describe(
+      'How long a stopping replica lets running jobs finish before failing them (they are retried)',
+    ),
+  };
+}
+
+/** Whether the kit runs jobs for a definition: it declares some, or consumes events (pruning). */
+export const runsJobs = (definition: AnySubgraphDefinition): boolean =>
+  Object.keys((definition.jobs as JobDeclarations | undefined) ?? {}).length > 0 ||
+  ((definition.consumes as readonly EventType[] | undefined) ?? []).length > 0;
+
 type BaseShape = ReturnType<typeof baseSubgraphEnv>;
 
 /** The variables every subgraph has, parsed. */
@@ -94,7 +119,7 @@ export interface InternalService {
 }
 
 /** What the kit builds for every subgraph and hands to its `setup`. */
-export interface SubgraphDependencies<Config, Overrides> {
+export interface SubgraphDependencies<Config, Overrides, Jobs extends JobDeclarations = Record<never, never>> {
   config: Config;
   logger: Logger;
   metrics: ServiceMetrics;
@@ -102,6 +127,8 @@ export interface SubgraphDependencies<Config, Overrides> {
   db: Database;
   /** The outbox relay and the transport it publishes to. */
   events: ServiceEvents;
+  /** Sends the jobs declared in `jobs` (see `jobs/definition.ts`), in a transaction when given one. */
+  jobs: JobSender<Jobs>;
   /** A shared Redis client when `REDIS_URL` is set (connected on first use, closed on stop), else null. */
   redis: () => RedisClient | null;
   /** The name of the service calling an internal route, from its credential; 401 without a valid one. */
@@ -120,13 +147,20 @@ export interface SubgraphDependencies<Config, Overrides> {
 export type ConsumedEventHandler<T extends EventType> = (event: CloudEvent<T>, trx: Knex.Transaction) => Promise<void>;
 
 /** What `setup` returns: how a request's context is made, and what the subgraph serves besides GraphQL. */
-export interface SubgraphParts<Context extends BaseContext, Consumes extends EventType, Exposed> {
+export interface SubgraphParts<
+  Context extends BaseContext,
+  Consumes extends EventType,
+  Exposed,
+  Jobs extends JobDeclarations = Record<never, never>,
+> {
   context: (base: BaseContext) => Context | Promise<Context>;
   routes?: Route[];
   /** Readiness checks beyond the database (and Redis when used), which the kit adds itself. */
   readiness?: Record<string, () => Promise<boolean>>;
   /** A handler for every event type in `consumes`. */
   handlers?: { [T in Consumes]: ConsumedEventHandler<T> };
+  /** A handler for every declared job queue; at least once, so every side effect must be idempotent. */
+  jobs?: JobHandlers<Jobs>;
   /** What the built subgraph offers its host beyond start and stop (the in-process launcher, tests). */
   exposed?: Exposed;
 }
@@ -137,6 +171,7 @@ export interface SubgraphDefinition<
   Consumes extends EventType = never,
   Exposed = undefined,
   Overrides = Record<never, never>,
+  Jobs extends JobDeclarations = Record<never, never>,
 > {
   /** The subgraph's name in rover.yaml, its gateway-proof audience and its log `service`. */
   name: string;
@@ -165,6 +200,11 @@ export interface SubgraphDefinition<
   publishes?: boolean;
   /** Event types it reacts to; `setup` returns a handler for each. */
   consumes?: readonly Consumes[];
+  /**
+   * Durable background jobs by queue (`jobs/definition.ts`): retries, dead letters, schedules
+   * in an explicit time zone. `setup` sends them through `jobs` and returns a handler for each.
+   */
+  jobs?: Jobs;
   /** Serve `Subscription` over graphql-ws on `/graphql`. */
   subscriptions?: boolean;
   /**
@@ -179,8 +219,8 @@ export interface SubgraphDefinition<
    */
   development?: { secrets?: readonly string[]; env?(context: { dataDir: string }): Record<string, string | undefined> };
   setup(
-    dependencies: SubgraphDependencies<SubgraphConfig<Shape>, Overrides>,
-  ): Promise<SubgraphParts<Context, Consumes, Exposed>>;
+    dependencies: SubgraphDependencies<SubgraphConfig<Shape>, Overrides, Jobs>,
+  ): Promise<SubgraphParts<Context, Consumes, Exposed, Jobs>>;
 }
 
 /** Declares a subgraph; the identity function that lets TypeScript infer and check it. */
@@ -190,15 +230,16 @@ export function defineSubgraph<
   Consumes extends EventType = never,
   Exposed = undefined,
   Overrides = Record<never, never>,
+  Jobs extends JobDeclarations = Record<never, never>,
 >(
-  definition: SubgraphDefinition<Shape, Context, Consumes, Exposed, Overrides>,
-): SubgraphDefinition<Shape, Context, Consumes, Exposed, Overrides> {
+  definition: SubgraphDefinition<Shape, Context, Consumes, Exposed, Overrides, Jobs>,
+): SubgraphDefinition<Shape, Context, Consumes, Exposed, Overrides, Jobs> {
   return definition;
 }
 
 // Definitions are stored in lists of mixed shapes (the registry), where only the common parts matter.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnySubgraphDefinition = SubgraphDefinition<any, any, any, any, any>;
+export type AnySubgraphDefinition = SubgraphDefinition<any, any, any, any, any, any>;
 
 /** The zod schema of a definition's whole configuration: base, calls, its own variables and rules. */
 export function subgraphConfigSchema(definition: AnySubgraphDefinition) {
@@ -240,6 +281,7 @@ export function subgraphConfigSchema(definition: AnySubgraphDefinition) {
     : {};
   const shape = {
     ...baseSubgraphEnv(definition.port),
+    ...(runsJobs(definition) ? jobsEnv() : {}),
     ...callShape,
     ...internalShape,
     ...((definition.config ?? {}) as z.ZodRawShape),

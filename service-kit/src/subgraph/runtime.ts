@@ -3,16 +3,18 @@
  * here once, for every subgraph:
  *
  *   build:  logger, metrics → database (migrated; working role if declared) → events (relay)
- *           → definition.setup → consumers → HTTP server (GraphQL behind the gateway proof)
- *   start:  Apollo, listen → outbox relay → consumers → the definition's onStart hooks
- *   stop:   HTTP and subscriptions → consumers → onStop hooks (last registered first) →
- *           relay and transport → Redis → database
+ *           → jobs (pg-boss schema, queues, schedules) → definition.setup → consumers
+ *           → HTTP server (GraphQL behind the gateway proof)
+ *   start:  Apollo, listen → outbox relay → consumers → job workers → the definition's onStart hooks
+ *   stop:   HTTP and subscriptions → consumers → job workers (in-flight jobs drain) →
+ *           onStop hooks (last registered first) → relay and transport → Redis → database
  *
  * A failure while building closes whatever was opened, in the same order.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
+import { z } from 'zod';
 import { loadConfig, type Environment } from '../config.js';
 import type { BaseContext } from '../context.js';
 import { createDatabase, isDatabaseReachable, migrateToLatest, type Database } from '../database.js';
@@ -23,6 +25,9 @@ import type { EventTransport } from '../events/transport.js';
 import type { AnyCloudEvent, EventType } from '../events/types.js';
 import { createGatewayProofVerifier } from '../gateway-proof.js';
 import type { RunningHttpServer } from '../http.js';
+import type { JobDeclaration, JobDeclarations, JobHandler } from '../jobs/definition.js';
+import { jobsAdminRoutes } from '../jobs/admin.js';
+import { createJobs, type Jobs } from '../jobs/runtime.js';
 import { runService } from '../lifecycle.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createMetrics, registerPoolMetrics, type ServiceMetrics } from '../metrics.js';
@@ -32,6 +37,7 @@ import { createSubgraphServer, type SubgraphServer } from '../subgraph-server.js
 import {
   calledService,
   internalCallVariables,
+  runsJobs,
   subgraphConfigSchema,
   type AnySubgraphDefinition,
   type BaseSubgraphConfig,
@@ -41,8 +47,27 @@ import {
   type SubgraphDefinition,
 } from './definition.js';
 
-/** How often consumers forget event ids older than the retention. */
+/** The kit's own job: consumers forget event ids older than the retention, hourly. */
+export const PRUNE_PROCESSED_EVENTS_QUEUE = 'kit.prune-processed-events';
+
+const pruneProcessedEventsJob: JobDeclaration = {
+  data: z.object({}),
+  // Hourly at minute 7 UTC; a run missed while every replica was down is made up once.
+  schedule: { cron: '7 * * * *', tz: 'UTC', missed: 'once' },
+  // One pass at a time: a second replica's run would only find nothing to delete.
+  policy: 'singleton',
+};
+
+/** How often audit's own consumers forget old event ids (see `pruneProcessedEventsPeriodically`). */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+/** The kit's jobs variables, parsed (present when the definition runs jobs). */
+interface JobsConfig {
+  JOBS_ENABLED: boolean;
+  JOBS_CONCURRENCY: number;
+  JOBS_POLLING_INTERVAL_SECONDS: number;
+  JOBS_SHUTDOWN_SECONDS: number;
+}
 
 // The parts of a definition's type that its host sees: variables, exposed API, overrides.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -106,8 +131,11 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
   const shared: { redis: RedisClient | null } = { redis: null };
   let events: ServiceEvents | null = null;
   let db: Database | null = null;
+  let jobs: Jobs | null = null;
 
   const closeResources = async () => {
+    // Running jobs may use what the subgraph's hooks close: they drain first.
+    await jobs?.stop();
     // The subgraph's own hooks first: consumers it runs itself still have the transport.
     for (const stop of stopHooks.reverse()) await stop();
     // Events committed so far stay in the outbox; the next start publishes them.
@@ -143,6 +171,26 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
     });
     events = serviceEvents;
 
+    const consumes = (definition.consumes ?? []).length > 0;
+    if (runsJobs(definition)) {
+      const jobsConfig = config as unknown as JobsConfig;
+      const declarations: JobDeclarations = { ...(definition.jobs as JobDeclarations | undefined) };
+      if (consumes) declarations[PRUNE_PROCESSED_EVENTS_QUEUE] = pruneProcessedEventsJob;
+      jobs = createJobs({
+        service: name,
+        db: database,
+        logger,
+        metrics,
+        declarations,
+        enabled: jobsConfig.JOBS_ENABLED,
+        concurrency: jobsConfig.JOBS_CONCURRENCY,
+        pollingIntervalSeconds: jobsConfig.JOBS_POLLING_INTERVAL_SECONDS,
+        shutdownSeconds: jobsConfig.JOBS_SHUTDOWN_SECONDS,
+      });
+      await jobs.install();
+    }
+    const runningJobs = jobs;
+
     const internalServices = new Map<string, InternalService | null>();
     for (const call of definition.calls ?? []) {
       const service = calledService(call);
@@ -161,6 +209,12 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
       metrics,
       db: database,
       events: serviceEvents,
+      jobs: {
+        send: (queue, data, options, trx) => {
+          if (!runningJobs) throw new Error(`${name} sends job "${queue}" without declaring jobs in its definition`);
+          return runningJobs.sender.send(queue, data, options, trx);
+        },
+      },
       redis: () => {
         if (!base.REDIS_URL) return null;
         if (!shared.redis) {
@@ -189,10 +243,12 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
       metrics,
       transport: serviceEvents.transport,
     });
-    if (consumers.length > 0) {
-      const pruning = pruneProcessedEventsPeriodically(database, base.PROCESSED_EVENTS_RETENTION_HOURS, logger);
-      stopHooks.unshift(pruning.stop);
-      startHooks.unshift(pruning.start);
+    const jobHandlers: Record<string, JobHandler<unknown>> = { ...(parts.jobs as Record<string, JobHandler<unknown>>) };
+    if (consumes) {
+      jobHandlers[PRUNE_PROCESSED_EVENTS_QUEUE] = async () => {
+        const pruned = await pruneProcessedEvents(database, base.PROCESSED_EVENTS_RETENTION_HOURS * 60 * 60 * 1000);
+        if (pruned > 0) logger.info({ pruned }, 'forgot processed event ids past their retention');
+      };
     }
 
     const readinessChecks: Record<string, () => Promise<boolean>> = {
@@ -212,7 +268,17 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
       exposeInternals: base.NODE_ENV === 'development',
       createContext: parts.context,
       readinessChecks,
-      routes: parts.routes ?? [],
+      routes: [
+        ...(parts.routes ?? []),
+        ...(runningJobs
+          ? jobsAdminRoutes({
+              service: name,
+              jobs: runningJobs,
+              db: database,
+              authenticateService: (req) => authenticateService(req, base.INTERNAL_API_CREDENTIALS ?? new Map()),
+            })
+          : []),
+      ],
       subscriptions: definition.subscriptions ?? false,
       async onStop() {
         for (const consumer of consumers) await consumer.stop();
@@ -232,6 +298,7 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
         running = await server.start(port, hostname);
         if (definition.publishes !== false) serviceEvents.relay.start();
         for (const consumer of consumers) await consumer.start();
+        await runningJobs?.work(jobHandlers);
         for (const start of startHooks) await start();
         return running;
       },
@@ -243,9 +310,10 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
 }
 
 /**
- * Forgets processed event ids older than the retention, at start and then hourly, so a
- * consumer's `processed_events` does not grow forever. The kit runs it for declared
- * consumers; a subgraph that runs consumers of its own (audit) starts it from its setup.
+ * Forgets processed event ids older than the retention, at start and then hourly, in every
+ * replica. For declared consumers the kit runs this as the scheduled job
+ * `kit.prune-processed-events` instead; audit, which runs consumers of its own as a role that
+ * cannot create pg-boss's schema, keeps this timer (deleting twice is harmless).
  */
 export function pruneProcessedEventsPeriodically(
   db: Database,

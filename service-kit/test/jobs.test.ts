@@ -1,0 +1,222 @@
+/**
+ * The kit's background jobs on real Postgres and real pg-boss: a subgraph declared like any
+ * other (the greetings fixture's schema and database), with a job sent in a transaction, a
+ * singleton queue, a scheduled queue in a time zone and a queue whose job fails until the
+ * database says otherwise.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { eventually, startSubgraph, type SubgraphHarness } from '@platform/devkit/testing';
+import { defineSubgraph, sqlOn, type BaseContext, type QueueSummary } from '../src/index.js';
+import { greetingsSubgraph } from './fixtures/greetings/definition.js';
+
+const greetingRow = z.object({ text: z.string() });
+
+const choresSubgraph = defineSubgraph({
+  name: 'chores',
+  port: 4998,
+  schema: greetingsSubgraph.schema,
+  migrations: greetingsSubgraph.migrations,
+  resolvers: {},
+  internalApi: { callers: ['authz'] },
+  consumes: ['platform.identity.user.registered.v1'],
+  publishes: false,
+  jobs: {
+    'chores.greet': { data: z.object({ name: z.string() }) },
+    'chores.greet-once': { data: z.object({ name: z.string() }), policy: 'exclusive' },
+    'chores.nightly': {
+      data: z.object({}),
+      schedule: { cron: '30 2 * * *', tz: 'Europe/Paris', missed: 'once' },
+    },
+    // Three attempts, no delay: it fails fast enough for a test.
+    'chores.flaky': { data: z.object({ name: z.string() }), retryLimit: 2, retryDelay: 0, retryBackoff: false },
+  },
+  async setup({ db, jobs }) {
+    const greet = async (text: string) => {
+      await sqlOn(db).execute('insert into greetings (text) values (?)', [text]);
+    };
+    return {
+      context: (base: BaseContext) => base,
+      handlers: { 'platform.identity.user.registered.v1': async () => {} },
+      jobs: {
+        'chores.greet': async ({ data }) => greet(`Hello, ${data.name}`),
+        'chores.greet-once': async ({ data }) => greet(`Once, ${data.name}`),
+        'chores.nightly': async () => greet('Good night'),
+        'chores.flaky': async ({ data }) => {
+          // Fails until an operator "fixes" the cause: a row the test inserts.
+          const fixed = await sqlOn(db).first(greetingRow, "select text from greetings where text = 'fixed'");
+          if (!fixed) throw new Error(`the flaky dependency is down for ${data.name}`);
+          await greet(`Flaky, ${data.name}`);
+        },
+      },
+      exposed: { jobs },
+    };
+  },
+});
+
+let chores: SubgraphHarness<typeof choresSubgraph>;
+
+const greetings = async () =>
+  (await sqlOn(chores.db).rows(greetingRow, 'select text from greetings')).map((row) => row.text);
+const jobCount = async (queue: string) =>
+  (
+    await sqlOn(chores.db).first(
+      z.object({ count: z.coerce.number() }),
+      'select count(*) as count from pgboss.job where name = ?',
+      [queue],
+    )
+  )?.count;
+const queues = async () =>
+  (
+    await chores.internal<{ service: string; queues: QueueSummary[] }>('authz', '/internal/jobs/queues', undefined, {
+      method: 'GET',
+    })
+  ).body.queues;
+
+beforeAll(async () => {
+  chores = await startSubgraph(choresSubgraph, { env: { JOBS_POLLING_INTERVAL_SECONDS: '0.5' } });
+}, 60_000);
+
+afterAll(async () => {
+  await chores?.stop();
+});
+
+describe('sending', () => {
+  it('runs a job sent in a transaction that commits', async () => {
+    await chores.db.transaction(async (trx) => {
+      await sqlOn(trx).execute("insert into greetings (text) values ('before Ada')");
+      await chores.subgraph.exposed.jobs.send('chores.greet', { name: 'Ada' }, {}, trx);
+    });
+    await eventually(async () => (await greetings()).includes('Hello, Ada'), 'the greet job');
+  });
+
+  it('leaves no job behind when the transaction rolls back', async () => {
+    const before = await jobCount('chores.greet');
+    await expect(
+      chores.db.transaction(async (trx) => {
+        await sqlOn(trx).execute("insert into greetings (text) values ('before Grace')");
+        const id = await chores.subgraph.exposed.jobs.send('chores.greet', { name: 'Grace' }, {}, trx);
+        expect(id).toEqual(expect.any(String));
+        throw new Error('the business change fails');
+      }),
+    ).rejects.toThrow('the business change fails');
+    expect(await jobCount('chores.greet')).toBe(before);
+    expect(await greetings()).not.toContain('before Grace');
+  });
+
+  it('keeps a second job with the same singleton key out', async () => {
+    const later = new Date(Date.now() + 60 * 60 * 1000);
+    const send = () =>
+      chores.subgraph.exposed.jobs.send(
+        'chores.greet-once',
+        { name: 'Linus' },
+        { singletonKey: 'linus', startAfter: later },
+      );
+    const [first, second] = await Promise.all([send(), send()]);
+    expect([first, second].filter((id) => id !== null)).toHaveLength(1);
+    expect(await send()).toBeNull();
+    expect(await jobCount('chores.greet-once')).toBe(1);
+  });
+
+  it('refuses a singleton key on a standard queue, which would ignore it', async () => {
+    await expect(
+      chores.subgraph.exposed.jobs.send('chores.greet', { name: 'Ken' }, { singletonKey: 'ken' }),
+    ).rejects.toThrow(/standard policy, which ignores singletonKey/);
+  });
+
+  it('checks the payload against the declaration', async () => {
+    await expect(
+      chores.subgraph.exposed.jobs.send('chores.greet', { name: 42 } as unknown as { name: string }),
+    ).rejects.toThrow();
+  });
+});
+
+describe('schedules', () => {
+  it('registers a cron schedule in its time zone with its missed-run policy', async () => {
+    const schedules = await sqlOn(chores.db).rows(
+      z.object({ name: z.string(), cron: z.string(), timezone: z.string().nullable() }),
+      "select name, cron, timezone from pgboss.schedule where name in ('chores.nightly', 'kit.prune-processed-events') order by name",
+    );
+    expect(schedules).toEqual([
+      { name: 'chores.nightly', cron: '30 2 * * *', timezone: 'Europe/Paris' },
+      { name: 'kit.prune-processed-events', cron: '7 * * * *', timezone: 'UTC' },
+    ]);
+  });
+
+  it('prunes processed event ids past their retention as the kit job', async () => {
+    await sqlOn(chores.db).execute(
+      `insert into processed_events (consumer, event_id, processed_at) values
+        ('chores', gen_random_uuid(), now() - interval '400 days'), ('chores', gen_random_uuid(), now())`,
+    );
+    await chores.subgraph.exposed.jobs.send('kit.prune-processed-events' as 'chores.nightly', {});
+    const ages = () =>
+      sqlOn(chores.db).rows(
+        z.object({ old: z.boolean() }),
+        "select processed_at < now() - interval '1 day' as old from processed_events",
+      );
+    await eventually(async () => (await ages()).length === 1, 'the pruning job');
+    expect(await ages()).toEqual([{ old: false }]);
+  });
+});
+
+describe('failures', () => {
+  it('dead-letters a job that fails three times, shows it to an admin, and runs it when retried', async () => {
+    await chores.subgraph.exposed.jobs.send('chores.flaky', { name: 'Barbara' });
+    const flaky = async () => (await queues()).find((queue) => queue.queue === 'chores.flaky');
+    await eventually(async () => (await flaky())?.deadLettered === 1, 'the dead letter', 15_000);
+    expect(await flaky()).toMatchObject({
+      failed: 1,
+      deadLettered: 1,
+      queued: 0,
+      deadLetterQueue: 'chores.flaky.dead',
+    });
+
+    const listed = await chores.internal<{ jobs: { id: string; retryCount: number; data: unknown; error: unknown }[] }>(
+      'authz',
+      '/internal/jobs/jobs?queue=chores.flaky&state=dead_lettered',
+      undefined,
+      { method: 'GET' },
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body.jobs).toHaveLength(1);
+    const [dead] = listed.body.jobs;
+    expect(dead!.data).toEqual({ name: 'Barbara' });
+    const failed = await chores.internal<{ jobs: { retryCount: number; error: unknown }[] }>(
+      'authz',
+      '/internal/jobs/jobs?queue=chores.flaky&state=failed',
+      undefined,
+      { method: 'GET' },
+    );
+    expect(failed.body.jobs[0]).toMatchObject({ retryCount: 2 });
+    expect(JSON.stringify(failed.body.jobs[0]!.error)).toContain('the flaky dependency is down for Barbara');
+    expect(chores.logs().filter((line) => line.includes('"job failed"'))).toHaveLength(3);
+
+    await sqlOn(chores.db).execute("insert into greetings (text) values ('fixed')");
+    const retried = await chores.internal('authz', '/internal/jobs/retry', { queue: 'chores.flaky', id: dead!.id });
+    expect(retried).toEqual({ status: 200, body: { retried: true, id: dead!.id } });
+    await eventually(async () => (await greetings()).includes('Flaky, Barbara'), 'the retried job');
+    expect(await flaky()).toMatchObject({ deadLettered: 0 });
+
+    const again = await chores.internal('authz', '/internal/jobs/retry', { queue: 'chores.flaky', id: dead!.id });
+    expect(again.status).toBe(404);
+  }, 30_000);
+
+  it('serves the admin API to declared callers only', async () => {
+    const refused = await chores.internal('authz', '/internal/jobs/queues', undefined, {
+      method: 'GET',
+      authorization: 'Bearer not-a-credential',
+    });
+    expect(refused.status).toBe(401);
+    const unknown = await chores.internal('authz', '/internal/jobs/retry', {
+      queue: 'chores.nope',
+      id: '00000000-0000-4000-8000-000000000000',
+    });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('counts queue depth and failures in the metrics', async () => {
+    const metrics = await (await fetch(`${chores.url.replace(/\/graphql$/, '')}/metrics`)).text();
+    expect(metrics).toMatch(/jobs_processed_total\{queue="chores.flaky",outcome="failed"[^}]*\} 3/);
+    expect(metrics).toMatch(/jobs_queue_jobs\{queue="chores.greet-once",state="created"[^}]*\} 1/);
+  });
+});

@@ -6,6 +6,7 @@
  * scheduler takes it over).
  */
 import { defineSubgraph, integerEnv, isCurrencyCode, isTimeZone } from '@platform/service-kit';
+import { Counter } from 'prom-client';
 import { z } from 'zod';
 import { createContextFactory } from './context.js';
 import { createExpensesService } from './domain/expenses.js';
@@ -37,10 +38,21 @@ export const expensesSubgraph = defineSubgraph({
     ),
   },
   consumes: CONSUMED_IDENTITY_EVENTS,
-  async setup({ config, db, logger, onStart, onStop }) {
+  async setup({ config, db, logger, metrics, onStart, onStop }) {
     const defaults = { baseCurrencyCode: config.DEFAULT_BASE_CURRENCY, timeZone: config.DEFAULT_TIME_ZONE };
     const expenses = createExpensesService({ db, defaults });
-    const materialize = (asOf: Date = new Date()) => materializeRecurringExpenses(db, asOf, { defaults, logger });
+    const materialized = new Counter({
+      name: 'expenses_recurring_materialized_total',
+      help: 'Recurring expenses materialized: occurrences recorded (created), rules left for the next run (failed, e.g. a missing rate)',
+      labelNames: ['outcome'],
+      registers: [metrics.registry],
+    });
+    const materialize = async (asOf: Date = new Date()) => {
+      const result = await materializeRecurringExpenses(db, asOf, { defaults, logger });
+      materialized.inc({ outcome: 'created' }, result.created);
+      materialized.inc({ outcome: 'failed' }, result.failed);
+      return result;
+    };
 
     let timer: NodeJS.Timeout | undefined;
     const tick = () =>

@@ -156,7 +156,7 @@ describe('budgets', () => {
         'platform.expenses.budget.exceeded.v1',
       ]);
       const rows = await expenses
-        .db<{ payload: { type: string; data: { spent: unknown } } }>('outbox')
+        .db<{ key: string; payload: { type: string; data: { spent: unknown } } }>('outbox')
         .where({ key: budget.id });
       const exceeded = rows.find((row) => row.payload.type === 'platform.expenses.budget.exceeded.v1');
       // Whichever of the two committed first crossed it (70 + 40); the other, seeing 150, raised nothing.
@@ -175,6 +175,27 @@ describe('budgets', () => {
     expect(weekly).toMatchObject({ period: 'WEEKLY', ...rangeOf(periodContaining(kiritimatiToday, 'WEEKLY')) });
     expect(new Date(`${weekly!.periodStart}T00:00:00Z`).getUTCDay()).toBe(1);
     expect(yearly).toMatchObject({ period: 'YEARLY', periodStart: `${kiritimatiToday.slice(0, 4)}-01-01` });
+  });
+
+  it('keeps a limit in another currency, converting each expense at its day; refuses one with no rate', async () => {
+    const userId = await registeredUser(expenses);
+    const travel = await categoryId(expenses, userId, 'Travel');
+    await spend(expenses, userId, { amount: '10.00', categoryId: travel, spentOn: today });
+    await setBudget(userId, { categoryId: travel, limit: '100.00', currencyCode: 'USD' });
+    // 10 EUR at the inverse of USD/EUR 0.5.
+    expect(await budgets(userId)).toMatchObject([
+      { limit: { amount: '100.00', currencyCode: 'USD' }, spent: { amount: '20.00', currencyCode: 'USD' } },
+    ]);
+
+    const { body } = await expenses.graphql(
+      SET_BUDGET,
+      { categoryId: travel, period: 'YEARLY', limit: '100', currencyCode: 'GBP' },
+      signedIn(userId),
+    );
+    expect(body.errors?.[0]?.extensions?.fields).toEqual({
+      'input.limit.currencyCode': `no EUR/GBP exchange rate on or before ${today}`,
+    });
+    expect(await expenses.db('budgets').where({ user_id: userId })).toHaveLength(1);
   });
 
   it('replaces the limit of an existing budget, and refuses bad input', async () => {

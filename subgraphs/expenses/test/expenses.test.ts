@@ -197,7 +197,7 @@ describe('expenses', () => {
         },
         signedIn(userId),
       );
-      expect(errorCode({ body })).toBe('BAD_USER_INPUT');
+      expect(errorCode(body)).toBe('BAD_USER_INPUT');
       expect(body.errors?.[0]?.extensions?.fields).toEqual({
         'input.amount.currencyCode': 'no USD/EUR exchange rate on or before 2025-12-31',
       });
@@ -220,7 +220,7 @@ describe('expenses', () => {
         },
         signedIn(userId),
       );
-      expect(errorCode({ body })).toBe('BAD_USER_INPUT');
+      expect(errorCode(body)).toBe('BAD_USER_INPUT');
       expect(body.errors?.[0]?.extensions?.fields).toEqual({
         'input.amount.amount': 'EUR has 2 decimals; "12.345" has more',
         'input.description': 'must not be empty',

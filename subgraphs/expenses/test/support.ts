@@ -252,7 +252,10 @@ export async function registeredUser(expenses: ExpensesHarness): Promise<string>
 
 /** The id of the user's category named `name`. */
 export async function categoryId(expenses: ExpensesHarness, userId: string, name: string): Promise<string> {
-  const row = await expenses.db<{ id: string }>('categories').where({ user_id: userId, name }).first('id');
+  const row = await expenses
+    .db<{ id: string; user_id: string; name: string }>('categories')
+    .where({ user_id: userId, name })
+    .first('id');
   if (!row) throw new Error(`${userId} has no category ${name}`);
   return row.id;
 }

@@ -24,7 +24,7 @@ export function isoWeekday(day: CalendarDate): number {
   return ((toUtc(day).getUTCDay() + 6) % 7) + 1;
 }
 
-export function daysInMonth(year: number, month: number): number {
+function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 

@@ -117,7 +117,7 @@ function fingerprint(draft: ExpenseDraft): string {
 }
 
 /** A missing rate is the client's to fix (record it): BAD_USER_INPUT naming the pair and the day. */
-export async function withRateProblem<T>(field: string, work: () => Promise<T>): Promise<T> {
+async function withRateProblem<T>(field: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -350,17 +350,20 @@ export function createExpensesService(options: { db: Database; defaults: Expense
       if (!(await ownCategory(stores, userId, input.categoryId)))
         problems.add('categoryId', 'is not one of your categories');
       problems.throwIfAny();
-      const settings = await this.ensureUser(userId);
-      const budget = await stores.budgets.upsert({
-        userId,
-        categoryId: input.categoryId.toLowerCase(),
-        period: input.period,
-        limit: limit!,
-        alertThresholdsPercent: thresholds,
+      // In one transaction: a limit in a currency the expenses cannot be converted into is refused, not kept.
+      return transaction(async (_trx, on) => {
+        const settings = await ensureUser(on, userId);
+        const budget = await on.budgets.upsert({
+          userId,
+          categoryId: input.categoryId.toLowerCase(),
+          period: input.period,
+          limit: limit!,
+          alertThresholdsPercent: thresholds,
+        });
+        return withRateProblem('input.limit.currencyCode', () =>
+          budgetState(on, budget, calendarDateIn(new Date(), settings.timeZone)),
+        );
       });
-      return withRateProblem('input.limit.currencyCode', () =>
-        budgetState(stores, budget, calendarDateIn(new Date(), settings.timeZone)),
-      );
     },
 
     /** The user's budgets in their current periods (today in the user's time zone). */

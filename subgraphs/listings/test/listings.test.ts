@@ -452,6 +452,31 @@ describe('ticket types and capacity', () => {
     expect((await readEvent(event.id, owner))?.ticketTypes.map((type) => type.capacity)).toEqual([100, 200]);
   });
 
+  it('never lets concurrent additions together exceed the venue (exactly as many as fit succeed)', async () => {
+    const event = await createEvent(listings, owner, venueId);
+    // 100 taken of 300: room for exactly four more ticket types of 50.
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        listings.graphql(
+          ADD_TICKET_TYPE,
+          {
+            input: {
+              eventId: event.id,
+              ticketType: { name: `Block ${index}`, capacity: 50, price: { amount: '5.00', currencyCode: 'EUR' } },
+            },
+          },
+          owner,
+        ),
+      ),
+    );
+    expect(results.filter((result) => errorCode(result.body) === undefined)).toHaveLength(4);
+    expect(results.filter((result) => errorCode(result.body) === 'BAD_USER_INPUT')).toHaveLength(6);
+    const capacities = (await readEvent(event.id, owner))!.ticketTypes.map((type) => type.capacity);
+    expect(capacities.reduce((sum, capacity) => sum + capacity, 0)).toBe(300);
+    // Each change has its own version: 1 at creation, then one per addition.
+    expect((await readEvent(event.id, owner))!.version).toBe(5);
+  });
+
   it("grows a published event's capacity without asking bookings, but not beyond the venue", async () => {
     // Bookings is not configured here: a call to it would fail the request.
     const event = await createEvent(listings, owner, venueId);

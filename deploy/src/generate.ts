@@ -136,7 +136,6 @@ function composeFile(plan: DeploymentPlan): string {
   }
   return `${HEADER}# Secrets come from .env: \`npm run deploy:secrets\` writes it (never commit it). See docs/deploy.md.\n${stringify(
     {
-      name: 'platform',
       services,
       volumes: { 'postgres-data': {}, 'kafka-data': {}, 'prometheus-data': {}, 'grafana-data': {} },
     },

@@ -25,7 +25,7 @@ import type { EventTransport } from '../events/transport.js';
 import type { AnyCloudEvent, EventType } from '../events/types.js';
 import { createGatewayProofVerifier } from '../gateway-proof.js';
 import type { RunningHttpServer } from '../http.js';
-import type { JobDeclaration, JobDeclarations, JobHandler } from '../jobs/definition.js';
+import type { JobDeclaration, JobDeclarations, JobHandler, JobSender } from '../jobs/definition.js';
 import { jobsAdminRoutes } from '../jobs/admin.js';
 import { createJobs, type Jobs } from '../jobs/runtime.js';
 import { runService } from '../lifecycle.js';
@@ -108,6 +108,8 @@ export interface Subgraph<Exposed = unknown> extends SubgraphServer {
   outboxRelay: ServiceEvents['relay'];
   /** The subgraph's consumers (empty when it consumes nothing); `ready` resolves once they receive. */
   consumers: readonly EventConsumer[];
+  /** Sends to any of its job queues, the kit's own included (a test runs a scheduled job now); null without jobs. */
+  jobs: JobSender<JobDeclarations> | null;
   exposed: Exposed;
 }
 
@@ -293,6 +295,7 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
       eventTransport: serviceEvents.transport,
       outboxRelay: serviceEvents.relay,
       consumers,
+      jobs: runningJobs?.sender ?? null,
       exposed: parts.exposed as ExposedOf<D>,
       async start(port, hostname) {
         running = await server.start(port, hostname);

@@ -9,6 +9,7 @@ import {
   createRedisAttemptThrottle,
   defineSubgraph,
   type BaseContext,
+  type JobDeclarations,
   type Logger,
   type SubgraphConfig,
   type SubgraphDependencies,
@@ -29,6 +30,8 @@ import { createIdentityCredentialsVerifier, type CredentialsVerifier } from './i
 import { CONSUMED_IDENTITY_EVENTS, createIdentityEventHandlers } from './identity-events.js';
 import { jwksRoute } from './jwks.js';
 import { resolvers } from './resolvers/index.js';
+import { createRefreshTokenStore } from './stores/refresh-token-store.js';
+import { createSessionStore } from './stores/session-store.js';
 
 export type { CredentialsVerifier } from './identity-client.js';
 export { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './domain/access-tokens.js';
@@ -63,6 +66,18 @@ const authConfig = {
   LOGIN_FAILURE_WINDOW_SECONDS: positiveSeconds(900).describe('The window failed sign-ins are counted in, in seconds'),
   LOGIN_LOCK_SECONDS: positiveSeconds(900).describe('The first lock, in seconds; each further one within 24 h doubles'),
 };
+
+/** Ended sessions and expired refresh tokens are kept this long (the user's and support's trail), then deleted. */
+const ENDED_SESSION_RETENTION_DAYS = 30;
+
+const authJobs = {
+  // Daily in the quiet hour; a run missed while auth was down is made up once at the next start.
+  'auth.prune-sessions': {
+    data: z.object({}),
+    schedule: { cron: '17 3 * * *', tz: 'UTC', missed: 'once' },
+    policy: 'singleton',
+  },
+} satisfies JobDeclarations;
 
 /** Auth's configuration as its setup sees it. */
 export type AuthConfig = SubgraphConfig<typeof authConfig>;
@@ -101,9 +116,17 @@ export const authSubgraph = defineSubgraph({
   // Login needs identity's answer before it can start a session: a synchronous call.
   calls: ['identity'],
   consumes: CONSUMED_IDENTITY_EVENTS,
+  jobs: authJobs,
   // Locally, development signing keys live in the platform's data folder, surviving restarts.
   development: { env: ({ dataDir }) => ({ DATA_DIR: dataDir }) },
-  async setup({ config, logger, db, redis, internal, overrides }: SubgraphDependencies<AuthConfig, AuthOverrides>) {
+  async setup({
+    config,
+    logger,
+    db,
+    redis,
+    internal,
+    overrides,
+  }: SubgraphDependencies<AuthConfig, AuthOverrides, typeof authJobs>) {
     const keyRing = await createSigningKeyRing(await signingKeys(config, logger));
 
     const policy = {
@@ -147,6 +170,14 @@ export const authSubgraph = defineSubgraph({
       }),
       routes: [jwksRoute(keyRing)],
       handlers: createIdentityEventHandlers({ sessions, logger }),
+      jobs: {
+        // Deleting what is already gone deletes nothing: a second run is harmless.
+        'auth.prune-sessions': async () => {
+          const tokens = await createRefreshTokenStore(db).pruneExpired(ENDED_SESSION_RETENTION_DAYS);
+          const ended = await createSessionStore(db).pruneEnded(ENDED_SESSION_RETENTION_DAYS);
+          if (tokens + ended > 0) logger.info({ sessions: ended, refreshTokens: tokens }, 'pruned ended sessions');
+        },
+      },
     };
   },
 });

@@ -22,6 +22,7 @@ import {
   type Database,
 } from '@platform/service-kit';
 import { Counter } from 'prom-client';
+import { z } from 'zod';
 import { createAuthzClient } from './authz-client.js';
 import { createContextFactory } from './context.js';
 import { createBackgroundTasks } from './domain/background.js';
@@ -57,7 +58,15 @@ export const identitySubgraph = defineSubgraph({
   calls: ['authz'],
   // The login's credential check and the lookup behind account.locked: auth needs the answers.
   internalApi: { callers: ['auth'] },
-  async setup({ config, db, metrics, redis, internal, authenticateService, onStop }) {
+  jobs: {
+    // Daily; a run missed while identity was down is made up once at the next start.
+    'identity.prune-tokens': {
+      data: z.object({}),
+      schedule: { cron: '23 3 * * *', tz: 'UTC', missed: 'once' },
+      policy: 'singleton',
+    },
+  },
+  async setup({ config, db, logger, metrics, redis, internal, authenticateService, onStop }) {
     const passwordVerifications = new Counter({
       name: 'password_verifications_total',
       help: 'argon2id verifications, against an account hash or the dummy hash used for unknown emails',
@@ -94,6 +103,13 @@ export const identitySubgraph = defineSubgraph({
         mailLinks: { publicAppUrl: config.PUBLIC_APP_URL, logLinks: config.NODE_ENV === 'development' },
       }),
       routes: createInternalRoutes({ authenticateService, users: stores.users, passwords }),
+      jobs: {
+        // Deleting spent tokens twice deletes nothing the second time: safe to run again.
+        'identity.prune-tokens': async () => {
+          const pruned = await stores.tokens.pruneSpent();
+          if (pruned > 0) logger.info({ pruned }, 'pruned spent verification and reset tokens');
+        },
+      },
     };
   },
 });

@@ -50,6 +50,11 @@ export interface RefreshTokenStore {
   find(hash: string): Promise<RefreshTokenState | null>;
   /** Revokes every not yet revoked token of the sessions; returns how many. */
   revokeForSessions(sessionIds: readonly string[]): Promise<number>;
+  /**
+   * Deletes tokens expired more than `days` ago (rotation leaves one per refresh in a live
+   * session); reuse of a token is detected until then, and is refused as unknown afterwards.
+   */
+  pruneExpired(days: number): Promise<number>;
 }
 
 export function createRefreshTokenStore(db: Knex): RefreshTokenStore {
@@ -112,5 +117,8 @@ export function createRefreshTokenStore(db: Knex): RefreshTokenStore {
         [[...sessionIds]],
       );
     },
+
+    pruneExpired: (days) =>
+      sql.execute('delete from refresh_tokens where expires_at < now() - make_interval(days => ?)', [days]),
   };
 }

@@ -54,6 +54,8 @@ export interface SessionStore {
   revoke(sessionId: string, reason: string): Promise<boolean>;
   /** Revokes every active session of a user except one; returns the ids revoked. */
   revokeAllOfUser(userId: string, exceptSessionId: string | null, reason: string): Promise<string[]>;
+  /** Deletes sessions that ended (revoked or expired) more than `days` ago, their tokens with them; answers how many. */
+  pruneEnded(days: number): Promise<number>;
 }
 
 export function createSessionStore(db: Knex): SessionStore {
@@ -110,5 +112,12 @@ export function createSessionStore(db: Knex): SessionStore {
       );
       return rows.map((row) => row.id);
     },
+
+    pruneEnded: (days) =>
+      sql.execute(
+        `delete from sessions
+          where least(coalesce(revoked_at, expires_at), expires_at) < now() - make_interval(days => ?)`,
+        [days],
+      ),
   };
 }

@@ -19,6 +19,8 @@ const queries = {
     returning user_id`,
   invalidateOutstanding: `update user_tokens set used_at = now()
     where user_id = ? and purpose = ? and used_at is null`,
+  // A used or expired token can never be consumed again; a day's grace keeps it for an investigation.
+  pruneSpent: `delete from user_tokens where coalesce(used_at, expires_at) < now() - interval '1 day'`,
 } as const;
 
 export interface TokenStore {
@@ -27,6 +29,8 @@ export interface TokenStore {
   consume(purpose: TokenPurpose, tokenHash: string): Promise<string | null>;
   /** Makes every unused token of `purpose` for the user unusable; returns how many. */
   invalidateOutstanding(userId: string, purpose: TokenPurpose): Promise<number>;
+  /** Deletes tokens used or expired more than a day ago; returns how many. */
+  pruneSpent(): Promise<number>;
 }
 
 /** A token store on `db`, which may be a transaction. */
@@ -41,5 +45,6 @@ export function createTokenStore(db: Knex): TokenStore {
       return row?.user_id ?? null;
     },
     invalidateOutstanding: (userId, purpose) => sql.execute(queries.invalidateOutstanding, [userId, purpose]),
+    pruneSpent: () => sql.execute(queries.pruneSpent),
   };
 }

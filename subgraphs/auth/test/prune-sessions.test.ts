@@ -37,7 +37,7 @@ it('deletes sessions ended more than 30 days ago and expired refresh tokens, and
   const liveWithOldToken = await session(null, null, '-31 days');
 
   await auth.subgraph.jobs!.send('auth.prune-sessions', {});
-  const sessions = async () => ((await auth.db('sessions').select('id')) as { id: string }[]).map((row) => row.id);
+  const sessions = async () => (await auth.db('sessions').select<{ id: string }[]>('id')).map((row) => row.id);
   await eventually(async () => !(await sessions()).includes(revokedLongAgo), 'the pruning job');
 
   expect(await sessions()).not.toContain(expiredLongAgo);

@@ -34,7 +34,7 @@ it('deletes tokens used or expired more than a day ago, and nothing else', async
   const expiredToday = await token(user.id, '-1 hour', null);
 
   await identity.subgraph.jobs!.send('identity.prune-tokens', {});
-  const ids = async () => ((await identity.db('user_tokens').select('id')) as { id: string }[]).map((row) => row.id);
+  const ids = async () => (await identity.db('user_tokens').select<{ id: string }[]>('id')).map((row) => row.id);
   await eventually(async () => !(await ids()).includes(usedLongAgo), 'the pruning job');
 
   expect(await ids()).not.toContain(expiredLongAgo);

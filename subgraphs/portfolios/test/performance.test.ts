@@ -12,6 +12,10 @@
  * 184 days).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Decimal } from '@platform/service-kit';
+import { addDays } from '../src/domain/dates.js';
+import type { LedgerActivity, PricePoint } from '../src/domain/ledger.js';
+import { computePerformance } from '../src/domain/performance.js';
 import { xirr } from '../src/domain/xirr.js';
 import {
   createPortfolio,
@@ -160,6 +164,57 @@ describe('portfolio performance', () => {
       code: 'BAD_USER_INPUT',
       fields: { from: 'must not be after to (2026-01-01)' },
     });
+  });
+});
+
+describe('the time-weighted return', () => {
+  it('equals the plain daily chain Π (V_d − C_d) / V_(d−1) it shortcuts over days without flows', () => {
+    // 120 days of prices, a trade every 7th day: buy 3, or sell 2 every 21st.
+    const first = '2026-01-01';
+    const close = (day: number) => 100 + 20 * Math.sin(day / 9) + day / 10;
+    const prices: PricePoint[] = [];
+    const activities: LedgerActivity[] = [];
+    const quantity: number[] = [];
+    const flow: number[] = [];
+    let held = 0;
+    for (let day = 0; day < 120; day += 1) {
+      const date = addDays(first, day);
+      const price = new Decimal(close(day).toFixed(4));
+      let paid = 0;
+      if (day % 7 === 0) {
+        const selling = day % 21 === 0 && held >= 2;
+        activities.push({
+          type: selling ? 'SELL' : 'BUY',
+          symbol: 'ACME',
+          quantity: new Decimal(selling ? 2 : 3),
+          unitPrice: price,
+          fee: new Decimal(0),
+          occurredOn: date,
+        });
+        held += selling ? -2 : 3;
+        paid = Number(price.times(selling ? -2 : 3).toDecimalPlaces(2));
+      }
+      prices.push({ symbol: 'ACME', date, close: price });
+      quantity.push(held);
+      flow.push(paid);
+    }
+    let factor = 1;
+    let previous = 0;
+    for (let day = 0; day < 120; day += 1) {
+      const value = quantity[day]! * Number(close(day).toFixed(4));
+      if (previous > 0) factor *= (value - flow[day]!) / previous;
+      previous = value;
+    }
+    const { timeWeightedReturn } = computePerformance({
+      method: 'AVERAGE',
+      currencyCode: 'EUR',
+      activities,
+      prices,
+      from: first,
+      to: addDays(first, 119),
+    });
+    expect(Math.abs(factor - 1)).toBeGreaterThan(0.01);
+    expect(timeWeightedReturn?.toNumber()).toBeCloseTo(factor - 1, 10);
   });
 });
 

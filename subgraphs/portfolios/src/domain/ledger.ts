@@ -51,7 +51,7 @@ export interface Position {
   realizedGain: Decimal;
   lastPrice: Decimal | null;
   lastPriceOn: string | null;
-  /** `quantity × lastPrice`, kept so the portfolio's value updates by difference. */
+  /** `quantity × lastPrice` as of the ledger's last `value`, kept so the value updates by difference. */
   marketValue: Decimal;
 }
 
@@ -77,8 +77,9 @@ export interface Oversale {
 
 export class Ledger {
   readonly positions = new Map<string, Position>();
-  /** Σ market values: the portfolio's value at the last applied close. */
-  value = ZERO;
+  private total = ZERO;
+  /** Positions whose price or quantity changed since `total` was last brought up to date. */
+  private readonly stale = new Set<Position>();
   /** Σ cost bases of the positions. */
   costBasis = ZERO;
 
@@ -86,6 +87,21 @@ export class Ledger {
     private readonly method: CostBasisMethod,
     private readonly currencyCode: string,
   ) {}
+
+  /**
+   * Σ market values: the portfolio's value at the last applied close. Brought up to date when
+   * asked (by difference, for the positions that changed), so the thousands of days with only
+   * a new price cost no arithmetic until someone needs the value.
+   */
+  get value(): Decimal {
+    for (const position of this.stale) {
+      const marketValue = position.lastPrice ? position.quantity.times(position.lastPrice) : ZERO;
+      this.total = this.total.plus(marketValue.minus(position.marketValue));
+      position.marketValue = marketValue;
+    }
+    this.stale.clear();
+    return this.total;
+  }
 
   position(symbol: string): Position {
     let position = this.positions.get(symbol);
@@ -108,19 +124,17 @@ export class Ledger {
   /** Applies one day: its activities in order, then its recorded prices; returns the day's flows. */
   applyDay(date: string, activities: readonly LedgerActivity[], prices: readonly PricePoint[]): DayFlows {
     const flows: DayFlows = { trades: ZERO, dividends: ZERO, interest: ZERO, fees: ZERO };
-    const touched = new Set<Position>();
     for (const activity of activities) {
       const position = this.position(activity.symbol);
-      touched.add(position);
+      this.stale.add(position);
       this.apply(activity, position, flows, date);
     }
     for (const price of prices) {
       const position = this.position(price.symbol);
       position.lastPrice = price.close;
       position.lastPriceOn = date;
-      touched.add(position);
+      this.stale.add(position);
     }
-    for (const position of touched) this.revalue(position);
     return flows;
   }
 
@@ -210,12 +224,6 @@ export class Ledger {
       }
     }
     return removed;
-  }
-
-  private revalue(position: Position): void {
-    const marketValue = position.lastPrice ? position.quantity.times(position.lastPrice) : ZERO;
-    this.value = this.value.plus(marketValue.minus(position.marketValue));
-    position.marketValue = marketValue;
   }
 }
 

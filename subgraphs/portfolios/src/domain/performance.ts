@@ -63,16 +63,62 @@ export interface PerformanceInput {
 
 const ZERO = new Decimal(0);
 
+/**
+ * Π (V_d − C_d) ÷ V₍d−1₎ over the days whose previous close had a value, computed with one
+ * division per flow instead of one per day: over days without a flow the daily factors
+ * telescope (V₁/V₀ × V₂/V₁ × … = V_n/V₀), so a run of such days is one ratio, from the close
+ * where the run began to the next flow (or the end). The same number, exactly.
+ */
+class LinkedReturn {
+  private factor = new Decimal(1);
+  /** The value at the close where the current run began; zero when no run is open. */
+  private runStart = ZERO;
+  private linked = false;
+
+  begin(value: Decimal): void {
+    this.runStart = value;
+  }
+
+  /** A day without a flow whose previous close had a value above zero, and whose close does too. */
+  count(): void {
+    this.linked = true;
+  }
+
+  /** Day d's close: whether V₍d−1₎ > 0, `value` = V_d, `flow` = C_d. */
+  close(previousPositive: boolean, value: Decimal, flow: Decimal): void {
+    if (!previousPositive) {
+      // No capital at risk on the previous close: the day has no return; a run may begin.
+      this.runStart = value;
+      return;
+    }
+    this.linked = true;
+    if (flow.isZero() && value.greaterThan(0)) return;
+    // A flow (or a value of zero, after which days have no return) ends the run here.
+    this.factor = this.factor.times(value.minus(flow).dividedBy(this.runStart));
+    this.runStart = value;
+  }
+
+  /** The return, closing the open run at `lastValue`; null when no day had a return. */
+  result(lastValue: Decimal): Decimal | null {
+    if (!this.linked) return null;
+    const factor =
+      this.runStart.greaterThan(0) && !lastValue.equals(this.runStart)
+        ? this.factor.times(lastValue.dividedBy(this.runStart))
+        : this.factor;
+    return factor.minus(1);
+  }
+}
+
 export function computePerformance(input: PerformanceInput): Performance {
   const { from, to } = input;
   const ledger = new Ledger(input.method, input.currencyCode);
   let started = false;
   let startValue = ZERO;
   let startCost = ZERO;
-  let previousValue = ZERO;
-  let totalFactor = new Decimal(1);
-  let priceFactor = new Decimal(1);
-  let invested = false;
+  /** Whether the value at the previous close was above zero (the linked returns need no more). */
+  let previousPositive = false;
+  const totalReturn = new LinkedReturn();
+  const priceReturn = new LinkedReturn();
   let netContributions = ZERO;
   let dividends = ZERO;
   let interest = ZERO;
@@ -97,7 +143,9 @@ export function computePerformance(input: PerformanceInput): Performance {
     started = true;
     startValue = ledger.value;
     startCost = ledger.costBasis;
-    previousValue = startValue;
+    previousPositive = startValue.greaterThan(0);
+    totalReturn.begin(startValue);
+    priceReturn.begin(startValue);
     investment = startValue;
     if (startValue.greaterThan(0)) flows.push({ day: 0, amount: startValue.negated() });
   };
@@ -105,17 +153,36 @@ export function computePerformance(input: PerformanceInput): Performance {
   for (const day of days(input.activities, input.prices)) {
     if (day.date > to) break;
     if (!started && day.date >= from) start();
-    const dayFlows = ledger.applyDay(day.date, day.activities, day.prices);
-    if (!started) continue;
+    if (!started) {
+      ledger.applyDay(day.date, day.activities, day.prices);
+      continue;
+    }
 
+    if (day.activities.length === 0) {
+      ledger.applyDay(day.date, [], day.prices);
+      // A day of prices only has no flow and changes no investment. While something was worth
+      // more than zero at the previous close and no price is zero, the value stays above zero:
+      // the linked returns only need to know the day counted, not the value (it telescopes),
+      // so the thousands of such days cost no arithmetic.
+      if (previousPositive && !day.prices.some((price) => price.close.isZero())) {
+        totalReturn.count();
+        priceReturn.count();
+        continue;
+      }
+      const value = ledger.value;
+      totalReturn.close(previousPositive, value, ZERO);
+      priceReturn.close(previousPositive, value, ZERO);
+      previousPositive = value.greaterThan(0);
+      continue;
+    }
+
+    const dayFlows = ledger.applyDay(day.date, day.activities, day.prices);
+    const value = ledger.value;
     const income = dayFlows.dividends.plus(dayFlows.interest);
     const contribution = dayFlows.trades.minus(income);
-    if (previousValue.greaterThan(0)) {
-      invested = true;
-      totalFactor = totalFactor.times(ledger.value.minus(contribution).dividedBy(previousValue));
-      priceFactor = priceFactor.times(ledger.value.minus(dayFlows.trades).dividedBy(previousValue));
-    }
-    previousValue = ledger.value;
+    totalReturn.close(previousPositive, value, contribution);
+    priceReturn.close(previousPositive, value, dayFlows.trades);
+    previousPositive = value.greaterThan(0);
     netContributions = netContributions.plus(contribution);
     dividends = dividends.plus(dayFlows.dividends);
     interest = interest.plus(dayFlows.interest);
@@ -155,8 +222,8 @@ export function computePerformance(input: PerformanceInput): Performance {
     interest,
     fees,
     averageInvestment,
-    timeWeightedReturn: invested ? totalFactor.minus(1) : null,
-    timeWeightedPriceReturn: invested ? priceFactor.minus(1) : null,
+    timeWeightedReturn: totalReturn.result(endValue),
+    timeWeightedPriceReturn: priceReturn.result(endValue),
     moneyWeightedReturn: xirr(flows.map((flow) => ({ day: flow.day, amount: flow.amount.toNumber() }))),
     returnOnAverageInvestment: averageInvestment ? priceGain.dividedBy(averageInvestment) : null,
     missingPrices: missingPrices.sort((a, b) => a.symbol.localeCompare(b.symbol)),

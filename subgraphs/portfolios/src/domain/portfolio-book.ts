@@ -9,7 +9,7 @@ import type { Activity } from '../stores/activity-store.js';
 import type { Instrument, Price } from '../stores/instrument-store.js';
 import type { Portfolio } from '../stores/portfolio-store.js';
 import { holdingsOf, type HoldingView } from './holdings.js';
-import { ledgerAsOf } from './ledger.js';
+import { ledgerAsOf, type Ledger } from './ledger.js';
 import { computePerformance, type Performance } from './performance.js';
 
 export interface PortfolioBook {
@@ -36,12 +36,21 @@ export async function loadPortfolioBook(
   const bySymbol = new Map(instruments.map((instrument) => [instrument.symbol, instrument]));
   const currencyCode = portfolio.baseCurrencyCode;
   const method = portfolio.costBasisMethod;
+  // `value` and `holdings` of one query usually ask for the same day: replay it once.
+  const ledgers = new Map<string, Ledger>();
+  const ledgerOn = (asOf: string) => {
+    let ledger = ledgers.get(asOf);
+    if (!ledger) {
+      ledger = ledgerAsOf(method, currencyCode, activities, prices, asOf);
+      ledgers.set(asOf, ledger);
+    }
+    return ledger;
+  };
   return {
     portfolio,
     activities,
-    holdings: (asOf) =>
-      holdingsOf(ledgerAsOf(method, currencyCode, activities, prices, asOf), bySymbol, currencyCode, asOf),
-    value: (asOf) => Money.of(ledgerAsOf(method, currencyCode, activities, prices, asOf).value, currencyCode),
+    holdings: (asOf) => holdingsOf(ledgerOn(asOf), bySymbol, currencyCode, asOf),
+    value: (asOf) => Money.of(ledgerOn(asOf).value, currencyCode),
     performance: (from, to) => computePerformance({ method, currencyCode, activities, prices, from, to }),
   };
 }

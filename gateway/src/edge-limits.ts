@@ -57,7 +57,7 @@ export function expensiveOperationCount(model: CostModel, resolved: ResolvedOper
 }
 
 /** The subject a caller's requests count against (an address the socket did not give counts as one). */
-export function rateLimitSubjectOf(context: Pick<GatewayContext, 'client' | 'caller'>): RateLimitSubject {
+function rateLimitSubjectOf(context: Pick<GatewayContext, 'client' | 'caller'>): RateLimitSubject {
   return { client: context.client.ip ?? 'unknown', userId: context.caller.userId };
 }
 

@@ -74,7 +74,7 @@ export const EMPTY_COST_MODEL: CostModel = {
 /** A list field's size when neither a slicing argument nor `@listSize(assumedSize)` tells it. */
 export const DEFAULT_LIST_SIZE = 10;
 /** What each root field of a mutation adds (Router's mutation cost). */
-export const MUTATION_ROOT_FIELD_COST = 10;
+const MUTATION_ROOT_FIELD_COST = 10;
 
 const COST_SPEC = /^https:\/\/specs\.apollo\.dev\/cost\/v\d+\.\d+$/;
 

@@ -15,9 +15,7 @@ import type { PersistedQueryOptions } from '@apollo/server';
 import { ErrorCode } from '@platform/service-kit';
 import { GraphQLError, Kind, parse, print } from 'graphql';
 
-export type TrustedDocumentsMode = 'off' | 'enforce';
-
-export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Every operation text the contract holds, by its sha256 hash, read once at start. */
 export function loadTrustedDocuments(directory: string): ReadonlyMap<string, string> {

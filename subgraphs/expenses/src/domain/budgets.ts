@@ -5,28 +5,30 @@
  * an alert once, and only the one that crossed it publishes the event.
  */
 import { enqueue } from '@platform/service-kit/events';
-import type { CalendarDate, ExchangeRateSource, Money } from '@platform/service-kit';
+import type { CalendarDate, Money } from '@platform/service-kit';
 import type { Knex } from 'knex';
 import type { BudgetModel } from '../mappers.js';
 import type { BudgetRule } from '../stores/budget-store.js';
 import type { Stores } from '../stores/index.js';
 import { budgetExceeded, thresholdCrossed, type Actor } from './events.js';
 import { periodContaining } from './periods.js';
-import { totalIn } from './totals.js';
+import { sumOf, totalsIn } from './totals.js';
 
 /** Thresholds a budget gets when none are given: 80 % and 100 % of the limit. */
 export const DEFAULT_THRESHOLDS_PERCENT = [80, 100];
 
 /** The budget's state in the period containing `day`. */
-export async function budgetState(
-  stores: Stores,
-  budget: BudgetRule,
-  day: CalendarDate,
-  rates: ExchangeRateSource = stores.rates,
-): Promise<BudgetModel> {
+export async function budgetState(stores: Stores, budget: BudgetRule, day: CalendarDate): Promise<BudgetModel> {
   const range = periodContaining(day, budget.period);
-  const rows = await stores.expenses.amounts(budget.userId, range.start, range.end, budget.categoryId);
-  const spent = await totalIn(rows, budget.limit.currencyCode, rates);
+  const currency = budget.limit.currencyCode;
+  const totals = await totalsIn(
+    stores,
+    budget.userId,
+    { from: range.start, to: range.end },
+    currency,
+    budget.categoryId,
+  );
+  const spent = sumOf(totals, currency);
   return { ...budget, periodStart: range.start, periodEnd: range.end, spent };
 }
 

@@ -4,6 +4,7 @@
  * and hand the input here; input problems come back as one BAD_USER_INPUT listing every field.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { Money } from '@platform/service-kit';
 import {
   badUserInput,
   calendarDateIn,
@@ -13,7 +14,6 @@ import {
   isCurrencyCode,
   isTimeZone,
   MissingExchangeRateError,
-  Money,
   notFound,
   conflict,
   parseDecimal,
@@ -31,7 +31,7 @@ import { daysBetween } from './calendar.js';
 import { expenseDeleted, expenseEvent, type Actor } from './events.js';
 import type { BudgetPeriod } from './periods.js';
 import type { RecurrenceFrequency, WeekendPolicy } from './recurrence.js';
-import { valueIn } from './totals.js';
+import { sumOf, totalsIn } from './totals.js';
 import { isUuid, normaliseTags, positiveMoney, textProblem } from './validation.js';
 
 /** The categories every user starts with. */
@@ -416,17 +416,16 @@ export function createExpensesService(options: { db: Database; defaults: Expense
       else if (daysBetween(from, to) >= MAX_REPORT_DAYS) problems.add('to', 'a report covers at most 10 years');
       problems.throwIfAny();
       const { baseCurrencyCode } = await this.settingsOf(userId);
-      const rows = await stores.expenses.amounts(userId, from, to);
+      const totals = await withRateProblem('from', () => totalsIn(stores, userId, { from, to }, baseCurrencyCode));
       const byCategory = new Map<string, Money>();
       const byMonth = new Map<string, Money>();
-      const add = (totals: Map<string, Money>, key: string, value: Money) =>
-        totals.set(key, totals.get(key)?.plus(value) ?? value);
-      for (const row of rows) {
-        const value = await withRateProblem('from', () => valueIn(row, baseCurrencyCode, stores.rates));
-        add(byCategory, row.categoryId, value);
-        add(byMonth, row.spentOn.slice(0, 7), value);
+      const add = (into: Map<string, Money>, key: string, value: Money) =>
+        into.set(key, into.get(key)?.plus(value) ?? value);
+      for (const { categoryId, month, total } of totals) {
+        add(byCategory, categoryId, total);
+        add(byMonth, month, total);
       }
-      const total = [...byMonth.values()].reduce((sum, value) => sum.plus(value), Money.zero(baseCurrencyCode));
+      const total = sumOf(totals, baseCurrencyCode);
       return {
         from,
         to,

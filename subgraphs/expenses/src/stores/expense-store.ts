@@ -91,6 +91,8 @@ const amountRow = z.object({
   converted_currency: z.string(),
 });
 
+const sumRow = z.object({ category_id: z.string(), month: z.string(), total: z.string() });
+
 export interface ExpenseStore {
   /**
    * Inserts the expense unless the user already has one with its idempotency key (or the rule
@@ -105,8 +107,17 @@ export interface ExpenseStore {
   delete(id: string): Promise<void>;
   /** `limit` expenses of the user after `after`, matching `filter`. */
   list(userId: string, filter: ExpenseFilter, after: ExpensePosition | null, limit: number): Promise<StoredExpense[]>;
-  /** The amounts of the user's expenses from `from` to `to` (included), optionally of one category. */
-  amounts(userId: string, from: CalendarDate, to: CalendarDate, categoryId?: string): Promise<AmountRow[]>;
+  /**
+   * Totals in `currencyCode` by category and month of the user's expenses from `from` to `to`
+   * (included) that need no conversion (spent or converted in that currency), summed exactly
+   * by Postgres; and the rows of the others, which the caller converts one by one.
+   */
+  totals(
+    userId: string,
+    range: { from: CalendarDate; to: CalendarDate },
+    currencyCode: string,
+    categoryId?: string,
+  ): Promise<{ sums: { categoryId: string; month: string; total: Money }[]; unconverted: AmountRow[] }>;
 }
 
 export function createExpenseStore(db: Database | Knex.Transaction): ExpenseStore {
@@ -198,20 +209,37 @@ export function createExpenseStore(db: Database | Knex.Transaction): ExpenseStor
       );
       return rows.map(toExpense);
     },
-    async amounts(userId, from, to, categoryId) {
-      const rows = await sql.rows(
+    async totals(userId, { from, to }, currencyCode, categoryId) {
+      const scope = `user_id = ? and spent_on between ? and ? and (?::uuid is null or category_id = ?::uuid)`;
+      const scopeBindings = [userId, from, to, categoryId ?? null, categoryId ?? null];
+      const sums = await sql.rows(
+        sumRow,
+        `select category_id, to_char(spent_on, 'YYYY-MM') as month,
+           sum(case when currency = ? then amount else converted_amount end)::text as total
+         from expenses where ${scope} and (currency = ? or converted_currency = ?)
+         group by 1, 2`,
+        [currencyCode, ...scopeBindings, currencyCode, currencyCode],
+      );
+      const unconverted = await sql.rows(
         amountRow,
         `select category_id, spent_on, amount::text as amount, currency, converted_amount::text as converted_amount,
            converted_currency
-         from expenses where user_id = ? and spent_on between ? and ? and (?::uuid is null or category_id = ?::uuid)`,
-        [userId, from, to, categoryId ?? null, categoryId ?? null],
+         from expenses where ${scope} and currency <> ? and converted_currency <> ?`,
+        [...scopeBindings, currencyCode, currencyCode],
       );
-      return rows.map((row) => ({
-        categoryId: row.category_id,
-        spentOn: row.spent_on,
-        amount: Money.of(row.amount, row.currency),
-        convertedAmount: Money.of(row.converted_amount, row.converted_currency),
-      }));
+      return {
+        sums: sums.map((row) => ({
+          categoryId: row.category_id,
+          month: row.month,
+          total: Money.of(row.total, currencyCode),
+        })),
+        unconverted: unconverted.map((row) => ({
+          categoryId: row.category_id,
+          spentOn: row.spent_on,
+          amount: Money.of(row.amount, row.currency),
+          convertedAmount: Money.of(row.converted_amount, row.converted_currency),
+        })),
+      };
     },
   };
 }

@@ -521,6 +521,42 @@ describe('ticket types and capacity', () => {
   });
 });
 
+describe('idempotency keys on the create mutations', () => {
+  it('returns the first venue for a retry with the same key, and refuses the key with other input', async () => {
+    const owner = organizer();
+    const input = venueInput({ idempotencyKey: `venue-${randomUUID()}` });
+    const create = (variables: Record<string, unknown>, caller = owner) =>
+      listings.graphql<{ createVenue: { venue: { id: string } } }>(
+        `mutation($input: CreateVenueInput!) { createVenue(input: $input) { venue { id } } }`,
+        { input: variables },
+        caller,
+      );
+    const first = (await create(input)).body.data!.createVenue.venue.id;
+    expect((await create(input)).body.data!.createVenue.venue.id).toBe(first);
+    expect(await outboxEvents(listings, first)).toHaveLength(1);
+    const other = await create({ ...input, capacity: 42 });
+    expect(fieldsOf(other.body)).toEqual({ 'input.idempotencyKey': 'was already used for a different request' });
+    // Keys are per caller: someone else's request with the same key is their own.
+    const someoneElse = await create(input, organizer());
+    expect(someoneElse.body.data!.createVenue.venue.id).not.toBe(first);
+  });
+
+  it('creates one event for concurrent requests with the same key', async () => {
+    const owner = organizer();
+    const venueId = await createVenue(listings, owner);
+    const input = eventInput(venueId, { idempotencyKey: `event-${randomUUID()}` });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        listings.graphql<{ createEvent: { event: { id: string } } }>(CREATE_EVENT_FULL, { input }, owner),
+      ),
+    );
+    const ids = new Set(results.map((result) => result.body.data?.createEvent.event.id));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    expect(await outboxEvents(listings, id!)).toHaveLength(1);
+  });
+});
+
 describe('listing events', () => {
   type Page = {
     events: {

@@ -63,6 +63,11 @@ export type CreateEventInput = {
   description: Scalars['String']['input'];
   /** After `startsAt`. */
   endsAt: Scalars['DateTime']['input'];
+  /**
+   * Optional, up to 200 characters: a retry with the same key returns the event the first request created (the same key
+   * with different input is `BAD_USER_INPUT`).
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** In the future. */
   startsAt: Scalars['DateTime']['input'];
   /** 1 to 50 ticket types, all priced in one currency. */
@@ -90,6 +95,11 @@ export type CreateVenueInput = {
   city: Scalars['String']['input'];
   /** ISO 3166-1 alpha-2, for example `DE`. */
   countryCode: Scalars['String']['input'];
+  /**
+   * Optional, up to 200 characters: a retry with the same key returns the venue the first request created (the same key
+   * with different input is `BAD_USER_INPUT`).
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** -90 to 90. */
   latitude?: InputMaybe<Scalars['Float']['input']>;
   /** -180 to 180. */

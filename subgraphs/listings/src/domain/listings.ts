@@ -5,6 +5,7 @@
  * (always event first, then venue), so "an event never holds more than its venue" holds under
  * concurrent changes.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import {
   badUserInput,
   conflict,
@@ -16,6 +17,7 @@ import {
 import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { EventModel, TicketTypeModel, VenueModel } from '../mappers.js';
 import type { EventDetails } from '../stores/event-store.js';
+import type { IdempotencyKey } from '../stores/idempotency-store.js';
 import { createStores, type Stores } from '../stores/index.js';
 import { canSee, requireOwnership } from './access.js';
 import { CapacityBelowSoldError, type BookingsCapacity } from './bookings-capacity.js';
@@ -38,6 +40,7 @@ import { eventSnapshot, venueSnapshot } from './snapshots.js';
 import { statusAt } from './status.js';
 
 export interface VenueInput {
+  idempotencyKey?: string | null;
   name: string;
   address: string;
   city: string;
@@ -61,6 +64,7 @@ export interface VenueChanges {
 }
 
 export interface EventInput {
+  idempotencyKey?: string | null;
   venueId: string;
   title: string;
   description: string;
@@ -118,6 +122,36 @@ function venueProblems(problems: InputProblems, input: Partial<VenueInput>): voi
   if (input.capacity !== undefined) problems.add('capacity', capacityProblem(input.capacity, 1));
   problems.add('latitude', coordinateProblem(input.latitude, 90));
   problems.add('longitude', coordinateProblem(input.longitude, 180));
+}
+
+const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/** The key of a create request, with a hash of everything else it asked for; null without a key. */
+function idempotencyKeyOf(
+  problems: InputProblems,
+  organizerId: string,
+  operation: IdempotencyKey['operation'],
+  input: { idempotencyKey?: string | null },
+): IdempotencyKey | null {
+  const { idempotencyKey: key, ...request } = input;
+  if (key === null || key === undefined) return null;
+  problems.add('idempotencyKey', textProblem(key, MAX_IDEMPOTENCY_KEY_LENGTH));
+  const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+  return { organizerId, operation, key, requestHash };
+}
+
+/**
+ * Claims `key` for `id` in the transaction: null when this request is the first with the key,
+ * else the id the first one created; the same key with other input is BAD_USER_INPUT.
+ */
+async function earlierResult(stores: Stores, key: IdempotencyKey | null, id: string): Promise<string | null> {
+  if (!key) return null;
+  const claim = await stores.idempotency.claim(key, id);
+  if (claim.claimed) return null;
+  if (claim.requestHash !== key.requestHash) {
+    throw badUserInput({ 'input.idempotencyKey': 'was already used for a different request' });
+  }
+  return claim.resultId;
 }
 
 export function createListings(options: { db: Database; bookings: BookingsCapacity; now?: () => Date }): Listings {
@@ -184,10 +218,14 @@ export function createListings(options: { db: Database; bookings: BookingsCapaci
     async createVenue(context, organizerId, input) {
       const problems = new InputProblems('input');
       venueProblems(problems, input);
+      const key = idempotencyKeyOf(problems, organizerId, 'createVenue', input);
       problems.throwIfAny();
+      const id = randomUUID();
       return db.transaction(async (trx) => {
         const stores = createStores(trx);
-        const venue = await stores.venues.create({
+        const earlier = await earlierResult(stores, key, id);
+        if (earlier) return (await stores.venues.findById(earlier))!;
+        const venue = await stores.venues.create(id, {
           organizerId,
           name: input.name.trim(),
           address: input.address.trim(),
@@ -277,9 +315,13 @@ export function createListings(options: { db: Database; bookings: BookingsCapaci
           problems.add(`ticketTypes.${index}.name`, 'is used by another ticket type');
         return fields;
       });
+      const key = idempotencyKeyOf(problems, organizerId, 'createEvent', input);
       problems.throwIfAny();
+      const id = randomUUID();
       return db.transaction(async (trx) => {
         const stores = createStores(trx);
+        const earlier = await earlierResult(stores, key, id);
+        if (earlier) return (await stores.events.findManyByIds([earlier]))[0]!;
         // Locked so that the venue's capacity cannot shrink under the check below.
         const venue = isUuid(input.venueId) ? await stores.venues.lockById(normaliseUuid(input.venueId)) : null;
         if (!venue) throw notFound(`No venue with id ${input.venueId}`);
@@ -287,6 +329,7 @@ export function createListings(options: { db: Database; bookings: BookingsCapaci
         const tooMany = venueCapacityProblem(total, venue.capacity);
         if (tooMany) throw badUserInput({ 'input.ticketTypes': tooMany });
         const event = await stores.events.create({
+          id,
           organizerId,
           venueId: venue.id,
           title: input.title.trim(),

@@ -41,8 +41,8 @@ const sql = {
   publishedPage: `select ${EVENT_COLUMNS} from events
     where status = 'PUBLISHED' and (?::timestamptz is null or (starts_at, id) > (?::timestamptz, ?::uuid))
     order by starts_at, id limit ?`,
-  create: `insert into events (organizer_id, venue_id, title, description, category, starts_at, ends_at)
-    values (?, ?, ?, ?, ?, ?, ?) returning ${EVENT_COLUMNS}`,
+  create: `insert into events (id, organizer_id, venue_id, title, description, category, starts_at, ends_at)
+    values (?, ?, ?, ?, ?, ?, ?, ?) returning ${EVENT_COLUMNS}`,
   // Every change bumps the version in the same statement, so no change can forget it.
   update: `update events set title = ?, description = ?, category = ?, starts_at = ?, ends_at = ?, status = ?,
       cancellation_reason = ?,
@@ -117,7 +117,8 @@ export interface EventStore {
   lockById(id: string): Promise<EventModel | null>;
   /** Up to `limit` published events after the `(startsAt, id)` position, in that order. */
   publishedPage(after: { startsAt: Date; id: string } | null, limit: number): Promise<EventModel[]>;
-  create(input: EventDetails & { organizerId: string; venueId: string }): Promise<EventModel>;
+  /** Inserts a draft with the id the caller chose (so an idempotency key can name it first). */
+  create(input: EventDetails & { id: string; organizerId: string; venueId: string }): Promise<EventModel>;
   /** Writes the change and bumps the version by one. */
   update(id: string, change: EventChange): Promise<EventModel>;
   /** Bumps the version by one (a ticket type of the event changed). */
@@ -151,6 +152,7 @@ export function createEventStore(db: Database): EventStore {
     },
     async create(input) {
       const row = await run.first(eventRow, sql.create, [
+        input.id,
         input.organizerId,
         input.venueId,
         input.title,

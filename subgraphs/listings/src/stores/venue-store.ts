@@ -27,8 +27,8 @@ const sql = {
   page: `select ${COLUMNS} from venues
     where (?::text is null or (name collate "C", id) > (?::text collate "C", ?::uuid))
     order by name collate "C", id limit ?`,
-  create: `insert into venues (organizer_id, name, address, city, country_code, time_zone, capacity, latitude, longitude)
-    values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${COLUMNS}`,
+  create: `insert into venues (id, organizer_id, name, address, city, country_code, time_zone, capacity, latitude, longitude)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${COLUMNS}`,
   update: `update venues set name = ?, address = ?, city = ?, country_code = ?, time_zone = ?, capacity = ?,
     latitude = ?, longitude = ?, updated_at = now() where id = ? returning ${COLUMNS}`,
 } as const;
@@ -59,7 +59,8 @@ export interface VenueStore {
   lockById(id: string): Promise<VenueModel | null>;
   /** Up to `limit` venues after the `(name, id)` position, by name (byte order) then id. */
   page(after: { name: string; id: string } | null, limit: number): Promise<VenueModel[]>;
-  create(fields: VenueFields): Promise<VenueModel>;
+  /** Inserts a venue with the id the caller chose (so an idempotency key can name it first). */
+  create(id: string, fields: VenueFields): Promise<VenueModel>;
   update(id: string, fields: VenueFields): Promise<VenueModel>;
 }
 
@@ -97,8 +98,8 @@ export function createVenueStore(db: Database): VenueStore {
       ]);
       return rows.map(toVenue);
     },
-    async create(fields) {
-      const row = await run.first(venueRow, sql.create, [fields.organizerId, ...values(fields)]);
+    async create(id, fields) {
+      const row = await run.first(venueRow, sql.create, [id, fields.organizerId, ...values(fields)]);
       return toVenue(row!);
     },
     async update(id, fields) {

@@ -22,7 +22,8 @@ npm run -s deploy:secrets -- --file "$envfile"
 set -a && . "$envfile" && set +a
 
 if command -v docker-compose >/dev/null; then
-  docker-compose --env-file "$envfile" -f docker-compose.yml config -q && say 'docker-compose config -q: valid'
+  docker-compose --env-file "$envfile" -f docker-compose.yml config -q
+  say 'docker-compose config -q: valid'
 fi
 
 services=$(npx tsx -e "import('./deploy/src/plan.ts').then(({ deploymentPlan }) => console.log(deploymentPlan().services.map((s) => s.name).join(' ')))")

@@ -103,6 +103,8 @@ async function bundleService(service: string, out: string): Promise<void> {
   );
   for (const name of NATIVE) if (externals.has(name)) await copyPackage(name, out);
 
+  // The compiled migrations are ES modules: say so, rather than leave Node to guess from their syntax.
+  await writeFile(path.join(out, 'package.json'), `${JSON.stringify({ private: true, type: 'module' })}\n`);
   // The image's HEALTHCHECK: GET /healthz on the port the service listens on.
   await writeFile(
     path.join(out, 'dist', 'healthcheck.mjs'),

@@ -32,6 +32,9 @@ beforeAll(async () => {
       },
     },
   });
+  // The first request pays for cold code paths (JIT, Apollo Server's first parse and plan):
+  // "quickly" is about the refusals, not the gateway's start.
+  await platform.graphql(contractOperation('Me'));
 });
 afterAll(async () => {
   await platform.stop();

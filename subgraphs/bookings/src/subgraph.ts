@@ -7,6 +7,7 @@
  * the bus to its `ticketAvailabilityChanged` subscribers.
  */
 import { createDatabase, defineSubgraph, env, integerEnv } from '@platform/service-kit';
+import { Counter } from 'prom-client';
 import { z } from 'zod';
 import { createContextFactory } from './context.js';
 import { createAvailabilityFeed } from './domain/availability-feed.js';
@@ -72,7 +73,13 @@ export const bookingsSubgraph = defineSubgraph({
   consumes: CONSUMED_LISTINGS_EVENTS,
   // ticketAvailabilityChanged reaches the gateway over graphql-ws.
   subscriptions: true,
-  async setup({ config, db, logger, events, authenticateService, onStart, onStop }) {
+  async setup({ config, db, logger, metrics, events, authenticateService, onStart, onStop }) {
+    const holds = new Counter({
+      name: 'bookings_holds_total',
+      help: 'Holds asked for, by outcome (held, sold_out)',
+      labelNames: ['outcome'],
+      registers: [metrics.registry],
+    });
     // The sandbox stands for another system: its own connections, so a charge made while a
     // booking's transaction holds one of ours never waits for our pool.
     const sandboxDb = createDatabase({
@@ -86,6 +93,7 @@ export const bookingsSubgraph = defineSubgraph({
       db,
       payments,
       logger,
+      countHold: (outcome) => holds.inc({ outcome }),
       settings: {
         holdSeconds: config.HOLD_MINUTES * 60,
         maxTicketsPerBooking: config.MAX_TICKETS_PER_BOOKING,

@@ -85,8 +85,11 @@ export function createBookingService(dependencies: {
   payments: PaymentProvider;
   settings: BookingSettings;
   logger: Logger;
+  /** Told each hold's outcome, for `bookings_holds_total`. */
+  countHold?: (outcome: 'held' | 'sold_out') => void;
 }) {
   const { db, payments, settings } = dependencies;
+  const countHold = dependencies.countHold ?? (() => undefined);
 
   const bookingEvent = (actor: Actor, booking: BookingModel) => ({
     actorId: actor.userId,
@@ -301,8 +304,10 @@ export function createBookingService(dependencies: {
       // this hold had come just before the release that followed. On a sold-out hot event
       // this keeps the refused from queueing on the counter row behind the lucky ones.
       const seen = await s0().inventory.find(ticketTypeId);
-      if (seen && !notOnSale(seen) && availableOf(seen) < input.quantity)
+      if (seen && !notOnSale(seen) && availableOf(seen) < input.quantity) {
+        countHold('sold_out');
         throw soldOut(availableOf(seen), input.quantity);
+      }
       return idempotent(
         userId,
         input.idempotencyKey,
@@ -315,7 +320,10 @@ export function createBookingService(dependencies: {
             const closed = notOnSale(inventory);
             if (closed) throw badUserInput({ 'input.ticketTypeId': closed }, `Tickets are not on sale: ${closed}`);
             const available = availableOf(inventory);
-            if (input.quantity > available) throw soldOut(available, input.quantity);
+            if (input.quantity > available) {
+              countHold('sold_out');
+              throw soldOut(available, input.quantity);
+            }
             const booking = await s.bookings.insert({
               id: randomUUID(),
               userId,
@@ -343,6 +351,7 @@ export function createBookingService(dependencies: {
               }),
             );
             await complete(s, booking.id);
+            countHold('held');
             return booking;
           }),
       );

@@ -20,7 +20,7 @@ export class PaymentDeclinedError extends Error {
 }
 
 /** The provider failed or did not answer: the outcome is unknown, retry with the same key. */
-export class PaymentProviderError extends Error {
+class PaymentProviderError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'PaymentProviderError';
@@ -48,7 +48,7 @@ export interface PaymentProvider {
 }
 
 /** The sandbox's test tokens, as Stripe's test mode has its test cards. */
-export const SANDBOX_TOKENS = {
+const SANDBOX_TOKENS = {
   succeeds: 'tok_sandbox_visa',
   declined: 'tok_sandbox_declined',
   /** The provider records the charge, then fails to answer the first request for its key. */

@@ -34,7 +34,7 @@ const queries = {
 } as const;
 
 /** How long a key answers with its first result. */
-export const IDEMPOTENCY_RETENTION_HOURS = 24;
+const IDEMPOTENCY_RETENTION_HOURS = 24;
 /** A claim still in flight after this long was abandoned by a crashed request. */
 const ABANDONED_AFTER_SECONDS = 120;
 

@@ -67,11 +67,8 @@ const jobCount = async (queue: string) =>
     )
   )?.count;
 const queues = async () =>
-  (
-    await chores.internal<{ service: string; queues: QueueSummary[] }>('authz', '/internal/jobs/queues', undefined, {
-      method: 'GET',
-    })
-  ).body.queues;
+  (await chores.internal<{ service: string; queues: QueueSummary[] }>('authz', '/internal/jobs/queues', {})).body
+    .queues;
 
 beforeAll(async () => {
   chores = await startSubgraph(choresSubgraph, { env: { JOBS_POLLING_INTERVAL_SECONDS: '0.5' } });
@@ -173,9 +170,8 @@ describe('failures', () => {
 
     const listed = await chores.internal<{ jobs: { id: string; retryCount: number; data: unknown; error: unknown }[] }>(
       'authz',
-      '/internal/jobs/jobs?queue=chores.flaky&state=dead_lettered',
-      undefined,
-      { method: 'GET' },
+      '/internal/jobs/list',
+      { queue: 'chores.flaky', state: 'dead_lettered' },
     );
     expect(listed.status).toBe(200);
     expect(listed.body.jobs).toHaveLength(1);
@@ -183,9 +179,8 @@ describe('failures', () => {
     expect(dead!.data).toEqual({ name: 'Barbara' });
     const failed = await chores.internal<{ jobs: { retryCount: number; error: unknown }[] }>(
       'authz',
-      '/internal/jobs/jobs?queue=chores.flaky&state=failed',
-      undefined,
-      { method: 'GET' },
+      '/internal/jobs/list',
+      { queue: 'chores.flaky', state: 'failed' },
     );
     expect(failed.body.jobs[0]).toMatchObject({ retryCount: 2 });
     expect(JSON.stringify(failed.body.jobs[0]!.error)).toContain('the flaky dependency is down for Barbara');
@@ -202,16 +197,24 @@ describe('failures', () => {
   }, 30_000);
 
   it('serves the admin API to declared callers only', async () => {
-    const refused = await chores.internal('authz', '/internal/jobs/queues', undefined, {
-      method: 'GET',
-      authorization: 'Bearer not-a-credential',
-    });
+    const refused = await chores.internal(
+      'authz',
+      '/internal/jobs/queues',
+      {},
+      { authorization: 'Bearer not-a-credential' },
+    );
     expect(refused.status).toBe(401);
     const unknown = await chores.internal('authz', '/internal/jobs/retry', {
       queue: 'chores.nope',
       id: '00000000-0000-4000-8000-000000000000',
     });
     expect(unknown.status).toBe(404);
+    const badState = await chores.internal<{ error: string }>('authz', '/internal/jobs/list', {
+      queue: 'chores.flaky',
+      state: 'done',
+    });
+    expect(badState.status).toBe(400);
+    expect(badState.body.error).toContain('failed or dead_lettered');
   });
 
   it('counts queue depth and failures in the metrics', async () => {

@@ -16,6 +16,8 @@ export const Permission = {
   AuthzRoleAssign: 'authz.role.assign',
   /** Read the permission catalog (authz) */
   AuthzPermissionRead: 'authz.permission.read',
+  /** See every service's background job queues, failed and dead-lettered jobs, and retry them (authz) */
+  AuthzJobManage: 'authz.job.manage',
   /** Check in tickets at the door of any event (an event's organizer may always check in its tickets) (bookings) */
   BookingsTicketCheckin: 'bookings.ticket.checkin',
   /** Read any user's expenses, budgets and reports for finance support; every read is recorded in the audit log (expenses) */
@@ -45,6 +47,7 @@ export const permissionCatalog: readonly { code: PermissionCode; description: st
   { code: 'authz.role.write', description: "Create, change and delete roles and their permissions", owner: 'authz' },
   { code: 'authz.role.assign', description: "Assign roles to users and remove them", owner: 'authz' },
   { code: 'authz.permission.read', description: "Read the permission catalog", owner: 'authz' },
+  { code: 'authz.job.manage', description: "See every service's background job queues, failed and dead-lettered jobs, and retry them", owner: 'authz' },
   { code: 'bookings.ticket.checkin', description: "Check in tickets at the door of any event (an event's organizer may always check in its tickets)", owner: 'bookings' },
   { code: 'expenses.support.read', description: "Read any user's expenses, budgets and reports for finance support; every read is recorded in the audit log", owner: 'expenses' },
   { code: 'expenses.exchange-rate.write', description: "Record the dated exchange rates expenses are converted at", owner: 'expenses' },

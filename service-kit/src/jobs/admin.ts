@@ -2,12 +2,16 @@
  * What an admin sees of a subgraph's jobs and may do to them, served by the kit on every
  * subgraph that runs jobs (see docs/adr for why one admin API reaches them over HTTP):
  *
- *   GET  /internal/jobs/queues                         → { service, queues: QueueSummary[] }
- *   GET  /internal/jobs/jobs?queue=<q>&state=failed|dead_lettered[&limit=n]
+ *   POST /internal/jobs/queues {}                      → { service, queues: QueueSummary[] }
+ *   POST /internal/jobs/list { queue, state: failed|dead_lettered, limit? }
  *                                                      → { jobs: JobSummary[] } (newest first)
  *   POST /internal/jobs/retry { queue, id }            → { retried: true, id } | 404
  *
- * Only the services in the definition's `internalApi.callers` get in (401 otherwise). Retrying
+ * POST throughout, like every internal call of the platform (the kit's `InternalClient`).
+ *
+ * Only `authz`, which serves the admin GraphQL fields (`JOBS_ADMIN_SERVICE`), gets in: 401 without
+ * a valid credential, 403 for another caller. A subgraph lists authz in its `internalApi.callers`
+ * for that, and authz lists the subgraph in its `calls`. Retrying
  * a dead letter sends it back to its queue (pg-boss `redrive`, a new job id, retries reset); a
  * failed job of a queue without dead letters is retried in place.
  */
@@ -112,8 +116,28 @@ export async function retryJob(jobs: Jobs, queue: string, id: string): Promise<b
   return result.affected > 0;
 }
 
+/** The one service that administers every subgraph's jobs (docs/adr/0004-background-jobs.md). */
+export const JOBS_ADMIN_SERVICE = 'authz';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const retryBody = z.object({ queue: z.string().min(1), id: z.string().regex(UUID, 'must be a job id (a UUID)') });
+const listBody = z.object({
+  queue: z.string().min(1),
+  state: z.enum(['failed', 'dead_lettered'], { error: 'must be failed or dead_lettered' }),
+  limit: z.number().int().min(1).max(500).default(50),
+});
+
+async function parsedBody<T>(req: IncomingMessage, schema: z.ZodType<T>, shape: string): Promise<T> {
+  const parsed = schema.safeParse(await readJsonBody(req, 4096));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HttpError(
+      400,
+      `The body must be ${shape}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+    );
+  }
+  return parsed.data;
+}
 
 export function jobsAdminRoutes(options: {
   service: string;
@@ -122,6 +146,11 @@ export function jobsAdminRoutes(options: {
   authenticateService: (req: IncomingMessage) => string;
 }): Route[] {
   const { jobs, db } = options;
+  const authenticateAdmin = (req: IncomingMessage): string => {
+    const caller = options.authenticateService(req);
+    if (caller !== JOBS_ADMIN_SERVICE) throw new HttpError(403, `${caller} may not administer jobs`, 'FORBIDDEN');
+    return caller;
+  };
   const knownQueue = (queue: string | null): string => {
     if (!queue || !jobs.declarations[queue]) {
       throw new HttpError(404, `${options.service} has no job queue "${queue ?? ''}"`, 'NOT_FOUND');
@@ -130,45 +159,35 @@ export function jobsAdminRoutes(options: {
   };
   return [
     {
-      method: 'GET',
+      method: 'POST',
       path: '/internal/jobs/queues',
       handler: async ({ req, res }) => {
-        options.authenticateService(req);
+        authenticateAdmin(req);
         sendJson(res, 200, { service: options.service, queues: await queueSummaries(jobs, db) });
       },
     },
     {
-      method: 'GET',
-      path: '/internal/jobs/jobs',
-      handler: async ({ req, res, url }) => {
-        options.authenticateService(req);
-        const queue = knownQueue(url.searchParams.get('queue'));
-        const state = url.searchParams.get('state');
-        if (state !== 'failed' && state !== 'dead_lettered') {
-          throw new HttpError(400, 'state must be failed or dead_lettered');
-        }
-        const limit = Number(url.searchParams.get('limit') ?? '50');
-        if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-          throw new HttpError(400, 'limit must be a whole number from 1 to 500');
-        }
-        sendJson(res, 200, { jobs: await listJobs(jobs, db, queue, state, limit) });
+      method: 'POST',
+      path: '/internal/jobs/list',
+      handler: async ({ req, res }) => {
+        authenticateAdmin(req);
+        const body = await parsedBody(req, listBody, '{ queue, state, limit? }');
+        const queue = knownQueue(body.queue);
+        sendJson(res, 200, { jobs: await listJobs(jobs, db, queue, body.state, body.limit) });
       },
     },
     {
       method: 'POST',
       path: '/internal/jobs/retry',
       handler: async ({ req, res, logger }) => {
-        const caller = options.authenticateService(req);
-        const parsed = retryBody.safeParse(await readJsonBody(req, 4096));
-        if (!parsed.success) {
-          throw new HttpError(400, `The body must be { queue, id }: ${parsed.error.issues[0]?.message ?? ''}`);
+        const caller = authenticateAdmin(req);
+        const body = await parsedBody(req, retryBody, '{ queue, id }');
+        const queue = knownQueue(body.queue);
+        if (!(await retryJob(jobs, queue, body.id))) {
+          throw new HttpError(404, `no failed or dead-lettered job ${body.id} in ${queue}`, 'NOT_FOUND');
         }
-        const queue = knownQueue(parsed.data.queue);
-        if (!(await retryJob(jobs, queue, parsed.data.id))) {
-          throw new HttpError(404, `no failed or dead-lettered job ${parsed.data.id} in ${queue}`, 'NOT_FOUND');
-        }
-        logger.info({ caller, queue, jobId: parsed.data.id }, 'job retried by an admin');
-        sendJson(res, 200, { retried: true, id: parsed.data.id });
+        logger.info({ caller, queue, jobId: body.id }, 'job retried by an admin');
+        sendJson(res, 200, { retried: true, id: body.id });
       },
     },
   ];

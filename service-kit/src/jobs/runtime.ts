@@ -195,7 +195,9 @@ export function createJobs(options: JobsOptions): Jobs {
             } catch (error) {
               processed.inc({ queue, outcome: 'failed' });
               logger.warn({ err: error, queue, jobId: job.id, retryCount: job.retryCount }, 'job failed');
-              throw error;
+              // pg-boss stores the error as the job's output through knex, which refuses any binding
+              // holding an undefined field (pg's DatabaseError has several): keep the message only.
+              throw new Error(error instanceof Error ? error.message : String(error));
             }
           },
         );

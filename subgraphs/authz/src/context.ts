@@ -4,6 +4,7 @@
  * DataLoaders so N roles or users cost one query per kind of data.
  */
 import type { BaseContext } from '@platform/service-kit';
+import type { BackgroundJobsAdmin } from './domain/background-jobs.js';
 import DataLoader from 'dataloader';
 import type { Actor } from './domain/changes.js';
 import { requestContextOf } from '@platform/service-kit/events';
@@ -26,12 +27,15 @@ export interface Context extends BaseContext {
   permissionsByUserId: DataLoader<string, string[]>;
   /** The caller as the author of a change, for the change's log line. */
   actor: Actor;
+  /** Every administered service's background jobs, over their internal APIs. */
+  backgroundJobs: BackgroundJobsAdmin;
 }
 
 /** What lives as long as the server; the context adds per-request state to it. */
 export interface AuthzServices {
   rbac: RbacService;
   stores: Stores;
+  backgroundJobs: BackgroundJobsAdmin;
 }
 
 /**
@@ -75,6 +79,7 @@ export function createContextFactory(services: AuthzServices): (base: BaseContex
     ...base,
     rbac: services.rbac,
     stores: services.stores,
+    backgroundJobs: services.backgroundJobs,
     ...createLoaders(services.stores),
     actor: {
       logger: base.logger,

@@ -15,6 +15,7 @@ import {
   type SubgraphDependencies,
 } from '@platform/service-kit';
 import { createContextFactory } from './context.js';
+import { createBackgroundJobsAdmin, JOB_SERVICES } from './domain/background-jobs.js';
 import { createChangeRunner } from './domain/changes.js';
 import { createRbacService } from './domain/rbac.js';
 import { CONSUMED_IDENTITY_EVENTS, createIdentityEventHandlers } from './identity-events.js';
@@ -68,7 +69,11 @@ export const authzSubgraph = defineSubgraph({
   resolvers,
   // No variables of its own: the base ones, and the gateway's for the optional call.
   config: {},
-  calls: [{ service: 'gateway', optional: true }],
+  // The services whose background jobs it administers (their internal jobs API), optional like the gateway's.
+  calls: [
+    { service: 'gateway', optional: true },
+    ...JOB_SERVICES.map((service) => ({ service, optional: true as const })),
+  ],
   internalApi: { callers: ['gateway', 'identity'] },
   consumes: CONSUMED_IDENTITY_EVENTS,
   validate: (config): Record<string, string> => {
@@ -81,7 +86,7 @@ export const authzSubgraph = defineSubgraph({
     };
   },
   async setup(dependencies: AuthzDependencies) {
-    const { db, logger, metrics, overrides, authenticateService } = dependencies;
+    const { db, logger, metrics, overrides, authenticateService, internal } = dependencies;
     const publisher = createVersionPublisher({
       notifier: overrides.invalidationNotifier ?? invalidationNotifier(dependencies),
       logger,
@@ -100,7 +105,11 @@ export const authzSubgraph = defineSubgraph({
     const stores = createStores(db);
     const rbac = createRbacService({ stores, runChange: createChangeRunner({ db, publisher }) });
     return {
-      context: createContextFactory({ rbac, stores }),
+      context: createContextFactory({
+        rbac,
+        stores,
+        backgroundJobs: createBackgroundJobsAdmin(new Map(JOB_SERVICES.map((service) => [service, internal(service)]))),
+      }),
       routes: createInternalRoutes({ authenticateService, rbac }),
       handlers: createIdentityEventHandlers({ rbac, logger }),
     };

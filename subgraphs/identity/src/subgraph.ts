@@ -57,11 +57,15 @@ export const identitySubgraph = defineSubgraph({
   // Removing a user's roles before deleting them: authz may refuse (the last admin).
   calls: ['authz'],
   // The login's credential check and the lookup behind account.locked: auth needs the answers.
-  internalApi: { callers: ['auth'] },
+  // authz administers identity's background jobs (the kit's /internal/jobs/*), and only those.
+  internalApi: { callers: ['auth', 'authz'] },
   jobs: {
-    // Daily; a run missed while identity was down is made up once at the next start.
+    // Daily; a run missed while identity was down is made up once at the next start. Cheap and
+    // idempotent: retried within seconds, dead-lettered after three attempts for an admin to see.
     'identity.prune-tokens': {
       data: z.object({}),
+      retryLimit: 2,
+      retryDelay: 1,
       schedule: { cron: '23 3 * * *', tz: 'UTC', missed: 'once' },
       policy: 'singleton',
     },

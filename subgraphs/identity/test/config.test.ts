@@ -43,10 +43,12 @@ describe('identity configuration', () => {
     expect(reported.join('\n')).toMatch(/ARGON2_MEMORY_KIB: must be at least 19456/);
   });
 
-  it('serves its internal API to auth only, and needs no auth URL: sessions end through events', () => {
+  it('serves its internal API to auth (and authz, for its jobs) only, and needs no auth URL: sessions end through events', () => {
     expect(
       problems({ ...valid, INTERNAL_API_CREDENTIALS: `auth:${'a'.repeat(32)},billing:${'b'.repeat(32)}` }),
-    ).toEqual(['INTERNAL_API_CREDENTIALS: names an unknown service "billing": identity\'s internal API serves auth']);
+    ).toEqual([
+      'INTERNAL_API_CREDENTIALS: names an unknown service "billing": identity\'s internal API serves auth, authz',
+    ]);
     expect(load(valid)).not.toHaveProperty('AUTH_INTERNAL_URL');
   });
 

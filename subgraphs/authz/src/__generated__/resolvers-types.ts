@@ -38,6 +38,32 @@ export type AssignRolePayload = {
   user: User;
 };
 
+/** One failed or dead-lettered job. */
+export type BackgroundJob = {
+  __typename?: 'BackgroundJob';
+  createdAt: Scalars['DateTime']['output'];
+  /** Its payload, as JSON text. */
+  data: Scalars['String']['output'];
+  /** The last error, as JSON text; null when none was stored. */
+  error?: Maybe<Scalars['String']['output']>;
+  /** The job's id in its service (a dead letter has an id of its own). */
+  id: Scalars['ID']['output'];
+  /** The queue it belongs to. */
+  queue: Scalars['String']['output'];
+  /** How many retries it took. */
+  retryCount: Scalars['Int']['output'];
+  /** The service that runs it. */
+  service: Scalars['String']['output'];
+  state: BackgroundJobState;
+};
+
+/** Which stored jobs to list. */
+export type BackgroundJobState =
+  /** In the queue's dead-letter queue, waiting for an admin's retry. */
+  | 'DEAD_LETTERED'
+  /** Failed for good: every retry spent. */
+  | 'FAILED';
+
 /** A new role. */
 export type CreateRoleInput = {
   /** What the role is for: at most 500 characters. Blank means none. */
@@ -91,6 +117,40 @@ export type GrantPermissionsPayload = {
   role: Role;
 };
 
+/** A queue of durable background jobs (pg-boss, in its service's own database). */
+export type JobQueue = {
+  __typename?: 'JobQueue';
+  /** Jobs running now. */
+  active: Scalars['Int']['output'];
+  /** Jobs completed and still stored. */
+  completed: Scalars['Int']['output'];
+  /** Where its jobs go once their retries are spent; null when failures are not dead-lettered. */
+  deadLetterQueue?: Maybe<Scalars['String']['output']>;
+  /** Jobs in the dead-letter queue, waiting for an admin's retry. */
+  deadLettered: Scalars['Int']['output'];
+  /** Jobs failed for good and still stored. */
+  failed: Scalars['Int']['output'];
+  /** The queue's name, the service's name first. */
+  name: Scalars['String']['output'];
+  /** Jobs waiting to run: new, deferred or waiting for a retry. */
+  queued: Scalars['Int']['output'];
+  /** Its schedule, when it runs on one. */
+  schedule?: Maybe<JobSchedule>;
+  /** The service that runs it. */
+  service: Scalars['String']['output'];
+};
+
+/** When a scheduled queue runs. */
+export type JobSchedule = {
+  __typename?: 'JobSchedule';
+  /** Five-field cron, read in `timeZone`. */
+  cron: Scalars['String']['output'];
+  /** What happens to runs missed while every replica was down: `skip` (none), `once` (one for the latest). */
+  missedRuns: Scalars['String']['output'];
+  /** The IANA time zone of the cron. */
+  timeZone: Scalars['String']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -114,6 +174,12 @@ export type Mutation = {
    * with `NOT_FOUND` for an unknown role and `BAD_USER_INPUT` for unknown permission codes.
    */
   grantPermissions: GrantPermissionsPayload;
+  /**
+   * Sends a dead-lettered job back to its queue (a new attempt with its retries reset), or retries a failed job of a
+   * queue without dead letters. Needs `authz.job.manage`. A job that is neither is `NOT_FOUND`; the handler runs again,
+   * so it must be idempotent, as every job handler is.
+   */
+  retryBackgroundJob: RetryBackgroundJobPayload;
   /**
    * Removes permissions from a role; permissions it does not grant are ignored. Needs `authz.role.write`. Fails with
    * `NOT_FOUND` for an unknown role, `BAD_USER_INPUT` for unknown permission codes, and `CONFLICT` for the `admin`
@@ -149,6 +215,13 @@ export type MutationGrantPermissionsArgs = {
 };
 
 
+export type MutationRetryBackgroundJobArgs = {
+  id: Scalars['ID']['input'];
+  queue: Scalars['String']['input'];
+  service: Scalars['String']['input'];
+};
+
+
 export type MutationRevokePermissionsArgs = {
   input: RevokePermissionsInput;
 };
@@ -171,6 +244,16 @@ export type Permission = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The failed or dead-lettered jobs of one queue, newest first. Needs `authz.job.manage`. An unknown service or queue
+   * is `NOT_FOUND`; `first` outside 1 to 500 is `BAD_USER_INPUT`.
+   */
+  backgroundJobs: Array<BackgroundJob>;
+  /**
+   * The background job queues of every service authz administers jobs for, with their counts. Needs
+   * `authz.job.manage`. A service that does not answer fails the field (an internal error, logged with the service).
+   */
+  jobQueues: Array<JobQueue>;
   /** The permission catalog: every permission roles can grant, by code. Needs the `authz.permission.read` permission. */
   permissions: Array<Permission>;
   /** One role by id; null when there is no such role. Needs the `authz.role.read` permission. */
@@ -180,8 +263,25 @@ export type Query = {
 };
 
 
+export type QueryBackgroundJobsArgs = {
+  first?: Scalars['Int']['input'];
+  queue: Scalars['String']['input'];
+  service: Scalars['String']['input'];
+  state: BackgroundJobState;
+};
+
+
 export type QueryRoleArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** The result of `retryBackgroundJob`. */
+export type RetryBackgroundJobPayload = {
+  __typename?: 'RetryBackgroundJobPayload';
+  /** The id of the job retried. */
+  id: Scalars['ID']['output'];
+  queue: Scalars['String']['output'];
+  service: Scalars['String']['output'];
 };
 
 /** Permissions to remove from a role. */
@@ -357,8 +457,11 @@ export type ResolversTypes = ResolversObject<{
   AssignRoleInput: AssignRoleInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AssignRolePayload: ResolverTypeWrapper<Omit<AssignRolePayload, 'user'> & { user: ResolversTypes['User'] }>;
-  CreateRoleInput: CreateRoleInput;
+  BackgroundJob: ResolverTypeWrapper<BackgroundJob>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  BackgroundJobState: BackgroundJobState;
+  CreateRoleInput: CreateRoleInput;
   CreateRolePayload: ResolverTypeWrapper<Omit<CreateRolePayload, 'role'> & { role: ResolversTypes['Role'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteRoleInput: DeleteRoleInput;
@@ -366,9 +469,12 @@ export type ResolversTypes = ResolversObject<{
   DeleteRolePayload: ResolverTypeWrapper<DeleteRolePayload>;
   GrantPermissionsInput: GrantPermissionsInput;
   GrantPermissionsPayload: ResolverTypeWrapper<Omit<GrantPermissionsPayload, 'role'> & { role: ResolversTypes['Role'] }>;
+  JobQueue: ResolverTypeWrapper<JobQueue>;
+  JobSchedule: ResolverTypeWrapper<JobSchedule>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Permission: ResolverTypeWrapper<Permission>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RetryBackgroundJobPayload: ResolverTypeWrapper<RetryBackgroundJobPayload>;
   RevokePermissionsInput: RevokePermissionsInput;
   RevokePermissionsPayload: ResolverTypeWrapper<Omit<RevokePermissionsPayload, 'role'> & { role: ResolversTypes['Role'] }>;
   Role: ResolverTypeWrapper<RoleModel>;
@@ -382,8 +488,10 @@ export type ResolversParentTypes = ResolversObject<{
   AssignRoleInput: AssignRoleInput;
   ID: Scalars['ID']['output'];
   AssignRolePayload: Omit<AssignRolePayload, 'user'> & { user: ResolversParentTypes['User'] };
-  CreateRoleInput: CreateRoleInput;
+  BackgroundJob: BackgroundJob;
   String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
+  CreateRoleInput: CreateRoleInput;
   CreateRolePayload: Omit<CreateRolePayload, 'role'> & { role: ResolversParentTypes['Role'] };
   DateTime: Scalars['DateTime']['output'];
   DeleteRoleInput: DeleteRoleInput;
@@ -391,9 +499,12 @@ export type ResolversParentTypes = ResolversObject<{
   DeleteRolePayload: DeleteRolePayload;
   GrantPermissionsInput: GrantPermissionsInput;
   GrantPermissionsPayload: Omit<GrantPermissionsPayload, 'role'> & { role: ResolversParentTypes['Role'] };
+  JobQueue: JobQueue;
+  JobSchedule: JobSchedule;
   Mutation: Record<PropertyKey, never>;
   Permission: Permission;
   Query: Record<PropertyKey, never>;
+  RetryBackgroundJobPayload: RetryBackgroundJobPayload;
   RevokePermissionsInput: RevokePermissionsInput;
   RevokePermissionsPayload: Omit<RevokePermissionsPayload, 'role'> & { role: ResolversParentTypes['Role'] };
   Role: RoleModel;
@@ -404,6 +515,17 @@ export type ResolversParentTypes = ResolversObject<{
 
 export type AssignRolePayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AssignRolePayload'] = ResolversParentTypes['AssignRolePayload']> = ResolversObject<{
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
+export type BackgroundJobResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BackgroundJob'] = ResolversParentTypes['BackgroundJob']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  data?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  queue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  retryCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  service?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['BackgroundJobState'], ParentType, ContextType>;
 }>;
 
 export type CreateRolePayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CreateRolePayload'] = ResolversParentTypes['CreateRolePayload']> = ResolversObject<{
@@ -422,11 +544,30 @@ export type GrantPermissionsPayloadResolvers<ContextType = Context, ParentType e
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 }>;
 
+export type JobQueueResolvers<ContextType = Context, ParentType extends ResolversParentTypes['JobQueue'] = ResolversParentTypes['JobQueue']> = ResolversObject<{
+  active?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  completed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deadLetterQueue?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  deadLettered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  queued?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  schedule?: Resolver<Maybe<ResolversTypes['JobSchedule']>, ParentType, ContextType>;
+  service?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type JobScheduleResolvers<ContextType = Context, ParentType extends ResolversParentTypes['JobSchedule'] = ResolversParentTypes['JobSchedule']> = ResolversObject<{
+  cron?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  missedRuns?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   assignRole?: Resolver<ResolversTypes['AssignRolePayload'], ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'input'>>;
   createRole?: Resolver<ResolversTypes['CreateRolePayload'], ParentType, ContextType, RequireFields<MutationCreateRoleArgs, 'input'>>;
   deleteRole?: Resolver<ResolversTypes['DeleteRolePayload'], ParentType, ContextType, RequireFields<MutationDeleteRoleArgs, 'input'>>;
   grantPermissions?: Resolver<ResolversTypes['GrantPermissionsPayload'], ParentType, ContextType, RequireFields<MutationGrantPermissionsArgs, 'input'>>;
+  retryBackgroundJob?: Resolver<ResolversTypes['RetryBackgroundJobPayload'], ParentType, ContextType, RequireFields<MutationRetryBackgroundJobArgs, 'id' | 'queue' | 'service'>>;
   revokePermissions?: Resolver<ResolversTypes['RevokePermissionsPayload'], ParentType, ContextType, RequireFields<MutationRevokePermissionsArgs, 'input'>>;
   unassignRole?: Resolver<ResolversTypes['UnassignRolePayload'], ParentType, ContextType, RequireFields<MutationUnassignRoleArgs, 'input'>>;
 }>;
@@ -438,9 +579,17 @@ export type PermissionResolvers<ContextType = Context, ParentType extends Resolv
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  backgroundJobs?: Resolver<Array<ResolversTypes['BackgroundJob']>, ParentType, ContextType, RequireFields<QueryBackgroundJobsArgs, 'first' | 'queue' | 'service' | 'state'>>;
+  jobQueues?: Resolver<Array<ResolversTypes['JobQueue']>, ParentType, ContextType>;
   permissions?: Resolver<Array<ResolversTypes['Permission']>, ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<QueryRoleArgs, 'id'>>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+}>;
+
+export type RetryBackgroundJobPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RetryBackgroundJobPayload'] = ResolversParentTypes['RetryBackgroundJobPayload']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  queue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  service?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type RevokePermissionsPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RevokePermissionsPayload'] = ResolversParentTypes['RevokePermissionsPayload']> = ResolversObject<{
@@ -470,13 +619,17 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
   AssignRolePayload?: AssignRolePayloadResolvers<ContextType>;
+  BackgroundJob?: BackgroundJobResolvers<ContextType>;
   CreateRolePayload?: CreateRolePayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeleteRolePayload?: DeleteRolePayloadResolvers<ContextType>;
   GrantPermissionsPayload?: GrantPermissionsPayloadResolvers<ContextType>;
+  JobQueue?: JobQueueResolvers<ContextType>;
+  JobSchedule?: JobScheduleResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Permission?: PermissionResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RetryBackgroundJobPayload?: RetryBackgroundJobPayloadResolvers<ContextType>;
   RevokePermissionsPayload?: RevokePermissionsPayloadResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
   UnassignRolePayload?: UnassignRolePayloadResolvers<ContextType>;

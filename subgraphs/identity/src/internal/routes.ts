@@ -32,13 +32,20 @@ export interface InternalRouteDependencies {
   passwords: PasswordHasher;
 }
 
+/** Credentials are auth's business alone: another caller of identity's internal API (authz, for jobs) is refused. */
+function authenticateAuth(dependencies: InternalRouteDependencies, req: IncomingMessage): string {
+  const caller = dependencies.authenticateService(req);
+  if (caller !== 'auth') throw new HttpError(403, `${caller} may not call this route`, 'FORBIDDEN');
+  return caller;
+}
+
 export function createInternalRoutes(dependencies: InternalRouteDependencies): Route[] {
   return [
     {
       method: 'POST',
       path: '/internal/credentials/verify',
       handler: async ({ req, res, logger }) => {
-        const caller = dependencies.authenticateService(req);
+        const caller = authenticateAuth(dependencies, req);
         const body = credentialsBody.safeParse(await readJsonBody(req, BODY_LIMIT_BYTES));
         if (!body.success) throw new HttpError(400, 'The body must be JSON: { "email": string, "password": string }');
 
@@ -56,7 +63,7 @@ export function createInternalRoutes(dependencies: InternalRouteDependencies): R
       method: 'POST',
       path: '/internal/users/lookup',
       handler: async ({ req, res, logger }) => {
-        const caller = dependencies.authenticateService(req);
+        const caller = authenticateAuth(dependencies, req);
         const body = lookupBody.safeParse(await readJsonBody(req, BODY_LIMIT_BYTES));
         if (!body.success) throw new HttpError(400, 'The body must be JSON: { "email": string }');
         const userId = await dependencies.users.findIdByEmail(normaliseEmail(body.data.email));

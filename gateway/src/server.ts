@@ -351,6 +351,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     gateway: inner,
     callers,
     permissions,
+    revokedSessions,
     enforcer,
     proofs,
     subgraphUrls: urlOverrides,

@@ -19,6 +19,7 @@ import type {
 } from '../authorization-enforcement.js';
 import type { GatewayContext } from '../context.js';
 import type { PermissionResolver } from '../permissions/effective-permissions.js';
+import type { RevokedSessions } from '../sessions/revoked-sessions.js';
 import { executeEvent, type SubscriptionPlan } from './federated-execution.js';
 import { openUpstream, type Upstream, type UpstreamItem } from './upstream.js';
 
@@ -39,6 +40,8 @@ export interface FederatedSubscriptionOptions {
   decision: AuthorizationDecision;
   enforcer: AuthorizationEnforcer;
   permissions: PermissionResolver;
+  /** Sessions that have ended: a live subscription of one ends at its next event. */
+  revokedSessions: RevokedSessions;
   proofs: GatewayProofSigner;
   logger: Logger;
 }
@@ -46,6 +49,13 @@ export interface FederatedSubscriptionOptions {
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 /** setTimeout's ceiling; a later expiry is caught by the per-event check. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+function sessionEndedError(): GraphQLError {
+  return new GraphQLError(
+    'Subscription ended: the session has ended (signed out, password changed or account deleted); sign in again',
+    { extensions: { code: 'UNAUTHENTICATED' } },
+  );
+}
 
 function tokenExpiredError(): GraphQLError {
   return new GraphQLError('Subscription ended: the access token has expired; subscribe again with a new token', {
@@ -189,6 +199,9 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   private async recheck(): Promise<GraphQLError | undefined> {
     const { identity, permissions, enforcer, request } = this.options;
     if (identity.expiresAt <= Date.now()) return tokenExpiredError();
+    if (identity.sessionId !== null && (await this.options.revokedSessions.isRevoked(identity.sessionId))) {
+      return sessionEndedError();
+    }
     // Cached by permissions version: a revocation in authz is seen on the next event.
     const current = await permissions.permissionsOf(identity.userId, this.context.requestId);
     if (current !== this.context.caller.permissions) {

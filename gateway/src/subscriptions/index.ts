@@ -16,9 +16,10 @@
  * - Execution: see `federated-execution.ts` and `federated-subscription.ts`: one upstream
  *   graphql-ws connection per client subscription to the subgraph owning the root field,
  *   each event completed with the plan's `rest` by `@apollo/gateway`'s executor.
- * - Every event re-checks the caller first: an expired access token, or permissions that no
- *   longer authorize what was subscribed, end the subscription with an `error` message that
- *   says why; the token's expiry also ends it without waiting for an event.
+ * - Every event re-checks the caller first: an expired access token, a session that has ended
+ *   (`sessions/revoked-sessions.ts`), or permissions that no longer authorize what was subscribed,
+ *   end the subscription with an `error` message that says why; the token's expiry also ends it
+ *   without waiting for an event.
  */
 import type { ApolloGateway } from '@apollo/gateway';
 import {
@@ -63,6 +64,7 @@ import {
 } from '../operation-limits.js';
 import type { EdgeLimits } from '../edge-limits.js';
 import type { PermissionResolver } from '../permissions/effective-permissions.js';
+import type { RevokedSessions } from '../sessions/revoked-sessions.js';
 import { rateLimitedError, type RateLimits } from '../rate-limits.js';
 import { untrustedDocumentError } from '../trusted-documents.js';
 import { apiSchemaOf, planSubscription, supergraphUrlOf } from './federated-execution.js';
@@ -75,6 +77,8 @@ export interface GatewaySubscriptionsOptions extends GraphQLWebSocketSettings {
   callers: CallerResolver;
   /** Re-read before every event of a live subscription. */
   permissions: PermissionResolver;
+  /** Checked before every event too: a subscription of a revoked session ends. */
+  revokedSessions: RevokedSessions;
   /** The same enforcement as queries and mutations (and the same denial reports). */
   enforcer: AuthorizationEnforcer;
   proofs: GatewayProofSigner;
@@ -239,6 +243,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         decision,
         enforcer,
         permissions: options.permissions,
+        revokedSessions: options.revokedSessions,
         proofs: options.proofs,
         logger: requestLogger,
       });

@@ -3,6 +3,7 @@
  * with fields from identity, authorized like queries, re-authorized on every event, ended
  * when the access token expires.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gatewayClient, record, startHarness, waitFor, type Harness } from './harness.js';
 
@@ -24,12 +25,13 @@ beforeEach(async () => {
 const AUDIT_EVENTS = 'subscription Audit { auditEvents { id action actor { id name email } } }';
 
 /** Subscribes `userId`, granted `permissions`, to AUDIT_EVENTS; resolves once audit has the upstream subscription. */
-async function subscribeToAuditEvents(userId: string, permissions: string[], tokenTtlMs?: number) {
+async function subscribeToAuditEvents(userId: string, permissions: string[], tokenTtlMs?: number, sessionId?: string) {
   await harness.setPermissions(userId, permissions);
-  const { client } = gatewayClient(harness, { authorization: `Bearer ${harness.mintToken(userId, tokenTtlMs)}` });
+  const token = harness.mintToken(userId, tokenTtlMs, sessionId);
+  const { client } = gatewayClient(harness, { authorization: `Bearer ${token}` });
   const live = record(client, AUDIT_EVENTS);
   await waitFor(() => harness.stream.size === 1);
-  return { client, live };
+  return { client, live, token };
 }
 
 describe('federated subscriptions', () => {
@@ -148,6 +150,38 @@ describe('federated subscriptions', () => {
       {
         message: 'Subscription ended: the caller is no longer authorized for Subscription.auditEvents',
         extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
+      },
+    ]);
+    expect(live.results).toHaveLength(1);
+    await waitFor(() => harness.stream.size === 0);
+    await client.dispose();
+  });
+
+  it('ends a live subscription, saying why, once its session is revoked (logout, password change, deletion)', async () => {
+    const userId = randomUUID();
+    const sessionId = randomUUID();
+    const { client, live, token } = await subscribeToAuditEvents(userId, ['audit.log.read'], undefined, sessionId);
+    harness.stream.publish({ id: 'r1', action: 'user.login', actorId: 'u1' });
+    await waitFor(() => live.results.length === 1);
+
+    await harness.revokeSession(userId, sessionId);
+    // The revocation reaches the gateway through its event bus: once HTTP refuses the token, the next event finds it too.
+    let refused = false;
+    const probe = async () => {
+      const response = await fetch(`${harness.gatewayUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      refused = response.status === 401;
+    };
+    while (!refused) await probe();
+    harness.stream.publish({ id: 'r2', action: 'user.login', actorId: 'u1' });
+    expect(await live.ended).toEqual([
+      {
+        message:
+          'Subscription ended: the session has ended (signed out, password changed or account deleted); sign in again',
+        extensions: { code: 'UNAUTHENTICATED' },
       },
     ]);
     expect(live.results).toHaveLength(1);

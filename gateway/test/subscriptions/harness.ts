@@ -21,6 +21,7 @@ import {
   type Caller,
   type SubgraphServer,
 } from '@platform/service-kit';
+import { createEvent, createInProcessTransport, NO_REQUEST } from '@platform/service-kit/events';
 import { createClient, type Client } from 'graphql-ws';
 import { parse } from 'graphql';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -149,8 +150,10 @@ export interface Harness {
   identityCallers: Caller[];
   /** Every authorization denial the gateway reported (`onDenied`), over HTTP and WebSocket. */
   denials: AuthorizationDenial[];
-  /** Mints an access token for `userId` valid for `ttlMs`, that the stub verifier accepts. */
-  mintToken(userId: string, ttlMs?: number): string;
+  /** Mints an access token for `userId` valid for `ttlMs`, of `sessionId`, that the stub verifier accepts. */
+  mintToken(userId: string, ttlMs?: number, sessionId?: string): string;
+  /** Publishes auth's session.revoked for `sessionId` (a UUID) where the gateway consumes it. */
+  revokeSession(userId: string, sessionId: string): Promise<void>;
   /** A token whose verification fails unexpectedly with `message` (not as an invalid token). */
   mintBrokenToken(message: string): string;
   /** Sets what authz answers for `userId`, bumps the permissions version and tells the gateway. */
@@ -256,6 +259,8 @@ export async function startHarness(options: { config?: Record<string, string> } 
   const tokens = new Map<string, TokenIdentity>();
   const broken = new Map<string, string>();
   const denials: AuthorizationDenial[] = [];
+  // The gateway's event bus, on which auth's session.revoked events reach it.
+  const events = createInProcessTransport({ logger });
   let minted = 0;
   const gateway: GatewayServer = createGatewayServer(
     loadGatewayConfig({
@@ -286,6 +291,7 @@ export async function startHarness(options: { config?: Record<string, string> } 
         },
       },
       onDenied: (denial) => denials.push(denial),
+      eventTransport: events,
     },
   );
   const gatewayRunning = await gateway.start(0);
@@ -297,12 +303,12 @@ export async function startHarness(options: { config?: Record<string, string> } 
     stream,
     identityCallers,
     denials,
-    mintToken(userId, ttlMs = 60_000) {
+    mintToken(userId, ttlMs = 60_000, sessionId = `session-${userId}`) {
       minted += 1;
       const token = `token-${minted}-${userId}`;
       tokens.set(token, {
         userId,
-        sessionId: `session-${userId}`,
+        sessionId,
         authTime: Math.floor(Date.now() / 1000),
         expiresAt: Date.now() + ttlMs,
       });
@@ -313,6 +319,21 @@ export async function startHarness(options: { config?: Record<string, string> } 
       const token = `broken-${minted}`;
       broken.set(token, message);
       return token;
+    },
+    async revokeSession(userId, sessionId) {
+      const event = createEvent({
+        type: 'platform.auth.session.revoked.v1',
+        subject: userId,
+        data: {
+          actorId: userId,
+          target: { type: 'session', id: sessionId },
+          context: NO_REQUEST,
+          userId,
+          sessionId,
+          reason: 'logout',
+        },
+      });
+      await events.publish([{ topic: 'platform.auth', key: userId, value: JSON.stringify(event) }]);
     },
     async setPermissions(userId, permissions) {
       granted.set(userId, permissions);
@@ -326,6 +347,7 @@ export async function startHarness(options: { config?: Record<string, string> } 
     },
     async stop() {
       await gateway.stop();
+      await events.close();
       await Promise.all([audit.stop(), identity.stop()]);
       await new Promise<void>((resolve) => authz.close(() => resolve()));
       await rm(directory, { recursive: true, force: true });

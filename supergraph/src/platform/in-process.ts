@@ -6,11 +6,20 @@
  */
 import { createGatewayServer, type GatewayDependencies } from '@platform/gateway';
 import { loadGatewayConfig } from '@platform/gateway/config';
-import { createSubgraph, loadSubgraphConfig, type Environment, type Logger } from '@platform/service-kit';
+import {
+  createSubgraph,
+  loadSubgraphConfig,
+  type Environment,
+  type JobDeclarations,
+  type JobSender,
+  type Logger,
+} from '@platform/service-kit';
 import type { EventTransport } from '@platform/service-kit/events';
 import { subgraphs } from './services.js';
 
 export interface InProcessPlatform {
+  /** A subgraph's job sender (null when it runs no jobs): a test runs a scheduled job now. */
+  jobs(service: string): JobSender<JobDeclarations> | null;
   /** Stops the gateway first, then the subgraphs. */
   stop(): Promise<void>;
 }
@@ -26,6 +35,7 @@ export async function startServicesInProcess(options: {
   const { environments, loggerFor, eventTransport } = options;
   const shared = eventTransport ? { eventTransport } : {};
   const started: { stop(): Promise<void> }[] = [];
+  const jobs = new Map<string, JobSender<JobDeclarations> | null>();
   const stop = async () => {
     for (const server of started.reverse()) await server.stop();
   };
@@ -34,6 +44,7 @@ export async function startServicesInProcess(options: {
       const config = loadSubgraphConfig(definition, environments[definition.name]);
       const subgraph = await createSubgraph(definition, config, { logger: loggerFor(definition.name), ...shared });
       started.push(subgraph);
+      jobs.set(definition.name, subgraph.jobs);
       await subgraph.start(options.ports[definition.name]!, '127.0.0.1');
     }
     const gateway = createGatewayServer(loadGatewayConfig(environments.gateway), {
@@ -47,5 +58,5 @@ export async function startServicesInProcess(options: {
     await stop();
     throw error;
   }
-  return { stop };
+  return { stop, jobs: (service) => jobs.get(service) ?? null };
 }

@@ -48,6 +48,8 @@ export interface TestPlatform {
   ): Promise<GraphQLResponse<TData>>;
   /** Starts one more gateway replica on the same subgraphs (with `environment` on top); stopped with the platform. */
   startGatewayReplica(environment?: Environment): Promise<{ gatewayUrl: string }>;
+  /** Sends a job to one of a service's queues now (a scheduled one included), as its own code would. */
+  sendJob(service: string, queue: string, data: object): Promise<string | null>;
   /** The auth service's signing keys (private JWKs), for minting crafted tokens in tests. */
   authSigningKeys(): Promise<JWK[]>;
   stop(): Promise<void>;
@@ -141,6 +143,11 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         headers: response.headers,
         body: (await response.json()) as GraphQLResponse['body'],
       } as never;
+    },
+    async sendJob(service, queue, data) {
+      const sender = services.jobs(service);
+      if (!sender) throw new Error(`${service} runs no jobs`);
+      return sender.send(queue, data);
     },
     async startGatewayReplica(environment = {}) {
       const port = await freePort();

@@ -97,6 +97,35 @@ describe('holdings', () => {
     });
   });
 
+  it('recomputes the holdings when the owner switches the cost-basis method, and tells the bus', async () => {
+    const owner = newUser();
+    const id = await createPortfolio(harness, owner);
+    await record(harness, owner, id, ...buysAndASale);
+    const UPDATE = `mutation ($input: UpdatePortfolioInput!) {
+      updatePortfolio(input: $input) { portfolio { id name costBasisMethod } }
+    }`;
+    const stranger = await harness.graphql(UPDATE, { input: { id, costBasisMethod: 'FIFO' } }, newUser());
+    expect(errorCode(stranger)).toBe('NOT_FOUND');
+    const { body } = await harness.graphql(
+      UPDATE,
+      { input: { id, name: ' Renamed ', costBasisMethod: 'FIFO' } },
+      owner,
+    );
+    expect(body.data?.updatePortfolio).toEqual({ portfolio: { id, name: 'Renamed', costBasisMethod: 'FIFO' } });
+    const {
+      holdings: [acme],
+    } = await holdings(owner, id, '2026-03-02');
+    expect(acme?.realizedGain.amount).toBe('149.00');
+    const changed = await eventually(
+      () =>
+        harness
+          .published('platform.portfolios.portfolio.updated.v1')
+          .find((event) => event.subject === id && event.data.change === 'settings_changed'),
+      'portfolio.updated (settings_changed)',
+    );
+    expect(changed.data.portfolio).toMatchObject({ name: 'Renamed', costBasisMethod: 'FIFO' });
+  });
+
   it('values holdings at the latest price on or before the day, and says since when it has had none', async () => {
     const owner = newUser();
     const id = await createPortfolio(harness, owner);

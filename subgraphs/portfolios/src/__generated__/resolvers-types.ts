@@ -105,7 +105,10 @@ export type Holding = {
   /** Quantity × price. */
   marketValue: Money;
   name?: Maybe<Scalars['String']['output']>;
-  /** The price used: the latest recorded close/NAV or trade price on or before the valuation day (split-adjusted). */
+  /**
+   * The price used: the latest recorded close/NAV or trade price on or before the valuation day (split-adjusted), shown
+   * at the currency's minor unit (the market value uses all its decimals).
+   */
   price: Money;
   /** The day of that price. When it is before the valuation day, there has been no price since then (`stale`). */
   priceAsOf: Scalars['Date']['output'];

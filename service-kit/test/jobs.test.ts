@@ -30,6 +30,7 @@ const choresSubgraph = defineSubgraph({
     },
     // Three attempts, no delay: it fails fast enough for a test.
     'chores.flaky': { data: z.object({ name: z.string() }), retryLimit: 2, retryDelay: 0, retryBackoff: false },
+    'chores.slow': { data: z.object({ name: z.string() }) },
   },
   async setup({ db, jobs }) {
     const greet = async (text: string) => {
@@ -42,6 +43,11 @@ const choresSubgraph = defineSubgraph({
         'chores.greet': async ({ data }) => greet(`Hello, ${data.name}`),
         'chores.greet-once': async ({ data }) => greet(`Once, ${data.name}`),
         'chores.nightly': async () => greet('Good night'),
+        // Long enough to be caught running by a stop.
+        'chores.slow': async ({ data }) => {
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          await greet(`Slowly, ${data.name}`);
+        },
         'chores.flaky': async ({ data }) => {
           // Fails until an operator "fixes" the cause: a row the test inserts.
           const fixed = await sqlOn(db).first(greetingRow, "select text from greetings where text = 'fixed'");
@@ -131,12 +137,13 @@ describe('sending', () => {
 describe('schedules', () => {
   it('registers a cron schedule in its time zone with its missed-run policy', async () => {
     const schedules = await sqlOn(chores.db).rows(
-      z.object({ name: z.string(), cron: z.string(), timezone: z.string().nullable() }),
-      "select name, cron, timezone from pgboss.schedule where name in ('chores.nightly', 'kit.prune-processed-events') order by name",
+      z.object({ name: z.string(), cron: z.string(), timezone: z.string().nullable(), missed: z.string().nullable() }),
+      `select name, cron, timezone, options->>'missed' as missed from pgboss.schedule
+        where name in ('chores.nightly', 'kit.prune-processed-events') order by name`,
     );
     expect(schedules).toEqual([
-      { name: 'chores.nightly', cron: '30 2 * * *', timezone: 'Europe/Paris' },
-      { name: 'kit.prune-processed-events', cron: '7 * * * *', timezone: 'UTC' },
+      { name: 'chores.nightly', cron: '30 2 * * *', timezone: 'Europe/Paris', missed: 'once' },
+      { name: 'kit.prune-processed-events', cron: '7 * * * *', timezone: 'UTC', missed: 'once' },
     ]);
   });
 
@@ -222,4 +229,43 @@ describe('failures', () => {
     expect(metrics).toMatch(/jobs_processed_total\{queue="chores.flaky",outcome="failed"[^}]*\} 3/);
     expect(metrics).toMatch(/jobs_queue_jobs\{queue="chores.greet-once",state="created"[^}]*\} 1/);
   });
+});
+
+describe('stopping', () => {
+  it('lets a running job finish before the pool closes, and removes schedules no longer declared', async () => {
+    const other = await startSubgraph(choresSubgraph, { env: { JOBS_POLLING_INTERVAL_SECONDS: '0.5' } });
+    const state = () =>
+      sqlOn(other.db).first(
+        z.object({ state: z.string() }),
+        "select state::text as state from pgboss.job where name = 'chores.slow'",
+      );
+    await other.subgraph.jobs!.send('chores.slow', { name: 'Edsger' });
+    await eventually(async () => (await state())?.state === 'active', 'the slow job to start');
+    const { databaseUrl } = other;
+    await other.db.raw("insert into pgboss.schedule (name, cron) values ('chores.greet', '0 0 * * *')");
+    await other.stop();
+
+    const after = await startSubgraph(defineSubgraph({ ...choresSubgraph, name: 'chores' }), {
+      databaseUrl,
+      env: { JOBS_ENABLED: 'false' },
+    });
+    try {
+      expect(await sqlOn(after.db).rows(greetingRow, "select text from greetings where text like 'Slowly%'")).toEqual([
+        { text: 'Slowly, Edsger' },
+      ]);
+      expect(
+        await sqlOn(after.db).first(
+          z.object({ state: z.string() }),
+          "select state::text as state from pgboss.job where name = 'chores.slow'",
+        ),
+      ).toEqual({ state: 'completed' });
+      const scheduled = await sqlOn(after.db).rows(
+        z.object({ name: z.string() }),
+        'select name from pgboss.schedule order by name',
+      );
+      expect(scheduled.map((row) => row.name)).toEqual(['chores.nightly', 'kit.prune-processed-events']);
+    } finally {
+      await after.stop();
+    }
+  }, 30_000);
 });

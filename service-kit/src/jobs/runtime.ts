@@ -60,7 +60,7 @@ export interface Jobs {
 }
 
 /** Problems with declarations that would otherwise surface as a pg-boss error at start. */
-export function declarationProblems(declarations: JobDeclarations): string[] {
+function declarationProblems(declarations: JobDeclarations): string[] {
   const problems: string[] = [];
   for (const [queue, declaration] of Object.entries(declarations)) {
     if (!QUEUE_NAME_PATTERN.test(queue)) {

@@ -18,6 +18,16 @@ export const Permission = {
   AuthzPermissionRead: 'authz.permission.read',
   /** See every service's background job queues, failed and dead-lettered jobs, and retry them (authz) */
   AuthzJobManage: 'authz.job.manage',
+  /** Write new posts (as drafts of your own) (blog) */
+  BlogPostCreate: 'blog.post.create',
+  /** Read anyone's unpublished posts (drafts, scheduled and archived ones) (blog) */
+  BlogPostRead: 'blog.post.read',
+  /** Change, schedule, publish and archive your own posts (blog) */
+  BlogPostUpdate: 'blog.post.update',
+  /** Delete your own posts (blog) */
+  BlogPostDelete: 'blog.post.delete',
+  /** Change, publish, archive and delete anyone's posts (blog) */
+  BlogPostModerate: 'blog.post.moderate',
   /** Check in tickets at the door of any event (an event's organizer may always check in its tickets) (bookings) */
   BookingsTicketCheckin: 'bookings.ticket.checkin',
   /** Read any user's expenses, budgets and reports for finance support; every read is recorded in the audit log (expenses) */
@@ -48,6 +58,11 @@ export const permissionCatalog: readonly { code: PermissionCode; description: st
   { code: 'authz.role.assign', description: "Assign roles to users and remove them", owner: 'authz' },
   { code: 'authz.permission.read', description: "Read the permission catalog", owner: 'authz' },
   { code: 'authz.job.manage', description: "See every service's background job queues, failed and dead-lettered jobs, and retry them", owner: 'authz' },
+  { code: 'blog.post.create', description: "Write new posts (as drafts of your own)", owner: 'blog' },
+  { code: 'blog.post.read', description: "Read anyone's unpublished posts (drafts, scheduled and archived ones)", owner: 'blog' },
+  { code: 'blog.post.update', description: "Change, schedule, publish and archive your own posts", owner: 'blog' },
+  { code: 'blog.post.delete', description: "Delete your own posts", owner: 'blog' },
+  { code: 'blog.post.moderate', description: "Change, publish, archive and delete anyone's posts", owner: 'blog' },
   { code: 'bookings.ticket.checkin', description: "Check in tickets at the door of any event (an event's organizer may always check in its tickets)", owner: 'bookings' },
   { code: 'expenses.support.read', description: "Read any user's expenses, budgets and reports for finance support; every read is recorded in the audit log", owner: 'expenses' },
   { code: 'expenses.exchange-rate.write', description: "Record the dated exchange rates expenses are converted at", owner: 'expenses' },

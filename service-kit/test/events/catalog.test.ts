@@ -81,6 +81,19 @@ const booking = {
 };
 const onBooking = { actorId: user, target: { type: 'booking' as const, id: booking.bookingId }, context: request };
 
+const post = {
+  id: randomUUID(),
+  version: 1,
+  authorId: user,
+  title: 'Hello, world',
+  slug: 'hello-world',
+  tags: ['news', 'release-notes'],
+  status: 'DRAFT' as const,
+  publishAt: null,
+  publishedAt: null,
+};
+const onPost = { actorId: user, target: { type: 'post' as const, id: post.id }, context: request };
+
 /** One valid example per type: the compiler checks it against EventDataByType, the test against the schema. */
 const portfolio = {
   id: randomUUID(),
@@ -308,6 +321,18 @@ const examples: { [T in EventType]: { subject: string; data: EventDataByType[T] 
       offerExpiresAt: '2027-02-01T22:00:00.000Z',
     },
   },
+  'platform.bookings.waitlist.joined.v1': {
+    subject: listedEvent.id,
+    data: {
+      ...onBooking,
+      target: { type: 'waitlist_entry', id: booking.bookingId },
+      entryId: randomUUID(),
+      userId: user,
+      eventId: listedEvent.id,
+      ticketTypeId: booking.ticketTypeId,
+      quantity: 2,
+    },
+  },
   'platform.bookings.ticket.checked_in.v1': {
     subject: booking.bookingId,
     data: {
@@ -366,6 +391,29 @@ const examples: { [T in EventType]: { subject: string; data: EventDataByType[T] 
       moneyWeightedReturn: 0.2102,
     },
   },
+  'platform.blog.post.created.v1': { subject: post.id, data: { ...onPost, post } },
+  'platform.blog.post.updated.v1': {
+    subject: post.id,
+    data: { ...onPost, post: { ...post, version: 2, title: 'Hello again', slug: 'hello-again' } },
+  },
+  'platform.blog.post.scheduled.v1': {
+    subject: post.id,
+    data: { ...onPost, post: { ...post, version: 3, status: 'SCHEDULED', publishAt: '2027-01-01T09:00:00.000Z' } },
+  },
+  'platform.blog.post.published.v1': {
+    subject: post.id,
+    data: {
+      actorId: null,
+      target: onPost.target,
+      context: noRequest,
+      post: { ...post, version: 4, status: 'PUBLISHED', publishedAt: '2027-01-01T09:00:01.000Z' },
+    },
+  },
+  'platform.blog.post.archived.v1': {
+    subject: post.id,
+    data: { ...onPost, post: { ...post, version: 5, status: 'ARCHIVED', publishedAt: '2027-01-01T09:00:01.000Z' } },
+  },
+  'platform.blog.post.deleted.v1': { subject: post.id, data: { ...onPost, post: { ...post, version: 6 } } },
 };
 
 /** Calls `fn` and returns the EventValidationError it throws. */

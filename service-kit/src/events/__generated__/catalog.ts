@@ -117,6 +117,12 @@ export interface EventDataByType {
   'platform.authz.role.created.v1': PlatformAuthzRoleCreatedV1;
   'platform.authz.role.deleted.v1': PlatformAuthzRoleDeletedV1;
   'platform.authz.role.unassigned.v1': PlatformAuthzRoleUnassignedV1;
+  'platform.blog.post.archived.v1': PlatformBlogPostArchivedV1;
+  'platform.blog.post.created.v1': PlatformBlogPostCreatedV1;
+  'platform.blog.post.deleted.v1': PlatformBlogPostDeletedV1;
+  'platform.blog.post.published.v1': PlatformBlogPostPublishedV1;
+  'platform.blog.post.scheduled.v1': PlatformBlogPostScheduledV1;
+  'platform.blog.post.updated.v1': PlatformBlogPostUpdatedV1;
   'platform.bookings.availability.changed.v1': PlatformBookingsAvailabilityChangedV1;
   'platform.bookings.booking.cancelled.v1': PlatformBookingsBookingCancelledV1;
   'platform.bookings.booking.confirmed.v1': PlatformBookingsBookingConfirmedV1;
@@ -124,6 +130,7 @@ export interface EventDataByType {
   'platform.bookings.booking.held.v1': PlatformBookingsBookingHeldV1;
   'platform.bookings.refund.issued.v1': PlatformBookingsRefundIssuedV1;
   'platform.bookings.ticket.checked_in.v1': PlatformBookingsTicketCheckedInV1;
+  'platform.bookings.waitlist.joined.v1': PlatformBookingsWaitlistJoinedV1;
   'platform.bookings.waitlist.offered.v1': PlatformBookingsWaitlistOfferedV1;
   'platform.expenses.budget.exceeded.v1': PlatformExpensesBudgetExceededV1;
   'platform.expenses.budget.threshold_crossed.v1': PlatformExpensesBudgetThresholdCrossedV1;
@@ -341,6 +348,210 @@ export interface PlatformAuthzRoleUnassignedV1 {
   permissionsVersion: PermissionsVersion;
 }
 /**
+ * A published post was withdrawn from the public.
+ */
+export interface PlatformBlogPostArchivedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'post';
+  };
+  context: RequestContext;
+  post: Post;
+}
+/**
+ * The post as it is after the change, without its content (read it from the blog).
+ *
+ * This interface was referenced by `PlatformBlogPostArchivedV1`'s JSON-Schema
+ * via the `definition` "post".
+ */
+export interface Post {
+  id: Uuid;
+  /**
+   * Grows by one with every change of the post.
+   */
+  version: number;
+  authorId: Uuid;
+  title: string;
+  slug: string;
+  /**
+   * @maxItems 10
+   */
+  tags: string[];
+  status: 'DRAFT' | 'SCHEDULED' | 'PUBLISHED' | 'ARCHIVED';
+  publishAt: string | null;
+  publishedAt: string | null;
+}
+/**
+ * A post was created as a draft.
+ */
+export interface PlatformBlogPostCreatedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'post';
+  };
+  context: RequestContext;
+  post: Post1;
+}
+/**
+ * The post as it is after the change, without its content (read it from the blog).
+ *
+ * This interface was referenced by `PlatformBlogPostCreatedV1`'s JSON-Schema
+ * via the `definition` "post".
+ */
+export interface Post1 {
+  id: Uuid;
+  /**
+   * Grows by one with every change of the post.
+   */
+  version: number;
+  authorId: Uuid;
+  title: string;
+  slug: string;
+  /**
+   * @maxItems 10
+   */
+  tags: string[];
+  status: 'DRAFT' | 'SCHEDULED' | 'PUBLISHED' | 'ARCHIVED';
+  publishAt: string | null;
+  publishedAt: string | null;
+}
+/**
+ * A post was deleted (soft: gone from every read, its slugs stay reserved).
+ */
+export interface PlatformBlogPostDeletedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'post';
+  };
+  context: RequestContext;
+  post: Post2;
+}
+/**
+ * The post as it is after the change, without its content (read it from the blog).
+ *
+ * This interface was referenced by `PlatformBlogPostDeletedV1`'s JSON-Schema
+ * via the `definition` "post".
+ */
+export interface Post2 {
+  id: Uuid;
+  /**
+   * Grows by one with every change of the post.
+   */
+  version: number;
+  authorId: Uuid;
+  title: string;
+  slug: string;
+  /**
+   * @maxItems 10
+   */
+  tags: string[];
+  status: 'DRAFT' | 'SCHEDULED' | 'PUBLISHED' | 'ARCHIVED';
+  publishAt: string | null;
+  publishedAt: string | null;
+}
+/**
+ * A post was published (by its author, a moderator, or its schedule: then actorId is null).
+ */
+export interface PlatformBlogPostPublishedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'post';
+  };
+  context: RequestContext;
+  post: Post3;
+}
+/**
+ * The post as it is after the change, without its content (read it from the blog).
+ *
+ * This interface was referenced by `PlatformBlogPostPublishedV1`'s JSON-Schema
+ * via the `definition` "post".
+ */
+export interface Post3 {
+  id: Uuid;
+  /**
+   * Grows by one with every change of the post.
+   */
+  version: number;
+  authorId: Uuid;
+  title: string;
+  slug: string;
+  /**
+   * @maxItems 10
+   */
+  tags: string[];
+  status: 'DRAFT' | 'SCHEDULED' | 'PUBLISHED' | 'ARCHIVED';
+  publishAt: string | null;
+  publishedAt: string | null;
+}
+/**
+ * A post was scheduled to publish by itself at publishAt.
+ */
+export interface PlatformBlogPostScheduledV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'post';
+  };
+  context: RequestContext;
+  post: Post4;
+}
+/**
+ * The post as it is after the change, without its content (read it from the blog).
+ *
+ * This interface was referenced by `PlatformBlogPostScheduledV1`'s JSON-Schema
+ * via the `definition` "post".
+ */
+export interface Post4 {
+  id: Uuid;
+  /**
+   * Grows by one with every change of the post.
+   */
+  version: number;
+  authorId: Uuid;
+  title: string;
+  slug: string;
+  /**
+   * @maxItems 10
+   */
+  tags: string[];
+  status: 'DRAFT' | 'SCHEDULED' | 'PUBLISHED' | 'ARCHIVED';
+  publishAt: string | null;
+  publishedAt: string | null;
+}
+/**
+ * A post's title, content or tags changed.
+ */
+export interface PlatformBlogPostUpdatedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'post';
+  };
+  context: RequestContext;
+  post: Post5;
+}
+/**
+ * The post as it is after the change, without its content (read it from the blog).
+ *
+ * This interface was referenced by `PlatformBlogPostUpdatedV1`'s JSON-Schema
+ * via the `definition` "post".
+ */
+export interface Post5 {
+  id: Uuid;
+  /**
+   * Grows by one with every change of the post.
+   */
+  version: number;
+  authorId: Uuid;
+  title: string;
+  slug: string;
+  /**
+   * @maxItems 10
+   */
+  tags: string[];
+  status: 'DRAFT' | 'SCHEDULED' | 'PUBLISHED' | 'ARCHIVED';
+  publishAt: string | null;
+  publishedAt: string | null;
+}
+/**
  * The seats still on sale for a ticket type changed (a hold, an expiry, a cancellation, a capacity change).
  */
 export interface PlatformBookingsAvailabilityChangedV1 {
@@ -466,6 +677,21 @@ export interface PlatformBookingsTicketCheckedInV1 {
   userId: Uuid;
   eventId: Uuid;
   checkedInAt: Instant;
+}
+/**
+ * A user joined an event's waiting list for a group of seats (entryId); an offer (waitlist.offered) or a lapse ends the wait.
+ */
+export interface PlatformBookingsWaitlistJoinedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'waitlist_entry';
+  };
+  context: RequestContext;
+  entryId: Uuid;
+  userId: Uuid;
+  eventId: Uuid;
+  ticketTypeId: Uuid;
+  quantity: number;
 }
 /**
  * Freed seats were offered to a waiting-list entry: a hold (bookingId) waits for its confirmation until offerExpiresAt.
@@ -1187,6 +1413,12 @@ export const EVENT_TYPES = [
   'platform.authz.role.created.v1',
   'platform.authz.role.deleted.v1',
   'platform.authz.role.unassigned.v1',
+  'platform.blog.post.archived.v1',
+  'platform.blog.post.created.v1',
+  'platform.blog.post.deleted.v1',
+  'platform.blog.post.published.v1',
+  'platform.blog.post.scheduled.v1',
+  'platform.blog.post.updated.v1',
   'platform.bookings.availability.changed.v1',
   'platform.bookings.booking.cancelled.v1',
   'platform.bookings.booking.confirmed.v1',
@@ -1194,6 +1426,7 @@ export const EVENT_TYPES = [
   'platform.bookings.booking.held.v1',
   'platform.bookings.refund.issued.v1',
   'platform.bookings.ticket.checked_in.v1',
+  'platform.bookings.waitlist.joined.v1',
   'platform.bookings.waitlist.offered.v1',
   'platform.expenses.budget.exceeded.v1',
   'platform.expenses.budget.threshold_crossed.v1',
@@ -1222,6 +1455,7 @@ export const EVENT_TYPES = [
 export const EVENT_DOMAINS = [
   'auth',
   'authz',
+  'blog',
   'bookings',
   'expenses',
   'gateway',
@@ -1237,6 +1471,7 @@ export type TargetKind =
   | 'expense'
   | 'operation'
   | 'portfolio'
+  | 'post'
   | 'refund'
   | 'role'
   | 'session'

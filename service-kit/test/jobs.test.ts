@@ -31,6 +31,8 @@ const choresSubgraph = defineSubgraph({
     // Three attempts, no delay: it fails fast enough for a test.
     'chores.flaky': { data: z.object({ name: z.string() }), retryLimit: 2, retryDelay: 0, retryBackoff: false },
     'chores.slow': { data: z.object({ name: z.string() }) },
+    // No dead letters: a failed job stays in its queue and is retried there.
+    'chores.fragile': { data: z.object({ name: z.string() }), retryLimit: 0, deadLetter: false },
   },
   async setup({ db, jobs }) {
     const greet = async (text: string) => {
@@ -43,6 +45,11 @@ const choresSubgraph = defineSubgraph({
         'chores.greet': async ({ data }) => greet(`Hello, ${data.name}`),
         'chores.greet-once': async ({ data }) => greet(`Once, ${data.name}`),
         'chores.nightly': async () => greet('Good night'),
+        'chores.fragile': async ({ data }) => {
+          const fixed = await sqlOn(db).first(greetingRow, "select text from greetings where text = 'fragile fixed'");
+          if (!fixed) throw new Error(`fragile for ${data.name}`);
+          await greet(`Fragile, ${data.name}`);
+        },
         // Long enough to be caught running by a stop.
         'chores.slow': async ({ data }) => {
           await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -202,6 +209,18 @@ describe('failures', () => {
     const again = await chores.internal('authz', '/internal/jobs/retry', { queue: 'chores.flaky', id: dead!.id });
     expect(again.status).toBe(404);
   }, 30_000);
+
+  it('retries a failed job in place on a queue without dead letters', async () => {
+    const id = await chores.subgraph.exposed.jobs.send('chores.fragile', { name: 'Alan' });
+    const fragile = async () => (await queues()).find((queue) => queue.queue === 'chores.fragile');
+    await eventually(async () => (await fragile())?.failed === 1, 'the failure');
+    expect(await fragile()).toMatchObject({ deadLetterQueue: null, deadLettered: 0 });
+
+    await sqlOn(chores.db).execute("insert into greetings (text) values ('fragile fixed')");
+    const retried = await chores.internal('authz', '/internal/jobs/retry', { queue: 'chores.fragile', id });
+    expect(retried).toEqual({ status: 200, body: { retried: true, id } });
+    await eventually(async () => (await greetings()).includes('Fragile, Alan'), 'the retried job');
+  });
 
   it('serves the admin API to declared callers only', async () => {
     const refused = await chores.internal(

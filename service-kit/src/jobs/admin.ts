@@ -112,8 +112,9 @@ export async function retryJob(jobs: Jobs, queue: string, id: string): Promise<b
     const moved = await jobs.boss.redrive(deadLetterQueue(queue), { ids: [id], destination: queue });
     return moved > 0;
   }
-  const result = await jobs.boss.retry(queue, id);
-  return result.affected > 0;
+  // pg-boss answers `{ affected }` here, though its type declares no field.
+  const result = (await jobs.boss.retry(queue, id)) as { affected?: number };
+  return (result.affected ?? 0) > 0;
 }
 
 /** The one service that administers every subgraph's jobs (docs/adr/0004-background-jobs.md). */

@@ -7,6 +7,7 @@ import { errorCode, eventually, outboxEvents } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   activityInput,
+  CREATE_PORTFOLIO,
   createPortfolio,
   HOLDINGS,
   newUser,
@@ -326,6 +327,20 @@ describe('holdings', () => {
         stranger,
       );
       expect(errorCode(write)).toBe('NOT_FOUND');
+    });
+
+    it('refuses a second portfolio of the same name, so a retried creation makes no twin', async () => {
+      const owner = newUser();
+      await createPortfolio(harness, owner, { name: 'Pension' });
+      const { body } = await harness.graphql(
+        CREATE_PORTFOLIO,
+        { input: { name: 'pension', baseCurrencyCode: 'EUR' } },
+        owner,
+      );
+      expect(errorCode(body)).toBe('CONFLICT');
+      expect(body.errors?.[0]?.message).toBe('You already have a portfolio named pension');
+      // Another user may use the name.
+      await createPortfolio(harness, newUser(), { name: 'Pension' });
     });
 
     it("lists a user's portfolios for that user only", async () => {

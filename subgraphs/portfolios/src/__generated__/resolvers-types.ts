@@ -170,7 +170,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Creates a portfolio for the signed-in user. Fails with `BAD_USER_INPUT` for an empty or too long name or a base
-   * currency that is not an ISO 4217 code.
+   * currency that is not an ISO 4217 code, and with `CONFLICT` when they already have a portfolio of that name
+   * (case-insensitively): a retried creation never makes a twin.
    */
   createPortfolio: CreatePortfolioPayload;
   /**
@@ -194,7 +195,7 @@ export type Mutation = {
   recordPrice: RecordPricePayload;
   /**
    * Renames a portfolio or changes its cost-basis method (holdings and gains are recomputed from the activities).
-   * `NOT_FOUND` when it is not the caller's.
+   * `NOT_FOUND` when it is not the caller's; `CONFLICT` for a name another of their portfolios has.
    */
   updatePortfolio: UpdatePortfolioPayload;
 };

@@ -1,8 +1,16 @@
 /** SQL for portfolios. Rows are checked here and returned as `Portfolio` objects. */
-import { sqlOn } from '@platform/service-kit';
+import { isUniqueViolation, sqlOn } from '@platform/service-kit';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { CostBasisMethod } from '../domain/ledger.js';
+
+/** The owner already has a portfolio of that name (case-insensitively). */
+export class PortfolioNameTakenError extends Error {
+  constructor(readonly portfolioName: string) {
+    super(`a portfolio named ${portfolioName} already exists`);
+    this.name = 'PortfolioNameTakenError';
+  }
+}
 
 export interface Portfolio {
   id: string;
@@ -50,6 +58,7 @@ const queries = {
 };
 
 export interface PortfolioStore {
+  /** Throws `PortfolioNameTakenError` when the owner has one of that name. */
   create(input: {
     ownerId: string;
     name: string;
@@ -60,6 +69,7 @@ export interface PortfolioStore {
   listByOwner(ownerId: string): Promise<Portfolio[]>;
   /** The owner's portfolio, locked until the transaction ends; undefined when it is not theirs or absent. */
   lockOwned(id: string, ownerId: string): Promise<Portfolio | undefined>;
+  /** Throws `PortfolioNameTakenError` when renaming to a name the owner already uses. */
   update(id: string, changes: { name?: string; costBasisMethod?: CostBasisMethod }): Promise<Portfolio>;
   /** Marks a change to the portfolio's contents (a new activity). */
   touch(id: string): Promise<Portfolio>;
@@ -69,17 +79,23 @@ export interface PortfolioStore {
 
 export function createPortfolioStore(db: Knex): PortfolioStore {
   const sql = sqlOn(db);
-  const one = async (query: string, bindings: Knex.RawBinding[]) => {
-    const row = await sql.first(portfolioRow, query, bindings);
+  const one = async (query: string, bindings: Knex.RawBinding[], name?: string) => {
+    const row = await sql.first(portfolioRow, query, bindings).catch((error: unknown) => {
+      if (name !== undefined && isUniqueViolation(error, 'portfolios_owner_name_key'))
+        throw new PortfolioNameTakenError(name);
+      throw error;
+    });
     if (!row) throw new Error('the portfolio row vanished inside its own transaction');
     return row;
   };
   return {
-    create: (input) => one(queries.create, [input.ownerId, input.name, input.baseCurrencyCode, input.costBasisMethod]),
+    create: (input) =>
+      one(queries.create, [input.ownerId, input.name, input.baseCurrencyCode, input.costBasisMethod], input.name),
     findManyByIds: (ids) => sql.rows(portfolioRow, queries.findManyByIds, [ids as string[]]),
     listByOwner: (ownerId) => sql.rows(portfolioRow, queries.listByOwner, [ownerId]),
     lockOwned: (id, ownerId) => sql.first(portfolioRow, queries.lockOwned, [id, ownerId]),
-    update: (id, changes) => one(queries.update, [changes.name ?? null, changes.costBasisMethod ?? null, id]),
+    update: (id, changes) =>
+      one(queries.update, [changes.name ?? null, changes.costBasisMethod ?? null, id], changes.name ?? ''),
     touch: (id) => one(queries.touch, [id]),
     async listIdsWithActivityUntil(date) {
       return (await sql.rows(z.object({ id: z.string() }), queries.listIdsWithActivityUntil, [date])).map(

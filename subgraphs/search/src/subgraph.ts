@@ -1,8 +1,13 @@
 /**
- * The search subgraph: Evently search: an index of published events fed by the ticketing events (Postgres full text by default, OpenSearch when configured).
- * SCAFFOLD: being built (see its issue); the definition grows with it.
+ * The search subgraph: Evently's search index. It owns no business data: it keeps its own
+ * index of listings' event and venue snapshots (consumed from the bus, idempotently and in
+ * order per event) and answers `searchEvents` and `suggestEvents` from it. The engine sits
+ * behind a port (`engine/port.ts`); Postgres, in search's own database, implements it.
  */
-import { defineSubgraph, type BaseContext } from '@platform/service-kit';
+import { defineSubgraph } from '@platform/service-kit';
+import { createContextFactory } from './context.js';
+import { createPostgresEngine } from './engine/postgres.js';
+import { CONSUMED_LISTINGS_EVENTS, createListingsEventHandlers } from './listings-events.js';
 import { resolvers } from './resolvers/index.js';
 
 export const searchSubgraph = defineSubgraph({
@@ -12,7 +17,13 @@ export const searchSubgraph = defineSubgraph({
   migrations: new URL('../../../migrations/search/', import.meta.url),
   resolvers,
   config: {},
-  async setup() {
-    return { context: (base: BaseContext) => base };
+  consumes: CONSUMED_LISTINGS_EVENTS,
+  async setup({ db }) {
+    const engine = createPostgresEngine(db);
+    return {
+      context: createContextFactory(engine),
+      handlers: createListingsEventHandlers(engine),
+      exposed: { engine },
+    };
   },
 });

@@ -1,0 +1,280 @@
+/**
+ * The Postgres search engine, in search's own database: a weighted `tsvector` per event
+ * (title A, venue and city B, description C) under the `search_text` configuration (accents
+ * folded by `unaccent`), typo correction against the index's own vocabulary with
+ * `fuzzystrmatch`'s Levenshtein distance (Elasticsearch's `fuzziness: AUTO`: exact below 3
+ * letters, one edit from 3, two from 6), haversine distance in plain SQL, and facets, total
+ * and page in one statement over the same materialised match set.
+ */
+import { sqlOn, type Database } from '@platform/service-kit';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { wordsOf, type SearchRequest } from '../domain/request.js';
+import type { IndexedEvent, IndexedVenue, SearchEngine, SearchHit, SearchResult } from './port.js';
+
+/** Marks ts_headline puts around matched words; swapped for `<mark>` after escaping the text. */
+const OPEN = '\u0001';
+const CLOSE = '\u0002';
+const HEADLINE_OPTIONS = `StartSel="${OPEN}", StopSel="${CLOSE}", MaxWords=25, MinWords=10, ShortWord=2, MaxFragments=1`;
+
+const escapeHtml = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+
+function markedHighlight(headline: string): string {
+  return escapeHtml(headline.replaceAll(/[\u0003-\u001f]/g, ' '))
+    .replaceAll(OPEN, '<mark>')
+    .replaceAll(CLOSE, '</mark>');
+}
+
+/** Edits a misspelt word may be away from an indexed one (Elasticsearch's AUTO). */
+export const editsAllowed = (word: string): number => (word.length >= 6 ? 2 : word.length >= 3 ? 1 : 0);
+
+/** A lexeme quoted for to_tsquery. */
+const lexeme = (word: string) => `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+
+const alternativesRow = z.object({ ord: z.coerce.number(), word: z.string().nullable(), exact: z.boolean() });
+
+const facetList = z.array(z.object({ value: z.string(), count: z.number() }));
+const resultRow = z.object({
+  total: z.coerce.number(),
+  categories: facetList,
+  cities: facetList,
+  hits: z.array(
+    z.object({
+      id: z.string(),
+      score: z.union([z.string(), z.number()]).transform(String),
+      starts_at: z.string(),
+      headline: z.string().nullable(),
+      distance_km: z.number().nullable(),
+    }),
+  ),
+});
+
+const suggestionRow = z.object({ id: z.string(), title: z.string() });
+
+export function createPostgresEngine(db: Database): SearchEngine {
+  const sql = sqlOn(db);
+
+  /**
+   * The tsquery text for `words`: every word must match (AND), each as itself when the index
+   * knows it, otherwise as any indexed word within its allowed edits; null when a word
+   * matches nothing (so nothing can match).
+   */
+  async function queryOf(words: string[], prefixLast: boolean): Promise<string | null> {
+    const rows = await sql.rows(
+      alternativesRow,
+      `with typed as (
+         select t.ord, lower(unaccent(t.word)) as word, t.edits
+           from unnest(?::text[], ?::int[]) with ordinality as t(word, edits, ord)
+       )
+       select typed.ord, typed.word, true as exact from typed
+        where exists (select 1 from search_words w where w.word = typed.word)
+       union all
+       select typed.ord, w.word, false as exact
+         from typed
+         join search_words w
+           on typed.edits > 0
+          and length(w.word) between length(typed.word) - typed.edits and length(typed.word) + typed.edits
+          and levenshtein_less_equal(w.word, typed.word, typed.edits) <= typed.edits
+        where not exists (select 1 from search_words x where x.word = typed.word)`,
+      [words, words.map((word, index) => (prefixLast && index === words.length - 1 ? 0 : editsAllowed(word)))],
+    );
+    const parts: string[] = [];
+    for (const [index, word] of words.entries()) {
+      const ord = index + 1;
+      const alternatives = rows.filter((row) => row.ord === ord && row.word !== null).map((row) => row.word!);
+      if (prefixLast && index === words.length - 1) {
+        // The word being typed: a prefix of any indexed word (normalised like the index).
+        const normalised = await sql.first(z.object({ word: z.string() }), 'select lower(unaccent(?)) as word', [
+          word,
+        ]);
+        parts.push(`${lexeme(normalised!.word)}:*`);
+        continue;
+      }
+      if (alternatives.length === 0) return null;
+      parts.push(`(${[...new Set(alternatives)].map(lexeme).join(' | ')})`);
+    }
+    return parts.join(' & ');
+  }
+
+  return {
+    async search(request: SearchRequest): Promise<SearchResult> {
+      const hasText = request.words.length > 0;
+      const query = hasText ? await queryOf(request.words, false) : '';
+      if (query === null) {
+        return { totalCount: 0, facets: { categories: [], cities: [] }, hits: [], hasNextPage: false };
+      }
+      const bindings: Knex.RawBinding[] = [];
+      const bind = (value: Knex.RawBinding) => {
+        bindings.push(value);
+        return '?';
+      };
+      const tsquery = hasText ? `to_tsquery('search_text', ${bind(query)})` : null;
+
+      const drafts = request.drafts;
+      const visible =
+        drafts.kind === 'none'
+          ? `e.status = 'PUBLISHED'`
+          : drafts.kind === 'all'
+            ? `e.status in ('PUBLISHED', 'DRAFT')`
+            : `(e.status = 'PUBLISHED' or (e.status = 'DRAFT' and e.organizer_id = ${bind(drafts.organizerId)}::uuid))`;
+      const where = [visible, `e.starts_at > ${bind(request.now)}`];
+      if (tsquery) where.push(`e.document @@ ${tsquery}`);
+      if (request.from) where.push(`e.starts_at >= ${bind(request.from)}`);
+      if (request.to) where.push(`e.starts_at < ${bind(request.to)}`);
+      if (request.categories) where.push(`lower(e.category) = any(${bind(request.categories)}::text[])`);
+
+      let distance = 'null::double precision';
+      if (request.near) {
+        const { latitude, longitude, radiusKm } = request.near;
+        distance = `(2 * 6371.0088 * asin(sqrt(
+            power(sin(radians(e.latitude - ${bind(latitude)}) / 2), 2)
+            + cos(radians(${bind(latitude)})) * cos(radians(e.latitude))
+              * power(sin(radians(e.longitude - ${bind(longitude)}) / 2), 2))))`;
+        // A latitude band first (one degree is ~111.2 km everywhere), then the exact distance.
+        const band = radiusKm / 111.19 + 0.01;
+        where.push(`e.latitude between ${bind(latitude - band)} and ${bind(latitude + band)}`);
+        where.push(`${distance} <= ${bind(radiusKm)}`);
+      }
+
+      const score = tsquery ? `round(ts_rank(e.document, ${tsquery})::numeric, 6)` : '0::numeric';
+      const after = request.after
+        ? `where score < ${bind(request.after.score)}::numeric
+              or (score = ${bind(request.after.score)}::numeric
+                  and (starts_at, id) > (${bind(request.after.startsAt)}::timestamptz, ${bind(request.after.id)}::uuid))`
+        : '';
+      const headline = tsquery
+        ? `ts_headline('search_text', p.title || '. ' || p.description, ${tsquery}, ${bind(HEADLINE_OPTIONS)})`
+        : 'null';
+
+      const row = await sql.first(
+        resultRow,
+        `with matches as materialized (
+           select e.id, e.title, e.description, e.category, e.city, e.starts_at,
+                  ${score} as score, ${distance} as distance_km
+             from search_events e
+            where ${where.join(' and ')}
+         ),
+         page as (
+           select * from matches ${after} order by score desc, starts_at, id limit ${bind(request.first + 1)}
+         )
+         select
+           (select count(*) from matches) as total,
+           (select coalesce(json_agg(json_build_object('value', value, 'count', n) order by n desc, value), '[]')
+              from (select category as value, count(*) as n from matches group by category
+                    order by n desc, value limit 50) c) as categories,
+           (select coalesce(json_agg(json_build_object('value', value, 'count', n) order by n desc, value), '[]')
+              from (select city as value, count(*) as n from matches group by city
+                    order by n desc, value limit 50) c) as cities,
+           (select coalesce(json_agg(json_build_object(
+                     'id', p.id, 'score', p.score::text, 'starts_at', p.starts_at, 'distance_km', p.distance_km,
+                     'headline', ${headline})
+                   order by p.score desc, p.starts_at, p.id), '[]')
+              from page p) as hits`,
+        bindings,
+      );
+      const result = row!;
+      const hits: SearchHit[] = result.hits.slice(0, request.first).map((hit) => ({
+        id: hit.id,
+        score: hit.score,
+        startsAt: new Date(hit.starts_at),
+        highlight: hit.headline === null ? null : markedHighlight(hit.headline),
+        distanceKm: hit.distance_km === null ? null : Math.round(hit.distance_km * 1000) / 1000,
+      }));
+      return {
+        totalCount: result.total,
+        facets: { categories: result.categories, cities: result.cities },
+        hits,
+        hasNextPage: result.hits.length > request.first,
+      };
+    },
+
+    async suggest(prefix, first, now) {
+      const words = wordsOf(prefix).slice(0, 10);
+      if (words.length === 0) return [];
+      const query = await queryOf(words, true);
+      if (query === null) return [];
+      return sql.rows(
+        suggestionRow,
+        `select id, title from search_events
+          where status = 'PUBLISHED' and starts_at > ? and title_words @@ to_tsquery('search_text', ?)
+          order by starts_at, id limit ?`,
+        [now, query, first],
+      );
+    },
+
+    async applyEvent(trx, event) {
+      const run = sqlOn(trx);
+      // The venue as its own events last described it wins over the copy inside an event snapshot.
+      await run.execute(
+        `insert into search_venues (id, name, city, latitude, longitude) values (?, ?, ?, ?, ?)
+         on conflict (id) do nothing`,
+        [event.venue.id, event.venue.name, event.venue.city, event.venue.latitude, event.venue.longitude],
+      );
+      const written = await run.execute(
+        `insert into search_events as e (id, version, organizer_id, status, title, description, category,
+                                         starts_at, ends_at, venue_id, venue_name, city, latitude, longitude,
+                                         document, title_words)
+         select ?, ?, ?, ?, ?, ?, ?, ?, ?, v.id, v.name, v.city, v.latitude, v.longitude,
+                search_document(?, v.name, v.city, ?), to_tsvector('search_text', ?)
+           from search_venues v where v.id = ?
+         on conflict (id) do update set
+           version = excluded.version, organizer_id = excluded.organizer_id, status = excluded.status,
+           title = excluded.title, description = excluded.description, category = excluded.category,
+           starts_at = excluded.starts_at, ends_at = excluded.ends_at, venue_id = excluded.venue_id,
+           venue_name = excluded.venue_name, city = excluded.city, latitude = excluded.latitude,
+           longitude = excluded.longitude, document = excluded.document, title_words = excluded.title_words
+         where e.version < excluded.version`,
+        [
+          event.id,
+          event.version,
+          event.organizerId,
+          event.status,
+          event.title,
+          event.description,
+          event.category,
+          event.startsAt,
+          event.endsAt,
+          event.title,
+          event.description,
+          event.title,
+          event.venue.id,
+        ],
+      );
+      if (written > 0) await rememberWords(trx, [event.id]);
+    },
+
+    async applyVenue(trx, venue) {
+      const run = sqlOn(trx);
+      await run.execute(
+        `insert into search_venues (id, name, city, latitude, longitude) values (?, ?, ?, ?, ?)
+         on conflict (id) do update set name = excluded.name, city = excluded.city,
+           latitude = excluded.latitude, longitude = excluded.longitude`,
+        [venue.id, venue.name, venue.city, venue.latitude, venue.longitude],
+      );
+      const changed = await run.rows(
+        z.object({ id: z.string() }),
+        `update search_events set venue_name = ?, city = ?, latitude = ?, longitude = ?,
+                document = search_document(title, ?, ?, description)
+          where venue_id = ? returning id`,
+        [venue.name, venue.city, venue.latitude, venue.longitude, venue.name, venue.city, venue.id],
+      );
+      if (changed.length > 0)
+        await rememberWords(
+          trx,
+          changed.map((row) => row.id),
+        );
+    },
+  };
+}
+
+/** Adds the words of these events' documents to the vocabulary typo correction draws from. */
+async function rememberWords(trx: Knex, eventIds: string[]): Promise<void> {
+  await sqlOn(trx).execute(
+    `insert into search_words (word)
+     select distinct word from search_events, unnest(tsvector_to_array(document)) as word
+      where id = any(?::uuid[]) and word ~ '^[[:alnum:]]+$'
+     on conflict (word) do nothing`,
+    [eventIds],
+  );
+}

@@ -97,7 +97,11 @@ describe('the waiting list', () => {
       position: 1,
     });
     expect((await join(pairA, ticketTypeId, 2)).body.data!.joinWaitlist.entry).toMatchObject({ position: 2 });
-    expect((await join(pairB, ticketTypeId, 2)).body.data!.joinWaitlist.entry).toMatchObject({ position: 3 });
+    const pairBEntry = (await join(pairB, ticketTypeId, 2)).body.data!.joinWaitlist.entry;
+    expect(pairBEntry).toMatchObject({ position: 3 });
+    await eventually(() =>
+      bookings.published('platform.bookings.waitlist.joined.v1').find((e) => e.data.entryId === pairBEntry.id),
+    );
 
     // Two seats come free: the trio does not fit, the first pair does.
     await bookings.graphql(CANCEL, { bookingId: cancelled, idempotencyKey: randomUUID() }, first);

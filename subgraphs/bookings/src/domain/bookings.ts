@@ -485,13 +485,30 @@ export function createBookingService(dependencies: {
         if (available >= input.quantity) {
           throw conflict(`Tickets are on sale (${available} left): hold them instead of joining the waiting list`);
         }
-        return s.waitlist.insert({
+        const entry = await s.waitlist.insert({
           id: randomUUID(),
           userId,
           eventId: inventory.eventId,
           ticketTypeId,
           quantity: input.quantity,
         });
+        await s.enqueue(
+          createEvent({
+            type: 'platform.bookings.waitlist.joined.v1',
+            subject: entry.id,
+            data: {
+              actorId: userId,
+              target: { type: 'waitlist_entry', id: entry.id },
+              context: actor.context,
+              entryId: entry.id,
+              userId,
+              eventId: entry.eventId,
+              ticketTypeId,
+              quantity: entry.quantity,
+            },
+          }),
+        );
+        return entry;
       });
     },
 

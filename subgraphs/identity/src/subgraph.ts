@@ -54,8 +54,9 @@ export const identitySubgraph = defineSubgraph({
       'The window wrong current passwords are counted in, and the first lock of `changePassword`, in seconds',
     ),
   },
-  // Removing a user's roles before deleting them: authz may refuse (the last admin).
-  calls: ['authz'],
+  // Removing a user's roles before deleting them: authz may refuse (the last admin). The links
+  // of verification and reset mails go to notifications, which mails them (never in an event).
+  calls: ['authz', 'notifications'],
   // The login's credential check and the lookup behind account.locked: auth needs the answers.
   // authz administers identity's background jobs (the kit's /internal/jobs/*), and only those.
   internalApi: { callers: ['auth', 'authz'] },
@@ -80,6 +81,8 @@ export const identitySubgraph = defineSubgraph({
     const passwords = await createIdentityPasswordHasher(config, (target) => passwordVerifications.inc({ target }));
     const authz = internal('authz');
     if (!authz) throw new Error('identity calls authz, which has no internal URL configured');
+    const notifications = internal('notifications');
+    if (!notifications) throw new Error('identity calls notifications, which has no internal URL configured');
     const stores = createStores(db);
     const background = createBackgroundTasks();
     // A stolen access token must not be a free password oracle: wrong current passwords are
@@ -104,7 +107,7 @@ export const identitySubgraph = defineSubgraph({
         authz: createAuthzClient(authz.client),
         background,
         passwordChanges,
-        mailLinks: { publicAppUrl: config.PUBLIC_APP_URL, logLinks: config.NODE_ENV === 'development' },
+        mailLinks: { publicAppUrl: config.PUBLIC_APP_URL, notifications: notifications.client },
       }),
       routes: createInternalRoutes({ authenticateService, users: stores.users, passwords }),
       jobs: {

@@ -10,6 +10,8 @@ const valid = {
   INTERNAL_API_CREDENTIALS: `auth:${'a'.repeat(32)}`,
   AUTHZ_INTERNAL_URL: 'http://localhost:4003',
   AUTHZ_INTERNAL_CREDENTIAL: 'c'.repeat(32),
+  NOTIFICATIONS_INTERNAL_URL: 'http://localhost:4012',
+  NOTIFICATIONS_INTERNAL_CREDENTIAL: 'n'.repeat(32),
 };
 
 const load = (env: Environment) => loadSubgraphConfig(identitySubgraph, env);

@@ -2,7 +2,7 @@
  * What identity's tests share beyond the kit's harness (`startSubgraph`): identity started
  * with a stand-in for authz's internal API (the one call identity makes and waits for),
  * registering a user, the internal credential check as auth calls it, and the mail links
- * identity logs in development.
+ * identity hands to notifications (a recording stand-in of its internal API).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +26,8 @@ export interface AuthzCall {
   userId: string;
   requestId: string | undefined;
   authorization: string | undefined;
+  /** The JSON body it was sent. */
+  body: Record<string, unknown>;
 }
 
 /** A stand-in for authz's internal API: records every call and answers as a test tells it. */
@@ -52,8 +54,10 @@ export async function startAuthzStandIn(): Promise<AuthzStandIn> {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
     req.on('end', () => {
-      const { userId } = JSON.parse(text || '{}') as { userId: string };
+      const body = JSON.parse(text || '{}') as Record<string, unknown> & { userId: string };
+      const { userId } = body;
       calls.push({
+        body,
         path: req.url ?? '',
         userId,
         requestId: req.headers['x-request-id'] as string | undefined,
@@ -95,15 +99,17 @@ export type MailPage = 'verify-email' | 'reset-password';
 export interface IdentityHarness extends SubgraphHarness<typeof identitySubgraph> {
   /** The authz identity calls. */
   authz: AuthzStandIn;
+  /** A recording stand-in for notifications' internal API, where identity hands over mail links. */
+  notifications: AuthzStandIn;
   register(overrides?: Partial<Omit<RegisteredUser, 'id'>>): Promise<RegisteredUser>;
   /** Posts to the internal credential check as auth (or with the `authorization` given; null for none). */
   verifyCredentials(
     body: unknown,
     authorization?: string | null,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
-  /** The tokens of the mail links logged so far for the user, oldest first. */
+  /** The tokens of the mail links handed to notifications so far for the user, oldest first. */
   mailTokens(userId: string, page: MailPage): string[];
-  /** The token of the user's `nth` mail link (the first by default), waiting for it to be logged. */
+  /** The token of the user's `nth` mail link (the first by default), waiting for it to be handed over. */
   mailToken(userId: string, page: MailPage, nth?: number): Promise<string>;
 }
 
@@ -121,6 +127,7 @@ export async function startIdentity(
   options: StartSubgraphOptions<typeof identitySubgraph> = {},
 ): Promise<IdentityHarness> {
   const authz = await startAuthzStandIn();
+  const notifications = await startAuthzStandIn();
   let harness: SubgraphHarness<typeof identitySubgraph>;
   try {
     harness = await startSubgraph(identitySubgraph, {
@@ -129,25 +136,29 @@ export async function startIdentity(
         PUBLIC_APP_URL,
         AUTHZ_INTERNAL_URL: authz.url,
         AUTHZ_INTERNAL_CREDENTIAL: authz.credential,
+        NOTIFICATIONS_INTERNAL_URL: notifications.url,
+        NOTIFICATIONS_INTERNAL_CREDENTIAL: notifications.credential,
         ...options.env,
       },
     });
   } catch (error) {
     await authz.stop();
+    await notifications.stop();
     throw error;
   }
 
   const mailTokens = (userId: string, page: MailPage) => {
     const prefix = `${PUBLIC_APP_URL}/${page}?token=`;
-    return harness
-      .logEntries()
-      .filter((entry) => entry.userId === userId && typeof entry.link === 'string' && entry.link.startsWith(prefix))
-      .map((entry) => decodeURIComponent((entry.link as string).slice(prefix.length)));
+    return notifications.calls
+      .map((call) => call.body)
+      .filter((body) => body.userId === userId && typeof body.link === 'string' && body.link.startsWith(prefix))
+      .map((body) => decodeURIComponent((body.link as string).slice(prefix.length)));
   };
 
   return {
     ...harness,
     authz,
+    notifications,
     async register(overrides = {}) {
       const input = {
         email: overrides.email ?? uniqueEmail(),
@@ -168,6 +179,7 @@ export async function startIdentity(
     async stop() {
       await harness.stop();
       await authz.stop();
+      await notifications.stop();
     },
   };
 }

@@ -1,9 +1,10 @@
 /**
  * Tokens a user receives by email (verification, password reset): random, stored only as
- * a SHA-256 hash, single-use, short-lived. Delivery is not built yet; in development the
- * link is logged under `link` (the logger redacts `token` keys, so the link carries it).
+ * a SHA-256 hash, single-use, short-lived. The link is handed to notifications' internal API,
+ * which mails it: a link is a credential, so it never goes into an event (every consumer
+ * would read it) or a log line. In development the mail catcher's page shows it.
  */
-import { randomToken, sha256Hex, type Logger } from '@platform/service-kit';
+import { randomToken, sha256Hex, type InternalClient, type Logger } from '@platform/service-kit';
 import type { TokenPurpose, TokenStore } from '../stores/token-store.js';
 
 interface PurposeSettings {
@@ -22,8 +23,8 @@ const TOKEN_MAX_LENGTH = 256;
 
 export interface MailLinks {
   publicAppUrl: string;
-  /** Only development logs links; elsewhere they would be mailed. */
-  logLinks: boolean;
+  /** notifications' internal API, which mails the link. */
+  notifications: InternalClient;
 }
 
 /** Creates a token for the user and returns the raw token (the database only keeps its hash). */
@@ -33,19 +34,25 @@ export async function issueMailToken(tokens: TokenStore, userId: string, purpose
   return token;
 }
 
-/** Hands the link to the user. Call after the token's transaction committed. */
-export function deliverMailLink(
+/**
+ * Hands the link to notifications, which mails it. Call after the token's transaction
+ * committed. A failure is thrown for the caller's log (without the link); the user asks again.
+ */
+export async function deliverMailLink(
   links: MailLinks,
   logger: Logger,
-  input: { userId: string; purpose: TokenPurpose; token: string },
-): void {
+  input: { userId: string; email: string; name: string | null; purpose: TokenPurpose; token: string },
+): Promise<void> {
   const { path } = TOKEN_SETTINGS[input.purpose];
-  if (links.logLinks) {
-    const link = `${links.publicAppUrl}${path}?token=${encodeURIComponent(input.token)}`;
-    logger.info({ userId: input.userId, purpose: input.purpose, link }, 'mail link (development only)');
-  } else {
-    logger.info({ userId: input.userId, purpose: input.purpose }, 'mail link issued');
-  }
+  const link = `${links.publicAppUrl}${path}?token=${encodeURIComponent(input.token)}`;
+  await links.notifications.post('/internal/mail/link', {
+    userId: input.userId,
+    email: input.email,
+    ...(input.name ? { name: input.name } : {}),
+    purpose: input.purpose,
+    link,
+  });
+  logger.info({ userId: input.userId, purpose: input.purpose }, 'mail link handed to notifications');
 }
 
 /** The hash to look a presented token up by, or null when it cannot be one of ours. */

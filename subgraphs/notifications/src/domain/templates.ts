@@ -128,7 +128,7 @@ export function escapeHtml(value: string): string {
 /** The message of `kind` for a recipient called `name`. */
 export function render<K extends NotificationKind>(kind: K, name: string, data: TemplateData[K]): Message {
   const draft = DRAFTS[kind](data);
-  const greeting = `Hello ${name},`;
+  const greeting = name ? `Hello ${name},` : 'Hello,';
   const text = [greeting, ...draft.paragraphs, ...(draft.link ? [`${draft.link.label}: ${draft.link.url}`] : [])].join(
     '\n\n',
   );

@@ -5,7 +5,7 @@
  * mail (and its delivery row, until the token expires and the row can be pruned).
  *
  *   POST /internal/mail/link   Authorization: Bearer <service credential>
- *   { "userId", "email", "name", "purpose": "email_verification" | "password_reset", "link" }
+ *   { "userId", "email", "name"?, "purpose": "email_verification" | "password_reset", "link" }
  *   →  202 { "queued": boolean }   (false: this link was handed over before, nothing new is sent)
  */
 import type { IncomingMessage } from 'node:http';
@@ -19,7 +19,8 @@ const BODY_LIMIT_BYTES = 16 * 1024;
 const linkBody = z.object({
   userId: z.uuid(),
   email: z.string().min(3).max(254),
-  name: z.string().min(1).max(200),
+  /** Absent when identity does not have it at hand (a reset request): the copy from its events is used. */
+  name: z.string().min(1).max(200).optional(),
   purpose: z.enum(['email_verification', 'password_reset']),
   link: z.url().max(2048),
 });

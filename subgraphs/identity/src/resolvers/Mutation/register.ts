@@ -47,6 +47,15 @@ export const register: MutationResolvers['register'] = async (_parent, { input }
 
   const { user, token } = created;
   context.logger.info({ userId: user.id }, 'user registered');
-  deliverMailLink(context.mailLinks, context.logger, { userId: user.id, purpose: 'email_verification', token });
+  // After the answer: the registration stands even if the mail cannot go now.
+  context.background.schedule('verification mail', context.logger, () =>
+    deliverMailLink(context.mailLinks, context.logger, {
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      purpose: 'email_verification',
+      token,
+    }),
+  );
   return { user };
 };

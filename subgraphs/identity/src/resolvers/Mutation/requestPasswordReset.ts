@@ -17,7 +17,7 @@ export const requestPasswordReset: MutationResolvers['requestPasswordReset'] = a
         return;
       }
       const token = await issueMailToken(tokens, userId, 'password_reset');
-      deliverMailLink(mailLinks, logger, { userId, purpose: 'password_reset', token });
+      await deliverMailLink(mailLinks, logger, { userId, email, name: null, purpose: 'password_reset', token });
     });
   }
   return { success: true };

@@ -34,13 +34,16 @@ context=.cache/containers/context
 rm -rf "$context" && mkdir -p "$context"
 git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -cf - -T - 2>/dev/null | tar -xf - -C "$context"
 for service in $services; do
+  # SMOKE_REUSE_IMAGES=1 keeps images a previous run built (a second try after a failure).
+  if [ -n "${SMOKE_REUSE_IMAGES:-}" ] && podman image exists "localhost/platform/$service:smoke"; then continue; fi
   # Docker format: OCI images have no HEALTHCHECK.
   podman build -q --format docker -f "$context/deploy/Dockerfile" --build-arg SERVICE="$service" -t "localhost/platform/$service:smoke" "$context" >/dev/null
   say "built localhost/platform/$service:smoke"
 done
 build_seconds=$(($(date +%s) - build_started))
 
-compose=(podman-compose -p "$project" --env-file "$envfile" -f docker-compose.yml -f deploy/smoke/compose.smoke.yml)
+# podman-compose 1.0 has no --env-file: it interpolates from the environment, sourced above.
+compose=(podman-compose -p "$project" -f docker-compose.yml -f deploy/smoke/compose.smoke.yml)
 teardown() {
   status=$?
   if [ $status -ne 0 ]; then

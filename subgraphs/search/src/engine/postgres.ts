@@ -85,9 +85,7 @@ export function createPostgresEngine(db: Database): SearchEngine {
       const alternatives = rows.filter((row) => row.ord === ord && row.word !== null).map((row) => row.word!);
       if (prefixLast && index === words.length - 1) {
         // The word being typed: a prefix of any indexed word (normalised like the index).
-        const normalised = await sql.first(z.object({ word: z.string() }), 'select lower(unaccent(?)) as word', [
-          word,
-        ]);
+        const normalised = await sql.first(z.object({ word: z.string() }), 'select lower(unaccent(?)) as word', [word]);
         parts.push(`${lexeme(normalised!.word)}:*`);
         continue;
       }
@@ -104,59 +102,71 @@ export function createPostgresEngine(db: Database): SearchEngine {
       if (query === null) {
         return { totalCount: 0, facets: { categories: [], cities: [] }, hits: [], hasNextPage: false };
       }
-      const bindings: Knex.RawBinding[] = [];
-      const bind = (value: Knex.RawBinding) => {
-        bindings.push(value);
-        return '?';
-      };
-      const tsquery = hasText ? `to_tsquery('search_text', ${bind(query)})` : null;
-
-      const drafts = request.drafts;
-      const visible =
-        drafts.kind === 'none'
-          ? `e.status = 'PUBLISHED'`
-          : drafts.kind === 'all'
-            ? `e.status in ('PUBLISHED', 'DRAFT')`
-            : `(e.status = 'PUBLISHED' or (e.status = 'DRAFT' and e.organizer_id = ${bind(drafts.organizerId)}::uuid))`;
-      const where = [visible, `e.starts_at > ${bind(request.now)}`];
-      if (tsquery) where.push(`e.document @@ ${tsquery}`);
-      if (request.from) where.push(`e.starts_at >= ${bind(request.from)}`);
-      if (request.to) where.push(`e.starts_at < ${bind(request.to)}`);
-      if (request.categories) where.push(`lower(e.category) = any(${bind(request.categories)}::text[])`);
-
-      let distance = 'null::double precision';
-      if (request.near) {
-        const { latitude, longitude, radiusKm } = request.near;
-        distance = `(2 * 6371.0088 * asin(sqrt(
-            power(sin(radians(e.latitude - ${bind(latitude)}) / 2), 2)
-            + cos(radians(${bind(latitude)})) * cos(radians(e.latitude))
-              * power(sin(radians(e.longitude - ${bind(longitude)}) / 2), 2))))`;
+      // Every value is bound once, in this order, and the statement refers to it by name.
+      const near = request.near;
+      const params = {
+        query: hasText ? query : null,
+        now: request.now,
+        from: request.from,
+        to: request.to,
+        categories: request.categories,
+        organizer: request.drafts.kind === 'own' ? request.drafts.organizerId : null,
+        latitude: near?.latitude ?? null,
+        longitude: near?.longitude ?? null,
+        radius: near?.radiusKm ?? null,
         // A latitude band first (one degree is ~111.2 km everywhere), then the exact distance.
-        const band = radiusKm / 111.19 + 0.01;
-        where.push(`e.latitude between ${bind(latitude - band)} and ${bind(latitude + band)}`);
-        where.push(`${distance} <= ${bind(radiusKm)}`);
+        band: near ? near.radiusKm / 111.19 + 0.01 : null,
+        afterScore: request.after?.score ?? null,
+        afterStartsAt: request.after?.startsAt ?? null,
+        afterId: request.after?.id ?? null,
+        limit: request.first + 1,
+        headline: HEADLINE_OPTIONS,
+      };
+      const visible = {
+        none: `e.status = 'PUBLISHED'`,
+        all: `e.status in ('PUBLISHED', 'DRAFT')`,
+        own: `(e.status = 'PUBLISHED' or (e.status = 'DRAFT' and e.organizer_id = p.organizer))`,
+      }[request.drafts.kind];
+      const where = [visible, 'e.starts_at > p.now'];
+      if (hasText) where.push('e.document @@ p.query');
+      if (request.from) where.push('e.starts_at >= p.from_');
+      if (request.to) where.push('e.starts_at < p.to_');
+      if (request.categories) where.push('lower(e.category) = any(p.categories)');
+      const distance = near
+        ? `(2 * 6371.0088 * asin(sqrt(
+             power(sin(radians(e.latitude - p.latitude) / 2), 2)
+             + cos(radians(p.latitude)) * cos(radians(e.latitude)) * power(sin(radians(e.longitude - p.longitude) / 2), 2))))`
+        : 'null::double precision';
+      if (near) {
+        where.push('e.latitude between p.latitude - p.band and p.latitude + p.band');
+        where.push(`${distance} <= p.radius`);
       }
-
-      const score = tsquery ? `round(ts_rank(e.document, ${tsquery})::numeric, 6)` : '0::numeric';
+      const score = hasText ? 'round(ts_rank(e.document, p.query)::numeric, 6)' : '0::numeric';
       const after = request.after
-        ? `where score < ${bind(request.after.score)}::numeric
-              or (score = ${bind(request.after.score)}::numeric
-                  and (starts_at, id) > (${bind(request.after.startsAt)}::timestamptz, ${bind(request.after.id)}::uuid))`
+        ? `where m.score < p.after_score
+              or (m.score = p.after_score and (m.starts_at, m.id) > (p.after_starts_at, p.after_id))`
         : '';
-      const headline = tsquery
-        ? `ts_headline('search_text', p.title || '. ' || p.description, ${tsquery}, ${bind(HEADLINE_OPTIONS)})`
+      const headline = hasText
+        ? `ts_headline('search_text', pg.title || '. ' || pg.description, p.query, p.headline)`
         : 'null';
 
       const row = await sql.first(
         resultRow,
-        `with matches as materialized (
+        `with p as (
+           select to_tsquery('search_text', ?::text) as query, ?::timestamptz as now, ?::timestamptz as from_,
+                  ?::timestamptz as to_, ?::text[] as categories, ?::uuid as organizer,
+                  ?::float8 as latitude, ?::float8 as longitude, ?::float8 as radius, ?::float8 as band,
+                  ?::numeric as after_score, ?::timestamptz as after_starts_at, ?::uuid as after_id,
+                  ?::int as page_limit, ?::text as headline
+         ),
+         matches as materialized (
            select e.id, e.title, e.description, e.category, e.city, e.starts_at,
                   ${score} as score, ${distance} as distance_km
-             from search_events e
+             from search_events e, p
             where ${where.join(' and ')}
          ),
          page as (
-           select * from matches ${after} order by score desc, starts_at, id limit ${bind(request.first + 1)}
+           select m.* from matches m, p ${after} order by m.score desc, m.starts_at, m.id limit (select page_limit from p)
          )
          select
            (select count(*) from matches) as total,
@@ -167,11 +177,27 @@ export function createPostgresEngine(db: Database): SearchEngine {
               from (select city as value, count(*) as n from matches group by city
                     order by n desc, value limit 50) c) as cities,
            (select coalesce(json_agg(json_build_object(
-                     'id', p.id, 'score', p.score::text, 'starts_at', p.starts_at, 'distance_km', p.distance_km,
+                     'id', pg.id, 'score', pg.score::text, 'starts_at', pg.starts_at, 'distance_km', pg.distance_km,
                      'headline', ${headline})
-                   order by p.score desc, p.starts_at, p.id), '[]')
-              from page p) as hits`,
-        bindings,
+                   order by pg.score desc, pg.starts_at, pg.id), '[]')
+              from page pg, p) as hits`,
+        [
+          params.query,
+          params.now,
+          params.from,
+          params.to,
+          params.categories,
+          params.organizer,
+          params.latitude,
+          params.longitude,
+          params.radius,
+          params.band,
+          params.afterScore,
+          params.afterStartsAt,
+          params.afterId,
+          params.limit,
+          params.headline,
+        ],
       );
       const result = row!;
       const hits: SearchHit[] = result.hits.slice(0, request.first).map((hit) => ({

@@ -12,7 +12,8 @@ export default defineConfig({
     // Tests build stock ApolloGateway instances too: never let them report telemetry.
     env: { APOLLO_TELEMETRY_DISABLED: 'true' },
     include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**', '.data/**'],
+    // .cache holds the container build's copy of the sources (npm run test:containers).
+    exclude: ['**/node_modules/**', '.data/**', '.cache/**', '.bench/**'],
     globalSetup: ['./vitest.global-setup.ts'],
     // Integration tests start real servers; two cores run two files at a time.
     pool: 'forks',

@@ -29,7 +29,8 @@ export interface FederatedSubscriptionOptions {
   /** The subgraph owning the root field, and its GraphQL URL. */
   subgraph: string;
   url: string;
-  identity: TokenIdentity;
+  /** Null for an anonymous caller: nothing expires or ends, and the permissions stay none. */
+  identity: TokenIdentity | null;
   /**
    * What was authorized at subscribe time: the API schema, the client's own operation and
    * variables, the caller's context. Every event authorizes it again with the caller's
@@ -107,7 +108,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       onItem: (item) => this.push(item),
       onFailure: (details) => logger.warn(details, 'the subgraph subscription failed'),
     });
-    const untilExpiry = this.options.identity.expiresAt - Date.now();
+    const untilExpiry = (this.options.identity?.expiresAt ?? Number.POSITIVE_INFINITY) - Date.now();
     if (untilExpiry <= MAX_TIMER_MS) {
       this.expiryTimer = setTimeout(
         () => {
@@ -198,14 +199,16 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   /** Before every event: is the token still valid, and are the caller's permissions still enough? */
   private async recheck(): Promise<GraphQLError | undefined> {
     const { identity, permissions, enforcer, request } = this.options;
-    if (identity.expiresAt <= Date.now()) return tokenExpiredError();
-    if (identity.sessionId !== null && (await this.options.revokedSessions.isRevoked(identity.sessionId))) {
-      return sessionEndedError();
-    }
-    // Cached by permissions version: a revocation in authz is seen on the next event.
-    const current = await permissions.permissionsOf(identity.userId, this.context.requestId);
-    if (current !== this.context.caller.permissions) {
-      this.context = { ...this.context, caller: { ...this.context.caller, permissions: current } };
+    if (identity) {
+      if (identity.expiresAt <= Date.now()) return tokenExpiredError();
+      if (identity.sessionId !== null && (await this.options.revokedSessions.isRevoked(identity.sessionId))) {
+        return sessionEndedError();
+      }
+      // Cached by permissions version: a revocation in authz is seen on the next event.
+      const current = await permissions.permissionsOf(identity.userId, this.context.requestId);
+      if (current !== this.context.caller.permissions) {
+        this.context = { ...this.context, caller: { ...this.context.caller, permissions: current } };
+      }
     }
     const decision = await enforcer.authorize({ ...request, context: this.context }, { report: false });
     if (decision.rejected) return noLongerAuthorizedError(decision.removed.map((removal) => removal.coordinate));

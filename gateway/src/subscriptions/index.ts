@@ -4,8 +4,11 @@
  *
  * - Connection: the access token travels in the `connection_init` payload
  *   (`{ authorization: 'Bearer …' }` or `{ accessToken }`) and is read and verified by the same
- *   `callers.ts` as an HTTP one; a missing or bad token closes the socket with 4403 Forbidden,
- *   and so does the token's expiry later (reason `Access token expired`), idle or not.
+ *   `callers.ts` as an HTTP one; a bad token closes the socket with 4403 Forbidden, and so does
+ *   the token's expiry later (reason `Access token expired`), idle or not. Without a token the
+ *   connection is anonymous, as an HTTP request without one is: it may subscribe to what
+ *   anonymous callers may see (a public event's seat availability), and the same authorization
+ *   refuses the rest (`@authenticated`, scopes, policies).
  *   Upgrades, error masking and every close code are the kit's `serveGraphQLWebSocket`.
  * - Subscribe: parsed and validated against the API schema; the caller is resolved from the
  *   connection's token as an HTTP request's is (permissions fresh from authz); the SAME
@@ -121,14 +124,11 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
       const connectionId = requestIdFrom(ctx.extra.request);
       try {
         const identity = await callers.identify(ctx.connectionParams);
-        if (!identity) {
-          logger.info({ connectionId }, 'refused a subscription connection without an access token');
-          return false;
-        }
-        if (identity.expiresAt <= Date.now()) throw new InvalidAccessTokenError('expired');
-        ctx.extra.identity = identity;
         ctx.extra.client = clientInfo(ctx.extra.request, options.trustedProxies);
         ctx.extra.connectionId = connectionId;
+        if (!identity) return true;
+        if (identity.expiresAt <= Date.now()) throw new InvalidAccessTokenError('expired');
+        ctx.extra.identity = identity;
         closeAtExpiry(ctx.extra.socket, identity.expiresAt);
         return true;
       } catch (error) {
@@ -196,8 +196,8 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         requestLogger.error({ err: error }, 'could not resolve the caller’s permissions for a subscription');
         return [withCode(new GraphQLError('The subscription could not be authorized'), 'INTERNAL_SERVER_ERROR')];
       }
-      const identity = resolved.identity ?? ctx.extra.identity!;
-      if (identity.expiresAt <= Date.now()) return [accessTokenExpired()];
+      const identity = resolved.identity ?? ctx.extra.identity ?? null;
+      if (identity && identity.expiresAt <= Date.now()) return [accessTokenExpired()];
       const request = {
         schema,
         document,

@@ -88,12 +88,36 @@ describe('federated subscriptions', () => {
     await client.dispose();
   });
 
-  it('closes with 4403 Forbidden without a token, or with a bad one', async () => {
-    const missing = gatewayClient(harness);
-    const noToken = record(missing.client, AUDIT_EVENTS);
-    expect(await missing.closed).toMatchObject({ code: 4403, reason: 'Forbidden' });
-    expect(await noToken.ended).toMatchObject({ code: 4403 });
+  it('serves an anonymous connection what anonymous callers may see, and refuses the rest', async () => {
+    const { client } = gatewayClient(harness);
+    const ticks = record(client, 'subscription { publicTicks }');
+    await waitFor(() => ticks.results.length >= 2);
+    expect(ticks.results.slice(0, 2)).toEqual([{ data: { publicTicks: 1 } }, { data: { publicTicks: 2 } }]);
+    ticks.unsubscribe();
 
+    const callers = harness.stream.callers.length;
+    const audit = record(client, AUDIT_EVENTS);
+    expect(await audit.ended).toEqual([
+      {
+        message: 'Unauthorized field or type',
+        path: ['auditEvents'],
+        extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
+      },
+    ]);
+    const beat = record(client, 'subscription { heartbeat }');
+    expect(await beat.ended).toEqual([
+      {
+        message: 'Unauthorized field or type',
+        path: ['heartbeat'],
+        extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
+      },
+    ]);
+    // Refused at the gateway: the subgraph never saw the subscriptions.
+    expect(harness.stream.callers.length).toBe(callers);
+    await client.dispose();
+  });
+
+  it('closes with 4403 Forbidden with a bad or an expired token', async () => {
     const bad = gatewayClient(harness, { authorization: 'Bearer not-a-token' });
     record(bad.client, AUDIT_EVENTS);
     expect(await bad.closed).toMatchObject({ code: 4403 });

@@ -45,6 +45,8 @@ export const auditSdl = /* GraphQL */ `
   type Subscription {
     auditEvents(action: String): AuditEvent! @requiresScopes(scopes: [["audit.log.read"]])
     heartbeat: Int! @authenticated
+    "Public: what an anonymous connection may subscribe to."
+    publicTicks: Int!
   }
 
   type AuditEvent {
@@ -187,6 +189,14 @@ export async function startHarness(options: { config?: Record<string, string> } 
             action: event.action,
             actor: event.actorId ? { __typename: 'User', id: event.actorId } : null,
           }),
+        },
+        publicTicks: {
+          subscribe: async function* () {
+            for (let tick = 1; ; tick += 1) {
+              yield { publicTicks: tick };
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+          },
         },
         heartbeat: {
           subscribe: async function* () {

@@ -2,7 +2,7 @@
  * The graphql-ws protocol's close codes on the gateway's `/graphql`, spoken over a raw socket:
  * 4400 (invalid message), 4401 (subscribe before the acknowledgement), 4408 (no
  * `connection_init` within the configured wait), 4409 (a subscription id in use), 4429 (a
- * second `connection_init`), and 4403 (no access token).
+ * second `connection_init`), and 4403 (a bad access token; none is an anonymous connection).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -89,10 +89,15 @@ describe('graphql-ws close codes', () => {
     expect(await raw.closed).toEqual({ code: 4401, reason: 'Unauthorized' });
   });
 
-  it('4403 on connection_init without an access token', async () => {
+  it('4403 on connection_init with a bad access token; none is an anonymous connection', async () => {
     const raw = await open();
-    raw.send({ type: 'connection_init', payload: {} });
+    raw.send({ type: 'connection_init', payload: { authorization: 'Bearer not-a-token' } });
     expect(await raw.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+
+    const anonymous = await open();
+    anonymous.send({ type: 'connection_init', payload: {} });
+    expect(await anonymous.next('connection_ack')).toMatchObject({ type: 'connection_ack' });
+    anonymous.socket.close();
   });
 
   it('4408 when connection_init does not arrive within the configured wait', async () => {

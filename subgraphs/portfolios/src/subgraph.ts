@@ -5,12 +5,13 @@
  * returns, ROAI). Every figure is derived from the activities and prices in exact decimals.
  *
  * It publishes `portfolio.updated` and `investment.added` with each change, and
- * `performance.calculated` from the daily valuation job (`runDailyValuation`), which an
- * in-process timer runs for the previous UTC day until the platform has a job scheduler.
+ * `performance.calculated` from the daily valuation job (`runDailyValuation`), which the
+ * scheduled job `portfolios.daily-valuation` runs for the previous UTC day at 00:30 UTC.
  * It consumes no events.
  */
 import { addDays } from './domain/dates.js';
-import { calendarDateIn, defineSubgraph, integerEnv } from '@platform/service-kit';
+import { calendarDateIn, defineSubgraph } from '@platform/service-kit';
+import { z } from 'zod';
 import { createContextFactory } from './context.js';
 import { runDailyValuation } from './domain/valuation.js';
 import { resolvers } from './resolvers/index.js';
@@ -24,37 +25,27 @@ export const portfoliosSubgraph = defineSubgraph({
   schema: new URL('./schema.graphql', import.meta.url),
   migrations: new URL('../../../migrations/portfolios/', import.meta.url),
   resolvers,
-  config: {
-    DAILY_VALUATION_INTERVAL_MINUTES: integerEnv(60, 0, 24 * 60).describe(
-      'How often the in-process timer values every portfolio at the close of the previous UTC day (each day once); 0 turns it off',
-    ),
+  jobs: {
+    // Once a day after midnight UTC; a run missed while every replica was down is made up once.
+    'portfolios.daily-valuation': {
+      data: z.object({}),
+      schedule: { cron: '30 0 * * *', tz: 'UTC', missed: 'once' },
+      policy: 'singleton',
+    },
   },
-  async setup({ config, db, logger, onStart, onStop }) {
+  async setup({ db, logger }) {
     const stores = createStores(db);
-    const intervalMs = config.DAILY_VALUATION_INTERVAL_MINUTES * 60_000;
-    let timer: NodeJS.Timeout | undefined;
-    let running: Promise<unknown> = Promise.resolve();
-    const valueYesterday = () => {
-      // The previous day in UTC: its closes are final, and the day is the same on every replica.
-      const date = addDays(calendarDateIn(new Date(), 'UTC'), -1);
-      running = runDailyValuation(db, date).then(
-        (valued) => logger.info({ date, valued }, 'daily valuation done'),
-        (error: unknown) => logger.error({ err: error, date }, 'daily valuation failed'),
-      );
-    };
-    if (intervalMs > 0) {
-      onStart(() => {
-        valueYesterday();
-        timer = setInterval(valueYesterday, intervalMs);
-        timer.unref();
-      });
-      onStop(async () => {
-        clearInterval(timer);
-        await running;
-      });
-    }
     return {
       context: createContextFactory({ stores, inTransaction: createInTransaction(db) }),
+      jobs: {
+        // Idempotent per portfolio and day (`portfolio_valuations`): a retry or a second run publishes nothing.
+        'portfolios.daily-valuation': async () => {
+          // The previous day in UTC: its closes are final, and the day is the same on every replica.
+          const date = addDays(calendarDateIn(new Date(), 'UTC'), -1);
+          const valued = await runDailyValuation(db, date);
+          logger.info({ date, valued }, 'daily valuation done');
+        },
+      },
       exposed: { runDailyValuation: (date: string) => runDailyValuation(db, date) },
     };
   },

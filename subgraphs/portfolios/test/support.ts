@@ -8,7 +8,7 @@ import { portfoliosSubgraph } from '../src/subgraph.js';
 export type PortfoliosHarness = SubgraphHarness<typeof portfoliosSubgraph>;
 
 export function startPortfolios(): Promise<PortfoliosHarness> {
-  return startSubgraph(portfoliosSubgraph, { env: { DAILY_VALUATION_INTERVAL_MINUTES: '0' } });
+  return startSubgraph(portfoliosSubgraph);
 }
 
 /** A new signed-in user. */

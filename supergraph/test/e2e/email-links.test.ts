@@ -1,37 +1,49 @@
 /**
- * Email verification and password reset through the gateway, with identity in
- * development mode, where the links that would be mailed are written to the log.
+ * Email verification and password reset through the gateway, with the links read from the
+ * mail notifications sent to a real SMTP server (the devkit catcher on a free port).
  */
+import { startMailCatcher, type MailCatcher } from '@platform/devkit/mail';
+import { eventually } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../harness/operations.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { errorCodes, login, registerUser, uniqueEmail } from '../harness/users.js';
 
 let platform: TestPlatform;
+let catcher: MailCatcher;
 beforeAll(async () => {
-  platform = await startTestPlatform({ environment: { identity: { NODE_ENV: 'development' } } });
+  catcher = await startMailCatcher();
+  platform = await startTestPlatform({
+    environment: { notifications: { SMTP_URL: catcher.url, JOBS_POLLING_INTERVAL_SECONDS: '0.5' } },
+  });
+}, 120_000);
+afterAll(async () => {
+  await platform?.stop();
+  await catcher?.stop();
 });
-afterAll(() => platform.stop());
 
-/** The token of the newest development mail link of `purpose` for `userId`, waiting for it briefly. */
-async function tokenFromLog(userId: string, purpose: string): Promise<string> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const line = platform
-      .logLines()
-      .map((entry) => JSON.parse(entry) as { userId?: string; purpose?: string; link?: string })
-      .filter((entry) => entry.userId === userId && entry.purpose === purpose && entry.link)
-      .at(-1);
-    if (line?.link) return new URL(line.link).searchParams.get('token')!;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no ${purpose} link logged for ${userId}`);
+const PAGES: Record<string, string> = { email_verification: '/verify-email', password_reset: '/reset-password' };
+
+/** The token of the newest mailed link of `purpose` to `email`, waiting for the mail. */
+async function tokenFromMail(email: string, purpose: string): Promise<string> {
+  return eventually(
+    () => {
+      const links = catcher
+        .messagesTo(email)
+        .map((mail) => /https?:\/\/\S+/.exec(mail.text)?.[0])
+        .filter((link): link is string => link !== undefined && new URL(link).pathname === PAGES[purpose]);
+      const link = links.at(-1);
+      return link && new URL(link).searchParams.get('token')!;
+    },
+    `a ${purpose} mail to ${email}`,
+    20_000,
+  );
 }
 
-describe('mail links in development', () => {
+describe('mail links', () => {
   it('verifies an email once with the token from the link', async () => {
     const user = await registerUser(platform, 'verify');
-    const token = await tokenFromLog(user.id, 'email_verification');
+    const token = await tokenFromMail(user.email, 'email_verification');
     const verified = await platform.graphql(contractOperation('VerifyEmail'), { token });
     expect(verified.body.data).toEqual({ verifyEmail: { user: { id: user.id, emailVerified: true } } });
     const again = await platform.graphql(contractOperation('VerifyEmail'), { token });
@@ -45,7 +57,7 @@ describe('mail links in development', () => {
     expect(known.body).toEqual({ data: { requestPasswordReset: { success: true } } });
     expect(unknown.body).toEqual(known.body);
 
-    const token = await tokenFromLog(user.id, 'password_reset');
+    const token = await tokenFromMail(user.email, 'password_reset');
     const reset = await platform.graphql(contractOperation('ResetPassword'), {
       token,
       newPassword: 'reset password 123',

@@ -48,6 +48,8 @@ export interface TestPlatform {
   ): Promise<GraphQLResponse<TData>>;
   /** Starts one more gateway replica on the same subgraphs (with `environment` on top); stopped with the platform. */
   startGatewayReplica(environment?: Environment): Promise<{ gatewayUrl: string }>;
+  /** Publishes messages on the in-process bus as a relay would (a redelivery); not with `kafkaBrokers`. */
+  publish(messages: { topic: string; key: string | null; value: string }[]): Promise<void>;
   /** Sends a job to one of a service's queues now (a scheduled one included), as its own code would. */
   sendJob(service: string, queue: string, data: object): Promise<string | null>;
   /** The auth service's signing keys (private JWKs), for minting crafted tokens in tests. */
@@ -144,6 +146,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         body: (await response.json()) as GraphQLResponse['body'],
       } as never;
     },
+    publish: (messages) => eventTransport.publish(messages),
     async sendJob(service, queue, data) {
       const sender = services.jobs(service);
       if (!sender) throw new Error(`${service} runs no jobs`);

@@ -2,6 +2,10 @@
 
 /** Every permission of the platform, by constant name. */
 export const Permission = {
+  /** Read the sales figures of any event (an organizer reads their own without it) (analytics) */
+  AnalyticsSalesRead: 'analytics.sales.read',
+  /** Read platform-wide activity (registrations, active users, bookings and revenue per day) (analytics) */
+  AnalyticsPlatformRead: 'analytics.platform.read',
   /** Read the audit log and stream it live (audit) */
   AuditLogRead: 'audit.log.read',
   /** Verify the audit log's hash chain (audit) */
@@ -50,6 +54,8 @@ export type PermissionCode = (typeof Permission)[keyof typeof Permission];
 
 /** The catalog: each permission with its description and owning subgraph. */
 export const permissionCatalog: readonly { code: PermissionCode; description: string; owner: string }[] = [
+  { code: 'analytics.sales.read', description: "Read the sales figures of any event (an organizer reads their own without it)", owner: 'analytics' },
+  { code: 'analytics.platform.read', description: "Read platform-wide activity (registrations, active users, bookings and revenue per day)", owner: 'analytics' },
   { code: 'audit.log.read', description: "Read the audit log and stream it live", owner: 'audit' },
   { code: 'audit.log.verify', description: "Verify the audit log's hash chain", owner: 'audit' },
   { code: 'auth.session.read', description: "List any user's sessions", owner: 'auth' },

@@ -1,8 +1,12 @@
 /**
- * The analytics subgraph: Evently analytics: sales and platform figures projected from the domain events, rebuildable by replay.
- * SCAFFOLD: being built (see its issue); the definition grows with it.
+ * The analytics subgraph: sales and platform figures projected from the domain events only
+ * (listings' snapshots, bookings' lifecycle, registrations and logins), each applied once by
+ * the kit's deduplicating consumer and rebuildable by replaying the topics from the start
+ * (`projection/handlers.ts`). It publishes nothing.
  */
-import { defineSubgraph, type BaseContext } from '@platform/service-kit';
+import { defineSubgraph } from '@platform/service-kit';
+import { createContextFactory } from './context.js';
+import { PROJECTED_EVENTS, projectionHandlers } from './projection/handlers.js';
 import { resolvers } from './resolvers/index.js';
 
 export const analyticsSubgraph = defineSubgraph({
@@ -11,8 +15,9 @@ export const analyticsSubgraph = defineSubgraph({
   schema: new URL('./schema.graphql', import.meta.url),
   migrations: new URL('../../../migrations/analytics/', import.meta.url),
   resolvers,
-  config: {},
-  async setup() {
-    return { context: (base: BaseContext) => base };
+  publishes: false,
+  consumes: PROJECTED_EVENTS,
+  async setup({ db }) {
+    return { context: createContextFactory(db), handlers: projectionHandlers };
   },
 });

@@ -151,6 +151,7 @@ export interface EventDataByType {
   'platform.listings.event.updated.v1': PlatformListingsEventUpdatedV1;
   'platform.listings.venue.created.v1': PlatformListingsVenueCreatedV1;
   'platform.listings.venue.updated.v1': PlatformListingsVenueUpdatedV1;
+  'platform.media.file.uploaded.v1': PlatformMediaFileUploadedV1;
   'platform.portfolios.investment.added.v1': PlatformPortfoliosInvestmentAddedV1;
   'platform.portfolios.performance.calculated.v1': PlatformPortfoliosPerformanceCalculatedV1;
   'platform.portfolios.portfolio.updated.v1': PlatformPortfoliosPortfolioUpdatedV1;
@@ -1293,6 +1294,26 @@ export interface Venue5 {
   longitude: number | null;
 }
 /**
+ * A file's bytes arrived and passed every check (size, allowed type, magic bytes): the file is READY. No URL is carried: upload URLs are signed capabilities, and the file's address is media's to give.
+ */
+export interface PlatformMediaFileUploadedV1 {
+  actorId: ActorId;
+  target: Target & {
+    type?: 'file';
+  };
+  context: RequestContext;
+  file: {
+    id: Uuid;
+    ownerId: Uuid;
+    purpose: 'AVATAR' | 'POST_IMAGE';
+    contentType: 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif';
+    /**
+     * Bytes stored.
+     */
+    size: number;
+  };
+}
+/**
  * Units were bought: a BUY activity was recorded in a portfolio (every BUY, not only the first of a symbol; newHolding says which).
  */
 export interface PlatformPortfoliosInvestmentAddedV1 {
@@ -1447,6 +1468,7 @@ export const EVENT_TYPES = [
   'platform.listings.event.updated.v1',
   'platform.listings.venue.created.v1',
   'platform.listings.venue.updated.v1',
+  'platform.media.file.uploaded.v1',
   'platform.portfolios.investment.added.v1',
   'platform.portfolios.performance.calculated.v1',
   'platform.portfolios.portfolio.updated.v1',
@@ -1461,6 +1483,7 @@ export const EVENT_DOMAINS = [
   'gateway',
   'identity',
   'listings',
+  'media',
   'portfolios',
 ] as const;
 /** What events are about: every `target.type` the catalog pins. */
@@ -1469,6 +1492,7 @@ export type TargetKind =
   | 'budget'
   | 'event'
   | 'expense'
+  | 'file'
   | 'operation'
   | 'portfolio'
   | 'post'

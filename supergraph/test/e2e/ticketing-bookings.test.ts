@@ -103,11 +103,12 @@ async function publishedEvent(capacity: number): Promise<{ eventId: string; tick
   return { eventId, ticketTypeId };
 }
 
-function watchAvailability(token: string, eventId: string) {
+/** Streams TicketAvailability for `eventId`; `token` null subscribes anonymously, as a public seat map does. */
+function watchAvailability(token: string | null, eventId: string) {
   const client = createClient({
     url: platform.gatewayUrl.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${token}` },
+    ...(token ? { connectionParams: { authorization: `Bearer ${token}` } } : {}),
     retryAttempts: 0,
   });
   clients.push(client);
@@ -147,7 +148,8 @@ describe('bookings through the gateway', () => {
   it('holds, pays, checks in, lists, cancels with a refund and hands the seats to the waiting list, live', async () => {
     const { eventId, ticketTypeId } = await publishedEvent(2);
     const live = watchAvailability(waitingToken, eventId);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // let the subscription reach bookings
+    const anonymous = watchAvailability(null, eventId);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // let the subscriptions reach bookings
 
     const holdKey = randomUUID();
     const held = await platform.graphql<{
@@ -158,6 +160,9 @@ describe('bookings through the gateway', () => {
     expect(booking).toMatchObject({ status: 'HELD', quantity: 2, total: { amount: '79.80', currencyCode: 'EUR' } });
     await eventually(() => live.received.some((change) => change.available === 0), 'the live sold-out change', 10_000);
     expect(live.received[0]).toEqual({ ticketTypeId, available: 0 });
+    await eventually(() => anonymous.received.length > 0, 'the anonymous seat map', 10_000);
+    expect(anonymous.received[0]).toEqual({ ticketTypeId, available: 0 });
+    expect(anonymous.failures).toEqual([]);
 
     // Sold out: the next buyer queues.
     const soldOut = await platform.graphql(

@@ -1,11 +1,11 @@
 /**
  * The expenses subgraph: a user's expenses, categories, budgets with threshold alerts,
  * recurring expenses, reports and the dated exchange rates it converts at. Identity's
- * `user.registered` gives a new user their settings and default categories; a periodic timer
- * materializes recurring expenses (`materializeRecurringExpenses`, until the jobs issue's
- * scheduler takes it over).
+ * `user.registered` gives a new user their settings and default categories; the hourly job
+ * `expenses.materialize-recurring` records the recurring expenses that came due
+ * (`materializeRecurringExpenses`).
  */
-import { defineSubgraph, integerEnv, isCurrencyCode, isTimeZone } from '@platform/service-kit';
+import { defineSubgraph, isCurrencyCode, isTimeZone } from '@platform/service-kit';
 import { Counter } from 'prom-client';
 import { z } from 'zod';
 import { createContextFactory } from './context.js';
@@ -33,12 +33,17 @@ export const expensesSubgraph = defineSubgraph({
       .default('UTC')
       .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
       .describe("A new user's time zone (budget periods follow it), until they choose one"),
-    RECURRING_EXPENSES_INTERVAL_SECONDS: integerEnv(3600, 0, 86_400).describe(
-      'How often recurring expenses are materialized; 0 turns the timer off (another replica or the scheduler runs it)',
-    ),
   },
   consumes: CONSUMED_IDENTITY_EVENTS,
-  async setup({ config, db, logger, metrics, onStart, onStop }) {
+  jobs: {
+    // Hourly; a run missed while every replica was down is made up once (it records everything due by then).
+    'expenses.materialize-recurring': {
+      data: z.object({}),
+      schedule: { cron: '5 * * * *', tz: 'UTC', missed: 'once' },
+      policy: 'singleton',
+    },
+  },
+  async setup({ config, db, logger, metrics }) {
     const defaults = { baseCurrencyCode: config.DEFAULT_BASE_CURRENCY, timeZone: config.DEFAULT_TIME_ZONE };
     const expenses = createExpensesService({ db, defaults });
     const materialized = new Counter({
@@ -54,25 +59,18 @@ export const expensesSubgraph = defineSubgraph({
       return result;
     };
 
-    let timer: NodeJS.Timeout | undefined;
-    const tick = () =>
-      materialize().then(
-        (result) => result.created > 0 && logger.info(result, 'materialized recurring expenses'),
-        (error: unknown) => logger.warn({ err: error }, 'materializing recurring expenses failed'),
-      );
-    onStart(() => {
-      if (config.RECURRING_EXPENSES_INTERVAL_SECONDS === 0) return;
-      void tick();
-      timer = setInterval(() => void tick(), config.RECURRING_EXPENSES_INTERVAL_SECONDS * 1000);
-      timer.unref();
-    });
-    onStop(() => clearInterval(timer));
-
     return {
       context: createContextFactory({ expenses, db }),
       handlers: createIdentityEventHandlers(defaults),
+      jobs: {
+        // Idempotent and safe concurrently (each occurrence is recorded once): a retry records nothing twice.
+        'expenses.materialize-recurring': async () => {
+          const result = await materialize();
+          if (result.created > 0) logger.info(result, 'materialized recurring expenses');
+        },
+      },
       exposed: {
-        /** Records the recurring expenses due by `asOf` (now by default), as the timer does. */
+        /** Records the recurring expenses due by `asOf` (now by default), as the hourly job does. */
         materializeRecurringExpenses: materialize,
       },
     };

@@ -21,7 +21,8 @@ export type ExpensesHarness = SubgraphHarness<typeof expensesSubgraph>;
 export function startExpenses(options: StartSubgraphOptions<typeof expensesSubgraph> = {}): Promise<ExpensesHarness> {
   return startSubgraph(expensesSubgraph, {
     ...options,
-    env: { RECURRING_EXPENSES_INTERVAL_SECONDS: '0', ...options.env },
+    // No workers or schedules: a test materializes recurring expenses itself, at the time it chooses.
+    env: { JOBS_ENABLED: 'false', ...options.env },
   });
 }
 

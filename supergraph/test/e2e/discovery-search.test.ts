@@ -1,0 +1,100 @@
+/**
+ * Search through the real gateway on the in-process bus (issue #10): an organizer publishes
+ * events through listings' contract operations and the contract's SearchEvents, EventsNear
+ * and SuggestEvents find them (title, start and venue resolved by listings); 20 publications
+ * are each findable within 2 s (p95), and a cancelled event disappears.
+ */
+import { eventually } from '@platform/devkit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contractOperation } from '../harness/operations.js';
+import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
+import { freshness, organizerWithVenue, percentile, publishEvent, searchIds, uniqueWord } from '../harness/search.js';
+
+let platform: TestPlatform;
+let token: string;
+let venueId: string;
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  ({ token, venueId } = await organizerWithVenue(platform));
+}, 120_000);
+afterAll(() => platform?.stop());
+
+describe('discovery search through the gateway', () => {
+  it('serves SearchEvents, EventsNear and SuggestEvents', async () => {
+    const word = uniqueWord();
+    const { id } = await publishEvent(platform, token, venueId, `Organ recital ${word}`);
+    await eventually(async () => (await searchIds(platform, word)).includes(id), 'search to index the event');
+
+    const searched = await platform.graphql<{
+      searchEvents: {
+        totalCount: number;
+        facets: { categories: { value: string; count: number }[]; cities: { value: string; count: number }[] };
+        edges: { score: number; highlight: string; node: { id: string; title: string; venue: { city: string } } }[];
+      };
+    }>(contractOperation('SearchEvents'), {
+      // A typo in the unique word: one letter replaced.
+      text: `organ ${word.slice(0, 5)}${word[5] === 'a' ? 'b' : 'a'}${word.slice(6)}`,
+      from: new Date().toISOString(),
+      categories: ['concert'],
+      first: 5,
+    });
+    expect(searched.body.errors).toBeUndefined();
+    const connection = searched.body.data!.searchEvents;
+    expect(connection.totalCount).toBe(1);
+    expect(connection.facets).toEqual({
+      categories: [{ value: 'concert', count: 1 }],
+      cities: [{ value: 'Utrecht', count: 1 }],
+    });
+    const [hit] = connection.edges;
+    expect(hit!.node).toEqual({
+      id,
+      title: `Organ recital ${word}`,
+      startsAt: expect.any(String),
+      venue: { name: 'Tivoli Vredenburg', city: 'Utrecht' },
+    });
+    expect(hit!.highlight).toContain('<mark>Organ</mark>');
+    expect(hit!.score).toBeGreaterThan(0);
+
+    const near = await platform.graphql<{
+      searchEvents: { edges: { distanceKm: number; node: { id: string; title: string } }[] };
+    }>(contractOperation('EventsNear'), { text: word, latitude: 52.0907, longitude: 5.1214, radiusKm: 5, first: 5 });
+    expect(near.body.errors).toBeUndefined();
+    const [close] = near.body.data!.searchEvents.edges;
+    expect(close!.node).toEqual({ id, title: `Organ recital ${word}` });
+    expect(close!.distanceKm).toBeGreaterThan(0.4);
+    expect(close!.distanceKm).toBeLessThan(0.8);
+    const far = await platform.graphql<{ searchEvents: { totalCount: number } }>(contractOperation('EventsNear'), {
+      text: word,
+      latitude: 52.3676,
+      longitude: 4.9041,
+      radiusKm: 20,
+    });
+    expect(far.body.data!.searchEvents.totalCount).toBe(0);
+
+    const suggested = await platform.graphql<{ suggestEvents: { text: string; event: { id: string } }[] }>(
+      contractOperation('SuggestEvents'),
+      { prefix: `organ recital ${word.slice(0, 4)}` },
+    );
+    expect(suggested.body.data!.suggestEvents).toEqual([{ text: `Organ recital ${word}`, event: { id } }]);
+  });
+
+  it('finds a published event within 2 s (p95 over 20) and forgets a cancelled one', async () => {
+    const delays = await freshness(platform, token, venueId, 20);
+    console.log(
+      `search freshness, in-process bus: p50 ${percentile(delays, 50).toFixed(0)} ms, p95 ${percentile(delays, 95).toFixed(0)} ms`,
+    );
+    expect(percentile(delays, 95)).toBeLessThan(2000);
+
+    const word = uniqueWord();
+    const { id } = await publishEvent(platform, token, venueId, `Farewell show ${word}`);
+    await eventually(async () => (await searchIds(platform, word)).includes(id), 'search to index the event');
+    const cancelled = await platform.graphql(contractOperation('CancelEvent'), { id, reason: 'rain' }, { token });
+    expect(cancelled.body.errors).toBeUndefined();
+    await eventually(
+      async () => (await searchIds(platform, word)).length === 0,
+      'the cancelled event to disappear',
+      2000,
+    );
+  }, 120_000);
+});

@@ -5,6 +5,7 @@
  * `npm start` and by the benchmarks.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -17,6 +18,7 @@ import {
   loadConfig,
   type Environment,
 } from '@platform/service-kit';
+import { startMailCatcher, type MailCatcher } from '@platform/devkit/mail';
 import { startEmbeddedPostgres, type PostgresServer } from '@platform/devkit/postgres';
 import { createEventTransport } from '@platform/service-kit/events';
 import { startServicesInProcess } from './in-process.js';
@@ -52,6 +54,12 @@ export const launcherSchema = z.object({
     .optional()
     .describe('A Kafka cluster: services then run as separate processes and exchange events through it'),
   GATEWAY_PORT: env.port(defaultGatewayPort).describe('Port of the gateway'),
+  MAIL_SMTP_PORT: env
+    .port(1025)
+    .describe("Port of the development mail catcher's SMTP server (every mail lands there)"),
+  MAIL_PAGE_PORT: env
+    .port(1080)
+    .describe('Port of the development page listing the caught mail (`http://localhost:1080`)'),
   GATEWAY_METRICS_PORT: env.port(9464).describe("Port of the gateway's Prometheus `/metrics` (not on its public port)"),
   ADMIN_EMAIL: z.email({ error: 'must be an email address' }).optional().describe('The admin account seeded on start'),
   ADMIN_PASSWORD: z
@@ -91,6 +99,8 @@ export async function freePortVariables(): Promise<Record<string, string>> {
     'GATEWAY_METRICS_PORT',
     ...subgraphs.map((subgraph) => `${subgraph.name.toUpperCase()}_PORT`),
     'EMBEDDED_POSTGRES_PORT',
+    'MAIL_SMTP_PORT',
+    'MAIL_PAGE_PORT',
   ];
   const variables: Record<string, string> = {};
   for (const name of names) variables[name] = String(await freePort());
@@ -183,6 +193,7 @@ export async function launchPlatform(
   const secrets = await loadOrCreateSecrets(config.DATA_DIR);
   const children: { name: string; process: ChildProcess }[] = [];
   let postgres: PostgresServer | undefined;
+  let mail: { catcher: MailCatcher; page: Server } | undefined;
   let stopping = false;
   let reportCrash: (name: string) => void = () => undefined;
   const crashed = new Promise<string>((resolve) => (reportCrash = resolve));
@@ -197,6 +208,10 @@ export async function launchPlatform(
       const exited = new Promise((resolve) => child.process.once('exit', resolve));
       child.process.kill('SIGTERM');
       await exited;
+    }
+    if (mail) {
+      await new Promise((resolve) => mail!.page.close(resolve));
+      await mail.catcher.stop();
     }
     await postgres?.stop();
   };
@@ -228,6 +243,7 @@ export async function launchPlatform(
       [GATEWAY_METRICS]: config.GATEWAY_METRICS_PORT,
     };
     for (const subgraph of subgraphs) ports[subgraph.name] = portOf(subgraph.name);
+    mail = await startDevelopmentMail(config, say);
     const environments = serviceEnvironments({
       nodeEnv: 'development',
       logLevel: config.LOG_LEVEL,
@@ -239,6 +255,8 @@ export async function launchPlatform(
       ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
       ...(config.KAFKA_BROKERS ? { kafkaBrokers: config.KAFKA_BROKERS } : {}),
     });
+    // Every mail goes to the catcher: nothing leaves the machine in development.
+    environments.notifications = { ...environments.notifications, SMTP_URL: mail.catcher.url };
     say(
       config.REDIS_URL
         ? `using Redis at ${config.REDIS_URL}`
@@ -300,4 +318,26 @@ export async function launchPlatform(
     await stop();
     throw error;
   }
+}
+
+/**
+ * The development mail: every message notifications sends lands in the catcher (kept under
+ * `<DATA_DIR>/mail/`) and is listed, links clickable, on a page of its own port, so a new user
+ * can follow their verification link. Development tooling: `npm start` only, never a deployment.
+ */
+async function startDevelopmentMail(
+  config: LauncherConfig,
+  say: (line: string) => void,
+): Promise<{ catcher: MailCatcher; page: Server }> {
+  const catcher = await startMailCatcher({ port: config.MAIL_SMTP_PORT, folder: path.join(config.DATA_DIR, 'mail') });
+  const page = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(catcher.page());
+  });
+  await new Promise<void>((resolve, reject) => {
+    page.once('error', reject);
+    page.listen(config.MAIL_PAGE_PORT, '127.0.0.1', resolve);
+  });
+  say(`development mail: SMTP on ${catcher.url}, the messages at http://localhost:${config.MAIL_PAGE_PORT}/`);
+  return { catcher, page };
 }

@@ -41,6 +41,12 @@ interface ListeningClient {
   on(event: 'error', listener: (error: Error) => void): void;
 }
 
+/** The part of knex's client that hands out a connection outside the pool. */
+interface RawConnections {
+  acquireRawConnection(): Promise<unknown>;
+  destroyRawConnection(connection: unknown): Promise<void>;
+}
+
 export function createLiveFeed(options: {
   db: Database;
   logger: Logger;
@@ -48,6 +54,7 @@ export function createLiveFeed(options: {
 }): LiveFeed {
   const subscribers = new Set<Subscriber>();
   let connection: ListeningClient | undefined;
+  const raw = options.db.client as RawConnections;
 
   const end = (subscriber: Subscriber) => {
     subscriber.done = true;
@@ -92,7 +99,7 @@ export function createLiveFeed(options: {
     },
     async start() {
       // A connection of its own, outside the pool: LISTEN holds it for the replica's life.
-      connection = (await options.db.client.acquireRawConnection()) as ListeningClient;
+      connection = (await raw.acquireRawConnection()) as ListeningClient;
       connection.on('notification', (message) => {
         if (message.channel !== CHANNEL || !message.payload) return;
         deliver(message.payload).catch((error: unknown) =>
@@ -106,7 +113,7 @@ export function createLiveFeed(options: {
     },
     async stop() {
       for (const subscriber of [...subscribers]) end(subscriber);
-      if (connection) await options.db.client.destroyRawConnection(connection);
+      if (connection) await raw.destroyRawConnection(connection);
       connection = undefined;
     },
   };

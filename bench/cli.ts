@@ -10,6 +10,8 @@
  *                  each, straight to the bookings subgraph (baseline) and through the gateway: holds/s, p50/p95/p99
  *   portfolio      PortfolioPerformance through the gateway over a 10-year daily price history and 1,000
  *                  activities: p50/p95 of --rounds sequential queries (default 50)
+ *   search         the Postgres search engine on 100,000 generated events: p50/p95 of a text + date + facets search
+ *                  and of a suggestion, --rounds sequential calls each (default 200)
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -18,6 +20,7 @@ import { benchBookings } from './bookings.js';
 import { benchGateway, parseGatewayList } from './gateway/run.js';
 import { benchLogin } from './login.js';
 import { benchPortfolio } from './portfolio.js';
+import { benchSearch } from './search.js';
 import { benchSubscriptions } from './subscriptions.js';
 
 const { positionals, values } = parseArgs({
@@ -61,6 +64,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   bookings: () =>
     benchBookings({ durationSeconds: Number(values.duration ?? 15), concurrency: Number(values.concurrency ?? 50) }),
   portfolio: () => benchPortfolio({ rounds: Number(values.rounds ?? 50) }),
+  search: () => benchSearch({ rounds: Number(values.rounds ?? 200) }),
 };
 const name = positionals[0];
 const run = name ? benchmarks[name] : undefined;

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench -- search`: the Postgres search engine on 100,000 generated events (the
+ * search tests' seeded generator, written with bulk inserts, not 100,000 events on the bus)
+ * in a fresh database of the embedded Postgres `npm start` runs. Then `--rounds` sequential
+ * calls each (default 200, after 20 warm-up ones), in-process without HTTP: a text + date
+ * range + facets search, the same with a misspelt word, and a suggestion for a prefix;
+ * p50/p95/max. No OpenSearch engine exists yet, so there is no second column.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startEmbeddedPostgres } from '@platform/devkit/postgres';
+import {
+  createDatabase,
+  databaseUrlFor,
+  ensureDatabaseExists,
+  freePort,
+  migrateToLatest,
+  sqlOn,
+} from '@platform/service-kit';
+import { repositoryRoot } from '../supergraph/src/platform/launch.js';
+import type { SearchRequest } from '../subgraphs/search/src/domain/request.js';
+import { createPostgresEngine } from '../subgraphs/search/src/engine/postgres.js';
+import { generateCorpus } from '../subgraphs/search/test/corpus.js';
+import { machine, writeBenchReport } from './platform.js';
+
+const EVENTS = 100_000;
+const BATCH = 5_000;
+const DAY = 24 * 3600 * 1000;
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+
+async function timed(rounds: number, call: () => Promise<unknown>) {
+  for (let index = 0; index < 20; index++) await call();
+  const times: number[] = [];
+  for (let index = 0; index < rounds; index++) {
+    const started = performance.now();
+    await call();
+    times.push(performance.now() - started);
+  }
+  const round = (value: number) => Math.round(value * 10) / 10;
+  return { p50: round(percentile(times, 50)), p95: round(percentile(times, 95)), max: round(Math.max(...times)) };
+}
+
+export async function benchSearch(options: { rounds: number }): Promise<void> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-search-pg-'));
+  const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  await ensureDatabaseExists(server.adminUrl, 'bench_search');
+  const db = createDatabase({ url: databaseUrlFor(server.adminUrl, 'bench_search'), applicationName: 'bench-search' });
+  try {
+    await migrateToLatest(db, path.join(repositoryRoot, 'migrations/search'));
+    const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z');
+    const corpus = generateCorpus(EVENTS, 20261129, today);
+    const loading = performance.now();
+    const sql = sqlOn(db);
+    for (let start = 0; start < EVENTS; start += BATCH) {
+      const rows = corpus.events.slice(start, start + BATCH).map((event) => ({
+        id: event.id,
+        organizer_id: event.organizerId,
+        title: event.title,
+        description: event.description,
+        category: event.category,
+        starts_at: event.startsAt,
+        ends_at: event.endsAt,
+        venue_id: event.venue.id,
+        venue_name: event.venue.name,
+        city: event.venue.city,
+        latitude: event.venue.latitude,
+        longitude: event.venue.longitude,
+      }));
+      await sql.execute(
+        `insert into search_events (id, version, organizer_id, status, title, description, category, starts_at,
+                                    ends_at, venue_id, venue_name, city, latitude, longitude, document, title_words)
+         select r.id, 1, r.organizer_id, 'PUBLISHED', r.title, r.description, r.category, r.starts_at, r.ends_at,
+                r.venue_id, r.venue_name, r.city, r.latitude, r.longitude,
+                search_document(r.title, r.venue_name, r.city, r.description), to_tsvector('search_text', r.title)
+           from json_to_recordset(?::json) as r(id uuid, organizer_id uuid, title text, description text,
+                category text, starts_at timestamptz, ends_at timestamptz, venue_id uuid, venue_name text,
+                city text, latitude float8, longitude float8)
+         on conflict (id) do nothing`,
+        [JSON.stringify(rows)],
+      );
+    }
+    await sql.execute(
+      `insert into search_words (word)
+       select distinct word from search_events, unnest(tsvector_to_array(document)) as word
+        where word ~ '^[[:alnum:]]+$' on conflict do nothing`,
+    );
+    await db.raw('vacuum analyze search_events');
+    await db.raw('vacuum analyze search_words');
+    const loadSeconds = Math.round((performance.now() - loading) / 100) / 10;
+    process.stdout.write(`indexed ${EVENTS} events in ${loadSeconds} s\n`);
+
+    const engine = createPostgresEngine(db);
+    const request = (text: string): SearchRequest => ({
+      words: text.split(' '),
+      from: new Date(today.getTime() + 30 * DAY),
+      to: new Date(today.getTime() + 120 * DAY),
+      categories: null,
+      near: null,
+      drafts: { kind: 'none' },
+      first: 20,
+      after: null,
+      now: new Date(),
+    });
+    const sample = await engine.search(request('jazz festival'));
+    const load = loadavg()[0]!.toFixed(1);
+    const results = {
+      'search "jazz festival", 90 days, facets': await timed(options.rounds, () =>
+        engine.search(request('jazz festival')),
+      ),
+      'search "jaz festval" (typos), 90 days, facets': await timed(options.rounds, () =>
+        engine.search(request('jaz festval')),
+      ),
+      'suggest "summer ja"': await timed(options.rounds, () => engine.suggest('summer ja', 5, new Date())),
+      'suggest "c"': await timed(options.rounds, () => engine.suggest('c', 5, new Date())),
+    };
+    const report = {
+      machine: machine(),
+      loadAverageBefore: load,
+      loadAverageAfter: loadavg()[0]!.toFixed(1),
+      events: EVENTS,
+      loadSeconds,
+      sampleTotalCount: sample.totalCount,
+      rounds: options.rounds,
+      postgres: results,
+      opensearch: 'not built (see subgraphs/search/README.md)',
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    await writeBenchReport('search', report);
+  } finally {
+    await db.destroy();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

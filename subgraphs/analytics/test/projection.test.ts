@@ -20,7 +20,7 @@ import {
   startSubgraph,
   type SubgraphHarness,
 } from '@platform/devkit/testing';
-import { createDatabase, createLogger, migrateToLatest, type Database } from '@platform/service-kit';
+import { createDatabase, createLogger, migrateToLatest, sqlOn, type Database } from '@platform/service-kit';
 import {
   createEvent,
   NO_REQUEST,
@@ -29,6 +29,7 @@ import {
   type EventType,
 } from '@platform/service-kit/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createReplayConsumer } from '../src/projection/handlers.js';
 import { createFiguresStore } from '../src/stores/figures-store.js';
 import { analyticsSubgraph } from '../src/subgraph.js';
@@ -248,8 +249,12 @@ const SALES = `query ($representations: [_Any!]!) {
 }`;
 
 async function processed(db: Database, consumer: string): Promise<number> {
-  const [row] = (await db('processed_events').where({ consumer }).count({ n: '*' })) as { n: string }[];
-  return Number(row?.n ?? 0);
+  const row = await sqlOn(db).first(
+    z.object({ n: z.coerce.number() }),
+    'select count(*) as n from processed_events where consumer = ?',
+    [consumer],
+  );
+  return row?.n ?? 0;
 }
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@ const NEEDS_QUOTES = /[",\r\n]/;
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
-export function csvField(value: string | number): string {
+function csvField(value: string | number): string {
   let text = String(value);
   if (FORMULA_START.test(text) && !NUMBER.test(text)) text = `'${text}`;
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;

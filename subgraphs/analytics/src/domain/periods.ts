@@ -1,7 +1,7 @@
 /** The period a platform question covers, checked: real days, in order, a known time zone. */
 import { InputProblems, isCalendarDate, isTimeZone } from '@platform/service-kit';
 
-export const MAX_PERIOD_DAYS = 366;
+const MAX_PERIOD_DAYS = 366;
 
 export function checkPeriod(args: { from: string; to: string; timeZone: string }): void {
   const problems = new InputProblems();

@@ -14,7 +14,7 @@ export interface EventSalesOut extends Omit<SalesFigures, 'revenue' | 'byDay'> {
   byDay: { date: string; ticketsSold: number; revenue: MoneyOut | null }[];
 }
 
-export const money = (amount: string, currencyCode: string | null): MoneyOut | null =>
+const money = (amount: string, currencyCode: string | null): MoneyOut | null =>
   currencyCode === null ? null : Money.of(amount, currencyCode).toJSON();
 
 export async function salesOf(context: Context, event: EventFacts): Promise<EventSalesOut> {

@@ -92,6 +92,7 @@ const post = {
   publishAt: null,
   publishedAt: null,
 };
+const mediaFile = randomUUID();
 const onPost = { actorId: user, target: { type: 'post' as const, id: post.id }, context: request };
 
 /** One valid example per type: the compiler checks it against EventDataByType, the test against the schema. */
@@ -414,6 +415,15 @@ const examples: { [T in EventType]: { subject: string; data: EventDataByType[T] 
     data: { ...onPost, post: { ...post, version: 5, status: 'ARCHIVED', publishedAt: '2027-01-01T09:00:01.000Z' } },
   },
   'platform.blog.post.deleted.v1': { subject: post.id, data: { ...onPost, post: { ...post, version: 6 } } },
+  'platform.media.file.uploaded.v1': {
+    subject: mediaFile,
+    data: {
+      actorId: user,
+      target: { type: 'file', id: mediaFile },
+      context: request,
+      file: { id: mediaFile, ownerId: user, purpose: 'AVATAR', contentType: 'image/png', size: 2048 },
+    },
+  },
 };
 
 /** Calls `fn` and returns the EventValidationError it throws. */

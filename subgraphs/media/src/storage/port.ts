@@ -1,0 +1,15 @@
+/**
+ * Where file bytes live. The port writes a stream under a key (all or nothing: a write that
+ * fails or is aborted leaves no object) and reads one back. Local disk is the only adapter:
+ * S3 is left out until it can be tested against a real S3-compatible server (see README).
+ */
+import type { Readable } from 'node:stream';
+
+export interface FileStorage {
+  /** Stores `body` under `key`; on any error nothing is kept. */
+  put(key: string, body: AsyncIterable<Uint8Array>): Promise<void>;
+  /** The object's bytes and size, or null when there is none. */
+  get(key: string): Promise<{ body: Readable; size: number } | null>;
+  /** Removes the object if it exists. */
+  delete(key: string): Promise<void>;
+}

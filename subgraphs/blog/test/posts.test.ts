@@ -51,7 +51,7 @@ describe('creating', () => {
     });
     expect(post).toMatchObject({
       title: 'Crème Brûlée: a Story!',
-      slug: expect.stringMatching(/^creme-brulee-a-story(-\d+)?$/),
+      slug: 'creme-brulee-a-story',
       tags: ['food', 'slow-cooking', 'äpfel'],
       status: 'DRAFT',
       version: 1,

@@ -93,12 +93,13 @@ describe('scheduled publishing', () => {
         ),
       ),
     );
-    expect(reruns).not.toContain(null);
+    const ids = reruns.filter((id): id is string => id !== null);
+    expect(ids).toHaveLength(2);
     await eventually(
       async () => {
         const { rows } = await first.db.raw<{ rows: { state: string }[] }>(
           `select state from pgboss.job where id = any(?::uuid[])`,
-          [reruns],
+          [ids],
         );
         return rows.length === 2 && rows.every((row) => row.state === 'completed');
       },

@@ -5,7 +5,8 @@
  * Operations are the contract's own (supergraph/operations/*.graphql). Exits non-zero on failure.
  */
 import { randomUUID } from 'node:crypto';
-import { contractOperation } from '@platform/devkit/testing';
+// The module itself, not the testing barrel: that one loads vitest, which only runs under vitest.
+import { contractOperation } from '../../devkit/src/testing/operations.js';
 
 const gateway = process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql';
 const adminEmail = process.env.ADMIN_EMAIL ?? '';

@@ -246,6 +246,13 @@ describe('links identity hands over', () => {
     );
     expect(anonymous.status).toBe(401);
     expect(notifications.logs().some((line) => line.includes(link))).toBe(false);
+    // Sent, the history keeps the fact, not the credential.
+    const kept = await sqlOn(notifications.db).rows(
+      z.object({ text_body: z.string(), html_body: z.string().nullable() }),
+      'select text_body, html_body from deliveries where source_key = ?',
+      [`link:${sha256Hex(link)}`],
+    );
+    expect(kept).toEqual([{ text_body: '(link not kept)', html_body: null }]);
   });
 });
 

@@ -116,7 +116,7 @@ const DRAFTS: { [K in NotificationKind]: (data: TemplateData[K]) => Draft } = {
   }),
 };
 
-export function escapeHtml(value: string): string {
+function escapeHtml(value: string): string {
   return value
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')

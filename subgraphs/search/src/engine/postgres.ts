@@ -10,7 +10,7 @@ import { sqlOn, type Database } from '@platform/service-kit';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { wordsOf, type SearchRequest } from '../domain/request.js';
-import type { IndexedEvent, IndexedVenue, SearchEngine, SearchHit, SearchResult } from './port.js';
+import type { SearchEngine, SearchHit, SearchResult } from './port.js';
 
 /** Marks ts_headline puts around matched words; swapped for `<mark>` after escaping the text. */
 const OPEN = '\u0001';
@@ -21,9 +21,7 @@ const escapeHtml = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 function markedHighlight(headline: string): string {
-  return escapeHtml(headline.replaceAll(/[\u0003-\u001f]/g, ' '))
-    .replaceAll(OPEN, '<mark>')
-    .replaceAll(CLOSE, '</mark>');
+  return escapeHtml(headline).replaceAll(OPEN, '<mark>').replaceAll(CLOSE, '</mark>');
 }
 
 /** Edits a misspelt word may be away from an indexed one (Elasticsearch's AUTO). */

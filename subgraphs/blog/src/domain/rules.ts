@@ -4,7 +4,7 @@
  */
 import type { InputProblems } from '@platform/service-kit';
 
-export const LIMITS = { title: 200, content: 100_000, tags: 10, tag: 30, slug: 80 } as const;
+const LIMITS = { title: 200, content: 100_000, tags: 10, tag: 30, slug: 80 } as const;
 
 export function titleProblem(title: string): string | null {
   const trimmed = title.trim();

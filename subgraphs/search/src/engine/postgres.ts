@@ -25,7 +25,7 @@ function markedHighlight(headline: string): string {
 }
 
 /** Edits a misspelt word may be away from an indexed one (Elasticsearch's AUTO). */
-export const editsAllowed = (word: string): number => (word.length >= 6 ? 2 : word.length >= 3 ? 1 : 0);
+const editsAllowed = (word: string): number => (word.length >= 6 ? 2 : word.length >= 3 ? 1 : 0);
 
 /** A lexeme quoted for to_tsquery. */
 const lexeme = (word: string) => `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;

@@ -101,5 +101,3 @@ export function createFileStore(db: Database | Knex.Transaction) {
     },
   };
 }
-
-export type FileStore = ReturnType<typeof createFileStore>;

@@ -59,9 +59,13 @@ export function createPostgresEngine(db: Database): SearchEngine {
    * matches nothing (so nothing can match).
    */
   async function queryOf(words: string[], prefixLast: boolean): Promise<string | null> {
-    const rows = await sql.rows(
-      alternativesRow,
-      `with typed as (
+    const corrected = prefixLast ? words.slice(0, -1) : words;
+    const rows =
+      corrected.length === 0
+        ? []
+        : await sql.rows(
+            alternativesRow,
+            `with typed as (
          select t.ord, lower(unaccent(t.word)) as word, t.edits
            from unnest(?::text[], ?::int[]) with ordinality as t(word, edits, ord)
        )
@@ -75,16 +79,15 @@ export function createPostgresEngine(db: Database): SearchEngine {
           and length(w.word) between length(typed.word) - typed.edits and length(typed.word) + typed.edits
           and levenshtein_less_equal(w.word, typed.word, typed.edits) <= typed.edits
         where not exists (select 1 from search_words x where x.word = typed.word)`,
-      [words, words.map((word, index) => (prefixLast && index === words.length - 1 ? 0 : editsAllowed(word)))],
-    );
+            [corrected, corrected.map(editsAllowed)],
+          );
     const parts: string[] = [];
     for (const [index, word] of words.entries()) {
       const ord = index + 1;
       const alternatives = rows.filter((row) => row.ord === ord && row.word !== null).map((row) => row.word!);
       if (prefixLast && index === words.length - 1) {
-        // The word being typed: a prefix of any indexed word (normalised like the index).
-        const normalised = await sql.first(z.object({ word: z.string() }), 'select lower(unaccent(?)) as word', [word]);
-        parts.push(`${lexeme(normalised!.word)}:*`);
+        // The word being typed, as a prefix; to_tsquery folds accents and case like the index.
+        parts.push(`${lexeme(word)}:*`);
         continue;
       }
       if (alternatives.length === 0) return null;

@@ -66,7 +66,7 @@ async function createUpload(token: string, contentType: string, size: number) {
 }
 
 const upload = (url: string, contentType: string, body: Buffer) =>
-  fetch(url, { method: 'PUT', headers: { 'content-type': contentType }, body });
+  fetch(url, { method: 'PUT', headers: { 'content-type': contentType }, body: new Uint8Array(body) });
 
 describe('avatars through the gateway', () => {
   it('createUpload, PUT, setAvatar: me { avatarUrl } serves the uploaded bytes', async () => {

@@ -4,8 +4,8 @@
  * sees half a file and a refused upload leaves nothing behind.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FileStorage } from './port.js';
@@ -23,10 +23,14 @@ export function createLocalDiskStorage(root: string): FileStorage {
       const target = pathOf(key);
       await mkdir(root, { recursive: true });
       const temporary = path.join(root, `.partial-${randomUUID()}`);
+      // Opened before the stream runs: a stream that fails at once could otherwise create the
+      // file after the cleanup below removed nothing, leaving an empty partial behind.
+      const handle = await open(temporary, 'wx');
       try {
-        await pipeline(body, createWriteStream(temporary, { flags: 'wx' }));
+        await pipeline(body, handle.createWriteStream());
         await rename(temporary, target);
       } catch (error) {
+        await handle.close().catch(() => undefined);
         await rm(temporary, { force: true });
         throw error;
       }

@@ -23,8 +23,8 @@ describe('password reset', () => {
     const user = await identity.register();
     const unknown = uniqueEmail('nobody');
     const resetLinks = () =>
-      identity.notifications.calls.filter(
-        (call) => typeof call.body.link === 'string' && call.body.link.includes('/reset-password?token='),
+      identity.notifications.bodies.filter(
+        (body) => typeof body.link === 'string' && body.link.includes('/reset-password?token='),
       ).length;
     const linksBefore = resetLinks();
     const known = await identity.graphql(REQUEST_PASSWORD_RESET, { email: ` ${user.email.toUpperCase()} ` });

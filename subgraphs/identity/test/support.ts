@@ -26,8 +26,6 @@ export interface AuthzCall {
   userId: string;
   requestId: string | undefined;
   authorization: string | undefined;
-  /** The JSON body it was sent. */
-  body: Record<string, unknown>;
 }
 
 /** A stand-in for authz's internal API: records every call and answers as a test tells it. */
@@ -36,6 +34,8 @@ export interface AuthzStandIn {
   /** The credential it accepts (401 for any other). */
   credential: string;
   calls: AuthzCall[];
+  /** The JSON body of every call, in the order of `calls`. */
+  bodies: Record<string, unknown>[];
   /** The paths called about one user, oldest first. */
   callsFor(userId: string): string[];
   /** Users it treats as the last admin: `/internal/users/remove` answers 409. */
@@ -48,6 +48,7 @@ export interface AuthzStandIn {
 export async function startAuthzStandIn(): Promise<AuthzStandIn> {
   const credential = randomToken('svc_');
   const calls: AuthzCall[] = [];
+  const bodies: Record<string, unknown>[] = [];
   const lastAdmins = new Set<string>();
   const failing = new Set<string>();
   const server = createServer((req, res) => {
@@ -56,8 +57,8 @@ export async function startAuthzStandIn(): Promise<AuthzStandIn> {
     req.on('end', () => {
       const body = JSON.parse(text || '{}') as Record<string, unknown> & { userId: string };
       const { userId } = body;
+      bodies.push(body);
       calls.push({
-        body,
         path: req.url ?? '',
         userId,
         requestId: req.headers['x-request-id'] as string | undefined,
@@ -80,6 +81,7 @@ export async function startAuthzStandIn(): Promise<AuthzStandIn> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     credential,
     calls,
+    bodies,
     callsFor: (userId) => calls.filter((call) => call.userId === userId).map((call) => call.path),
     lastAdmins,
     failing,
@@ -149,8 +151,7 @@ export async function startIdentity(
 
   const mailTokens = (userId: string, page: MailPage) => {
     const prefix = `${PUBLIC_APP_URL}/${page}?token=`;
-    return notifications.calls
-      .map((call) => call.body)
+    return notifications.bodies
       .filter((body) => body.userId === userId && typeof body.link === 'string' && body.link.startsWith(prefix))
       .map((body) => decodeURIComponent((body.link as string).slice(prefix.length)));
   };

@@ -21,6 +21,7 @@ export const CONSUMED_EVENTS = [
   'platform.bookings.waitlist.offered.v1',
   'platform.expenses.budget.threshold_crossed.v1',
   'platform.expenses.budget.exceeded.v1',
+  'platform.blog.post.published.v1',
 ] as const satisfies readonly EventType[];
 
 type Consumed = (typeof CONSUMED_EVENTS)[number];
@@ -123,6 +124,16 @@ export function createEventHandlers(dependencies: NotifyDependencies): { [T in C
         userId,
         kind: 'budget_exceeded',
         data: { spent, limit, periodEnd },
+      });
+    },
+    'platform.blog.post.published.v1': async (event, trx) => {
+      // To the author, whoever published it (a moderator, or the schedule).
+      const { authorId, title, slug } = event.data.post;
+      await notify(trx, dependencies, {
+        sourceKey: source(event.id),
+        userId: authorId,
+        kind: 'blog_post_published',
+        data: { title, slug },
       });
     },
   };

@@ -161,6 +161,40 @@ describe('mail from events', () => {
     ]);
   });
 
+  it("tells a post's author it is published, whoever published it", async () => {
+    const { userId, email } = await newUser('author');
+    const postId = randomUUID();
+    await notifications.publish([
+      createEvent({
+        type: 'platform.blog.post.published.v1',
+        subject: postId,
+        data: {
+          actorId: null,
+          target: { type: 'post', id: postId },
+          context: NO_REQUEST,
+          post: {
+            id: postId,
+            version: 2,
+            authorId: userId,
+            title: 'Tom & Jerry <3',
+            slug: 'tom-and-jerry',
+            tags: ['cartoons'],
+            status: 'PUBLISHED',
+            publishAt: '2026-11-29T20:00:00.000Z',
+            publishedAt: '2026-11-29T20:00:01.000Z',
+          },
+        },
+      }),
+    ]);
+    const mail = await eventually(
+      () => catcher.messagesTo(email).find((received) => received.subject === 'Your post is published'),
+      'the published mail',
+      15_000,
+    );
+    expect(mail.text).toContain('"Tom & Jerry <3" is live at /blog/tom-and-jerry.');
+    expect(mail.html).toContain('Tom &amp; Jerry &lt;3');
+  });
+
   it('refuses an unknown kind, naming the kinds there are', async () => {
     const result = await notifications.graphql(
       PREFERENCE,

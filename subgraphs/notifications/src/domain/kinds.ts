@@ -15,6 +15,7 @@ export const NOTIFICATION_KINDS = {
   event_cancelled: { critical: false },
   budget_threshold_crossed: { critical: false },
   budget_exceeded: { critical: false },
+  blog_post_published: { critical: false },
 } as const;
 
 export type NotificationKind = keyof typeof NOTIFICATION_KINDS;

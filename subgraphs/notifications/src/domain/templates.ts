@@ -29,6 +29,7 @@ export interface TemplateData {
   event_cancelled: { bookingId: string };
   budget_threshold_crossed: { thresholdPercent: number; spent: Amount; limit: Amount; periodEnd: string };
   budget_exceeded: { spent: Amount; limit: Amount; periodEnd: string };
+  blog_post_published: { title: string; slug: string };
 }
 
 interface Draft {
@@ -113,6 +114,10 @@ const DRAFTS: { [K in NotificationKind]: (data: TemplateData[K]) => Draft } = {
     paragraphs: [
       `You have spent ${money(spent)}, over the limit of ${money(limit)}, in the period ending ${periodEnd}.`,
     ],
+  }),
+  blog_post_published: ({ title, slug }) => ({
+    subject: 'Your post is published',
+    paragraphs: [`"${title}" is live at /blog/${slug}.`],
   }),
 };
 

@@ -75,7 +75,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     // Postgres refuses to run as root; as root, the binaries run as a `postgres` system user.
     createPostgresUser: runAsPostgresUser,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${databaseDir}`],
+    // Thirteen subgraphs, each with a pool, pg-boss and consumers, in one process (npm start) or
+    // two platforms at once (the end-to-end tests): more than Postgres's default 100 connections.
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${databaseDir}`,
+      '-c',
+      'max_connections=500',
+    ],
     onLog: log,
     onError: (error) => log(String(error)),
   });

@@ -106,8 +106,9 @@ describe('deployment files', () => {
         rule.from.map((peer) => peer.podSelector?.matchLabels['app.kubernetes.io/name']),
       );
     };
-    // identity serves /internal/* to auth only; authz to the gateway and identity; nobody calls listings.
-    expect(peersOf('identity').sort()).toEqual(['auth', 'gateway', 'prometheus']);
+    // identity serves /internal/* to auth (credentials) and authz (its jobs); authz to the gateway
+    // and identity; nobody calls listings.
+    expect(peersOf('identity').sort()).toEqual(['auth', 'authz', 'gateway', 'prometheus']);
     expect(peersOf('authz').sort()).toEqual(['gateway', 'identity', 'prometheus']);
     expect(peersOf('listings').sort()).toEqual(['gateway', 'prometheus']);
     expect(peersOf('gateway')).toContain('authz');

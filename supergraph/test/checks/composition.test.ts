@@ -287,6 +287,10 @@ describe('readOperationsManifest', () => {
       'auth.graphql',
       'authz.graphql',
       'audit.graphql',
+      'ticketing.graphql',
+      'discovery.graphql',
+      'finance.graphql',
+      'content.graphql',
     ]);
     expect(manifest.pending).toEqual([]);
   });

@@ -8,6 +8,7 @@
 import { parse, buildASTSchema } from 'graphql';
 import { serverAudits, type AuditResult } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subgraphs } from '../../../subgraphs/registry.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { rover } from './rover.js';
 
@@ -18,13 +19,9 @@ const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,im
 let platform: TestPlatform;
 beforeAll(async () => {
   platform = await startTestPlatform({
-    environment: {
-      gateway: development,
-      identity: development,
-      auth: development,
-      authz: development,
-      audit: development,
-    },
+    environment: Object.fromEntries(
+      ['gateway', ...subgraphs.map((subgraph) => subgraph.name)].map((n) => [n, development]),
+    ),
   });
 });
 afterAll(async () => {

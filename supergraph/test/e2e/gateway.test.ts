@@ -7,7 +7,9 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subgraphs } from '../../../subgraphs/registry.js';
 import { contractOperation } from '../harness/operations.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { errorCodes, login, registerUser } from '../harness/users.js';
@@ -17,6 +19,7 @@ const committedSupergraph = path.resolve(path.dirname(fileURLToPath(import.meta.
 describe('a development gateway', () => {
   let platform: TestPlatform;
   let supergraphDir: string;
+  let metricsPort: number;
   let supergraphPath: string;
 
   beforeAll(async () => {
@@ -24,9 +27,17 @@ describe('a development gateway', () => {
     supergraphDir = await mkdtemp(path.join(tmpdir(), 'supergraph-'));
     supergraphPath = path.join(supergraphDir, 'supergraph.graphql');
     await copyFile(committedSupergraph, supergraphPath);
+    metricsPort = await freePort();
     platform = await startTestPlatform({
       supergraphPath,
-      environment: { gateway: { NODE_ENV: 'development', ENABLE_SANDBOX: 'true', ENABLE_INTROSPECTION: 'true' } },
+      environment: {
+        gateway: {
+          NODE_ENV: 'development',
+          ENABLE_SANDBOX: 'true',
+          ENABLE_INTROSPECTION: 'true',
+          METRICS_PORT: String(metricsPort),
+        },
+      },
     });
   });
   afterAll(async () => {
@@ -42,13 +53,14 @@ describe('a development gateway', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { supergraph: true, subgraphs: { identity: true, auth: true, authz: true, audit: true } },
+      checks: { supergraph: true, subgraphs: Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, true])) },
     });
   });
 
-  it('exposes Prometheus metrics by operation, on the gateway and on subgraphs', async () => {
+  it('exposes Prometheus metrics by operation, on the gateway’s metrics port and on subgraphs', async () => {
     await platform.graphql(contractOperation('Me'));
-    const gatewayMetrics = await (await fetch(`${gatewayBase()}/metrics`)).text();
+    expect((await fetch(`${gatewayBase()}/metrics`)).status).toBe(404);
+    const gatewayMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(gatewayMetrics).toMatch(/graphql_operations_total\{[^}]*operation="Me"/);
     expect(gatewayMetrics).toMatch(/graphql_operation_duration_seconds_bucket/);
     const identityMetrics = await (await fetch(`${platform.subgraphUrls.identity}/metrics`)).text();

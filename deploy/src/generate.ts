@@ -122,6 +122,8 @@ function composeFile(plan: DeploymentPlan): string {
       KAFKA_BROKERS: 'kafka:9092',
       REDIS_URL: 'redis://redis:6379',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+      // Mail goes to the compose stack's catcher (Mailpit); a real relay replaces it in production.
+      ...(service.name === 'notifications' ? { SMTP_URL: '${SMTP_URL:-smtp://mailpit:1025}' } : {}),
       ...Object.fromEntries(Object.entries(service.secrets).map(([name, value]) => [name, composeValue(value)])),
     };
     services[service.name] = {

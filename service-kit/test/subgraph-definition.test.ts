@@ -128,6 +128,14 @@ describe('a declared subgraph', () => {
     expect(metrics).not.toContain('outbox_pending');
   });
 
+  it('refuses to start when it would publish without an outbox table, naming the fix', async () => {
+    // The same definition, publishing (the default), over migrations that create no outbox.
+    const publishing = { ...greetingsSubgraph, name: 'greetings-publishing', publishes: undefined };
+    await expect(startSubgraph(publishing)).rejects.toThrow(
+      'greetings-publishing has no outbox table but publishes events: add the outbox migration, or declare publishes: false',
+    );
+  });
+
   it('is ready when its database answers', async () => {
     const response = await fetch(`${greetings.url}/readyz`);
     expect(await response.json()).toEqual({ status: 'ready', checks: { database: true } });

@@ -161,6 +161,7 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
     }
     const database: Database = db;
     registerPoolMetrics(metrics, database);
+    await requireEventTables(database, name, definition);
 
     const serviceEvents = createServiceEvents({
       db: database,
@@ -377,4 +378,25 @@ export function runSubgraph(definition: AnySubgraphDefinition): void {
     await subgraph.start(PORT, HOST);
     return subgraph;
   });
+}
+
+/**
+ * A definition that publishes needs the outbox its relay reads, and one that consumes the
+ * deduplication table: refuse to start without them, naming the fix, instead of a relay or a
+ * consumer failing in a loop at run time.
+ */
+async function requireEventTables(db: Database, name: string, definition: AnySubgraphDefinition): Promise<void> {
+  const needed: { table: string; fix: string }[] = [];
+  if (definition.publishes !== false) {
+    needed.push({ table: 'outbox', fix: 'publishes events: add the outbox migration, or declare publishes: false' });
+  }
+  if ((definition.consumes ?? []).length > 0) {
+    needed.push({ table: 'processed_events', fix: 'consumes events: add the processed_events migration' });
+  }
+  for (const { table, fix } of needed) {
+    const { rows } = await db.raw<{ rows: { found: string | null }[] }>('select to_regclass(?)::text as found', [
+      table,
+    ]);
+    if (!rows[0]?.found) throw new Error(`${name} has no ${table} table but ${fix}`);
+  }
 }

@@ -18,6 +18,8 @@ export const searchSubgraph = defineSubgraph({
   resolvers,
   config: {},
   consumes: CONSUMED_LISTINGS_EVENTS,
+  // It keeps an index of others' facts and records none of its own: no outbox, no relay.
+  publishes: false,
   async setup({ db }) {
     const engine = createPostgresEngine(db);
     return {

@@ -10,6 +10,7 @@ export * from './context.js';
 export * from './crypto.js';
 export * from './database.js';
 export * from './errors.js';
+export * from './fan-out.js';
 export * from './gateway-proof.js';
 export * from './graphql-ws.js';
 export * from './http.js';

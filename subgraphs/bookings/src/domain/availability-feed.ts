@@ -6,7 +6,7 @@
  * without bound.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@platform/service-kit';
+import { createFanOut, type Logger } from '@platform/service-kit';
 import {
   parseEvent,
   topicForType,
@@ -28,56 +28,19 @@ export interface AvailabilityFeed {
   readonly ready: Promise<void>;
 }
 
-interface Subscriber {
-  eventId: string;
-  queue: TicketAvailabilityChangeModel[];
-  wake: (() => void) | null;
-  done: boolean;
-}
-
 export function createAvailabilityFeed(options: { transport: EventTransport; logger: Logger }): AvailabilityFeed {
-  const subscribers = new Set<Subscriber>();
+  const fanOut = createFanOut<TicketAvailabilityChangeModel>({
+    bufferSize: BUFFER_SIZE,
+    overflowError: (size) => new Error(`the subscriber fell more than ${size} availability changes behind`),
+  });
   let subscription: TransportSubscription | undefined;
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
-  const end = (subscriber: Subscriber) => {
-    subscriber.done = true;
-    subscribers.delete(subscriber);
-    subscriber.wake?.();
-  };
-
   const feed: AvailabilityFeed = {
     ready,
-    publish(change) {
-      for (const subscriber of subscribers) {
-        if (subscriber.eventId !== change.eventId) continue;
-        if (subscriber.queue.length >= BUFFER_SIZE) end(subscriber);
-        else subscriber.queue.push(change);
-        subscriber.wake?.();
-      }
-    },
-    subscribe(eventId) {
-      const subscriber: Subscriber = { eventId, queue: [], wake: null, done: false };
-      subscribers.add(subscriber);
-      const iterator: AsyncIterableIterator<TicketAvailabilityChangeModel> = {
-        async next() {
-          for (;;) {
-            const change = subscriber.queue.shift();
-            if (change) return { value: change, done: false };
-            if (subscriber.done) return { value: undefined, done: true };
-            await new Promise<void>((resolve) => (subscriber.wake = resolve));
-            subscriber.wake = null;
-          }
-        },
-        async return() {
-          end(subscriber);
-          return { value: undefined, done: true };
-        },
-        [Symbol.asyncIterator]: () => iterator,
-      };
-      return iterator;
-    },
+    publish: (change) => fanOut.publish(change),
+    subscribe: (eventId) => fanOut.subscribe((change) => change.eventId === eventId),
     async start() {
       subscription = await options.transport.subscribe({
         groupId: `bookings.live.${randomUUID()}`,
@@ -100,7 +63,7 @@ export function createAvailabilityFeed(options: { transport: EventTransport; log
     },
     async stop() {
       await subscription?.stop();
-      for (const subscriber of [...subscribers]) end(subscriber);
+      fanOut.close();
     },
   };
   return feed;

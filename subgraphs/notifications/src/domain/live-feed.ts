@@ -6,18 +6,24 @@
  * is dropped, not buffered without bound.
  */
 import type { Knex } from 'knex';
-import type { Database, Logger } from '@platform/service-kit';
+import { createFanOut, type Database, type Logger } from '@platform/service-kit';
 import type { NotificationModel } from '../mappers.js';
 
 const CHANNEL = 'notification_added';
 const BUFFER_SIZE = 1000;
+
+/** What `pg_notify` carries: which notification, for whom. */
+interface Announcement {
+  id: string;
+  userId: string;
+}
 
 /** Announces a stored notification to every replica, on commit of `trx`. */
 export async function announceNotification(trx: Knex.Transaction, notification: NotificationModel): Promise<void> {
   // Only the id and user travel (pg_notify payloads are capped at 8 kB); listeners read the row.
   await trx.raw('select pg_notify(?, ?)', [
     CHANNEL,
-    JSON.stringify({ id: notification.id, userId: notification.userId }),
+    JSON.stringify({ id: notification.id, userId: notification.userId } satisfies Announcement),
   ]);
 }
 
@@ -25,13 +31,6 @@ export interface LiveFeed {
   subscribe(userId: string): AsyncIterableIterator<NotificationModel>;
   start(): Promise<void>;
   stop(): Promise<void>;
-}
-
-interface Subscriber {
-  userId: string;
-  queue: NotificationModel[];
-  wake: (() => void) | null;
-  done: boolean;
 }
 
 /** The part of node-postgres' client the feed uses (knex hands out the raw connection). */
@@ -52,45 +51,31 @@ export function createLiveFeed(options: {
   logger: Logger;
   load: (id: string) => Promise<NotificationModel | undefined>;
 }): LiveFeed {
-  const subscribers = new Set<Subscriber>();
+  // What travels is the announcement; each subscription reads the row it is given, so a
+  // replica with no subscriber of that user reads nothing.
+  const fanOut = createFanOut<Announcement>({
+    bufferSize: BUFFER_SIZE,
+    overflowError: (size) => new Error(`the subscriber fell more than ${size} notifications behind`),
+  });
   let connection: ListeningClient | undefined;
   const raw = options.db.client as RawConnections;
 
-  const end = (subscriber: Subscriber) => {
-    subscriber.done = true;
-    subscribers.delete(subscriber);
-    subscriber.wake?.();
-  };
-
-  const deliver = async (payload: string) => {
-    const { id, userId } = JSON.parse(payload) as { id: string; userId: string };
-    const listening = [...subscribers].filter((subscriber) => subscriber.userId === userId);
-    if (listening.length === 0) return;
-    const notification = await options.load(id);
-    if (!notification) return;
-    for (const subscriber of listening) {
-      if (subscriber.queue.length >= BUFFER_SIZE) end(subscriber);
-      else subscriber.queue.push(notification);
-      subscriber.wake?.();
-    }
-  };
-
   return {
     subscribe(userId) {
-      const subscriber: Subscriber = { userId, queue: [], wake: null, done: false };
-      subscribers.add(subscriber);
+      const announcements = fanOut.subscribe((announcement) => announcement.userId === userId);
+      // Not an async generator: its return() would wait for the next announcement, so an
+      // unsubscribed client would hold its place in the fan-out until then.
       const iterator: AsyncIterableIterator<NotificationModel> = {
         async next() {
           for (;;) {
-            const notification = subscriber.queue.shift();
+            const announced = await announcements.next();
+            if (announced.done) return { value: undefined, done: true };
+            const notification = await options.load(announced.value.id);
             if (notification) return { value: notification, done: false };
-            if (subscriber.done) return { value: undefined, done: true };
-            await new Promise<void>((resolve) => (subscriber.wake = resolve));
-            subscriber.wake = null;
           }
         },
         async return() {
-          end(subscriber);
+          await announcements.return?.();
           return { value: undefined, done: true };
         },
         [Symbol.asyncIterator]: () => iterator,
@@ -102,9 +87,11 @@ export function createLiveFeed(options: {
       connection = (await raw.acquireRawConnection()) as ListeningClient;
       connection.on('notification', (message) => {
         if (message.channel !== CHANNEL || !message.payload) return;
-        deliver(message.payload).catch((error: unknown) =>
-          options.logger.error({ err: error }, 'a live notification could not be delivered'),
-        );
+        try {
+          fanOut.publish(JSON.parse(message.payload) as Announcement);
+        } catch (error) {
+          options.logger.error({ err: error }, 'a live notification announcement could not be read');
+        }
       });
       connection.on('error', (error) =>
         options.logger.error({ err: error }, 'the live notification connection failed'),
@@ -112,7 +99,7 @@ export function createLiveFeed(options: {
       await connection.query(`listen ${CHANNEL}`);
     },
     async stop() {
-      for (const subscriber of [...subscribers]) end(subscriber);
+      fanOut.close();
       if (connection) await raw.destroyRawConnection(connection);
       connection = undefined;
     },

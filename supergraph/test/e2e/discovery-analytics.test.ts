@@ -10,12 +10,12 @@ import { eventually } from '@platform/devkit/testing';
 import { calendarDateIn } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../harness/operations.js';
+import { publishedEvent, signInOrganizer } from '../harness/organizers.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { errorCodes, login, registerUser } from '../harness/users.js';
 
 let platform: TestPlatform;
 let organizerToken: string;
-const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
 
 interface Sales {
   ticketsSold: number;
@@ -29,78 +29,12 @@ interface Sales {
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  const admin = (await login(platform, platform.admin)).accessToken;
-  const role = await platform.graphql<{ createRole: { role: { id: string } } }>(
-    contractOperation('CreateRole'),
-    {
-      name: 'organizer',
-      description: 'Puts events on sale',
-      permissions: ['listings.venue.write', 'listings.event.write'],
-    },
-    { token: admin },
-  );
-  expect(role.body.errors).toBeUndefined();
-  const organizer = await registerUser(platform, 'organizer');
-  const assigned = await platform.graphql(
-    contractOperation('AssignRole'),
-    { userId: organizer.id, roleId: role.body.data!.createRole.role.id },
-    { token: admin },
-  );
-  expect(assigned.body.errors).toBeUndefined();
-  organizerToken = (await login(platform, organizer)).accessToken;
+  organizerToken = (await signInOrganizer(platform)).token;
 }, 180_000);
 
 afterAll(async () => {
   await platform?.stop();
 });
-
-async function publishedEvent(capacity: number): Promise<{ eventId: string; ticketTypeId: string }> {
-  const venue = await platform.graphql<{ createVenue: { venue: { id: string } } }>(
-    contractOperation('CreateVenue'),
-    {
-      name: `Paradiso ${randomUUID().slice(0, 6)}`,
-      address: 'Weteringschans 6-8',
-      city: 'Amsterdam',
-      countryCode: 'NL',
-      timeZone: 'Europe/Amsterdam',
-      capacity: 1500,
-    },
-    { token: organizerToken },
-  );
-  expect(venue.body.errors).toBeUndefined();
-  const created = await platform.graphql<{ createEvent: { event: { id: string; ticketTypes: { id: string }[] } } }>(
-    contractOperation('CreateEvent'),
-    {
-      venueId: venue.body.data!.createVenue.venue.id,
-      title: 'Late Night Jazz',
-      description: 'Two sets',
-      category: 'concert',
-      startsAt: hoursFromNow(48),
-      endsAt: hoursFromNow(51),
-      ticketTypeName: 'Standing',
-      capacity,
-      price: '39.90',
-      currencyCode: 'EUR',
-    },
-    { token: organizerToken },
-  );
-  expect(created.body.errors).toBeUndefined();
-  const eventId = created.body.data!.createEvent.event.id;
-  const published = await platform.graphql(
-    contractOperation('PublishEvent'),
-    { id: eventId },
-    { token: organizerToken },
-  );
-  expect(published.body.errors).toBeUndefined();
-  await eventually(async () => {
-    const event = await platform.graphql<{ event: { ticketTypes: { available: number }[] } | null }>(
-      contractOperation('Event'),
-      { id: eventId },
-    );
-    return event.body.data?.event?.ticketTypes[0]?.available === capacity;
-  }, 'bookings to know the published event');
-  return { eventId, ticketTypeId: created.body.data!.createEvent.event.ticketTypes[0]!.id };
-}
 
 async function buyer(label: string): Promise<string> {
   return (await login(platform, await registerUser(platform, label))).accessToken;
@@ -108,7 +42,7 @@ async function buyer(label: string): Promise<string> {
 
 describe('EventSales through the gateway', () => {
   it('gives the organizer the figures of real holds, a confirmation and a waiting list; strangers are refused', async () => {
-    const { eventId, ticketTypeId } = await publishedEvent(3);
+    const { eventId, ticketTypeId } = await publishedEvent(platform, organizerToken, 3);
     const [first, second, third] = [await buyer('first'), await buyer('second'), await buyer('third')];
 
     const held = await platform.graphql<{ holdTickets: { booking: { id: string } } }>(

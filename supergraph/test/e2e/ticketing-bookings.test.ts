@@ -13,6 +13,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../harness/operations.js';
+import { publishedEvent, signInOrganizer } from '../harness/organizers.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { errorCodes, login, registerUser } from '../harness/users.js';
 
@@ -22,29 +23,9 @@ let buyerToken: string;
 let waitingToken: string;
 const clients: Client[] = [];
 
-const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
-
 beforeAll(async () => {
   platform = await startTestPlatform();
-  const admin = (await login(platform, platform.admin)).accessToken;
-  const role = await platform.graphql<{ createRole: { role: { id: string } } }>(
-    contractOperation('CreateRole'),
-    {
-      name: 'organizer',
-      description: 'Puts events on sale',
-      permissions: ['listings.venue.write', 'listings.event.write'],
-    },
-    { token: admin },
-  );
-  expect(role.body.errors).toBeUndefined();
-  const organizer = await registerUser(platform, 'organizer');
-  const assigned = await platform.graphql(
-    contractOperation('AssignRole'),
-    { userId: organizer.id, roleId: role.body.data!.createRole.role.id },
-    { token: admin },
-  );
-  expect(assigned.body.errors).toBeUndefined();
-  organizerToken = (await login(platform, organizer)).accessToken;
+  organizerToken = (await signInOrganizer(platform)).token;
   buyerToken = (await login(platform, await registerUser(platform, 'buyer'))).accessToken;
   waitingToken = (await login(platform, await registerUser(platform, 'waiting'))).accessToken;
 }, 180_000);
@@ -52,56 +33,6 @@ afterAll(async () => {
   for (const client of clients) await client.dispose();
   await platform?.stop();
 });
-
-/** A published event with one ticket type of `capacity` seats at 39.90 EUR, once bookings knows it. */
-async function publishedEvent(capacity: number): Promise<{ eventId: string; ticketTypeId: string }> {
-  const venue = await platform.graphql<{ createVenue: { venue: { id: string } } }>(
-    contractOperation('CreateVenue'),
-    {
-      name: `Paradiso ${randomUUID().slice(0, 6)}`,
-      address: 'Weteringschans 6-8',
-      city: 'Amsterdam',
-      countryCode: 'NL',
-      timeZone: 'Europe/Amsterdam',
-      capacity: 1500,
-    },
-    { token: organizerToken },
-  );
-  expect(venue.body.errors).toBeUndefined();
-  const created = await platform.graphql<{ createEvent: { event: { id: string; ticketTypes: { id: string }[] } } }>(
-    contractOperation('CreateEvent'),
-    {
-      venueId: venue.body.data!.createVenue.venue.id,
-      title: 'Late Night Jazz',
-      description: 'Two sets',
-      category: 'concert',
-      startsAt: hoursFromNow(48),
-      endsAt: hoursFromNow(51),
-      ticketTypeName: 'Standing',
-      capacity,
-      price: '39.90',
-      currencyCode: 'EUR',
-    },
-    { token: organizerToken },
-  );
-  expect(created.body.errors).toBeUndefined();
-  const eventId = created.body.data!.createEvent.event.id;
-  const ticketTypeId = created.body.data!.createEvent.event.ticketTypes[0]!.id;
-  const published = await platform.graphql(
-    contractOperation('PublishEvent'),
-    { id: eventId },
-    { token: organizerToken },
-  );
-  expect(published.body.errors).toBeUndefined();
-  await eventually(async () => {
-    const event = await platform.graphql<{ event: { ticketTypes: { available: number }[] } | null }>(
-      contractOperation('Event'),
-      { id: eventId },
-    );
-    return event.body.data?.event?.ticketTypes[0]?.available === capacity;
-  }, 'bookings to know the published event');
-  return { eventId, ticketTypeId };
-}
 
 /** Streams TicketAvailability for `eventId`; `token` null subscribes anonymously, as a public seat map does. */
 function watchAvailability(token: string | null, eventId: string) {
@@ -146,7 +77,7 @@ interface MyBookings {
 
 describe('bookings through the gateway', () => {
   it('holds, pays, checks in, lists, cancels with a refund and hands the seats to the waiting list, live', async () => {
-    const { eventId, ticketTypeId } = await publishedEvent(2);
+    const { eventId, ticketTypeId } = await publishedEvent(platform, organizerToken, 2);
     const live = watchAvailability(waitingToken, eventId);
     const anonymous = watchAvailability(null, eventId);
     await new Promise((resolve) => setTimeout(resolve, 500)); // let the subscriptions reach bookings
@@ -251,7 +182,7 @@ describe('bookings through the gateway', () => {
   });
 
   it('refuses bad input with the contract codes', async () => {
-    const { ticketTypeId } = await publishedEvent(5);
+    const { ticketTypeId } = await publishedEvent(platform, organizerToken, 5);
     const tooMany = await platform.graphql(
       contractOperation('HoldTickets'),
       { ticketTypeId, quantity: 11, idempotencyKey: randomUUID() },

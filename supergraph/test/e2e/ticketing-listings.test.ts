@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../harness/operations.js';
+import { signInOrganizer } from '../harness/organizers.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { errorCodes, login, registerUser, type TestUser } from '../harness/users.js';
 
@@ -25,26 +26,7 @@ const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3_600_000)
 
 beforeAll(async () => {
   platform = await startTestPlatform();
-  const admin = (adminToken = (await login(platform, platform.admin)).accessToken);
-  const role = await platform.graphql<{ createRole: { role: { id: string } } }>(
-    contractOperation('CreateRole'),
-    {
-      name: 'organizer',
-      description: 'Puts events on sale',
-      permissions: ['listings.venue.write', 'listings.event.write'],
-    },
-    { token: admin },
-  );
-  expect(role.body.errors).toBeUndefined();
-  organizerRoleId = role.body.data!.createRole.role.id;
-  organizer = await registerUser(platform, 'organizer');
-  const assigned = await platform.graphql(
-    contractOperation('AssignRole'),
-    { userId: organizer.id, roleId: role.body.data!.createRole.role.id },
-    { token: admin },
-  );
-  expect(assigned.body.errors).toBeUndefined();
-  organizerToken = (await login(platform, organizer)).accessToken;
+  ({ user: organizer, token: organizerToken, roleId: organizerRoleId, adminToken } = await signInOrganizer(platform));
   buyerToken = (await login(platform, await registerUser(platform, 'buyer'))).accessToken;
 });
 afterAll(() => platform?.stop());

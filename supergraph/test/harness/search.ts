@@ -6,30 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { eventually } from '@platform/devkit/testing';
 import { expect } from 'vitest';
 import { contractOperation } from './operations.js';
+import { signInOrganizer } from './organizers.js';
 import type { TestPlatform } from './platform.js';
-import { login, registerUser } from './users.js';
 
 /** A signed-in organizer (listings.venue.write, listings.event.write) and a venue of theirs in Utrecht. */
 export async function organizerWithVenue(platform: TestPlatform) {
-  const admin = (await login(platform, platform.admin)).accessToken;
-  const role = await platform.graphql<{ createRole: { role: { id: string } } }>(
-    contractOperation('CreateRole'),
-    {
-      name: 'organizer',
-      description: 'Puts events on sale',
-      permissions: ['listings.venue.write', 'listings.event.write'],
-    },
-    { token: admin },
-  );
-  expect(role.body.errors).toBeUndefined();
-  const organizer = await registerUser(platform, 'organizer');
-  const assigned = await platform.graphql(
-    contractOperation('AssignRole'),
-    { userId: organizer.id, roleId: role.body.data!.createRole.role.id },
-    { token: admin },
-  );
-  expect(assigned.body.errors).toBeUndefined();
-  const token = (await login(platform, organizer)).accessToken;
+  const { token } = await signInOrganizer(platform);
   const venue = await platform.graphql<{ createVenue: { venue: { id: string } } }>(
     contractOperation('CreateVenue'),
     {

@@ -11,15 +11,12 @@
  * not depend on the listings subgraph); one buyer registered and signed in through the
  * gateway.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createDatabase, createGatewayProofSigner, GATEWAY_PROOF_HEADER, sqlOn } from '@platform/service-kit';
-import type { HoldLoadResult, HoldLoadSpec } from './bookings-driver.js';
+import type { LoadResult } from './load-driver.js';
+import { measure } from './load.js';
 import { launchBenchPlatform, machine, writeBenchReport } from './platform.js';
 
-const driver = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bookings-driver.ts');
 const BUYER = { email: 'bench.bookings@example.test', password: 'benchmark password', name: 'Bench' };
 const REGISTER = `mutation Register($email: String!, $password: String!, $name: String!) {
   register(input: { email: $email, password: $password, name: $name }) { user { id } }
@@ -28,15 +25,51 @@ const LOGIN = `mutation Login($email: String!, $password: String!) {
   login(input: { email: $email, password: $password }) { accessToken user { id } }
 }`;
 
-async function measureHolds(spec: HoldLoadSpec): Promise<HoldLoadResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', driver, JSON.stringify(spec)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+const HOLD = `mutation HoldTickets($ticketTypeId: ID!, $quantity: Int!, $idempotencyKey: String!) {
+  holdTickets(input: { ticketTypeId: $ticketTypeId, quantity: $quantity, idempotencyKey: $idempotencyKey }) {
+    booking { id status quantity expiresAt total { amount currencyCode } }
+  }
+}`;
+
+/** What a hold run reports: the load driver's result seen as holds (answered HELD) and failures. */
+interface HoldResult {
+  holds: number;
+  failures: number;
+  holdsPerSecond: number;
+  latencyMs: LoadResult['latencyMs'];
+  firstFailure: string | null;
+}
+
+/** `HoldTickets` of one ticket back to back, each with a new idempotency key (a repeated key would measure the replay). */
+async function measureHolds(spec: {
+  url: string;
+  headers: Record<string, string>;
+  ticketTypeId: string;
+  concurrency: number;
+  durationSeconds: number;
+}): Promise<HoldResult> {
+  const result = await measure({
+    url: spec.url,
+    headers: spec.headers,
+    concurrency: spec.concurrency,
+    durationSeconds: spec.durationSeconds,
+    body: JSON.stringify({
+      query: HOLD,
+      operationName: 'HoldTickets',
+      variables: { ticketTypeId: spec.ticketTypeId, quantity: 1 },
+    }),
+    freshKey: 'idempotencyKey',
+    expectBody: '"status":"HELD"',
   });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`bookings driver exited with ${code}`);
-  return JSON.parse(output.trim().split('\n').at(-1)!) as HoldLoadResult;
+  const failures = result.errors + result.non200;
+  const holds = result.requests - failures;
+  return {
+    holds,
+    failures,
+    holdsPerSecond: Math.round((holds / result.durationSeconds) * 10) / 10,
+    latencyMs: result.latencyMs,
+    firstFailure: result.firstFailure,
+  };
 }
 
 async function gatewayCall<T>(url: string, query: string, variables: Record<string, unknown>): Promise<T> {
@@ -99,7 +132,7 @@ export async function benchBookings(options: { durationSeconds: number; concurre
         headers: { [GATEWAY_PROOF_HEADER]: proof },
       },
     };
-    const spec = (route: keyof typeof through, durationSeconds: number): HoldLoadSpec => ({
+    const spec = (route: keyof typeof through, durationSeconds: number) => ({
       ...through[route],
       ticketTypeId,
       concurrency: options.concurrency,
@@ -118,7 +151,7 @@ export async function benchBookings(options: { durationSeconds: number; concurre
       results: { direct, gateway },
     };
     await writeBenchReport('bookings', report);
-    const row = (name: string, result: HoldLoadResult) =>
+    const row = (name: string, result: HoldResult) =>
       `| ${name} | ${result.holds} | ${result.failures} | ${result.holdsPerSecond} | ${result.latencyMs.p50} | ${result.latencyMs.p95} | ${result.latencyMs.p99} |`;
     process.stdout.write(
       [

@@ -1,12 +1,15 @@
 /**
  * A small closed-loop HTTP load generator, run as its own process so it does not share
  * an event loop with what it measures. `concurrency` workers send the same POST back to
- * back for `durationSeconds`; it prints one JSON line with throughput and latency
- * percentiles (from every request, not a sample).
+ * back for `durationSeconds` (with `freshKey`, each with a new UUID in that GraphQL variable,
+ * e.g. an idempotency key, so every request does the work); it prints one JSON line with
+ * throughput and latency percentiles (from every request, not a sample).
  *
  *   node --import tsx bench/load-driver.ts '{"url":…,"body":…,"concurrency":10,"durationSeconds":20}'
  */
+import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
+import { percentile } from './percentile.js';
 
 export interface LoadSpec {
   url: string;
@@ -16,6 +19,8 @@ export interface LoadSpec {
   durationSeconds: number;
   /** A response counts as an error unless its status is 200 and its body passes this regex. */
   expectBody?: string;
+  /** A GraphQL variable of `body` given a new UUID in every request. */
+  freshKey?: string;
 }
 
 export interface LoadResult {
@@ -25,11 +30,8 @@ export interface LoadResult {
   durationSeconds: number;
   requestsPerSecond: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
+  /** The first failed response (status and the start of its body), to say why. */
+  firstFailure: string | null;
 }
 
 async function runLoad(spec: LoadSpec): Promise<LoadResult> {
@@ -38,6 +40,12 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let non200 = 0;
+  let firstFailure: string | null = null;
+  const parsed = spec.freshKey ? (JSON.parse(spec.body) as { variables?: Record<string, unknown> }) : null;
+  const bodyOf = () =>
+    parsed && spec.freshKey
+      ? JSON.stringify({ ...parsed, variables: { ...parsed.variables, [spec.freshKey]: randomUUID() } })
+      : spec.body;
   const started = performance.now();
   const deadline = started + spec.durationSeconds * 1000;
   const worker = async () => {
@@ -48,13 +56,16 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
           method: 'POST',
           dispatcher,
           headers: { 'content-type': 'application/json', ...spec.headers },
-          body: spec.body,
+          body: bodyOf(),
         });
         const text = await response.body.text();
+        const ok = response.statusCode === 200 && (!expect || expect.test(text));
         if (response.statusCode !== 200) non200 += 1;
-        else if (expect && !expect.test(text)) errors += 1;
-      } catch {
+        else if (!ok) errors += 1;
+        if (!ok) firstFailure ??= `${response.statusCode} ${text.slice(0, 300)}`;
+      } catch (error) {
         errors += 1;
+        firstFailure ??= String(error);
       }
       latencies.push(performance.now() - sent);
     }
@@ -77,6 +88,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       max: round(latencies.at(-1) ?? 0),
       mean: round(latencies.reduce((sum, value) => sum + value, 0) / Math.max(1, latencies.length)),
     },
+    firstFailure,
   };
 }
 

@@ -16,6 +16,7 @@ import { repositoryRoot } from '../supergraph/src/platform/launch.js';
 import { addDays } from '../subgraphs/portfolios/src/domain/dates.js';
 import type { LedgerActivity, PricePoint } from '../subgraphs/portfolios/src/domain/ledger.js';
 import { computePerformance } from '../subgraphs/portfolios/src/domain/performance.js';
+import { percentile } from './percentile.js';
 import { launchBenchPlatform, machine, writeBenchReport } from './platform.js';
 
 const ADMIN = { email: 'bench.admin@example.test', password: 'benchmark admin password' };
@@ -75,17 +76,13 @@ function activities(): LedgerActivity[] {
   return list;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 function summary(timings: number[]) {
   const sorted = [...timings].sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return {
     runs: sorted.length,
-    p50: round(percentile(sorted, 50)),
-    p95: round(percentile(sorted, 95)),
+    p50: round(percentile(sorted, 0.5)),
+    p95: round(percentile(sorted, 0.95)),
     max: round(sorted.at(-1)!),
   };
 }

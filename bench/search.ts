@@ -23,16 +23,12 @@ import { repositoryRoot } from '../supergraph/src/platform/launch.js';
 import type { SearchRequest } from '../subgraphs/search/src/domain/request.js';
 import { createPostgresEngine } from '../subgraphs/search/src/engine/postgres.js';
 import { generateCorpus } from '../subgraphs/search/test/corpus.js';
+import { percentile } from './percentile.js';
 import { machine, writeBenchReport } from './platform.js';
 
 const EVENTS = 100_000;
 const BATCH = 5_000;
 const DAY = 24 * 3600 * 1000;
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
 
 async function timed(rounds: number, call: () => Promise<unknown>) {
   for (let index = 0; index < 20; index++) await call();
@@ -43,7 +39,8 @@ async function timed(rounds: number, call: () => Promise<unknown>) {
     times.push(performance.now() - started);
   }
   const round = (value: number) => Math.round(value * 10) / 10;
-  return { p50: round(percentile(times, 50)), p95: round(percentile(times, 95)), max: round(Math.max(...times)) };
+  const sorted = [...times].sort((a, b) => a - b);
+  return { p50: round(percentile(sorted, 0.5)), p95: round(percentile(sorted, 0.95)), max: round(sorted.at(-1)!) };
 }
 
 export async function benchSearch(options: { rounds: number }): Promise<void> {

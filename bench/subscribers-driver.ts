@@ -27,6 +27,7 @@
 import { createInterface } from 'node:readline';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { percentile } from './percentile.js';
 
 export interface SubscribersSpec {
   /** The gateway's WebSocket URL (ws://host:port/graphql). */
@@ -87,11 +88,6 @@ interface EventRecord {
 interface AuditEventsResult {
   data?: { auditEvents?: { id: string; occurredAt: string } | null } | null;
   errors?: unknown[];
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 }
 
 async function runSubscribers(spec: SubscribersSpec): Promise<void> {

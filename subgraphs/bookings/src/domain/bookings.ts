@@ -102,6 +102,19 @@ export function createBookingService(dependencies: {
     quantity: booking.quantity,
   });
 
+  /** A hold was placed: by its buyer, or by the platform for a waiting-list offer (`waitlistEntryId`). */
+  const bookingHeld = (actor: Actor, booking: BookingModel, waitlistEntryId: string | null) =>
+    createEvent({
+      type: 'platform.bookings.booking.held.v1',
+      subject: booking.id,
+      data: {
+        ...bookingEvent(actor, booking),
+        total: booking.total.toJSON(),
+        expiresAt: booking.expiresAt.toISOString(),
+        waitlistEntryId,
+      },
+    });
+
   /** The ticket type's availability as this transaction leaves it, as an event. */
   async function availabilityChanged(
     s: Stores,
@@ -152,16 +165,7 @@ export function createBookingService(dependencies: {
       // The platform made the offer: no actor, whoever freed the seats.
       const platform: Actor = { ...actor, userId: null };
       await s.enqueue(
-        createEvent({
-          type: 'platform.bookings.booking.held.v1',
-          subject: booking.id,
-          data: {
-            ...bookingEvent(platform, booking),
-            total: booking.total.toJSON(),
-            expiresAt: booking.expiresAt.toISOString(),
-            waitlistEntryId: entry.id,
-          },
-        }),
+        bookingHeld(platform, booking, entry.id),
         createEvent({
           type: 'platform.bookings.waitlist.offered.v1',
           subject: entry.id,
@@ -335,16 +339,7 @@ export function createBookingService(dependencies: {
             });
             await s.inventory.adjust(ticketTypeId, { held: input.quantity });
             await s.enqueue(
-              createEvent({
-                type: 'platform.bookings.booking.held.v1',
-                subject: booking.id,
-                data: {
-                  ...bookingEvent(actor, booking),
-                  total: booking.total.toJSON(),
-                  expiresAt: booking.expiresAt.toISOString(),
-                  waitlistEntryId: null,
-                },
-              }),
+              bookingHeld(actor, booking, null),
               await availabilityChanged(s, actor, ticketTypeId, {
                 ...inventory,
                 held: inventory.held + input.quantity,

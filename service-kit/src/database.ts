@@ -8,6 +8,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import type { Logger } from './logger.js';
+import { retryAtStart } from './startup.js';
 
 export type Database = Knex;
 
@@ -77,6 +79,39 @@ export async function isDatabaseReachable(db: Database, timeoutMs = 2000): Promi
   } catch {
     return false;
   }
+}
+
+/** Errors that waiting can cure: nothing listening yet, a name not resolvable yet, a server still starting. */
+const TRANSIENT_CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P03', // cannot_connect_now: the database system is starting up
+  '57P01', // admin_shutdown: a restart under way (the official image restarts after its init scripts)
+]);
+
+function isTransientConnectError(error: unknown): boolean {
+  const { code, name, message } = error as { code?: string; name?: string; message?: string };
+  return (
+    (code !== undefined && TRANSIENT_CONNECT_CODES.has(code)) ||
+    name === 'KnexTimeoutError' ||
+    (message ?? '').includes('Connection terminated')
+  );
+}
+
+/**
+ * Waits, with back-off, until the database answers (a service may start before its Postgres);
+ * a wrong password or a missing database fails at once. Gives up after `timeoutMs`.
+ */
+export async function waitForDatabase(db: Database, logger: Logger, timeoutMs?: number): Promise<void> {
+  await retryAtStart('postgres', () => db.raw('select 1'), {
+    logger,
+    isTransient: isTransientConnectError,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
 }
 
 /** Creates `name` on the server behind `adminUrl` unless it exists. */

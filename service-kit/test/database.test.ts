@@ -1,12 +1,22 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDatabase, isDatabaseReachable, isUniqueViolation, migrateToLatest } from '../src/database.js';
-import { createTestDatabase } from '@platform/devkit/testing';
+import {
+  createDatabase,
+  isDatabaseReachable,
+  isUniqueViolation,
+  migrateToLatest,
+  waitForDatabase,
+} from '../src/database.js';
+import { createLogger } from '../src/logger.js';
+import { freePort } from '../src/ports.js';
+import { captureLogs, createTestDatabase } from '@platform/devkit/testing';
 
 describe('database', async () => {
-  const db = createDatabase({ url: await createTestDatabase('kit'), applicationName: 'kit-test' });
+  const url = await createTestDatabase('kit');
+  const db = createDatabase({ url, applicationName: 'kit-test' });
   afterAll(() => db.destroy());
 
   it('reaches a real Postgres', async () => {
@@ -45,5 +55,71 @@ describe('database', async () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  });
+
+  describe('waiting for Postgres at start', () => {
+    /** `url` with its host and port replaced: a port where nothing listens until the test says so. */
+    const through = (port: number, database?: string) => {
+      const moved = new URL(url);
+      moved.hostname = '127.0.0.1';
+      moved.port = String(port);
+      if (database) moved.pathname = `/${database}`;
+      return moved.toString();
+    };
+
+    it('connects once a Postgres that was not listening yet comes up, logging each wait', async () => {
+      const port = await freePort();
+      const target = new URL(url);
+      // A TCP relay to the real server stands for a Postgres container that starts late.
+      const relay = net.createServer((client) => {
+        const server = net.connect(Number(target.port), target.hostname);
+        client.pipe(server).pipe(client);
+        client.on('error', () => server.destroy());
+        server.on('error', () => client.destroy());
+      });
+      const opened = new Promise<void>((resolve) => setTimeout(() => relay.listen(port, '127.0.0.1', resolve), 1_000));
+      const logs = captureLogs();
+      const late = createDatabase({ url: through(port), applicationName: 'kit-late' });
+      try {
+        await waitForDatabase(late, createLogger({ service: 'kit-test', level: 'info', destination: logs.stream }));
+        await opened;
+        expect(await isDatabaseReachable(late)).toBe(true);
+        const waits = logs.lines().filter((line) => line.includes('waiting for postgres'));
+        expect(waits.length).toBeGreaterThan(0);
+        expect(waits[0]).toContain('ECONNREFUSED');
+        expect(logs.lines().some((line) => line.includes('postgres reachable'))).toBe(true);
+      } finally {
+        await late.destroy();
+        relay.close();
+      }
+    });
+
+    it('gives up after the deadline, naming the dependency and the last error', async () => {
+      const unreachable = createDatabase({ url: through(await freePort()), applicationName: 'kit-unreachable' });
+      const logger = createLogger({ service: 'kit-test', level: 'silent' });
+      try {
+        await expect(waitForDatabase(unreachable, logger, 600)).rejects.toThrow(
+          /^postgres not reachable after 1 s \(\d+ attempts\): .*ECONNREFUSED/,
+        );
+      } finally {
+        await unreachable.destroy();
+      }
+    });
+
+    it('fails at once on what waiting cannot cure (a database that does not exist)', async () => {
+      const target = new URL(url);
+      const missing = createDatabase({
+        url: through(Number(target.port), 'kit_no_such_database'),
+        applicationName: 'kit-missing',
+      });
+      try {
+        // Postgres' own error, not the deadline's (which would wrap it after 30 s).
+        await expect(
+          waitForDatabase(missing, createLogger({ service: 'kit-test', level: 'silent' }), 30_000),
+        ).rejects.toMatchObject({ code: '3D000' });
+      } finally {
+        await missing.destroy();
+      }
+    });
   });
 });

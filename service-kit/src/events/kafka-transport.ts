@@ -8,6 +8,7 @@
  */
 import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
+import { retryAtStart } from '../startup.js';
 import { deadLetterTopic } from './topics.js';
 import type {
   EventTransport,
@@ -30,6 +31,20 @@ export interface KafkaTransportOptions {
   publishTimeoutMs?: number;
   /** Partitions of topics this transport creates; 3 by default. */
   partitions?: number;
+}
+
+/** kafkajs errors that waiting can cure: no broker reachable yet, or one still electing leaders. */
+const TRANSIENT_KAFKA_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSConnectionClosedError',
+]);
+
+function isTransientKafkaError(error: unknown): boolean {
+  const { name, retriable } = error as { name?: string; retriable?: boolean };
+  return retriable === true || (name !== undefined && TRANSIENT_KAFKA_ERRORS.has(name));
 }
 
 /** kafkajs log lines go to our logger, at debug unless they are errors. */
@@ -148,7 +163,12 @@ export function createKafkaTransport(options: KafkaTransportOptions): EventTrans
     },
     async subscribe(subscription: SubscribeOptions): Promise<TransportSubscription> {
       // The dead-letter topics too: consumers park poison messages there.
-      await ensureTopics([...subscription.topics, ...subscription.topics.map(deadLetterTopic)]);
+      // At start the broker may not be up yet: wait for it (the consumer then retries by itself).
+      await retryAtStart(
+        'kafka',
+        () => ensureTopics([...subscription.topics, ...subscription.topics.map(deadLetterTopic)]),
+        { logger: options.logger, isTransient: isTransientKafkaError },
+      );
       const consumer = kafka.consumer({
         groupId: subscription.groupId,
         allowAutoTopicCreation: false,

@@ -17,7 +17,7 @@ import { parse } from 'graphql';
 import { z } from 'zod';
 import { loadConfig, type Environment } from '../config.js';
 import type { BaseContext } from '../context.js';
-import { createDatabase, isDatabaseReachable, migrateToLatest, type Database } from '../database.js';
+import { createDatabase, isDatabaseReachable, migrateToLatest, waitForDatabase, type Database } from '../database.js';
 import { createEventConsumer, pruneProcessedEvents, type EventConsumer } from '../events/consumer.js';
 import { createServiceEvents, type ServiceEvents } from '../events/service-events.js';
 import { topicForType } from '../events/topics.js';
@@ -148,6 +148,8 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
 
   try {
     db = createDatabase({ url: base.DATABASE_URL, poolMax: base.DATABASE_POOL_MAX, applicationName: name });
+    // Postgres may still be starting (compose and Kubernetes start containers in any order).
+    await waitForDatabase(db, logger);
     if (base.MIGRATE_ON_START) {
       const applied = await migrateToLatest(db, fileURLToPath(definition.migrations));
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');

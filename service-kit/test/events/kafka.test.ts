@@ -209,6 +209,19 @@ describe('events over Kafka', () => {
       relay.start();
 
       await broker.stop();
+      // A consumer starting while the broker is down (a service started before Kafka) waits for it.
+      const lateDb = await database('events_kafka_outage_late');
+      const late = createEventConsumer({
+        groupId: 'outage-late',
+        topics: ['platform.authz'],
+        db: lateDb,
+        handler: recordApplied,
+        logger: silentLogger,
+        transport: transport('outage-late'),
+        retryDelayMs: 10,
+      });
+      cleanups.push(() => late.stop());
+      const lateStart = late.start();
       const users = [randomUUID(), randomUUID(), randomUUID()];
       const events = Array.from({ length: 12 }, (_, index) => roleAssigned(users[index % 3]!, index));
       for (const event of events) await producerDb.transaction((trx) => enqueue(trx, event));
@@ -230,6 +243,12 @@ describe('events over Kafka', () => {
       expect(await registry.getSingleMetricAsString('outbox_pending')).toContain('outbox_pending 0');
       // The consumer rejoins its group after the restart (Kafka's session timeout, longer on a busy machine).
       await waitFor(async () => (await appliedRows(consumerDb)).length === 12, 90_000, 'all 12 applied');
+      await lateStart;
+      await waitFor(
+        async () => (await appliedRows(lateDb)).length === 12,
+        90_000,
+        'all 12 applied by the late consumer',
+      );
 
       const applied = await appliedRows(consumerDb);
       for (const user of users) {

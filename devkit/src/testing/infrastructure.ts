@@ -41,7 +41,7 @@ export async function startTestInfrastructure(env: NodeJS.ProcessEnv = process.e
   let postgresAdminUrl = env.TEST_POSTGRES_URL;
   if (!postgresAdminUrl) {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'platform-test-pg-'));
-    const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), disposable: true });
     postgresAdminUrl = server.adminUrl;
     stops.push(async () => {
       await server.stop();

@@ -1,12 +1,13 @@
 /**
  * The files codegen writes besides graphql-codegen's resolver types: the permission
  * constants (from `permissions.yaml`), the event catalog's types (from `events/`), the known
- * operation names (from `supergraph/operations/`), rover.yaml
- * and the configuration reference (from the registry). One list, so `npm run codegen` writes
+ * operation names (from `supergraph/operations/`), rover.yaml, the configuration reference
+ * and the services authz administers jobs of (from the registry). One list, so `npm run codegen` writes
  * exactly what `npm run codegen:check` compares.
  */
 import { CONFIGURATION_DOCS_FILE, configurationDocs } from './configuration-docs.js';
 import { eventTypesOutputFile, renderEventTypesModule } from './event-types.js';
+import { JOB_SERVICES_FILE, renderJobServices } from './job-services.js';
 import { knownOperationsOutputFile, readKnownOperationNames, renderKnownOperationsModule } from './known-operations.js';
 import { permissionsOutputFile, readPermissionManifests, renderPermissionsModule } from './permissions.js';
 import { renderRoverConfig, ROVER_CONFIG_FILE } from './rover-config.js';
@@ -24,5 +25,6 @@ export async function renderGeneratedModules(): Promise<GeneratedModule[]> {
     { file: knownOperationsOutputFile, content: renderKnownOperationsModule(readKnownOperationNames()) },
     { file: ROVER_CONFIG_FILE, content: renderRoverConfig() },
     { file: CONFIGURATION_DOCS_FILE, content: configurationDocs() },
+    { file: JOB_SERVICES_FILE, content: renderJobServices() },
   ];
 }

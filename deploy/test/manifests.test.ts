@@ -2,11 +2,13 @@
  * The deployment files, checked without a cluster or a container engine: the generated parts
  * match the registry, both kustomize overlays render (`kubectl kustomize`) and every rendered
  * object validates against the Kubernetes OpenAPI schema pinned by kubernetes-models 5.1.0, and
- * docker-compose.yml validates against the compose-spec JSON schema vendored in deploy/schemas.
+ * docker-compose.yml validates against the compose-spec JSON schema vendored in deploy/schemas
+ * and passes `docker-compose config -q` (.ci/run installs Debian's docker-compose).
  */
 import Ajv from 'ajv';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -106,10 +108,12 @@ describe('deployment files', () => {
         rule.from.map((peer) => peer.podSelector?.matchLabels['app.kubernetes.io/name']),
       );
     };
-    // identity serves /internal/* to auth (credentials) and authz (its jobs); authz to the gateway
-    // and identity; nobody calls listings.
+    // identity serves /internal/* to auth (credentials) and authz (its jobs); authz to the gateway,
+    // identity and itself (its own jobs); blog only to authz (its jobs: every service that runs jobs
+    // lets the jobs admin in); listings runs no jobs and nobody calls it.
     expect(peersOf('identity').sort()).toEqual(['auth', 'authz', 'gateway', 'prometheus']);
-    expect(peersOf('authz').sort()).toEqual(['gateway', 'identity', 'prometheus']);
+    expect(peersOf('authz').sort()).toEqual(['authz', 'gateway', 'identity', 'prometheus']);
+    expect(peersOf('blog').sort()).toEqual(['authz', 'gateway', 'prometheus']);
     expect(peersOf('listings').sort()).toEqual(['gateway', 'prometheus']);
     expect(peersOf('gateway')).toContain('authz');
   });
@@ -145,5 +149,23 @@ describe('deployment files', () => {
       ]),
     );
     expect(validate({ services: { gateway: { image: 'x', restart: 'sometimes', pots: [] } } })).toBe(false);
+  });
+
+  it('pass `docker-compose config -q` (Debian docker-compose 1.29), alone and with the smoke test overlay', async () => {
+    const config = (...files: string[]) =>
+      run('docker-compose', [...files.flatMap((file) => ['-f', file]), 'config', '-q'], {
+        cwd: root,
+        // Unset secrets interpolate to blank strings (with a warning): the shape is what is checked.
+        env: { ...process.env, COMPOSE_PROJECT_NAME: 'platform-validate' },
+      });
+    await config('docker-compose.yml');
+    await config('docker-compose.yml', 'deploy/smoke/compose.smoke.yml');
+    const dir = await mkdtemp(path.join(tmpdir(), 'compose-validate-'));
+    try {
+      await writeFile(path.join(dir, 'broken.yml'), 'services:\n  gateway:\n    image: x\n    pots: []\n');
+      await expect(config(path.join(dir, 'broken.yml'))).rejects.toThrow(/pots/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -17,11 +17,14 @@ import {
   createLogger,
   createSubgraph,
   GATEWAY_PROOF_HEADER,
+  internalApiCallers,
   loadSubgraphConfig,
+  runsJobs,
   type Subgraph,
 } from '@platform/service-kit';
 import { createTestDatabase, freePort, signedIn } from '@platform/devkit/testing';
 import { codegenSubgraphs } from '../../codegen/subgraphs.js';
+import { JOB_SERVICES } from '../../subgraphs/authz/src/__generated__/job-services.js';
 import { renderRoverConfig } from '../../codegen/rover-config.js';
 import { greetingsSubgraph } from '../../service-kit/test/fixtures/greetings/definition.js';
 import { generateSecrets } from '../src/platform/secrets.js';
@@ -51,6 +54,23 @@ describe('the registry of subgraphs', () => {
       expect(path.resolve(repositoryRoot, rover.subgraphs[subgraph.name]!.schema.file)).toBe(
         fileURLToPath(subgraph.schema),
       );
+    }
+  });
+
+  it('lets authz administer the jobs of every subgraph that runs jobs, and of no other', () => {
+    const running = subgraphs.filter(runsJobs).map((subgraph) => subgraph.name);
+    expect(running).toEqual(expect.arrayContaining(['identity', 'blog', 'notifications', 'media', 'expenses']));
+    expect([...JOB_SERVICES]).toEqual(running);
+    const authz = subgraphs.find((subgraph) => subgraph.name === 'authz')!;
+    for (const subgraph of subgraphs) {
+      const administered = running.includes(subgraph.name);
+      expect(internalApiCallers(subgraph).includes('authz'), subgraph.name).toBe(
+        administered || (subgraph.internalApi?.callers.includes('authz') ?? false),
+      );
+      expect(
+        (authz.calls ?? []).some((call) => (typeof call === 'string' ? call : call.service) === subgraph.name),
+        subgraph.name,
+      ).toBe(administered || subgraph.name === 'identity');
     }
   });
 
@@ -108,8 +128,9 @@ describe('adding a subgraph: one line in the registry', () => {
       },
       registry,
     );
+    // It consumes an event, so it runs jobs (the kit prunes processed ids): the jobs admin gets in too.
     expect(environments.greetings?.INTERNAL_API_CREDENTIALS).toBe(
-      `gateway:${secrets.serviceCredentials['gateway->greetings']}`,
+      `gateway:${secrets.serviceCredentials['gateway->greetings']},authz:${secrets.serviceCredentials['authz->greetings']}`,
     );
     expect(environments.gateway?.SUBGRAPH_URLS).toContain(`greetings=http://127.0.0.1:${ports.greetings}/graphql`);
 

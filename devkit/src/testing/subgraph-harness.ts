@@ -18,6 +18,7 @@ import {
   createSubgraph,
   GATEWAY_PROOF_HEADER,
   generateGatewayKeys,
+  internalApiCallers,
   internalCallVariables,
   calledService,
   loadSubgraphConfig,
@@ -156,7 +157,7 @@ export async function startSubgraph<D extends AnySubgraphDefinition>(
   const captured = captureLogs();
 
   const credentials = new Map<string, string>();
-  for (const caller of definition.internalApi?.callers ?? []) credentials.set(caller, randomToken('svc_'));
+  for (const caller of internalApiCallers(definition)) credentials.set(caller, randomToken('svc_'));
   const callEnv: Record<string, string> = {};
   for (const call of definition.calls ?? []) {
     if (typeof call !== 'string') continue; // optional calls stay unconfigured unless the test sets them

@@ -14,6 +14,7 @@ import type { Database } from '../database.js';
 import type { ServiceEvents } from '../events/service-events.js';
 import type { CloudEvent, EventType } from '../events/types.js';
 import type { Route } from '../http.js';
+import { JOBS_ADMIN_SERVICE } from '../jobs/admin.js';
 import type { JobDeclarations, JobHandlers, JobSender } from '../jobs/definition.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -96,10 +97,28 @@ export function jobsEnv() {
   };
 }
 
+/** What decides whether a service runs jobs (the gateway has neither part, so it runs none). */
+interface JobsParts {
+  jobs?: unknown;
+  consumes?: readonly unknown[] | undefined;
+}
+
 /** Whether the kit runs jobs for a definition: it declares some, or consumes events (pruning). */
-export const runsJobs = (definition: AnySubgraphDefinition): boolean =>
+export const runsJobs = (definition: JobsParts): boolean =>
   Object.keys((definition.jobs as JobDeclarations | undefined) ?? {}).length > 0 ||
-  ((definition.consumes as readonly EventType[] | undefined) ?? []).length > 0;
+  (definition.consumes ?? []).length > 0;
+
+/**
+ * Who may call a service's `/internal/*`: the callers it lists, and the jobs admin (authz) on
+ * every service that runs jobs, for the kit's `/internal/jobs/*` routes. Everything that plans
+ * credentials (the launcher, the deployment plan, the test harness) asks here, so a subgraph
+ * that starts running jobs is administered without listing anyone.
+ */
+export function internalApiCallers(service: JobsParts & { internalApi?: { callers: readonly string[] } | undefined }) {
+  const callers = [...(service.internalApi?.callers ?? [])];
+  if (runsJobs(service) && !callers.includes(JOBS_ADMIN_SERVICE)) callers.push(JOBS_ADMIN_SERVICE);
+  return callers;
+}
 
 type BaseShape = ReturnType<typeof baseSubgraphEnv>;
 
@@ -258,7 +277,8 @@ export function subgraphConfigSchema(definition: AnySubgraphDefinition) {
       `Our credential for the ${service} internal API`,
     );
   }
-  const callers = definition.internalApi?.callers;
+  const listed = internalApiCallers(definition);
+  const callers = listed.length > 0 ? listed : undefined;
   const internalShape: z.ZodRawShape = callers
     ? {
         INTERNAL_API_CREDENTIALS: requiredEnv(

@@ -15,7 +15,8 @@ import {
   type SubgraphDependencies,
 } from '@platform/service-kit';
 import { createContextFactory } from './context.js';
-import { createBackgroundJobsAdmin, JOB_SERVICES } from './domain/background-jobs.js';
+import { JOB_SERVICES } from './__generated__/job-services.js';
+import { createBackgroundJobsAdmin } from './domain/background-jobs.js';
 import { createChangeRunner } from './domain/changes.js';
 import { createRbacService } from './domain/rbac.js';
 import { CONSUMED_IDENTITY_EVENTS, createIdentityEventHandlers } from './identity-events.js';
@@ -69,7 +70,8 @@ export const authzSubgraph = defineSubgraph({
   resolvers,
   // No variables of its own: the base ones, and the gateway's for the optional call.
   config: {},
-  // The services whose background jobs it administers (their internal jobs API), optional like the gateway's.
+  // The services whose background jobs it administers (their internal jobs API; every subgraph that runs
+  // jobs, generated from the registry), optional like the gateway's.
   calls: [
     { service: 'gateway', optional: true },
     ...JOB_SERVICES.map((service) => ({ service, optional: true as const })),

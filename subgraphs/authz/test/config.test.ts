@@ -71,7 +71,7 @@ describe('authz configuration', () => {
 
   it('refuses internal credentials for a service that never calls authz', () => {
     expect(problems({ ...valid, INTERNAL_API_CREDENTIALS: `gatway:${'a'.repeat(32)}` })).toEqual([
-      'INTERNAL_API_CREDENTIALS: names an unknown service "gatway": authz\'s internal API serves gateway, identity',
+      'INTERNAL_API_CREDENTIALS: names an unknown service "gatway": authz\'s internal API serves gateway, identity, authz',
     ]);
   });
 

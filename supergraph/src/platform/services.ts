@@ -7,6 +7,7 @@
 import path from 'node:path';
 import {
   calledService,
+  internalApiCallers,
   internalCallVariables,
   type AnySubgraphDefinition,
   type Environment,
@@ -30,6 +31,7 @@ interface Service {
   name: string;
   port: number;
   calls?: readonly ServiceCall[] | undefined;
+  /** Its listed callers; the jobs admin is added for a service that runs jobs ({@link internalApiCallers}). */
   internalApi?: { callers: readonly string[] } | undefined;
 }
 
@@ -46,7 +48,7 @@ const servicesOf = (registry: Registry): readonly Service[] => [...registry.subg
 /** Every internal API call between services, as `[caller, callee]`: whoever serves an API lists its callers. */
 export function internalCalls(registry: Registry = platformRegistry): [caller: string, callee: string][] {
   return servicesOf(registry).flatMap((callee) =>
-    (callee.internalApi?.callers ?? []).map((caller): [string, string] => [caller, callee.name]),
+    internalApiCallers(callee).map((caller): [string, string] => [caller, callee.name]),
   );
 }
 
@@ -66,11 +68,11 @@ export function registryProblems(registry: Registry = platformRegistry): string[
     for (const call of service.calls ?? []) {
       const callee = byName.get(calledService(call));
       if (!callee) problems.push(`${service.name} calls ${calledService(call)}, which is not in the registry`);
-      else if (!callee.internalApi?.callers.includes(service.name)) {
+      else if (!internalApiCallers(callee).includes(service.name)) {
         problems.push(`${service.name} calls ${callee.name}, whose internalApi.callers does not list ${service.name}`);
       }
     }
-    for (const caller of service.internalApi?.callers ?? []) {
+    for (const caller of internalApiCallers(service)) {
       if (!byName.has(caller)) problems.push(`${service.name} serves ${caller}, which is not in the registry`);
     }
   }
@@ -114,7 +116,7 @@ export function serviceEnvironments(
   /** The variables of one service's internal API and of the APIs it calls. */
   const internalEnvironment = (service: Service): Environment => {
     const environment: Environment = {};
-    const callers = service.internalApi?.callers ?? [];
+    const callers = internalApiCallers(service);
     if (callers.length > 0) {
       environment.INTERNAL_API_CREDENTIALS = callers
         .map((caller) => `${caller}:${credential(caller, service.name)}`)

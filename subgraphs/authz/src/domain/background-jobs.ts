@@ -2,6 +2,8 @@
  * The admin view of every service's background jobs. Each service keeps its jobs in its own
  * database (pg-boss), so authz asks each one over the kit's internal jobs API
  * (`/internal/jobs/*`, docs/adr/0004) with its service credential; no database is shared.
+ * Which services: every one that runs jobs, from the registry (`__generated__/job-services.ts`,
+ * written by `npm run codegen`), authz itself included (it asks its own internal API like any other).
  */
 import {
   InternalCallError,
@@ -11,9 +13,6 @@ import {
   type JobSummary,
   type QueueSummary,
 } from '@platform/service-kit';
-
-/** The services whose jobs authz administers; each lists `authz` in its `internalApi.callers`. */
-export const JOB_SERVICES = ['identity'] as const;
 
 export interface JobQueueView extends QueueSummary {
   service: string;

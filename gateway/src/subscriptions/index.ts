@@ -16,10 +16,12 @@
  *   denials logged, counted and published alike): a rejected subscription gets an `error`
  *   message with one `UNAUTHORIZED_FIELD_OR_TYPE` error per removed path, a filtered one is
  *   planned as filtered. Only subscriptions are served here; queries and mutations go over HTTP.
- * - Execution: see `federated-execution.ts` and `federated-subscription.ts`: one upstream
- *   graphql-ws connection per client subscription to the subgraph owning the root field,
- *   each event completed with the plan's `rest` by `@apollo/gateway`'s executor.
- * - Every event re-checks the caller first: an expired access token, a session that has ended
+ * - Execution: see `federated-execution.ts`, `subscription-groups.ts` and
+ *   `federated-subscription.ts`: identical subscriptions of one caller (same authorized
+ *   operation, variables, user and permissions) share one upstream graphql-ws connection to the
+ *   subgraph owning the root field, and each event is completed once with the plan's `rest` by
+ *   `@apollo/gateway`'s executor and handed to every client of the group.
+ * - Every event re-checks each client's caller first: an expired access token, a session that has ended
  *   (`sessions/revoked-sessions.ts`), or permissions that no longer authorize what was subscribed,
  *   end the subscription with an `error` message that says why; the token's expiry also ends it
  *   without waiting for an event.
@@ -72,6 +74,7 @@ import { rateLimitedError, type RateLimits } from '../rate-limits.js';
 import { untrustedDocumentError } from '../trusted-documents.js';
 import { apiSchemaOf, planSubscription, supergraphUrlOf } from './federated-execution.js';
 import { FederatedSubscription } from './federated-subscription.js';
+import { SubscriptionGroups } from './subscription-groups.js';
 
 export interface GatewaySubscriptionsOptions extends GraphQLWebSocketSettings {
   /** The `ApolloGateway` the HTTP path executes with (its planner, schema and data sources). */
@@ -114,6 +117,7 @@ type ConnectionState = {
 export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions): GatewaySubscriptions {
   const { logger, gateway, callers, enforcer, operationLimits, trustedProxies } = options;
   const validationRules = [...specifiedRules, ...operationLimitRules(operationLimits)];
+  const groups = new SubscriptionGroups({ proofs: options.proofs, permissions: options.permissions, logger });
   // Connections are counted per client as HTTP names the client: behind a trusted proxy, by X-Forwarded-For.
   const settings = {
     clientAddress: (request: IncomingMessage) => clientAddress(request, trustedProxies) ?? '',
@@ -244,7 +248,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         enforcer,
         permissions: options.permissions,
         revokedSessions: options.revokedSessions,
-        proofs: options.proofs,
+        groups,
         logger: requestLogger,
       });
       // graphql-ws hands these args to `subscribe` below, which returns the subscription.

@@ -1,0 +1,269 @@
+/**
+ * Shared subscriptions: identical client subscriptions of one caller share ONE upstream
+ * subscription and ONE completion of each event.
+ *
+ * Identical means the same key ({@link groupKeyOf}): the operation as authorized (the
+ * document after removals, its name and the removed selections), the same variables, and the
+ * same caller as the subgraphs see it (user id and effective permissions, or anonymous). The
+ * caller is part of the key because the subgraphs resolve with the caller the gateway proves:
+ * `notificationAdded` streams the caller's own notifications, and an entity field may be
+ * visible to its owner only. Connections of one user (tabs, devices, the benchmark's
+ * thousand clients) and every anonymous viewer of a public feed share; different users with
+ * the same permissions do not, since nothing tells the gateway that a subgraph's answer does
+ * not depend on who asks.
+ *
+ * For each upstream event the group completes the rest of the plan once, with its own context
+ * (the caller's permissions re-read for that event), applies the subscribe-time removals once,
+ * and hands the same result to every member. Each member still checks its own caller before
+ * every event (token expiry, session revocation, current permissions against the operation,
+ * see `federated-subscription.ts`); what those checks read is memoized per event by its
+ * inputs ({@link EventChecks}), so a thousand clients of one session cost one lookup each.
+ * graphql-ws serializes each member's message itself.
+ */
+import type { ApolloGateway } from '@apollo/gateway';
+import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import type { GatewayProofSigner, Logger } from '@platform/service-kit';
+import { getOperationAST, print, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import type { FormattedExecutionResult } from 'graphql-ws';
+import { applyRemovals } from '../authorization/index.js';
+import type { AuthorizationDecision } from '../authorization-enforcement.js';
+import type { GatewayContext } from '../context.js';
+import type { PermissionResolver } from '../permissions/effective-permissions.js';
+import { executeEvent, type SubscriptionPlan } from './federated-execution.js';
+import { openUpstream, type Upstream } from './upstream.js';
+
+/**
+ * What a group hands its members, in order. An event's result is a promise: completions of
+ * consecutive events overlap, members receive them in upstream order.
+ */
+export type GroupItem =
+  | { kind: 'event'; result: Promise<ExecutionResult>; checks: EventChecks }
+  | { kind: 'error'; error: GraphQLError }
+  | { kind: 'complete' };
+
+/** A member of a group: a client subscription (`FederatedSubscription`). */
+export interface GroupMember {
+  deliver(item: GroupItem): void;
+}
+
+/**
+ * The lookups the members' per-event checks make, memoized for one event by their inputs
+ * (permissions of a user, revocation of a session, the authorization of one permission set).
+ */
+export class EventChecks {
+  private readonly memo = new Map<string, Promise<unknown>>();
+
+  once<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let pending = this.memo.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = compute();
+      this.memo.set(key, pending);
+    }
+    return pending;
+  }
+}
+
+/** Everything about a subscription that the group shares; taken from its first member. */
+export interface GroupSource {
+  gateway: ApolloGateway;
+  plan: SubscriptionPlan;
+  subgraph: string;
+  url: string;
+  schema: GraphQLSchema;
+  operationName: string | null;
+  variables: Readonly<Record<string, unknown>>;
+  decision: AuthorizationDecision;
+  /** The first member's context: its caller (shared by every member), client and request id. */
+  context: GatewayContext;
+}
+
+const permissionIds = new WeakMap<readonly string[], number>();
+let nextPermissionId = 0;
+
+/**
+ * A short name for one permissions array, by identity: the resolver hands out the same array
+ * while a user's permissions are unchanged, so equal ids mean an authorization decided once
+ * still holds.
+ */
+export function permissionsId(permissions: readonly string[]): number {
+  let id = permissionIds.get(permissions);
+  if (id === undefined) {
+    id = nextPermissionId += 1;
+    permissionIds.set(permissions, id);
+  }
+  return id;
+}
+
+/** JSON with object keys sorted, so `{a,b}` and `{b,a}` name the same variables. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** When two client subscriptions may share one upstream subscription and one completion per event. */
+export function groupKeyOf(
+  source: Omit<GroupSource, 'gateway' | 'plan' | 'schema' | 'context'> & {
+    context: Pick<GatewayContext, 'caller'>;
+  },
+): string {
+  const { caller } = source.context;
+  return stableJson({
+    subgraph: source.subgraph,
+    url: source.url,
+    document: print(source.decision.document),
+    operationName: source.operationName,
+    removed: source.decision.removed.map((removal) => `${removal.path.join('.')}|${removal.coordinate}`),
+    variables: source.variables,
+    userId: caller.userId,
+    permissions: [...caller.permissions].sort(),
+  });
+}
+
+export interface SubscriptionGroupsOptions {
+  proofs: GatewayProofSigner;
+  permissions: PermissionResolver;
+  logger: Logger;
+}
+
+/** The live groups of one gateway, by key. */
+export class SubscriptionGroups {
+  private readonly groups = new Map<string, SubscriptionGroup>();
+  private nextId = 0;
+
+  constructor(private readonly options: SubscriptionGroupsOptions) {}
+
+  /** How many upstream subscriptions are open (one per group). */
+  get upstreams(): number {
+    return this.groups.size;
+  }
+
+  /** Adds `member` to the group of `source` (opening it and its upstream when there is none); returns the leave. */
+  join(source: GroupSource, member: GroupMember): () => void {
+    const key = groupKeyOf(source);
+    let group = this.groups.get(key);
+    if (!group) {
+      this.nextId += 1;
+      const id = this.nextId;
+      group = new SubscriptionGroup(source, this.options, this.options.logger.child({ subscriptionGroup: id }), () => {
+        if (this.groups.get(key) === group) this.groups.delete(key);
+      });
+      this.groups.set(key, group);
+      group.open();
+    }
+    const joined = group;
+    joined.add(member);
+    return () => joined.remove(member);
+  }
+}
+
+class SubscriptionGroup {
+  private readonly members = new Set<GroupMember>();
+  private upstream: Upstream | undefined;
+  private closed = false;
+  private context: GatewayContext;
+
+  constructor(
+    private readonly source: GroupSource,
+    private readonly options: SubscriptionGroupsOptions,
+    private readonly logger: Logger,
+    private readonly onClosed: () => void,
+  ) {
+    this.context = { ...source.context, logger };
+  }
+
+  open(): void {
+    const { plan, subgraph, url, variables: requestVariables } = this.source;
+    const variables: Record<string, unknown> = {};
+    for (const name of plan.primary.variableUsages ?? []) {
+      if (Object.hasOwn(requestVariables, name)) variables[name] = requestVariables[name];
+    }
+    this.upstream = openUpstream({
+      url,
+      subgraph,
+      connectionParams: async () => ({
+        gatewayProof: await this.options.proofs.sign(subgraph, this.context.caller),
+        requestId: this.context.requestId,
+        client: this.context.client,
+      }),
+      query: plan.primary.operation,
+      operationName: plan.primary.operationName,
+      variables,
+      onItem: (item) => {
+        if (this.closed) return;
+        if (item.kind === 'event') {
+          const checks = new EventChecks();
+          const result = this.complete(item.result, checks);
+          // Each member awaits it; the group logs a failure once (members end with a generic error).
+          result.catch((error: unknown) =>
+            this.logger.error({ err: error }, 'a subscription event could not be completed'),
+          );
+          this.broadcast({ kind: 'event', result, checks });
+          return;
+        }
+        this.broadcast(item);
+        this.close();
+      },
+      onFailure: (details) => this.logger.warn(details, 'the subgraph subscription failed'),
+    });
+  }
+
+  add(member: GroupMember): void {
+    this.members.add(member);
+  }
+
+  remove(member: GroupMember): void {
+    this.members.delete(member);
+    if (this.members.size === 0) this.close();
+  }
+
+  private broadcast(item: GroupItem): void {
+    for (const member of this.members) member.deliver(item);
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClosed();
+    void this.upstream?.close();
+  }
+
+  /** The rest of the plan for one event, once for every member, with the caller's current permissions. */
+  private async complete(event: FormattedExecutionResult, checks: EventChecks): Promise<ExecutionResult> {
+    const { gateway, plan, schema, operationName, variables, decision } = this.source;
+    const { caller } = this.context;
+    if (caller.userId !== null) {
+      const userId = caller.userId;
+      const current = await checks.once(`permissions:${userId}`, () =>
+        this.options.permissions.permissionsOf(userId, this.context.requestId),
+      );
+      if (current !== caller.permissions)
+        this.context = { ...this.context, caller: { ...caller, permissions: current } };
+    }
+    const requestContext = {
+      request: { variables, ...(operationName ? { operationName } : {}) },
+      context: this.context,
+      logger: this.logger,
+      metrics: {},
+      schema,
+      document: decision.document,
+      operationName,
+      operation: getOperationAST(decision.document, operationName),
+      cache: undefined,
+      overallCachePolicy: undefined,
+    } as unknown as GatewayGraphQLRequestContext;
+    const result = (await executeEvent(gateway, plan, event, requestContext)) as ExecutionResult;
+    return decision.outcome
+      ? applyRemovals(
+          result as { data?: Record<string, unknown> | null; errors?: readonly GraphQLError[] },
+          decision.outcome,
+          schema,
+        )
+      : result;
+  }
+}

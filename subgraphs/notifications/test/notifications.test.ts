@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { sha256Hex, sqlOn } from '@platform/service-kit';
 import { createEvent, NO_REQUEST } from '@platform/service-kit/events';
 import { startMailCatcher, type MailCatcher } from '@platform/devkit/mail';
-import { errorCode, eventually, signedIn, startSubgraph, type SubgraphHarness } from '@platform/devkit/testing';
+import {
+  configProblems,
+  errorCode,
+  eventually,
+  signedIn,
+  startSubgraph,
+  type SubgraphHarness,
+} from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { notificationsSubgraph } from '../src/subgraph.js';
@@ -321,5 +328,51 @@ describe('in-app notifications', () => {
 
     const marked = await notifications.graphql(MARK_READ, { ids: [listed.notifications.edges[0]!.node.id] }, caller);
     expect(marked.body.data).toEqual({ markNotificationsRead: { unreadCount: 1 } });
+  });
+});
+
+describe('the history', () => {
+  const delivery = async (state: string, age: string): Promise<string> => {
+    const id = randomUUID();
+    await sqlOn(notifications.db).execute(
+      `insert into deliveries (id, source_key, channel, user_id, kind, recipient, subject, text_body, state, created_at)
+       values (?, ?, 'email', ?, 'welcome', 'old@example.test', 'Welcome', 'Hello', ?, now() - ?::interval)`,
+      [id, `event:${id}`, randomUUID(), state, age],
+    );
+    return id;
+  };
+  const kept = async (ids: string[]) =>
+    (
+      await sqlOn(notifications.db).rows(z.object({ id: z.string() }), 'select id from deliveries where id = any(?)', [
+        ids,
+      ])
+    ).map((row) => row.id);
+
+  it('forgets settled deliveries past DELIVERY_RETENTION_DAYS (90 by default) and keeps pending and recent ones', async () => {
+    const old = [
+      await delivery('sent', '91 days'),
+      await delivery('failed', '120 days'),
+      await delivery('skipped', '91 days'),
+    ];
+    const pendingOld = await delivery('pending', '200 days');
+    const recent = [await delivery('sent', '89 days'), await delivery('failed', '1 hour')];
+
+    await notifications.subgraph.jobs!.send('notifications.prune-deliveries', {});
+    await eventually(async () => (await kept(old)).length === 0, 'the pruning job');
+    expect((await kept([pendingOld, ...recent])).sort()).toEqual([pendingOld, ...recent].sort());
+  });
+
+  it('refuses a retention shorter than the processed event ids are remembered', () => {
+    const environment = {
+      NODE_ENV: 'test',
+      DATABASE_URL: 'postgres://notifications@localhost/platform_notifications',
+      GATEWAY_PUBLIC_JWKS: JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc' }] }),
+      INTERNAL_API_CREDENTIALS: `identity:${'a'.repeat(32)},authz:${'b'.repeat(32)}`,
+      PROCESSED_EVENTS_RETENTION_HOURS: '72',
+    };
+    expect(configProblems(notificationsSubgraph, { ...environment, DELIVERY_RETENTION_DAYS: '2' })).toEqual([
+      'DELIVERY_RETENTION_DAYS: must cover PROCESSED_EVENTS_RETENTION_HOURS (72 h): a redelivered event older than the history would be mailed again',
+    ]);
+    expect(configProblems(notificationsSubgraph, { ...environment, DELIVERY_RETENTION_DAYS: '3' })).toEqual([]);
   });
 });

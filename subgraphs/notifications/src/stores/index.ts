@@ -244,6 +244,26 @@ export const deliveries = {
       [id],
     );
   },
+  /**
+   * Deletes settled deliveries (sent, failed, skipped) created more than `retentionDays` ago, in
+   * batches so one run never holds a long lock; pending ones stay whatever their age (a held mail is
+   * still owed). Returns how many went.
+   */
+  async prune(db: Knex, retentionDays: number, batchSize = 5000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const count = await sqlOn(db).execute(
+        `delete from deliveries where id in (
+           select id from deliveries
+            where state <> 'pending' and created_at < now() - make_interval(days => ?)
+            limit ?
+         )`,
+        [retentionDays, batchSize],
+      );
+      deleted += count;
+      if (count < batchSize) return deleted;
+    }
+  },
   async markAttemptFailed(db: Knex, id: string, error: string, final: boolean): Promise<void> {
     await sqlOn(db).execute(
       `update deliveries set attempts = attempts + 1, last_error = ?, state = case when ? then 'failed' else state end

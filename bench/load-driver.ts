@@ -15,6 +15,10 @@ export interface LoadSpec {
   url: string;
   body: string;
   headers?: Record<string, string>;
+  /** Headers of each client (client i sends those at i modulo the length), over `headers`. */
+  clientHeaders?: Record<string, string>[];
+  /** The body of each client (client i sends the one at i modulo the length), instead of `body`. */
+  clientBodies?: string[];
   concurrency: number;
   durationSeconds: number;
   /** A response counts as an error unless its status is 200 and its body passes this regex. */
@@ -48,15 +52,21 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       : spec.body;
   const started = performance.now();
   const deadline = started + spec.durationSeconds * 1000;
-  const worker = async () => {
+  const worker = async (client: number) => {
+    const headers = {
+      'content-type': 'application/json',
+      ...spec.headers,
+      ...spec.clientHeaders?.[client % spec.clientHeaders.length],
+    };
+    const body = spec.clientBodies?.[client % spec.clientBodies.length];
     while (performance.now() < deadline) {
       const sent = performance.now();
       try {
         const response = await request(spec.url, {
           method: 'POST',
           dispatcher,
-          headers: { 'content-type': 'application/json', ...spec.headers },
-          body: bodyOf(),
+          headers,
+          body: body ?? bodyOf(),
         });
         const text = await response.body.text();
         const ok = response.statusCode === 200 && (!expect || expect.test(text));
@@ -70,7 +80,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       latencies.push(performance.now() - sent);
     }
   };
-  await Promise.all(Array.from({ length: spec.concurrency }, worker));
+  await Promise.all(Array.from({ length: spec.concurrency }, (_, client) => worker(client)));
   const elapsed = (performance.now() - started) / 1000;
   await dispatcher.close();
   latencies.sort((a, b) => a - b);

@@ -45,6 +45,9 @@ export async function buildGatewayProcesses(outdir: string): Promise<string> {
     outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
+    // Without esbuild's default `module` condition: an external import must resolve to the file
+    // node itself would load (@opentelemetry/api's `module` build is not loadable ESM for node).
+    conditions: ['node'],
     format: 'esm',
     target: 'node20',
     plugins: [externalPackages],

@@ -20,6 +20,9 @@ export function renderReport(report: GatewayBenchReport): string {
       continue;
     }
     const { testQuery: load, singleSubgraph: single } = result;
+    const singleCells = single
+      ? [single.requestsPerSecond, single.latencyMs.p50, `×${single.vsDirect.rpsRatio}`]
+      : ['(dedup on)', '', ''];
     const fetches = Object.values(result.subgraphFetches).reduce((sum, count) => sum + count, 0);
     lines.push(
       `| ${[
@@ -37,9 +40,7 @@ export function renderReport(report: GatewayBenchReport): string {
         load.subgraphs.avgCpuPercent,
         load.machineCpuBusyPercent,
         fetches,
-        single.requestsPerSecond,
-        single.latencyMs.p50,
-        `×${single.vsDirect.rpsRatio}`,
+        ...singleCells,
       ].join(' | ')} |`,
     );
   }
@@ -47,7 +48,7 @@ export function renderReport(report: GatewayBenchReport): string {
   lines.push(
     `| (direct to products) | | | | | ${straight.errors} | ${straight.non200} | | | | | ${straight.subgraphs.avgCpuPercent} | ${straight.machineCpuBusyPercent} | 1 | ${straight.requestsPerSecond} | ${straight.latencyMs.p50} | ×1 |`,
     '',
-    `1-fetch: \`${settings.singleSubgraphQuery}\`, one fetch to products; "vs direct" is the gateway's RPS over the subgraph's own.`,
+    `1-fetch: \`${settings.singleSubgraphQuery}\`, one fetch to products, measured with inbound deduplication off only; "vs direct" is the gateway's RPS over the subgraph's own.`,
     "req per CPU-s: RPS over the gateway's average cores in use, the figure least moved by other load on the machine. CPU: % of one core, summed over the gateway's processes (average over the run, and the busiest 250 ms); peak RSS: summed over them. Machine busy: all cores, anything running.",
     '',
   );

@@ -58,10 +58,14 @@ export interface GraphQLHttpResponse {
   json: unknown;
 }
 
-export async function postGraphQL(url: string, body: string, timeoutMs = 10_000): Promise<GraphQLHttpResponse> {
+export async function postGraphQL(
+  url: string,
+  body: string,
+  { timeoutMs = 10_000, headers = {} }: { timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<GraphQLHttpResponse> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
     body,
     signal: AbortSignal.timeout(timeoutMs),
   });

@@ -8,10 +8,22 @@ import cluster from 'node:cluster';
 import path from 'node:path';
 
 /**
- * `hive-nodedup` is `hive` without inbound request deduplication, to see what that is worth;
- * `ours-nolimits` is `ours` without its operation, cost and rate limits, to see what they cost.
+ * `*-nodedup` is the gateway without inbound request deduplication (stock has none), to see
+ * what the engine does when every request is executed; `hive-rust` is Hive Gateway with the
+ * Rust query planner; `ours-auth` is ours with an access token per client; `ours-nolimits` is
+ * `ours` without its operation, cost and rate limits, to see what they cost.
  */
-export const GATEWAY_NAMES = ['stock', 'hive', 'ours', 'hive-nodedup', 'ours-nolimits'] as const;
+export const GATEWAY_NAMES = [
+  'stock',
+  'hive',
+  'hive-nodedup',
+  'hive-rust',
+  'hive-rust-nodedup',
+  'ours',
+  'ours-nodedup',
+  'ours-auth',
+  'ours-nolimits',
+] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 
 export interface GatewayProcessOptions {

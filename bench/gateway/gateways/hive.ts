@@ -10,24 +10,37 @@ import {
   getCacheInstanceFromConfig,
   Logger,
   MemPubSub,
+  type UnifiedGraphHandler,
 } from '@graphql-hive/gateway';
 import { createServer } from 'node:http';
 import { runAsClusterWorker, type RunningGateway } from './cluster.js';
+
+export interface HiveGatewayOptions {
+  /** As the public benchmark configures Hive Gateway (default true). */
+  inboundInflightRequestDeduplication?: boolean;
+  /**
+   * The Rust query planner and its executor (`@graphql-hive/router-runtime`) in place of the JS
+   * ones. Without `--jit` then: graphql-jit compiles the JS executor's resolvers, and over the
+   * router runtime it answers `data: null` for every root field.
+   */
+  unifiedGraphHandler?: UnifiedGraphHandler;
+}
 
 export async function startHiveGateway(
   supergraphPath: string,
   port: number,
   host = '127.0.0.1',
-  { inboundInflightRequestDeduplication = true } = {},
+  { inboundInflightRequestDeduplication = true, unifiedGraphHandler }: HiveGatewayOptions = {},
 ): Promise<RunningGateway> {
   const log = new Logger({ level: 'warn' });
   const pubsub = new MemPubSub();
   const cwd = process.cwd();
   const cache = await getCacheInstanceFromConfig({}, { log, pubsub, cwd });
-  const plugins = await getBuiltinPluginsFromConfig({ jit: true }, { log, pubsub, cwd, cache });
+  const plugins = await getBuiltinPluginsFromConfig({ jit: !unifiedGraphHandler }, { log, pubsub, cwd, cache });
   const runtime = createGatewayRuntime({
     supergraph: supergraphPath,
     inboundInflightRequestDeduplication,
+    ...(unifiedGraphHandler ? { unifiedGraphHandler } : {}),
     logging: log,
     cache,
     pubsub,

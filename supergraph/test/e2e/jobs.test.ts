@@ -1,13 +1,15 @@
 /**
- * Background jobs seen by an admin through the real gateway: identity's pruning job is made to
- * fail for real (its table renamed away in identity's own database), fails three times, lands in
- * the dead-letter queue, is listed by `jobQueues` and `backgroundJobs` (authz asking identity over
- * its internal jobs API), and completes once the table is back and the admin retries it. A user
- * without `authz.job.manage` is refused by the gateway.
+ * Background jobs seen by an admin through the real gateway: `jobQueues` lists the queues of
+ * every subgraph that runs jobs (authz asking each over its internal jobs API, the list derived
+ * from the registry). notifications' pruning job is made to fail for real (its table renamed
+ * away in notifications' own database), fails three times, lands in the dead-letter queue, is
+ * listed by `backgroundJobs`, and completes once the table is back and the admin retries it. A
+ * user without `authz.job.manage` is refused by the gateway.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@platform/devkit/testing';
-import { createDatabase, type Database } from '@platform/service-kit';
+import { createDatabase, runsJobs, type Database } from '@platform/service-kit';
+import { subgraphs } from '../../src/platform/services.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { errorCodes, login, registerUser } from '../harness/users.js';
 
@@ -55,50 +57,73 @@ interface Queue {
   deadLettered: number;
 }
 
+const PRUNE = 'notifications.prune-deliveries';
+
 let platform: TestPlatform;
-let identityDb: Database;
+let notificationsDb: Database;
 let adminToken: string;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ environment: { identity: { JOBS_POLLING_INTERVAL_SECONDS: '0.5' } } });
-  identityDb = createDatabase({ url: platform.environments.identity!.DATABASE_URL!, applicationName: 'jobs-e2e' });
+  platform = await startTestPlatform({ environment: { notifications: { JOBS_POLLING_INTERVAL_SECONDS: '0.5' } } });
+  notificationsDb = createDatabase({
+    url: platform.environments.notifications!.DATABASE_URL!,
+    applicationName: 'jobs-e2e',
+  });
   adminToken = (await login(platform, platform.admin)).accessToken;
 });
 afterAll(async () => {
-  await identityDb?.destroy();
+  await notificationsDb?.destroy();
   await platform?.stop();
 });
 
-const pruneQueue = async () => {
+const jobQueues = async () => {
   const response = await platform.graphql<{ jobQueues: Queue[] }>(JOB_QUEUES, {}, { token: adminToken });
-  return response.body.data?.jobQueues.find((queue) => queue.name === 'identity.prune-tokens');
+  expect(response.body.errors).toBeUndefined();
+  return response.body.data!.jobQueues;
 };
+const pruneQueue = async () => (await jobQueues()).find((queue) => queue.name === PRUNE);
 
 describe('background jobs through the gateway', () => {
-  it('shows a job that failed three times as dead-lettered to an admin, who retries it into success', async () => {
-    expect(await pruneQueue()).toMatchObject({ service: 'identity', failed: 0, deadLettered: 0 });
+  it("lists the queues of every subgraph that runs jobs, each under its service's name", async () => {
+    const queues = await jobQueues();
+    const running = subgraphs.filter(runsJobs).map((subgraph) => subgraph.name);
+    expect(running).toEqual(expect.arrayContaining(['identity', 'bookings', 'blog', 'notifications', 'expenses']));
+    expect([...new Set(queues.map((queue) => queue.service))].sort()).toEqual([...running].sort());
+    const named = (service: string) => queues.filter((queue) => queue.service === service).map((queue) => queue.name);
+    expect(named('identity')).toEqual(expect.arrayContaining(['identity.prune-tokens']));
+    expect(named('blog')).toEqual(['blog.publish-post']);
+    expect(named('notifications')).toEqual(
+      expect.arrayContaining(['notifications.send-mail', PRUNE, 'kit.prune-processed-events']),
+    );
+    expect(named('media')).toEqual(expect.arrayContaining(['media.expire-uploads']));
+    // A service that only consumes events still runs the kit's pruning of their ids.
+    expect(named('bookings')).toEqual(expect.arrayContaining(['kit.prune-processed-events']));
+  });
 
-    await identityDb.raw('alter table user_tokens rename to user_tokens_away');
-    await platform.sendJob('identity', 'identity.prune-tokens', {});
+  it('shows a job that failed three times as dead-lettered to an admin, who retries it into success', async () => {
+    expect(await pruneQueue()).toMatchObject({ service: 'notifications', failed: 0, deadLettered: 0 });
+
+    await notificationsDb.raw('alter table deliveries rename to deliveries_away');
+    await platform.sendJob('notifications', PRUNE, {});
     await eventually(async () => (await pruneQueue())?.deadLettered === 1, 'the dead letter', 20_000);
     const before = await pruneQueue();
     expect(before).toMatchObject({ failed: 1, deadLettered: 1 });
 
     const dead = await platform.graphql<{
       backgroundJobs: { id: string; queue: string; state: string; data: string }[];
-    }>(DEAD_LETTERS, { service: 'identity', queue: 'identity.prune-tokens' }, { token: adminToken });
+    }>(DEAD_LETTERS, { service: 'notifications', queue: PRUNE }, { token: adminToken });
     expect(dead.body.data?.backgroundJobs).toHaveLength(1);
     expect(dead.body.data?.backgroundJobs[0]).toMatchObject({
-      queue: 'identity.prune-tokens',
+      queue: PRUNE,
       state: 'DEAD_LETTERED',
       data: '{}',
     });
 
-    await identityDb.raw('alter table user_tokens_away rename to user_tokens');
+    await notificationsDb.raw('alter table deliveries_away rename to deliveries');
     const id = dead.body.data!.backgroundJobs[0]!.id;
     const retried = await platform.graphql(
       RETRY,
-      { service: 'identity', queue: 'identity.prune-tokens', id },
+      { service: 'notifications', queue: PRUNE, id },
       {
         token: adminToken,
       },

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { traceQueries } from './telemetry/instrument.js';
+import { serviceTracer } from './telemetry/spans.js';
 import type { Logger } from './logger.js';
 import { retryAtStart } from './startup.js';
 
@@ -27,12 +29,23 @@ export interface DatabaseOptions {
 }
 
 export function createDatabase(options: DatabaseOptions): Database {
-  return knexFactory({
+  const db = knexFactory({
     client: 'pg',
     connection: { connectionString: options.url, application_name: options.applicationName },
     pool: { min: 0, max: options.poolMax ?? 10 },
     acquireConnectionTimeout: 10_000,
   });
+  // A span per query made while a request, an event or a job is traced.
+  traceQueries(db, serviceTracer(options.applicationName), databaseNameOf(options.url));
+  return db;
+}
+
+function databaseNameOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  } catch {
+    return '';
+  }
 }
 
 /** `.ts` in the repository; `.js` as compiled into a container image (deploy/src/bundle.ts). */

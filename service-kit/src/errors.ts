@@ -6,6 +6,8 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger.js';
+import { currentRequestId } from './telemetry/request-scope.js';
+import { activeTraceIds } from './telemetry/spans.js';
 
 export const ErrorCode = {
   BadUserInput: 'BAD_USER_INPUT',
@@ -101,13 +103,21 @@ export function createErrorFormatter(options: { logger: Logger; exposeInternals:
       }
       return { ...formatted, extensions };
     }
-    options.logger.error({ err: original, path: formatted.path }, 'unexpected error while executing operation');
-    if (options.exposeInternals) return formatted;
+    // What a user can report and an operator can search for: the request and its trace, in the
+    // log line and in the response (nothing else about the failure leaves the platform).
+    const requestId = currentRequestId();
+    const traceId = activeTraceIds()?.traceId ?? null;
+    const reference = { ...(traceId ? { traceId } : {}), ...(requestId ? { requestId } : {}) };
+    options.logger.error(
+      { err: original, path: formatted.path, ...reference },
+      'unexpected error while executing operation',
+    );
+    if (options.exposeInternals) return { ...formatted, extensions: { ...formatted.extensions, ...reference } };
     return {
       message: 'Internal server error',
       ...(formatted.path ? { path: formatted.path } : {}),
       ...(formatted.locations ? { locations: formatted.locations } : {}),
-      extensions: { code: ErrorCode.InternalServerError },
+      extensions: { code: ErrorCode.InternalServerError, ...reference },
     };
   };
 }

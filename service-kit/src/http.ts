@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { arrivedOverTls, NO_TRUSTED_PROXIES, type TrustedProxies } from './client-address.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
+import { inRequestScope } from './telemetry/request-scope.js';
+import { contextFromCarrier, recordFailure, serviceTracer, SpanKind } from './telemetry/spans.js';
+import { context, trace } from '@opentelemetry/api';
 
 export class HttpError extends Error {
   constructor(
@@ -127,6 +130,8 @@ export function applySecurityHeaders(
 }
 
 export interface HttpServerOptions {
+  /** Names the tracer of the server's spans (`platform.<service>`); `http` by default. */
+  service?: string;
   /** Security headers on every response: see {@link applySecurityHeaders}. */
   security?: SecurityHeaderOptions;
   routes: Route[];
@@ -145,6 +150,7 @@ export interface RunningHttpServer {
 export function createHttpServer(options: HttpServerOptions): Server {
   const routes = new Map<string, Route>();
   for (const route of options.routes) routes.set(`${route.method} ${route.path}`, route);
+  const tracer = serviceTracer(options.service ?? 'http');
 
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -169,15 +175,42 @@ export function createHttpServer(options: HttpServerOptions): Server {
 
     const handler =
       route?.handler ?? options.fallback ?? ((info: RequestInfo) => sendJson(info.res, 404, { error: 'Not found' }));
-    Promise.resolve(handler({ req, res, url, requestId, logger })).catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        if (!res.headersSent) sendJson(res, error.status, { error: error.message, code: error.code });
-        return;
-      }
-      logger.error({ err: error }, 'unhandled error in HTTP handler');
-      if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
-      else res.destroy();
+    const run = () =>
+      Promise.resolve(handler({ req, res, url, requestId, logger })).catch((error: unknown) => {
+        if (error instanceof HttpError) {
+          if (!res.headersSent) sendJson(res, error.status, { error: error.message, code: error.code });
+          return;
+        }
+        logger.error({ err: error }, 'unhandled error in HTTP handler');
+        if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
+        else res.destroy();
+      });
+    // Probes are not traced: they would be most of the spans and none of the answers.
+    if (PROBE_PATHS.has(url.pathname)) {
+      void run();
+      return;
+    }
+    // A server span continuing the caller's trace (`traceparent`), around the whole handler.
+    const parent = contextFromCarrier(req.headers);
+    const span = tracer.startSpan(
+      `${req.method ?? 'GET'} ${routeLabel}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': req.method ?? 'GET',
+          'http.route': routeLabel,
+          'url.path': url.pathname,
+          'platform.request_id': requestId,
+        },
+      },
+      parent,
+    );
+    res.on('close', () => {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) recordFailure(span, new Error(`HTTP ${res.statusCode}`));
+      span.end();
     });
+    context.with(trace.setSpan(parent, span), () => inRequestScope(requestId, run));
   });
 }
 

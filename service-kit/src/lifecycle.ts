@@ -1,5 +1,6 @@
 /** Process lifecycle for every service's `main.ts`: config errors, signals, graceful shutdown. */
 import { ConfigError } from './config.js';
+import { stopTelemetry } from './telemetry/sdk.js';
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -22,8 +23,9 @@ export function runService(name: string, start: () => Promise<Stoppable>, shutdo
           process.exit(1);
         }, shutdownTimeoutMs);
         deadline.unref();
+        // Spans still buffered are exported before the process ends.
         service.stop().then(
-          () => process.exit(0),
+          () => stopTelemetry().then(() => process.exit(0)),
           (error: unknown) => {
             process.stderr.write(`${name}: error during shutdown: ${String(error)}\n`);
             process.exit(1);

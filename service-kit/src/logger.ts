@@ -1,8 +1,10 @@
 /**
  * Structured JSON logs (pino). Secrets never reach a log line: known secret-bearing
- * paths are redacted, and GraphQL variables are never logged.
+ * paths are redacted, and GraphQL variables are never logged. A line written inside a span
+ * carries its `traceId` and `spanId`, so a log line leads to its trace and back.
  */
 import { destination, pino, stdTimeFunctions, type Logger as PinoLogger } from 'pino';
+import { activeTraceIds } from './telemetry/spans.js';
 
 export type Logger = PinoLogger;
 
@@ -39,6 +41,11 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/** The trace fields of a log line: the active span's ids, or nothing outside a span. */
+export function traceLogFields(): { traceId?: string; spanId?: string } {
+  return activeTraceIds() ?? {};
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
@@ -48,6 +55,7 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: { paths: redactPaths, censor: '[REDACTED]' },
       timestamp: stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      mixin: traceLogFields,
     },
     options.destination ?? destination({ sync: false }),
   );

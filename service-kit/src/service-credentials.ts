@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { constantTimeEqual } from './crypto.js';
+import { inSpan, injectTraceHeaders, serviceTracer, SpanKind } from './telemetry/spans.js';
 import { HttpError } from './http.js';
 
 export type ServiceCredentials = ReadonlyMap<string, string>;
@@ -70,26 +71,46 @@ export function createInternalClient(options: {
   baseUrl: string;
   credential: string;
   timeoutMs?: number;
+  /** The calling service: names the tracer of the call's client span. */
+  caller?: string;
 }): InternalClient {
+  const tracer = serviceTracer(options.caller ?? 'internal-client');
   return {
     async post<T>(path: string, body: unknown, callOptions: { requestId?: string } = {}) {
       // Joined as text: `new URL('/x', 'http://h/prefix')` would drop the base URL's path prefix.
-      const response = await fetch(`${options.baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${options.credential}`,
-          ...(callOptions.requestId ? { 'x-request-id': callOptions.requestId } : {}),
+      const url = `${options.baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+      const route = `/${path.replace(/^\/+/, '')}`;
+      return inSpan(
+        tracer,
+        `POST ${route}`,
+        { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'url.full': url } },
+        async (span) => {
+          const headers: Record<string, string> = {
+            'content-type': 'application/json',
+            authorization: `Bearer ${options.credential}`,
+            ...(callOptions.requestId ? { 'x-request-id': callOptions.requestId } : {}),
+          };
+          // The called service continues this trace.
+          injectTraceHeaders((name, value) => (headers[name] = value));
+          const response = await fetch(url, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+          });
+          span.setAttribute('http.response.status_code', response.status);
+          const text = await response.text();
+          const parsed: unknown = text ? JSON.parse(text) : undefined;
+          if (!response.ok) {
+            throw new InternalCallError(
+              response.status,
+              parsed,
+              `internal call ${path} failed with ${response.status}`,
+            );
+          }
+          return parsed as T;
         },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
-      });
-      const text = await response.text();
-      const parsed: unknown = text ? JSON.parse(text) : undefined;
-      if (!response.ok) {
-        throw new InternalCallError(response.status, parsed, `internal call ${path} failed with ${response.status}`);
-      }
-      return parsed as T;
+      );
     },
   };
 }

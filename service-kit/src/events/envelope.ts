@@ -50,6 +50,9 @@ const ENVELOPE_SCHEMA = {
     time: { type: 'string', format: 'date-time' },
     datacontenttype: { const: 'application/json' },
     data: { type: 'object' },
+    // The CloudEvents distributed-tracing extension: the W3C trace context of the change.
+    traceparent: { type: 'string', pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' },
+    tracestate: { type: 'string', maxLength: 512 },
   },
   required: ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'data'],
   additionalProperties: false,

@@ -5,11 +5,13 @@
  * transaction leaves no event, and a committed one cannot be lost by a broker being down.
  * Each service's database gets the `outbox` table from its own migration
  * (`migrations/<service>/…_create_outbox.ts`), which holds the SQL; `seq` orders rows as they
- * were written, the order the relay publishes each key's events in.
+ * were written, the order the relay publishes each key's events in; `traceparent` and
+ * `tracestate` (a later migration) hold the trace the change was made in.
  */
 import { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 import { eventCatalog, type EventCatalog } from './envelope.js';
+import { traceCarrierOf } from '../telemetry/spans.js';
 import { topicForType } from './topics.js';
 import type { AnyCloudEvent, CloudEvent, EventType } from './types.js';
 
@@ -41,12 +43,16 @@ export async function enqueue(
   // from becoming a poison message every consumer dead-letters.
   const catalog: EventCatalog = eventCatalog();
   for (const event of list) catalog.validateEvent(event);
+  // The trace of the change (none when not tracing): the relay publishes the events in it.
+  const trace = traceCarrierOf();
   await trx(OUTBOX_TABLE).insert(
     list.map((event) => ({
       id: event.id,
       topic: topicForType(event.type),
       key: event.subject,
       payload: JSON.stringify(event),
+      traceparent: trace.traceparent ?? null,
+      tracestate: trace.tracestate ?? null,
     })),
   );
   // knex resolves a transaction's executionPromise when it commits (and rejects on rollback).

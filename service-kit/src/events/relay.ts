@@ -12,18 +12,35 @@
  * Order: a row is only published once every earlier unpublished row with the same key is
  * published (or published in the same batch), so one aggregate's events reach Kafka in the
  * order they were written even across replicas and failures.
+ *
+ * Tracing: a row written inside a trace is published inside it, by a producer span
+ * (`publish <topic>`) child of the change that wrote it, and goes out with that span's
+ * context as the CloudEvents `traceparent` extension. One round publishes rows of many
+ * traces: each row gets its own span in its own trace.
  */
 import type { Knex } from 'knex';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import { registerOutboxAgeMetric } from '../metrics.js';
+import {
+  contextFromCarrier,
+  recordFailure,
+  serviceTracer,
+  SpanKind,
+  traceCarrierOf,
+  type Span,
+} from '../telemetry/spans.js';
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { OUTBOX_TABLE, countPendingOutbox, outboxCommits, prunePublishedOutbox } from './outbox.js';
 import type { EventPublisher } from './transport.js';
 
 export interface OutboxRelayOptions {
   db: Knex;
+  /** The publishing service: names the tracer of the relay's spans. */
+  service?: string;
   publisher: EventPublisher;
   logger: Logger;
-  /** Registers `outbox_pending`, `outbox_published_total` and `outbox_publish_failures_total`. */
+  /** Registers `outbox_pending`, `outbox_oldest_pending_age_seconds`, `outbox_published_total` and `outbox_publish_failures_total`. */
   metrics?: { registry: Registry };
   /** Rows claimed per round; 100 by default. */
   batchSize?: number;
@@ -62,6 +79,8 @@ interface ClaimedRow {
   topic: string;
   key: string;
   payload: string;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 const MAX_ERROR_LENGTH = 2_000;
@@ -78,6 +97,29 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const initialBackoffMs = options.backoff?.initialMs ?? 1_000;
   const maxBackoffMs = options.backoff?.maxMs ?? 5 * 60_000;
   const retainPublishedMs = options.retainPublishedMs ?? 24 * 60 * 60_000;
+  const tracer = serviceTracer(options.service ?? 'relay');
+
+  /** The producer span of a traced row, and the message carrying its context; untraced rows go as they are. */
+  function outgoing(row: ClaimedRow): { span: Span | null; value: string } {
+    if (!row.traceparent) return { span: null, value: row.payload };
+    const span = tracer.startSpan(
+      `publish ${row.topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': row.topic,
+          'messaging.message.id': row.id,
+        },
+      },
+      contextFromCarrier({ traceparent: row.traceparent, ...(row.tracestate ? { tracestate: row.tracestate } : {}) }),
+    );
+    const carrier = traceCarrierOf(trace.setSpan(ROOT_CONTEXT, span));
+    if (!carrier.traceparent) return { span, value: row.payload };
+    const event = JSON.parse(row.payload) as Record<string, unknown>;
+    return { span, value: JSON.stringify({ ...event, ...carrier }) };
+  }
 
   const registry = options.metrics?.registry;
   const published = registry
@@ -123,13 +165,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           },
         }),
     );
+    registerOutboxAgeMetric(registry, db, logger);
   }
 
   async function drainOnce(): Promise<DrainResult> {
     return db.transaction(async (trx) => {
       const claimed = (
         await trx.raw<{ rows: ClaimedRow[] }>(
-          `select id, seq, topic, key, payload::text as payload
+          `select id, seq, topic, key, payload::text as payload, traceparent, tracestate
              from ${OUTBOX_TABLE}
             where published_at is null and available_at <= now()
             order by seq
@@ -159,9 +202,19 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (due.length === 0) return { claimed: claimed.length, published: 0, deferred, failed: 0 };
 
       const dueIds = due.map((row) => row.id);
+      const messages = due.map((row) => ({ row, ...outgoing(row) }));
+      const endSpans = (error?: unknown) => {
+        for (const { span } of messages) {
+          if (!span) continue;
+          if (error !== undefined) recordFailure(span, error);
+          span.end();
+        }
+      };
       try {
-        await publisher.publish(due.map((row) => ({ topic: row.topic, key: row.key, value: row.payload })));
+        await publisher.publish(messages.map(({ row, value }) => ({ topic: row.topic, key: row.key, value })));
+        endSpans();
       } catch (error) {
+        endSpans(error);
         const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(
           0,
           MAX_ERROR_LENGTH,

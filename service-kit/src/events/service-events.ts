@@ -11,6 +11,7 @@ import type { SubgraphServer } from '../subgraph-server.js';
 import { createOutboxRelay, type OutboxRelay } from './relay.js';
 import { createEventTransport, type EventTransport } from './transport.js';
 import type { RequestContext } from './types.js';
+import { activeTraceIds } from '../telemetry/spans.js';
 
 const MAX_REQUEST_ID_LENGTH = 128;
 const MAX_IP_LENGTH = 64;
@@ -22,7 +23,8 @@ const cut = (value: string | null, length: number): string | null => (value === 
 export function requestContextOf(base: Pick<BaseContext, 'requestId' | 'client'>): RequestContext {
   return {
     requestId: base.requestId ? base.requestId.slice(0, MAX_REQUEST_ID_LENGTH) : null,
-    traceId: null,
+    // The trace of the request (when tracing), which audit records beside the request id.
+    traceId: activeTraceIds()?.traceId ?? null,
     ip: cut(base.client.ip, MAX_IP_LENGTH),
     userAgent: cut(base.client.userAgent, MAX_USER_AGENT_LENGTH),
   };
@@ -55,6 +57,7 @@ export function createServiceEvents(options: {
     createEventTransport({ kafkaBrokers: options.kafkaBrokers, clientId: options.clientId, logger: options.logger });
   const relay = createOutboxRelay({
     db: options.db,
+    service: options.clientId,
     publisher: transport,
     logger: options.logger,
     ...(options.publishes === false ? {} : { metrics: { registry: options.metrics.registry } }),

@@ -34,6 +34,13 @@ export interface CloudEvent<T extends EventType = EventType> {
   time: string;
   datacontenttype: 'application/json';
   data: EventDataByType[T];
+  /**
+   * The CloudEvents distributed-tracing extension (W3C `traceparent`): set by the relay from
+   * the trace the change was made in, so consumers continue that trace.
+   */
+  traceparent?: string;
+  /** W3C `tracestate` travelling with `traceparent`. */
+  tracestate?: string;
 }
 
 /** Any catalog event; `switch (event.type)` narrows `data`. */

@@ -204,7 +204,9 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
       const credential = (config as Record<string, unknown>)[variables.credential] as string | undefined;
       internalServices.set(
         service,
-        url && credential ? { url, credential, client: createInternalClient({ baseUrl: url, credential }) } : null,
+        url && credential
+          ? { url, credential, client: createInternalClient({ baseUrl: url, credential, caller: name }) }
+          : null,
       );
     }
 

@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { createTestDatabase } from '@platform/devkit/testing';
 import { up as createProcessedEvents } from '../../../migrations/auth/20261122090000_create_processed_events.js';
 import { up as createOutbox } from '../../../migrations/identity/20261121110000_create_outbox.js';
+import { up as addOutboxTraceContext } from '../../../migrations/identity/20261130000000_add_outbox_trace_context.js';
 
 export const silentLogger: Logger = createLogger({ service: 'events-test', level: 'silent' });
 
@@ -24,6 +25,7 @@ export const noRequest = { requestId: null, traceId: null, ip: null, userAgent: 
 export async function createEventsDatabase(prefix: string): Promise<Knex> {
   const db = createDatabase({ url: await createTestDatabase(prefix), applicationName: `test-${prefix}` });
   await createOutbox(db);
+  await addOutboxTraceContext(db);
   await createProcessedEvents(db);
   await db.raw(`
     create table applied (

@@ -78,6 +78,13 @@ export type Mutation = {
    */
   requestPasswordReset: RequestPasswordResetPayload;
   /**
+   * Sends a new email verification link when the address belongs to an account whose address is not verified yet.
+   * Always succeeds, in the same time, so it does not reveal which addresses are registered or verified. At most one
+   * link a minute and five an hour go to one account (the registration's own link counts): a request beyond that sends
+   * nothing, so repeating it is harmless. Links sent earlier stay valid until they expire.
+   */
+  resendVerificationEmail: ResendVerificationEmailPayload;
+  /**
    * Sets a new password with the token from a reset link and signs out every session of the user. A token works once
    * and expires after one hour; an unknown, used or expired token fails with `BAD_USER_INPUT`.
    */
@@ -113,6 +120,12 @@ export type MutationRegisterArgs = {
 /** Creating and managing one's own account, and deleting accounts for those allowed to. */
 export type MutationRequestPasswordResetArgs = {
   input: RequestPasswordResetInput;
+};
+
+
+/** Creating and managing one's own account, and deleting accounts for those allowed to. */
+export type MutationResendVerificationEmailArgs = {
+  input: ResendVerificationEmailInput;
 };
 
 
@@ -196,6 +209,19 @@ export type RequestPasswordResetInput = {
 export type RequestPasswordResetPayload = {
   __typename?: 'RequestPasswordResetPayload';
   /** Always true: whether the address has an account is not revealed. */
+  success: Scalars['Boolean']['output'];
+};
+
+/** Where to send a new email verification link. */
+export type ResendVerificationEmailInput = {
+  /** The account's email address, in any letter case. */
+  email: Scalars['String']['input'];
+};
+
+/** The result of `resendVerificationEmail`. */
+export type ResendVerificationEmailPayload = {
+  __typename?: 'ResendVerificationEmailPayload';
+  /** Always true: whether the address has an account, and whether it is verified, is not revealed. */
   success: Scalars['Boolean']['output'];
 };
 
@@ -384,6 +410,8 @@ export type ResolversTypes = ResolversObject<{
   RegisterPayload: ResolverTypeWrapper<Omit<RegisterPayload, 'user'> & { user: ResolversTypes['User'] }>;
   RequestPasswordResetInput: RequestPasswordResetInput;
   RequestPasswordResetPayload: ResolverTypeWrapper<RequestPasswordResetPayload>;
+  ResendVerificationEmailInput: ResendVerificationEmailInput;
+  ResendVerificationEmailPayload: ResolverTypeWrapper<ResendVerificationEmailPayload>;
   ResetPasswordInput: ResetPasswordInput;
   ResetPasswordPayload: ResolverTypeWrapper<ResetPasswordPayload>;
   UpdateProfileInput: UpdateProfileInput;
@@ -413,6 +441,8 @@ export type ResolversParentTypes = ResolversObject<{
   RegisterPayload: Omit<RegisterPayload, 'user'> & { user: ResolversParentTypes['User'] };
   RequestPasswordResetInput: RequestPasswordResetInput;
   RequestPasswordResetPayload: RequestPasswordResetPayload;
+  ResendVerificationEmailInput: ResendVerificationEmailInput;
+  ResendVerificationEmailPayload: ResendVerificationEmailPayload;
   ResetPasswordInput: ResetPasswordInput;
   ResetPasswordPayload: ResetPasswordPayload;
   UpdateProfileInput: UpdateProfileInput;
@@ -441,6 +471,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   deleteUser?: Resolver<ResolversTypes['DeleteUserPayload'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'input'>>;
   register?: Resolver<ResolversTypes['RegisterPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
   requestPasswordReset?: Resolver<ResolversTypes['RequestPasswordResetPayload'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'input'>>;
+  resendVerificationEmail?: Resolver<ResolversTypes['ResendVerificationEmailPayload'], ParentType, ContextType, RequireFields<MutationResendVerificationEmailArgs, 'input'>>;
   resetPassword?: Resolver<ResolversTypes['ResetPasswordPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'input'>>;
   updateProfile?: Resolver<ResolversTypes['UpdateProfilePayload'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
   verifyEmail?: Resolver<ResolversTypes['VerifyEmailPayload'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'input'>>;
@@ -462,6 +493,10 @@ export type RegisterPayloadResolvers<ContextType = Context, ParentType extends R
 }>;
 
 export type RequestPasswordResetPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RequestPasswordResetPayload'] = ResolversParentTypes['RequestPasswordResetPayload']> = ResolversObject<{
+  success?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type ResendVerificationEmailPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ResendVerificationEmailPayload'] = ResolversParentTypes['ResendVerificationEmailPayload']> = ResolversObject<{
   success?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
@@ -505,6 +540,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   RegisterPayload?: RegisterPayloadResolvers<ContextType>;
   RequestPasswordResetPayload?: RequestPasswordResetPayloadResolvers<ContextType>;
+  ResendVerificationEmailPayload?: ResendVerificationEmailPayloadResolvers<ContextType>;
   ResetPasswordPayload?: ResetPasswordPayloadResolvers<ContextType>;
   UpdateProfilePayload?: UpdateProfilePayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -5,6 +5,7 @@ import { changePassword } from './Mutation/changePassword.js';
 import { deleteUser } from './Mutation/deleteUser.js';
 import { register } from './Mutation/register.js';
 import { requestPasswordReset } from './Mutation/requestPasswordReset.js';
+import { resendVerificationEmail } from './Mutation/resendVerificationEmail.js';
 import { resetPassword } from './Mutation/resetPassword.js';
 import { updateProfile } from './Mutation/updateProfile.js';
 import { verifyEmail } from './Mutation/verifyEmail.js';
@@ -16,6 +17,15 @@ import { User } from './User.js';
 export const resolvers: Resolvers = {
   DateTime,
   Query: { me, users, user },
-  Mutation: { register, updateProfile, changePassword, verifyEmail, requestPasswordReset, resetPassword, deleteUser },
+  Mutation: {
+    register,
+    updateProfile,
+    changePassword,
+    verifyEmail,
+    resendVerificationEmail,
+    requestPasswordReset,
+    resetPassword,
+    deleteUser,
+  },
   User,
 };

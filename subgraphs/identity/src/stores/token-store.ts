@@ -10,6 +10,7 @@ import { z } from 'zod';
 export type TokenPurpose = 'email_verification' | 'password_reset';
 
 const userIdRow = z.object({ user_id: z.string() });
+const countRow = z.object({ count: z.number() });
 
 const queries = {
   create: `insert into user_tokens (user_id, purpose, token_hash, expires_at)
@@ -19,6 +20,8 @@ const queries = {
     returning user_id`,
   invalidateOutstanding: `update user_tokens set used_at = now()
     where user_id = ? and purpose = ? and used_at is null`,
+  issuedWithin: `select count(*)::int as count from user_tokens
+    where user_id = ? and purpose = ? and created_at > now() - make_interval(secs => ?)`,
   // A used or expired token can never be consumed again; a day's grace keeps it for an investigation.
   pruneSpent: `delete from user_tokens where coalesce(used_at, expires_at) < now() - interval '1 day'`,
 } as const;
@@ -29,6 +32,8 @@ export interface TokenStore {
   consume(purpose: TokenPurpose, tokenHash: string): Promise<string | null>;
   /** Makes every unused token of `purpose` for the user unusable; returns how many. */
   invalidateOutstanding(userId: string, purpose: TokenPurpose): Promise<number>;
+  /** How many tokens of `purpose` the user was issued in the last `seconds` (by the database clock). */
+  issuedWithin(userId: string, purpose: TokenPurpose, seconds: number): Promise<number>;
   /** Deletes tokens used or expired more than a day ago; returns how many. */
   pruneSpent(): Promise<number>;
 }
@@ -45,6 +50,9 @@ export function createTokenStore(db: Knex): TokenStore {
       return row?.user_id ?? null;
     },
     invalidateOutstanding: (userId, purpose) => sql.execute(queries.invalidateOutstanding, [userId, purpose]),
+    async issuedWithin(userId, purpose, seconds) {
+      return (await sql.first(countRow, queries.issuedWithin, [userId, purpose, seconds]))?.count ?? 0;
+    },
     pruneSpent: () => sql.execute(queries.pruneSpent),
   };
 }

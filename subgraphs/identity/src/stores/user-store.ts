@@ -72,6 +72,7 @@ const queries = {
     where (created_at, id) > (?::timestamptz, ?::uuid) order by created_at, id limit ?`,
   findManyByIds: `select ${USER_COLUMNS} from users where id = any(?::uuid[])`,
   findIdByEmail: 'select id from users where lower(email) = ?',
+  lockByEmail: `select ${USER_COLUMNS} from users where lower(email) = ? for update`,
   findCredentialsByEmail: 'select id, password_hash from users where lower(email) = ?',
   findCredentialsById: 'select id, password_hash from users where id = ?',
   create: `insert into users (email, name, password_hash) values (?, ?, ?) returning ${USER_COLUMNS}`,
@@ -107,6 +108,8 @@ export interface UserStore {
   /** The users among `ids` (which must be valid UUIDs), in no particular order, in one query. */
   findManyByIds(ids: readonly string[]): Promise<User[]>;
   findIdByEmail(normalisedEmail: string): Promise<string | null>;
+  /** The user with this address, its row locked until the transaction ends (serialises mail to one account). */
+  lockByEmail(normalisedEmail: string): Promise<User | null>;
   findCredentialsByEmail(normalisedEmail: string): Promise<UserCredentials | null>;
   findCredentialsById(id: string): Promise<UserCredentials | null>;
   /** Inserts a user; throws {@link EmailTakenError} when the address is taken. */
@@ -142,6 +145,9 @@ export function createUserStore(db: Knex): UserStore {
     },
     async findIdByEmail(email) {
       return (await sql.first(idRow, queries.findIdByEmail, [email]))?.id ?? null;
+    },
+    async lockByEmail(email) {
+      return (await sql.first(userRow, queries.lockByEmail, [email])) ?? null;
     },
     async findCredentialsByEmail(email) {
       return (await sql.first(credentialsRow, queries.findCredentialsByEmail, [email])) ?? null;

@@ -81,6 +81,46 @@ export async function migrateToLatest(db: Database, folder: string): Promise<str
   return applied;
 }
 
+/** The database's schema is behind the code: migrations the image carries have not been applied. */
+export class PendingMigrationsError extends Error {
+  override readonly name = 'PendingMigrationsError';
+  constructor(readonly pending: string[]) {
+    super(
+      `${pending.length} migration(s) not applied yet (${pending.join(', ')}): run this version's migrations ` +
+        '(`node dist/migrate.mjs`, the Kubernetes migration Job) or start with MIGRATE_ON_START=true',
+    );
+  }
+}
+
+/**
+ * For a service that does not migrate at start (MIGRATE_ON_START=false, migrations run by a
+ * Job): waits, with back-off, until every migration in `folder` is applied, so a pod of a new
+ * version never serves against the previous schema. Gives up after `timeoutMs` (then the process
+ * exits and its orchestrator starts it again).
+ */
+export async function waitForMigrations(
+  db: Database,
+  folder: string,
+  logger: Logger,
+  timeoutMs?: number,
+): Promise<void> {
+  await retryAtStart(
+    'its migrations',
+    async () => {
+      const [, pending] = (await db.migrate.list({
+        migrationSource: new FolderMigrationSource(folder),
+        tableName: 'knex_migrations',
+      })) as [unknown[], string[]];
+      if (pending.length > 0) throw new PendingMigrationsError(pending);
+    },
+    {
+      logger,
+      isTransient: (error) => error instanceof PendingMigrationsError || isTransientConnectError(error),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    },
+  );
+}
+
 /** True when the database answers a trivial query within the timeout. */
 export async function isDatabaseReachable(db: Database, timeoutMs = 2000): Promise<boolean> {
   try {

@@ -8,7 +8,9 @@ import {
   isDatabaseReachable,
   isUniqueViolation,
   migrateToLatest,
+  PendingMigrationsError,
   waitForDatabase,
+  waitForMigrations,
 } from '../src/database.js';
 import { createLogger } from '../src/logger.js';
 import { freePort } from '../src/ports.js';
@@ -53,6 +55,37 @@ describe('database', async () => {
         '20990102000000_create_gadgets.ts',
       ]);
     } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('waits for migrations run elsewhere (a Job) before serving, and says which are missing', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'kit-migrations-'));
+    const fresh = createDatabase({ url: await createTestDatabase('kit_wait'), applicationName: 'kit-test' });
+    try {
+      await writeFile(path.join(folder, 'package.json'), '{"type":"module"}');
+      await writeFile(
+        path.join(folder, '20990103000000_create_sprockets.js'),
+        "export async function up(knex) { await knex.raw('create table sprockets (id int)'); }\n" +
+          "export async function down(knex) { await knex.raw('drop table sprockets'); }\n",
+      );
+      const logs = captureLogs();
+      const logger = createLogger({ service: 'kit-test', destination: logs.stream });
+      const refused = await waitForMigrations(fresh, folder, logger, 600).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error).message).toMatch(
+        /its migrations not reachable after .*20990103000000_create_sprockets/,
+      );
+      expect((refused as Error).cause).toBeInstanceOf(PendingMigrationsError);
+
+      // The Job applies them while the service waits: it goes on.
+      const waiting = waitForMigrations(fresh, folder, logger, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await migrateToLatest(fresh, folder);
+      await expect(waiting).resolves.toBeUndefined();
+      expect(logs.lines().some((line) => line.includes('waiting for its migrations'))).toBe(true);
+    } finally {
+      await fresh.destroy();
       await rm(folder, { recursive: true, force: true });
     }
   });

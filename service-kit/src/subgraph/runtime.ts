@@ -17,7 +17,14 @@ import { parse } from 'graphql';
 import { z } from 'zod';
 import { loadConfig, type Environment } from '../config.js';
 import type { BaseContext } from '../context.js';
-import { createDatabase, isDatabaseReachable, migrateToLatest, waitForDatabase, type Database } from '../database.js';
+import {
+  createDatabase,
+  isDatabaseReachable,
+  migrateToLatest,
+  waitForDatabase,
+  waitForMigrations,
+  type Database,
+} from '../database.js';
 import { createEventConsumer, pruneProcessedEvents, type EventConsumer } from '../events/consumer.js';
 import { createServiceEvents, type ServiceEvents } from '../events/service-events.js';
 import { topicForType } from '../events/topics.js';
@@ -153,6 +160,9 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
     if (base.MIGRATE_ON_START) {
       const applied = await migrateToLatest(db, fileURLToPath(definition.migrations));
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    } else {
+      // Migrations run elsewhere (a Job per version): this code needs its schema in place first.
+      await waitForMigrations(db, fileURLToPath(definition.migrations), logger);
     }
     if (definition.workingDatabase) {
       const owner: Database = db;

@@ -8,6 +8,10 @@
  * (shared with subscriptions); this only executes the decision.
  *
  * Apollo Server talks to this object as to any gateway; only the executor is wrapped.
+ *
+ * Tracing: the operation runs in a span named after it (`mutation ConfirmBooking`: its type,
+ * name and document hash, never its variables), with authorization as a child span beside
+ * @apollo/gateway's own `gateway.request`, `gateway.plan` and `gateway.fetch` spans.
  */
 import type { ApolloGateway } from '@apollo/gateway';
 import type {
@@ -20,6 +24,9 @@ import { getOperationAST, type GraphQLError } from 'graphql';
 import { applyRemovals, rejectResult } from './authorization/index.js';
 import type { AuthorizationEnforcer } from './authorization-enforcement.js';
 import type { GatewayContext } from './context.js';
+import { inSpan, serviceTracer } from '@platform/service-kit/telemetry';
+
+const tracer = serviceTracer('gateway');
 
 export interface AuthorizingGatewayOptions {
   inner: ApolloGateway;
@@ -45,10 +52,33 @@ export class AuthorizingGateway implements GatewayInterface {
   }
 
   private wrap(inner: GatewayExecutor): GatewayExecutor {
-    return async (requestContext) => {
-      const { schema, document } = requestContext;
+    return (requestContext) => {
+      const operationType = requestContext.operation.operation;
       const operationName = requestContext.operationName ?? null;
-      const decision = await this.options.enforcer.authorize({
+      return inSpan(
+        tracer,
+        operationName ? `${operationType} ${operationName}` : operationType,
+        {
+          attributes: {
+            'graphql.operation.type': operationType,
+            ...(operationName ? { 'graphql.operation.name': operationName } : {}),
+            // Apollo Server's hash of the operation text: names the document, never shows it.
+            'graphql.document.hash': requestContext.queryHash,
+          },
+        },
+        () => this.execute(inner, requestContext, operationName),
+      );
+    };
+  }
+
+  private async execute(
+    inner: GatewayExecutor,
+    requestContext: GatewayGraphQLRequestContext,
+    operationName: string | null,
+  ): ReturnType<GatewayExecutor> {
+    const { schema, document } = requestContext;
+    const decision = await inSpan(tracer, 'gateway.authorize', {}, async (span) => {
+      const made = await this.options.enforcer.authorize({
         schema,
         document,
         operationName,
@@ -58,26 +88,29 @@ export class AuthorizingGateway implements GatewayInterface {
         operationHash: requestContext.queryHash,
         context: requestContext.context as GatewayContext,
       });
-      const { outcome } = decision;
-      if (!outcome) return inner(requestContext);
-      if (decision.rejected) return rejectResult(decision.removed);
-      if (!outcome.changed) return applyRemovals(await inner(requestContext), outcome, schema);
+      span.setAttribute('platform.authorization.rejected', made.rejected === true);
+      span.setAttribute('platform.authorization.removed_fields', made.removed.length);
+      return made;
+    });
+    const { outcome } = decision;
+    if (!outcome) return inner(requestContext);
+    if (decision.rejected) return rejectResult(decision.removed);
+    if (!outcome.changed) return applyRemovals(await inner(requestContext), outcome, schema);
 
-      // Plan and execute the filtered document under its own hash, so the plan cache never
-      // serves one caller's filtered plan to another.
-      const filtered = {
-        ...requestContext,
-        document: outcome.document,
-        source: outcome.query!,
-        queryHash: outcome.queryHash!,
-        operation: getOperationAST(outcome.document, operationName) ?? requestContext.operation,
-      } as GatewayGraphQLRequestContext;
-      const result = await inner(filtered);
-      return applyRemovals(
-        result as { data?: Record<string, unknown> | null; errors?: readonly GraphQLError[] },
-        outcome,
-        schema,
-      );
-    };
+    // Plan and execute the filtered document under its own hash, so the plan cache never
+    // serves one caller's filtered plan to another.
+    const filtered = {
+      ...requestContext,
+      document: outcome.document,
+      source: outcome.query!,
+      queryHash: outcome.queryHash!,
+      operation: getOperationAST(outcome.document, operationName) ?? requestContext.operation,
+    } as GatewayGraphQLRequestContext;
+    const result = await inner(filtered);
+    return applyRemovals(
+      result as { data?: Record<string, unknown> | null; errors?: readonly GraphQLError[] },
+      outcome,
+      schema,
+    );
   }
 }

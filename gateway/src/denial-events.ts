@@ -12,6 +12,7 @@ import type { Logger } from '@platform/service-kit';
 import { createEvent, topicForType, type EventPublisher } from '@platform/service-kit/events';
 import { Counter, type Registry } from 'prom-client';
 import type { AuthorizationRequirements } from './authorization/index.js';
+import { activeTraceIds } from '@platform/service-kit/telemetry';
 import type { AuthorizationDenial } from './authorization-enforcement.js';
 
 const DENIED = 'platform.gateway.authorization.denied.v1';
@@ -89,7 +90,7 @@ export function createDenialPublisher(options: {
           target: { type: 'operation', id: denial.operationHash },
           context: {
             requestId: fit('requestId', denial.requestId),
-            traceId: null,
+            traceId: activeTraceIds()?.traceId ?? null,
             ip: fit('ip', denial.client.ip),
             userAgent: fit('userAgent', denial.client.userAgent),
           },

@@ -210,7 +210,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       if (res.statusCode >= 500) recordFailure(span, new Error(`HTTP ${res.statusCode}`));
       span.end();
     });
-    context.with(trace.setSpan(parent, span), () => inRequestScope(requestId, run));
+    void context.with(trace.setSpan(parent, span), () => inRequestScope(requestId, run));
   });
 }
 

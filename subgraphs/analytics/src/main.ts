@@ -1,5 +1,7 @@
-/** Starts the analytics subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { analyticsSubgraph } from './subgraph.js';
+/**
+ * Starts the analytics subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(analyticsSubgraph);
+await runSubgraphMain('analytics', async () => (await import('./subgraph.js')).analyticsSubgraph);

@@ -52,6 +52,7 @@ export function createAuditConsumers(options: {
   const { logger, transport, stream, record } = options;
   const recording = createEventConsumer({
     groupId: RECORDING_GROUP,
+    service: 'audit',
     topics: AUDITED_TOPICS,
     db: options.db,
     logger,

@@ -1,5 +1,7 @@
-/** Starts the audit subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { auditSubgraph } from './subgraph.js';
+/**
+ * Starts the audit subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(auditSubgraph);
+await runSubgraphMain('audit', async () => (await import('./subgraph.js')).auditSubgraph);

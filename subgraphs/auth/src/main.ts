@@ -1,5 +1,7 @@
-/** Starts the auth subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { authSubgraph } from './subgraph.js';
+/**
+ * Starts the auth subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(authSubgraph);
+await runSubgraphMain('auth', async () => (await import('./subgraph.js')).authSubgraph);

@@ -1,5 +1,7 @@
-/** Starts the authz subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { authzSubgraph } from './subgraph.js';
+/**
+ * Starts the authz subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(authzSubgraph);
+await runSubgraphMain('authz', async () => (await import('./subgraph.js')).authzSubgraph);

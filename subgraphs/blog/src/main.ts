@@ -1,5 +1,7 @@
-/** Starts the blog subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { blogSubgraph } from './subgraph.js';
+/**
+ * Starts the blog subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(blogSubgraph);
+await runSubgraphMain('blog', async () => (await import('./subgraph.js')).blogSubgraph);

@@ -1,5 +1,7 @@
-/** Starts the bookings subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { bookingsSubgraph } from './subgraph.js';
+/**
+ * Starts the bookings subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(bookingsSubgraph);
+await runSubgraphMain('bookings', async () => (await import('./subgraph.js')).bookingsSubgraph);

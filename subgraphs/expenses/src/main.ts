@@ -1,5 +1,7 @@
-/** Starts the expenses subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { expensesSubgraph } from './subgraph.js';
+/**
+ * Starts the expenses subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(expensesSubgraph);
+await runSubgraphMain('expenses', async () => (await import('./subgraph.js')).expensesSubgraph);

@@ -1,5 +1,7 @@
-/** Starts the identity subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { identitySubgraph } from './subgraph.js';
+/**
+ * Starts the identity subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(identitySubgraph);
+await runSubgraphMain('identity', async () => (await import('./subgraph.js')).identitySubgraph);

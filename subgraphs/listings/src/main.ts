@@ -1,5 +1,7 @@
-/** Starts the listings subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { listingsSubgraph } from './subgraph.js';
+/**
+ * Starts the listings subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(listingsSubgraph);
+await runSubgraphMain('listings', async () => (await import('./subgraph.js')).listingsSubgraph);

@@ -1,5 +1,7 @@
-/** Starts the media subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { mediaSubgraph } from './subgraph.js';
+/**
+ * Starts the media subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(mediaSubgraph);
+await runSubgraphMain('media', async () => (await import('./subgraph.js')).mediaSubgraph);

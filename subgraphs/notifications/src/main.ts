@@ -1,5 +1,7 @@
-/** Starts the notifications subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { notificationsSubgraph } from './subgraph.js';
+/**
+ * Starts the notifications subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(notificationsSubgraph);
+await runSubgraphMain('notifications', async () => (await import('./subgraph.js')).notificationsSubgraph);

@@ -1,5 +1,7 @@
-/** Starts the portfolios subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { portfoliosSubgraph } from './subgraph.js';
+/**
+ * Starts the portfolios subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(portfoliosSubgraph);
+await runSubgraphMain('portfolios', async () => (await import('./subgraph.js')).portfoliosSubgraph);

@@ -1,5 +1,7 @@
-/** Starts the search subgraph: configuration, listening, graceful shutdown on signals. */
-import { runSubgraph } from '@platform/service-kit';
-import { searchSubgraph } from './subgraph.js';
+/**
+ * Starts the search subgraph: tracing first (the `OTEL_*` variables), then configuration,
+ * listening, graceful shutdown on signals. The subgraph is imported only once tracing runs.
+ */
+import { runSubgraphMain } from '@platform/service-kit/main';
 
-runSubgraph(searchSubgraph);
+await runSubgraphMain('search', async () => (await import('./subgraph.js')).searchSubgraph);

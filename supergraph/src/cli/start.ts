@@ -1,9 +1,14 @@
 /**
  * `npm start`: the whole supergraph on one machine, on embedded defaults. Prints the
  * Sandbox URL and stops everything cleanly on Ctrl-C; a second start keeps the data.
+ * Tracing (off unless the `OTEL_*` variables ask for it) starts before anything else loads.
  */
-import { ConfigError } from '@platform/service-kit';
-import { launchPlatform, loadLauncherConfig, type LaunchedPlatform } from '../platform/launch.js';
+import { startTelemetry, stopTelemetry } from '@platform/service-kit/telemetry';
+
+await startTelemetry({ serviceName: 'platform' });
+const { ConfigError } = await import('@platform/service-kit');
+const { launchPlatform, loadLauncherConfig } = await import('../platform/launch.js');
+type LaunchedPlatform = Awaited<ReturnType<typeof launchPlatform>>;
 
 const say = (line: string) => process.stdout.write(`[platform] ${line}\n`);
 
@@ -16,6 +21,7 @@ async function main(): Promise<void> {
     stopping = true;
     say('stopping…');
     await platform?.stop();
+    await stopTelemetry();
     say('stopped');
     process.exit(code);
   };

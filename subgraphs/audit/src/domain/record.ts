@@ -112,17 +112,29 @@ export interface StructuredCloudEvent {
   time?: string | null;
   /** Any event's data: an object whose fields the recording reads by name. */
   data?: object | null;
+  /** The CloudEvents distributed-tracing extension (W3C trace context) the relay adds. */
+  traceparent?: string | null;
 }
 
-/** The recording input for a CloudEvent as it comes off the bus. */
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * The recording input for a CloudEvent as it comes off the bus. An event whose data names no
+ * trace (one a consumer or a job caused, not a request) is recorded under the trace it
+ * travelled in, from its `traceparent`.
+ */
 export function fromCloudEvent(event: StructuredCloudEvent): AuditEventInput {
+  const data = (event.data as Record<string, unknown> | null | undefined) ?? null;
+  const context = data?.context as { traceId?: unknown } | null | undefined;
+  const named = data?.traceId ?? context?.traceId;
+  const travelled = event.traceparent ? (TRACEPARENT.exec(event.traceparent)?.[1] ?? null) : null;
   return {
     eventId: event.id,
     type: event.type,
     source: event.source ?? null,
     subject: event.subject ?? null,
     time: event.time ?? null,
-    data: (event.data as Record<string, unknown> | null | undefined) ?? null,
+    data: named == null && travelled ? { ...data, traceId: travelled } : data,
   };
 }
 

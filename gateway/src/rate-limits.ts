@@ -80,12 +80,7 @@ export function rateLimitSettingsFrom(config: GatewayConfig): RateLimitSettings 
 
 export function createRateLimits(
   settings: RateLimitSettings,
-  options: {
-    redis?: RedisClient;
-    keyPrefix?: string;
-    /** Told of each policy a request exceeded (`gateway_rate_limit_refusals_total`). */
-    onRefused?: (policy: RateLimitPolicyName) => void;
-  } = {},
+  options: { redis?: RedisClient; keyPrefix?: string } = {},
 ): RateLimits {
   const prefix = options.keyPrefix ?? 'gateway:rate-limit';
   const policy = (name: RateLimitPolicyName, quota: number, windowSeconds: number): Policy => {
@@ -119,7 +114,6 @@ export function createRateLimits(
       }),
     );
     const exceeded = results.filter((entry) => entry.exceeded);
-    for (const entry of exceeded) options.onRefused?.(entry.policy.name);
     return {
       retryAfterSeconds:
         exceeded.length > 0

@@ -18,6 +18,7 @@ import { createHttpServer, probeRoutes, readBody, sendJson, type Route, type Run
 import type { Logger } from './logger.js';
 import { metricsPlugin, type ServiceMetrics } from './metrics.js';
 import { attachSubgraphSubscriptions, type SubgraphSubscriptions } from './subgraph-ws.js';
+import { serviceTracer, traceRootResolvers } from './telemetry/spans.js';
 
 /** Reads and parses a `schema.graphql` next to the calling module. */
 export function loadSchema(fileUrl: URL): DocumentNode {
@@ -60,7 +61,7 @@ export function createSubgraphServer<TContext extends BaseContext>(
   // Codegen types the resolvers per subgraph; buildSubgraphSchema only needs the map's shape.
   const schema = buildSubgraphSchema({
     typeDefs: options.typeDefs,
-    resolvers: options.resolvers,
+    resolvers: traceRootResolvers(options.resolvers, serviceTracer(options.name)),
   } as Parameters<typeof buildSubgraphSchema>[0]);
   const apollo = new ApolloServer<TContext>({
     schema,
@@ -117,6 +118,7 @@ export function createSubgraphServer<TContext extends BaseContext>(
   };
 
   const httpServer = createHttpServer({
+    service: options.name,
     logger,
     metrics,
     routes: [
@@ -146,7 +148,6 @@ export function createSubgraphServer<TContext extends BaseContext>(
         createContext: options.createContext,
         logger,
         exposeInternals: options.exposeInternals,
-        metrics: options.metrics,
         ...(typeof options.subscriptions === 'object' ? options.subscriptions : {}),
       })
     : undefined;

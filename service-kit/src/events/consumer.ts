@@ -17,11 +17,17 @@
  * A poison message (not a valid event, or a handler that keeps failing) is logged and parked
  * on `<topic>.dlq` with the error, and the partition moves on. Kafka and the in-process bus
  * both call the same `handleMessage` below.
+ *
+ * Tracing: each message is handled inside a consumer span (`process <type>`) that continues
+ * the trace its event carries (the CloudEvents `traceparent` extension the relay set), so the
+ * handler's queries, and the events it writes in turn, belong to the trace of the change that
+ * caused them. Messages are handled one at a time, so a span has one parent; an event without
+ * trace context starts a trace of its own.
  */
 import type { Knex } from 'knex';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
-import { registerConsumerBacklog } from '../metrics.js';
+import { contextFromCarrier, inSpan, serviceTracer, SpanKind } from '../telemetry/spans.js';
 import { EventValidationError, parseEvent } from './envelope.js';
 import { deadLetterTopic } from './topics.js';
 import type { EventTransport, IncomingMessage, TransportSubscription } from './transport.js';
@@ -44,6 +50,8 @@ export type EventHandler = (event: AnyCloudEvent, trx: Knex.Transaction) => Prom
 export interface EventConsumerOptions {
   /** Consumer group, and the `consumer` recorded in `processed_events`. */
   groupId: string;
+  /** The consuming service: names the tracer of its spans; the group id by default. */
+  service?: string;
   topics: readonly string[];
   /** The consuming service's own database. */
   db: Knex;
@@ -80,6 +88,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
   const retryDelayMs = options.retryDelayMs ?? 200;
   const log = logger.child({ consumer: groupId });
+  const tracer = serviceTracer(options.service ?? groupId);
 
   const registry = options.metrics?.registry;
   const consumed = registry
@@ -91,10 +100,6 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         registers: [registry],
       }))
     : undefined;
-  // The group's lag and its topics' dead letters, read from the transport when Prometheus scrapes.
-  if (registry) registerConsumerBacklog(registry, { groupId, topics: options.topics, transport }, log);
-  for (const outcome of ['applied', 'duplicate', 'dead_lettered'] as const)
-    consumed?.inc({ consumer: groupId, outcome }, 0);
 
   /** One try: dedupe and handle in one transaction. True when applied, false for a duplicate. */
   async function applyOnce(event: AnyCloudEvent): Promise<boolean> {
@@ -153,6 +158,35 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       await deadLetter(message, 'invalid_event', error, 0);
       return 'dead_lettered';
     }
+    const received = event;
+    return inSpan(
+      tracer,
+      `process ${received.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromCarrier(received),
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': message.topic,
+          'messaging.consumer.group.name': groupId,
+          'messaging.message.id': received.id,
+          'cloudevents.event_type': received.type,
+        },
+      },
+      async (span) => {
+        const outcome = await applyWithRetries(message, received, where);
+        span.setAttribute('platform.consume_outcome', outcome);
+        return outcome;
+      },
+    );
+  }
+
+  async function applyWithRetries(
+    message: IncomingMessage,
+    event: AnyCloudEvent,
+    where: { topic: string; partition: number; offset: string; key: string | null },
+  ): Promise<ConsumeOutcome> {
     const about = { ...where, eventId: event.id, eventType: event.type };
     for (let attempt = 1; ; attempt += 1) {
       try {

@@ -22,8 +22,7 @@ import type { GatewayContext } from '../context.js';
 import type { PermissionResolver } from '../permissions/effective-permissions.js';
 import type { RevokedSessions } from '../sessions/revoked-sessions.js';
 import type { SubscriptionPlan } from './federated-execution.js';
-import type { EventChecks } from './subscription-groups.js';
-import { permissionsId, type GroupItem, type GroupMember, type SubscriptionGroups } from './subscription-groups.js';
+import type { EventChecks, GroupItem, GroupMember, SubscriptionGroups } from './subscription-groups.js';
 
 export interface FederatedSubscriptionOptions {
   gateway: ApolloGateway;
@@ -97,10 +96,14 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   private expiryTimer: NodeJS.Timeout | undefined;
   private context: GatewayContext;
   private readonly subscribedRemovals: ReadonlySet<string>;
+  /** What this member's per-event check depends on besides its token's expiry (see {@link check}). */
+  private readonly checkKey: string;
 
   constructor(private readonly options: FederatedSubscriptionOptions) {
     this.context = options.request.context;
     this.subscribedRemovals = new Set(options.decision.removed.map(removalKey));
+    const { caller, authTime, client } = this.context;
+    this.checkKey = `check:${JSON.stringify([caller.userId, caller.sessionId, authTime, client.ip])}`;
   }
 
   /** Joins (or opens) the group of identical subscriptions; graphql-ws iterates what this returns. */
@@ -168,12 +171,13 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
       let result: ExecutionResult | undefined;
       try {
         // Fails closed: when the caller cannot be re-checked (authz unreachable), it ends.
-        denial = await this.recheck(item.checks);
-        if (!denial) result = await item.result;
+        const checked = this.check(item.checks);
+        denial = checked instanceof Promise ? await checked : checked;
+        result = item.result;
       } catch (error) {
         if (this.finished) return DONE;
-        this.options.logger.error({ err: error }, 'a subscription event could not be re-checked or executed');
-        return this.end(internalError(), 'event execution failed');
+        this.options.logger.error({ err: error }, 'a subscription event could not be re-checked');
+        return this.end(internalError(), 'event check failed');
       }
       if (this.finished) return DONE;
       if (denial || !result) return this.end(denial ?? internalError(), denial?.message ?? 'no result');
@@ -216,21 +220,22 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
 
   /**
    * Before every event: is the token still valid, and are the caller's permissions still enough?
-   * What it reads is shared through `checks` with the other members that read the same for this
-   * event (one revocation lookup per session, one permissions lookup per user, one authorization
-   * per permission set and policy inputs).
+   * Apart from the token's expiry (this client's own), the answer depends only on the caller's
+   * user, session, sign-in time and address (what policies read), so it is made once per event
+   * for every member of the group that shares them, through `checks`: at once (no promise)
+   * for all but the first, since the group prepares it before handing the event over.
    */
-  private async recheck(checks: EventChecks): Promise<GraphQLError | undefined> {
-    const { identity, permissions, revokedSessions } = this.options;
+  check(checks: EventChecks): Checked {
+    const { identity } = this.options;
+    if (identity && identity.expiresAt <= Date.now()) return tokenExpiredError();
+    return checks.once(this.checkKey, () => this.checkCaller(checks));
+  }
+
+  private async checkCaller(checks: EventChecks): Promise<GraphQLError | undefined> {
+    const { identity, revokedSessions, permissions } = this.options;
     if (identity) {
-      if (identity.expiresAt <= Date.now()) return tokenExpiredError();
       const { sessionId, userId } = identity;
-      if (
-        sessionId !== null &&
-        (await checks.once(`session:${sessionId}`, () => revokedSessions.isRevoked(sessionId)))
-      ) {
-        return sessionEndedError();
-      }
+      if (sessionId !== null && (await revokedSessions.isRevoked(sessionId))) return sessionEndedError();
       // Cached by permissions version: a revocation in authz is seen on the next event.
       const current = await checks.once(`permissions:${userId}`, () =>
         permissions.permissionsOf(userId, this.context.requestId),
@@ -239,10 +244,7 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
         this.context = { ...this.context, caller: { ...this.context.caller, permissions: current } };
       }
     }
-    // The decision depends on the permissions and on what policies read (session, sign-in time, client address).
-    const { caller, authTime, client } = this.context;
-    const inputs = [caller.userId, caller.sessionId, permissionsId(caller.permissions), authTime, client.ip];
-    return checks.once(`authorization:${JSON.stringify(inputs)}`, () => this.reauthorize());
+    return this.reauthorize();
   }
 
   private async reauthorize(): Promise<GraphQLError | undefined> {
@@ -255,6 +257,9 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     return undefined;
   }
 }
+
+/** A check's outcome (the error that ends the subscription, or none): at once when every lookup it needs has settled. */
+type Checked = GraphQLError | undefined | Promise<GraphQLError | undefined>;
 
 function removalKey(removal: RemovedSelection): string {
   return `${removal.path.join('.')}|${removal.coordinate}`;

@@ -33,31 +33,41 @@ import { executeEvent, type SubscriptionPlan } from './federated-execution.js';
 import { openUpstream, type Upstream } from './upstream.js';
 
 /**
- * What a group hands its members, in order. An event's result is a promise: completions of
- * consecutive events overlap, members receive them in upstream order.
+ * What a group hands its members, in upstream order. An event comes completed (`result`), or
+ * with `result` undefined when its completion failed (logged once by the group).
  */
 export type GroupItem =
-  | { kind: 'event'; result: Promise<ExecutionResult>; checks: EventChecks }
+  | { kind: 'event'; result: ExecutionResult | undefined; checks: EventChecks }
   | { kind: 'error'; error: GraphQLError }
   | { kind: 'complete' };
 
 /** A member of a group: a client subscription (`FederatedSubscription`). */
 export interface GroupMember {
+  /** Its per-event check of its caller, through `checks`: an error ends it (see `FederatedSubscription.check`). */
+  check(checks: EventChecks): GraphQLError | undefined | Promise<GraphQLError | undefined>;
   deliver(item: GroupItem): void;
 }
 
 /**
  * The lookups the members' per-event checks make, memoized for one event by their inputs
  * (permissions of a user, revocation of a session, the authorization of one permission set).
+ * Once a lookup has settled, the members after the first get its value synchronously: a
+ * thousand members of one session cost one lookup and no extra promise each.
  */
 export class EventChecks {
-  private readonly memo = new Map<string, Promise<unknown>>();
+  private readonly settled = new Map<string, unknown>();
+  private readonly pending = new Map<string, Promise<unknown>>();
 
-  once<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    let pending = this.memo.get(key) as Promise<T> | undefined;
+  /** The value for `key`: at once when it has settled, else the promise of the lookup under way (or started now). */
+  once<T>(key: string, compute: () => Promise<T>): T | Promise<T> {
+    if (this.settled.has(key)) return this.settled.get(key) as T;
+    let pending = this.pending.get(key) as Promise<T> | undefined;
     if (!pending) {
-      pending = compute();
-      this.memo.set(key, pending);
+      pending = compute().then((value) => {
+        this.settled.set(key, value);
+        return value;
+      });
+      this.pending.set(key, pending);
     }
     return pending;
   }
@@ -75,23 +85,6 @@ export interface GroupSource {
   decision: AuthorizationDecision;
   /** The first member's context: its caller (shared by every member), client and request id. */
   context: GatewayContext;
-}
-
-const permissionIds = new WeakMap<readonly string[], number>();
-let nextPermissionId = 0;
-
-/**
- * A short name for one permissions array, by identity: the resolver hands out the same array
- * while a user's permissions are unchanged, so equal ids mean an authorization decided once
- * still holds.
- */
-export function permissionsId(permissions: readonly string[]): number {
-  let id = permissionIds.get(permissions);
-  if (id === undefined) {
-    id = nextPermissionId += 1;
-    permissionIds.set(permissions, id);
-  }
-  return id;
 }
 
 /** JSON with object keys sorted, so `{a,b}` and `{b,a}` name the same variables. */
@@ -167,6 +160,8 @@ class SubscriptionGroup {
   private upstream: Upstream | undefined;
   private closed = false;
   private context: GatewayContext;
+  /** Events are completed concurrently and handed over in upstream order: the last hand-over. */
+  private delivered: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly source: GroupSource,
@@ -198,16 +193,23 @@ class SubscriptionGroup {
         if (this.closed) return;
         if (item.kind === 'event') {
           const checks = new EventChecks();
-          const result = this.complete(item.result, checks);
-          // Each member awaits it; the group logs a failure once (members end with a generic error).
-          result.catch((error: unknown) =>
-            this.logger.error({ err: error }, 'a subscription event could not be completed'),
-          );
-          this.broadcast({ kind: 'event', result, checks });
+          const completed = this.complete(item.result, checks).catch((error: unknown) => {
+            // Logged once here; every member ends with a generic error.
+            this.logger.error({ err: error }, 'a subscription event could not be completed');
+            return undefined;
+          });
+          this.delivered = this.delivered
+            .then(() => completed)
+            .then(async (result) => {
+              await this.prepareChecks(checks);
+              this.broadcast({ kind: 'event', result, checks });
+            });
           return;
         }
-        this.broadcast(item);
-        this.close();
+        this.delivered = this.delivered.then(() => {
+          this.broadcast(item);
+          this.close();
+        });
       },
       onFailure: (details) => this.logger.warn(details, 'the subgraph subscription failed'),
     });
@@ -222,7 +224,22 @@ class SubscriptionGroup {
     if (this.members.size === 0) this.close();
   }
 
+  /**
+   * Runs the members' checks for an event before it is handed over: members that share what
+   * the check reads share one lookup, and each finds the answer settled when it reads it.
+   */
+  private async prepareChecks(checks: EventChecks): Promise<void> {
+    const pending = new Set<Promise<unknown>>();
+    for (const member of this.members) {
+      const checked = member.check(checks);
+      if (checked instanceof Promise) pending.add(checked);
+    }
+    // A failed check is the member's to report, when it reads it.
+    await Promise.allSettled(pending);
+  }
+
   private broadcast(item: GroupItem): void {
+    if (this.closed) return;
     for (const member of this.members) member.deliver(item);
   }
 

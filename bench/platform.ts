@@ -31,11 +31,12 @@ const UNREACHED_RATE_LIMITS = Object.fromEntries(
 
 /**
  * Launches the platform for `benchmark`: data in `.bench/<benchmark>-data` (emptied first),
- * every port free, every service logging warnings only; `environment` adds launcher variables.
+ * every port free, every service logging warnings only; `environment` adds launcher variables,
+ * `serviceEnvironment` variables of every service.
  */
 export async function launchBenchPlatform(
   benchmark: string,
-  options: { environment?: Environment; mode?: 'auto' | 'processes' } = {},
+  options: { environment?: Environment; mode?: 'auto' | 'processes'; serviceEnvironment?: Environment } = {},
 ): Promise<LaunchedPlatform> {
   const dataDir = path.join(outputDir, `${benchmark}-data`);
   await rm(dataDir, { recursive: true, force: true });
@@ -47,7 +48,7 @@ export async function launchBenchPlatform(
     ...options.environment,
   });
   return launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
-    serviceEnvironment: { LOG_LEVEL: 'warn', ...UNREACHED_RATE_LIMITS },
+    serviceEnvironment: { LOG_LEVEL: 'warn', ...UNREACHED_RATE_LIMITS, ...options.serviceEnvironment },
     ...(options.mode ? { mode: options.mode } : {}),
   });
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- subscriptions [--subscribers 1000] [--duration 20] [--rate 10]`: how the
+ * `npm run bench -- subscriptions [--subscribers 1000] [--duration 20] [--rate 10] [--producers 4]`: how the
  * audit-event subscriptions fan out. The platform runs in its default mode (every service in
  * this process on the in-process event bus, so the events reach audit); a separate process
  * (`subscribers-driver.ts`) holds `subscribers` graphql-ws clients on the gateway, each
@@ -11,7 +11,12 @@
  *    subscriptions reach audit asynchronously after the connection is acknowledged);
  * 2. fixed rate: `rate` changes a second for `duration` seconds, then a wait for stragglers;
  *    latency is receive time − `occurredAt`, over every delivery;
- * 3. sustained: changes back to back (one at a time) for 10 s; see `sustainedEventsPerSecond`.
+ * 3. sustained: `producers` users each changing their name back to back (one change in flight
+ *    each) for 10 s; see `sustainedEventsPerSecond` and `deliveriesPerSecond`.
+ *
+ * The platform's CPU time (this process: every service, argon2's and libuv's threads
+ * included) is measured over each phase, so deliveries per CPU-second can be compared on a
+ * machine that other work loads.
  *
  * Nothing is asserted: it prints a markdown table and writes `.bench/subscriptions.json`.
  */
@@ -113,11 +118,24 @@ class SubscribersDriver {
   }
 }
 
-export async function benchSubscriptions(options: { subscribers: number; durationSeconds: number; rate: number }) {
+/** CPU seconds this process (the whole platform) spent since `since`. */
+function cpuSecondsSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
+export async function benchSubscriptions(options: {
+  subscribers: number;
+  durationSeconds: number;
+  rate: number;
+  producers: number;
+}) {
   const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   // Default mode: no KAFKA_BROKERS, so every service runs here on the in-process event bus.
   const platform = await launchBenchPlatform('subscriptions', {
     environment: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
+    // Every subscriber connects from this machine's one address.
+    serviceEnvironment: { WS_MAX_CONNECTIONS_PER_CLIENT: String(options.subscribers + 100) },
   });
   let driver: SubscribersDriver | undefined;
   const interrupted = () => {
@@ -140,21 +158,29 @@ export async function benchSubscriptions(options: { subscribers: number; duratio
       return result.data.login.accessToken;
     };
     const adminToken = await logIn(ADMIN); // holds audit.log.read
-    const user = { email: `bench.subscriptions.${Date.now()}@example.test`, password: 'benchmark user password' };
-    const registered = await graphql(contractOperation('identity.graphql', 'Register'), { ...user, name: 'Bench 0' });
-    if (!registered.data) throw new Error(`register failed: ${JSON.stringify(registered.errors)}`);
-    const userToken = await logIn(user);
-
+    const REGISTER = contractOperation('identity.graphql', 'Register');
     const UPDATE_PROFILE = contractOperation('identity.graphql', 'UpdateProfile');
+    /** The users whose name changes make the events: one per sustained producer. */
+    const producerTokens: string[] = [];
+    for (let index = 0; index < Math.max(1, options.producers); index += 1) {
+      const user = {
+        email: `bench.subscriptions.${Date.now()}.${index}@example.test`,
+        password: 'benchmark user password',
+      };
+      const registered = await graphql(REGISTER, { ...user, name: 'Bench 0' });
+      if (!registered.data) throw new Error(`register failed: ${JSON.stringify(registered.errors)}`);
+      producerTokens.push(await logIn(user));
+    }
+
     let changes = 0;
-    /** One name change, so one `identity.user.updated` event; false when it failed. */
-    const change = async (): Promise<boolean> => {
+    /** One name change of producer `producer`'s user, so one `identity.user.updated` event; false when it failed. */
+    const change = async (producer = 0): Promise<boolean> => {
       changes += 1;
       try {
         const result = await graphql<{ updateProfile: { user: { id: string } } }>(
           UPDATE_PROFILE,
           { name: `Bench ${changes}` },
-          userToken,
+          producerTokens[producer],
         );
         return Boolean(result.data?.updateProfile?.user);
       } catch {
@@ -212,6 +238,7 @@ export async function benchSubscriptions(options: { subscribers: number; duratio
 
     // Phase 1: a fixed rate, open loop (a change is sent on schedule whether or not the last answered).
     await driver.next(`reset ${Date.now()}`);
+    const fixedCpu = process.cpuUsage();
     const fixedSent: Promise<boolean>[] = [];
     const fixedStart = performance.now();
     const total = Math.round(options.rate * options.durationSeconds);
@@ -224,33 +251,41 @@ export async function benchSubscriptions(options: { subscribers: number; duratio
     const fixedOk = (await Promise.all(fixedSent)).filter(Boolean).length;
     const fixedSeconds = (performance.now() - fixedStart) / 1000;
     const fixedDrain = await awaitStragglers(fixedOk * subscribed.subscribers);
+    const fixedCpuSeconds = cpuSecondsSince(fixedCpu);
     const fixed = await driver.next<SubscribersSummary>('report');
     say(
       `fixed rate: ${fixedOk}/${total} changes, ${fixed.deliveries} deliveries (${fixedDrain.drained ? 'all' : 'NOT all'} in, after ${fixedDrain.waitedSeconds} s more)`,
     );
 
     if (!fixedDrain.drained) say('the fixed-rate backlog did not drain: the sustained phase starts behind it');
-    // Phase 2, sustained events/s: changes back to back, one at a time, for SUSTAINED_SECONDS.
-    // An event counts only once EVERY connected subscriber has received it, and only if that
-    // happened before the phase ended: the figure is the rate at which events went all the way
-    // through (producer → outbox → bus → audit → every gateway subscription → every client)
-    // while the platform was kept busy, not the rate mutations were accepted. Anything still
-    // queued when the phase ends is not counted (it is reported separately as `lateComplete`).
-    // The mutations share this process with the platform, so the offered rate falls as the
-    // fan-out loads it: that is the back-pressure a real producer would feel here too.
+    // Phase 2, sustained: `producers` users change their names back to back (one change in
+    // flight each) for SUSTAINED_SECONDS. An event counts only once EVERY connected subscriber has
+    // received it, and only if that happened before the phase ended: the figure is the rate at
+    // which events went all the way through (producer → outbox → bus → audit → the gateway's
+    // shared subscription → every client) while the platform was kept busy, not the rate
+    // mutations were accepted. Anything still queued when the phase ends is not counted (it is
+    // reported separately as `lateComplete`). The mutations share this process with the
+    // platform, so the offered rate falls as the fan-out loads it: that is the back-pressure a
+    // real producer would feel here too.
     await sleep(1_000);
     await driver.next(`reset ${Date.now()}`);
+    const sustainedCpu = process.cpuUsage();
     const sustainedStart = performance.now();
     let sustainedSent = 0;
     let sustainedOk = 0;
-    while (performance.now() - sustainedStart < SUSTAINED_SECONDS * 1000) {
-      sustainedSent += 1;
-      if (await change()) sustainedOk += 1;
-    }
+    await Promise.all(
+      producerTokens.map(async (_, producer) => {
+        while (performance.now() - sustainedStart < SUSTAINED_SECONDS * 1000) {
+          sustainedSent += 1;
+          if (await change(producer)) sustainedOk += 1;
+        }
+      }),
+    );
     const sustainedEnd = Date.now();
     const sustainedSeconds = (performance.now() - sustainedStart) / 1000;
     const atEnd = await driver.next<SubscribersSummary>(`report ${sustainedEnd}`);
     const sustainedDrain = await awaitStragglers(sustainedOk * subscribed.subscribers);
+    const sustainedCpuSeconds = cpuSecondsSince(sustainedCpu);
     const sustained = await driver.next<SubscribersSummary>(`report ${sustainedEnd}`);
     const final = await driver.stop();
     driver = undefined;
@@ -280,6 +315,9 @@ export async function benchSubscriptions(options: { subscribers: number; duratio
         /** Seconds waited after the last change for the queued deliveries; drained: all arrived. */
         drain: fixedDrain,
         errors: fixed.errors,
+        /** CPU seconds of the platform process over the phase and its drain. */
+        platformCpuSeconds: round1(fixedCpuSeconds),
+        deliveriesPerCpuSecond: Math.round(fixed.deliveries / Math.max(0.001, fixedCpuSeconds)),
       },
       sustained: {
         seconds: round1(sustainedSeconds),
@@ -293,7 +331,12 @@ export async function benchSubscriptions(options: { subscribers: number; duratio
         deliveriesExpected: sustainedOk * subscribed.subscribers,
         latencyMs: sustained.latencyMs,
         deliveriesPerSecond: sustained.deliveriesPerSecond,
+        /** Deliveries that arrived within the phase, per second of it. */
+        deliveriesPerSecondInPhase: Math.round(atEnd.deliveries / sustainedSeconds),
         drain: sustainedDrain,
+        producers: producerTokens.length,
+        platformCpuSeconds: round1(sustainedCpuSeconds),
+        deliveriesPerCpuSecond: Math.round(sustained.deliveries / Math.max(0.001, sustainedCpuSeconds)),
       },
       subscriptionsEnded: final.ended,
       errors: final.errors,
@@ -309,7 +352,9 @@ export async function benchSubscriptions(options: { subscribers: number; duratio
         `| ${subscribed.subscribers} | ${f.targetPerSecond} | ${f.eventsSent} | ${f.deliveries} | ${f.deliveriesExpected} | ${f.latencyMs.p50} | ${f.latencyMs.p95} | ${f.latencyMs.p99} | ${f.latencyMs.max} | ${s.sustainedEventsPerSecond} |`,
         '',
         `fixed rate: ${f.deliveriesPerSecond} deliveries/s, events per subscriber ${f.eventsPerSubscriber.min}–${f.eventsPerSubscriber.max}, ${f.completeEvents}/${f.eventsSent} events reached every subscriber, ${f.drain.drained ? 'all' : 'NOT all'} in ${f.drain.waitedSeconds} s after the last change`,
-        `sustained: ${s.eventsSent} changes in ${s.seconds} s (${s.offeredPerSecond}/s offered), ${s.completeByPhaseEnd} reached every subscriber within the phase, ${s.lateComplete} more later (${s.drain.drained ? 'all' : 'NOT all'} in ${s.drain.waitedSeconds} s after the phase); ${s.deliveries}/${s.deliveriesExpected} deliveries, p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms`,
+        `fixed rate: platform CPU ${f.platformCpuSeconds} s, ${f.deliveriesPerCpuSecond} deliveries per platform CPU-second`,
+        `sustained (${s.producers} producers): ${s.eventsSent} changes in ${s.seconds} s (${s.offeredPerSecond}/s offered), ${s.completeByPhaseEnd} reached every subscriber within the phase, ${s.lateComplete} more later (${s.drain.drained ? 'all' : 'NOT all'} in ${s.drain.waitedSeconds} s after the phase); ${s.deliveries}/${s.deliveriesExpected} deliveries, p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms`,
+        `sustained: ${s.deliveriesPerSecondInPhase} deliveries/s within the phase, ${s.deliveriesPerSecond} deliveries/s first to last; platform CPU ${s.platformCpuSeconds} s, ${s.deliveriesPerCpuSecond} deliveries per platform CPU-second`,
         `subscriptions ended early: ${report.subscriptionsEnded}; errors: ${report.errors}${report.firstError ? ` (first: ${report.firstError})` : ''}`,
         `written to .bench/subscriptions.json (${report.machine.cores} cores, ${report.machine.cpu}, Node ${report.machine.node})`,
         '',

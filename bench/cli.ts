@@ -5,18 +5,17 @@
  *   gateway        the standard federation workload (TestQuery, 50 concurrent) through stock Apollo Gateway, Hive
  *                  Gateway and ours, same workers each (default 30 s each; --gateways, --workers, --rounds)
  *   subscriptions  AuditEvents fan-out: --subscribers graphql-ws clients (default 1000), events at --rate/s (default 10)
- *                  for --duration s (default 20): deliveries, latency percentiles, sustained events/s
+ *                  for --duration s (default 20): deliveries, latency percentiles; then --producers users (default 4)
+ *                  changing back to back: sustained events/s and deliveries/s, per platform CPU-second too
  *   bookings       HoldTickets on one hot ticket type, --concurrency buyers (default 50) for --duration s (default 15)
  *                  each, straight to the bookings subgraph (baseline) and through the gateway: holds/s, p50/p95/p99
  *   portfolio      PortfolioPerformance through the gateway over a 10-year daily price history and 1,000
  *                  activities: p50/p95 of --rounds sequential queries (default 50)
  *   search         the Postgres search engine on 100,000 generated events: p50/p95 of a text + date + facets search
  *                  and of a suggestion, --rounds sequential calls each (default 200)
- *   all            every benchmark above in turn, short settings each (bench/all.ts), one report: .bench/report-<date>.md
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { benchAll } from './all.js';
 import { benchAuthorization } from './authorization.js';
 import { benchBookings } from './bookings.js';
 import { benchGateway, parseGatewayList } from './gateway/run.js';
@@ -35,6 +34,7 @@ const { positionals, values } = parseArgs({
     gateways: { type: 'string' },
     subscribers: { type: 'string' },
     rate: { type: 'string' },
+    producers: { type: 'string' },
   },
 });
 const benchmarks: Record<string, () => Promise<void>> = {
@@ -62,6 +62,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
       subscribers: Number(values.subscribers ?? 1000),
       durationSeconds: Number(values.duration ?? 20),
       rate: Number(values.rate ?? 10),
+      producers: Number(values.producers ?? 4),
     }),
   bookings: () =>
     benchBookings({ durationSeconds: Number(values.duration ?? 15), concurrency: Number(values.concurrency ?? 50) }),
@@ -69,12 +70,10 @@ const benchmarks: Record<string, () => Promise<void>> = {
   search: () => benchSearch({ rounds: Number(values.rounds ?? 200) }),
 };
 const name = positionals[0];
-// all: every benchmark in turn, short settings, one report (bench/all.ts).
-const run =
-  name === 'all' ? async () => void (await benchAll(Object.keys(benchmarks))) : name ? benchmarks[name] : undefined;
+const run = name ? benchmarks[name] : undefined;
 if (!run) {
   process.stderr.write(
-    `usage: npm run bench -- <${[...Object.keys(benchmarks), 'all'].join('|')}> [--duration s] [--concurrency n]\n`,
+    `usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--duration s] [--concurrency n]\n`,
   );
   process.exit(2);
 }

@@ -13,9 +13,11 @@
  *                  activities: p50/p95 of --rounds sequential queries (default 50)
  *   search         the Postgres search engine on 100,000 generated events: p50/p95 of a text + date + facets search
  *                  and of a suggestion, --rounds sequential calls each (default 200)
+ *   all            every benchmark above in turn, short settings each (bench/all.ts), one report: .bench/report-<date>.md
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchAll } from './all.js';
 import { benchAuthorization } from './authorization.js';
 import { benchBookings } from './bookings.js';
 import { benchGateway, parseGatewayList } from './gateway/run.js';
@@ -70,10 +72,12 @@ const benchmarks: Record<string, () => Promise<void>> = {
   search: () => benchSearch({ rounds: Number(values.rounds ?? 200) }),
 };
 const name = positionals[0];
-const run = name ? benchmarks[name] : undefined;
+// all: every benchmark in turn, short settings, one report (bench/all.ts).
+const run =
+  name === 'all' ? async () => void (await benchAll(Object.keys(benchmarks))) : name ? benchmarks[name] : undefined;
 if (!run) {
   process.stderr.write(
-    `usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--duration s] [--concurrency n]\n`,
+    `usage: npm run bench -- <${[...Object.keys(benchmarks), 'all'].join('|')}> [--duration s] [--concurrency n]\n`,
   );
   process.exit(2);
 }

@@ -1,7 +1,7 @@
 /**
  * Where file bytes live. The port writes a stream under a key (all or nothing: a write that
- * fails or is aborted leaves no object) and reads one back. Local disk is the only adapter:
- * S3 is left out until it can be tested against a real S3-compatible server (see README).
+ * fails or is aborted leaves no object) and reads one back. Adapters: local disk (the default)
+ * and S3 (`s3.ts`, when `MEDIA_STORAGE_S3_BUCKET` is set), both run through the same tests.
  */
 import type { Readable } from 'node:stream';
 

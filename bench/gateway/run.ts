@@ -69,7 +69,7 @@ const DEFAULT_GATEWAYS: GatewayName[] = [
 const DEDUPLICATING: ReadonlySet<GatewayName> = new Set(['hive', 'hive-rust', 'ours', 'ours-nolimits']);
 
 /** Ours, configured from the environment the harness passes (see `oursEnvironment`). */
-const OURS: ReadonlySet<GatewayName> = new Set(['ours', 'ours-nodedup', 'ours-auth', 'ours-nolimits']);
+const OURS: ReadonlySet<GatewayName> = new Set(['ours', 'ours-nodedup', 'ours-auth', 'ours-nolimits', 'ours-traced']);
 
 /** `stock,hive,ours` to gateway names; the default list when absent; an error on an unknown name. */
 export function parseGatewayList(text: string | undefined): GatewayName[] {
@@ -354,6 +354,7 @@ const RATIOS: [GatewayName, GatewayName][] = [
   ['ours-nodedup', 'hive-rust-nodedup'],
   ['ours-auth', 'hive-rust-nodedup'],
   ['ours-auth', 'ours-nodedup'],
+  ['ours-traced', 'ours-nodedup'],
 ];
 
 /** The round with the median TestQuery RPS, with every round's RPS; a failure if any round failed. */

@@ -11,7 +11,8 @@ import path from 'node:path';
  * `*-nodedup` is the gateway without inbound request deduplication (stock has none), to see
  * what the engine does when every request is executed; `hive-rust` is Hive Gateway with the
  * Rust query planner; `ours-auth` is ours with an access token per client; `ours-nolimits` is
- * `ours` without its operation, cost and rate limits, to see what they cost.
+ * `ours` without its operation, cost and rate limits, to see what they cost; `ours-traced` is
+ * `ours-nodedup` with tracing on, exporting every span (OTLP), to see what tracing costs.
  */
 export const GATEWAY_NAMES = [
   'stock',
@@ -23,6 +24,7 @@ export const GATEWAY_NAMES = [
   'ours-nodedup',
   'ours-auth',
   'ours-nolimits',
+  'ours-traced',
 ] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 

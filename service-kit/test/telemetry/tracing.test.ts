@@ -2,7 +2,8 @@
  * The kit's tracing with the real OpenTelemetry SDK and an in-memory exporter: the
  * `OTEL_*` rules that turn it on, log lines inside a span carrying its ids, database spans
  * without parameters, and a trace that survives the outbox: written in the change's trace,
- * published by the relay as the CloudEvents `traceparent` extension, continued by the consumer.
+ * published by the relay as the CloudEvents `traceparent` extension, continued by the consumer;
+ * and an unexpected error that names its trace and request, and nothing else.
  */
 import { Writable } from 'node:stream';
 import { context, trace } from '@opentelemetry/api';
@@ -14,6 +15,8 @@ import { parseEvent } from '../../src/events/envelope.js';
 import { createInProcessTransport } from '../../src/events/in-process-transport.js';
 import { enqueue } from '../../src/events/outbox.js';
 import { createOutboxRelay } from '../../src/events/relay.js';
+import { createErrorFormatter } from '../../src/errors.js';
+import { closeServer, createHttpServer, listen, sendJson } from '../../src/http.js';
 import { createLogger } from '../../src/logger.js';
 import { startTelemetry, stopTelemetry, tracingRequested } from '../../src/telemetry/sdk.js';
 import { inSpan, serviceTracer } from '../../src/telemetry/spans.js';
@@ -181,5 +184,67 @@ describe('a trace through the outbox', () => {
 
   it('refuses an event whose traceparent is not W3C trace context', () => {
     expect(() => parseEvent({ ...userRegistered(), traceparent: 'not-a-trace' })).toThrow(/\/traceparent/);
+  });
+});
+
+describe('an unexpected error', () => {
+  it('names the trace and the request in its log line and its response, and nothing of the failure', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      service: 'kit-test',
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+          done();
+        },
+      }),
+    });
+    const format = createErrorFormatter({ logger, exposeInternals: false });
+    const server = createHttpServer({
+      service: 'kit-test',
+      logger,
+      routes: [
+        {
+          method: 'POST',
+          path: '/graphql',
+          handler: async ({ res }) => {
+            await new Promise((resolve) => setImmediate(resolve));
+            const error = new Error('connection to 10.0.0.7:5432 refused');
+            sendJson(res, 200, {
+              errors: [format({ message: error.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error)],
+            });
+          },
+        },
+      ],
+    });
+    const running = await listen(server, 0);
+    try {
+      // The caller's trace (as the gateway sends it) is continued by the server span.
+      const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const response = await fetch(`${running.url}/graphql`, {
+        method: 'POST',
+        headers: { 'x-request-id': 'req-42', traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` },
+      });
+      const body = (await response.json()) as { errors: unknown[] };
+      expect(body.errors).toEqual([
+        {
+          message: 'Internal server error',
+          extensions: { code: 'INTERNAL_SERVER_ERROR', traceId: callerTrace, requestId: 'req-42' },
+        },
+      ]);
+      const logged = lines.find((line) => line.msg === 'unexpected error while executing operation');
+      expect(logged).toMatchObject({ traceId: callerTrace, requestId: 'req-42' });
+      // The server span ends when the response is closed, which may be just after the client read it.
+      const serverSpan = await waitFor(
+        () => exporter.getFinishedSpans().find((span) => span.name === 'POST /graphql'),
+        5_000,
+        'the server span',
+      );
+      expect(serverSpan?.spanContext().traceId).toBe(callerTrace);
+      expect(serverSpan?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+      expect(serverSpan?.instrumentationScope.name).toBe('platform.kit-test');
+    } finally {
+      await closeServer(server);
+    }
   });
 });

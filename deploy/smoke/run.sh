@@ -9,7 +9,7 @@
 # Prometheus, Grafana, the collector, Jaeger and Mailpit are not started: their official images
 # cannot be pulled here and have no local stand-in.
 #
-#   SMOKE_SERVICES="identity auth authz audit gateway"  only these services (then /healthz, not /readyz)
+#   SMOKE_SERVICES="identity auth authz audit gateway"  only these services (then the gateway's readiness only)
 #   SMOKE_REUSE_IMAGES=1                                keep service images a previous run built
 #   SMOKE_KEEP=1                                        leave the stack running after the flows
 set -euo pipefail
@@ -77,12 +77,18 @@ up_started=$(date +%s)
 # `condition: service_healthy`, and these depends_on carry no condition anyway).
 "${compose[@]}" up -d --no-build postgres redis kafka $services >/dev/null
 
-# /readyz when every subgraph runs; /healthz when SMOKE_SERVICES leaves some out (the gateway's
-# readiness includes every subgraph of the supergraph).
-probe=$([ -z "${SMOKE_SERVICES:-}" ] && echo readyz || echo healthz)
-say "waiting for the gateway's /$probe on $GATEWAY_PUBLISH"
+# The gateway's /readyz (supergraph loaded, Redis answers) lists each subgraph's health in its
+# body without counting it: with every service running, wait until none is false too; when
+# SMOKE_SERVICES leaves some out, the gateway's readiness alone.
+all_up=$([ -z "${SMOKE_SERVICES:-}" ] && echo yes || echo no)
+gateway_ready() {
+  local body
+  body=$(curl -fsS "http://$GATEWAY_PUBLISH/readyz" 2>/dev/null) || return 1
+  [ "$all_up" = no ] || ! grep -q false <<<"$body"
+}
+say "waiting for the gateway's /readyz on $GATEWAY_PUBLISH$([ "$all_up" = yes ] && echo ', every subgraph up')"
 deadline=$(($(date +%s) + ready_timeout))
-until curl -fsS "http://$GATEWAY_PUBLISH/$probe" >/dev/null 2>&1; do
+until gateway_ready; do
   [ "$(date +%s)" -lt "$deadline" ] || { say "the gateway did not become ready in $ready_timeout s"; exit 1; }
   sleep 3
 done

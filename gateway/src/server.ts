@@ -20,6 +20,7 @@ import {
   createMetrics,
   createRedis,
   HttpError,
+  isRedisReachable,
   listen,
   metricsPlugin,
   metricsRoute,
@@ -114,6 +115,8 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   const supergraph: SupergraphFileState = { loaded: false, hash: null, reloads: 0 };
   const urlOverrides = config.SUBGRAPH_URLS ?? {};
   const redis: RedisClient | undefined = config.REDIS_URL ? createRedis(config.REDIS_URL, 'gateway') : undefined;
+  // ioredis reconnects by itself; a lost Redis is logged (and fails /readyz), never an unhandled 'error' event.
+  redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const permissions: PermissionResolver = createPermissionResolver({
     authz: createInternalClient({ baseUrl: config.AUTHZ_INTERNAL_URL, credential: config.AUTHZ_INTERNAL_CREDENTIAL }),
     ...(redis ? { redis } : {}),
@@ -305,21 +308,32 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     sendJson(res, 200, { ok: true });
   };
 
+  // Ready means this replica can serve: its supergraph is loaded and its own dependency (Redis,
+  // when configured) answers. Subgraphs are reported, never counted: one subgraph down must not
+  // take every gateway replica out of rotation (the others' fields still resolve, and that
+  // subgraph's own readiness takes its pods out).
   const readiness = async (): Promise<Readiness> => {
     const subgraphs = supergraph.loaded ? await subgraphsOf(supergraphPath, urlOverrides) : [];
-    const reachable = await Promise.all(
-      subgraphs.map(async (subgraph) => {
-        try {
-          const response = await fetch(new URL('/healthz', subgraph.url), { signal: AbortSignal.timeout(1000) });
-          return [subgraph.name, response.ok] as const;
-        } catch {
-          return [subgraph.name, false] as const;
-        }
-      }),
-    );
+    const [redisReachable, reachable] = await Promise.all([
+      redis ? withinOneSecond(isRedisReachable(redis)) : Promise.resolve(null),
+      Promise.all(
+        subgraphs.map(async (subgraph) => {
+          try {
+            const response = await fetch(new URL('/healthz', subgraph.url), { signal: AbortSignal.timeout(1000) });
+            return [subgraph.name, response.ok] as const;
+          } catch {
+            return [subgraph.name, false] as const;
+          }
+        }),
+      ),
+    ]);
     return {
-      ready: supergraph.loaded && reachable.every(([, ok]) => ok),
-      checks: { supergraph: supergraph.loaded, subgraphs: Object.fromEntries(reachable) },
+      ready: supergraph.loaded && redisReachable !== false,
+      checks: {
+        supergraph: supergraph.loaded,
+        ...(redisReachable === null ? {} : { redis: redisReachable }),
+        subgraphs: Object.fromEntries(reachable),
+      },
     };
   };
 
@@ -398,4 +412,11 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     supergraphReloads: () => supergraph.reloads,
     metricsUrl: () => metricsUrl,
   };
+}
+
+/** `check`'s answer, or false when it takes over a second (a probe must answer within its timeout). */
+function withinOneSecond(check: Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 1000)));
+  return Promise.race([check, late]).finally(() => clearTimeout(timer));
 }

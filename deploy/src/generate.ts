@@ -194,14 +194,26 @@ function kubernetesService(service: ServicePlan, plan: DeploymentPlan): string {
     { configMapRef: { name: `${service.name}-config` } },
     { secretRef: { name: `${service.name}-secrets` } },
   ];
+  const podSecurityContext = {
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    runAsGroup: 1000,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+  const migrationLabels = {
+    'app.kubernetes.io/name': `${service.name}-migrate`,
+    'app.kubernetes.io/part-of': 'platform',
+    'app.kubernetes.io/component': 'migration',
+    'app.kubernetes.io/version': plan.version,
+  };
   const image = `platform/${service.name}`;
   const objects: unknown[] = [
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: `${service.name}-config`, labels: labels(service) },
-      // Migrations run in the init container, once per rollout, before the new code starts.
-      data: { ...service.config, ...(service.database ? { MIGRATE_ON_START: 'false' } : {}) },
+      // Migrations run in this release's Job; the pods wait until the schema is at their version.
+      data: { ...service.config, ...(service.migration ? { MIGRATE_ON_START: 'false' } : {}) },
     },
     {
       apiVersion: 'apps/v1',
@@ -223,27 +235,8 @@ function kubernetesService(service: ServicePlan, plan: DeploymentPlan): string {
           },
           spec: {
             automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 1000,
-              runAsGroup: 1000,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: podSecurityContext,
             terminationGracePeriodSeconds: 30,
-            ...(service.database
-              ? {
-                  initContainers: [
-                    {
-                      name: 'migrate',
-                      image,
-                      command: ['node', 'dist/migrate.mjs'],
-                      envFrom,
-                      securityContext,
-                      resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-                    },
-                  ],
-                }
-              : {}),
             containers: [
               {
                 name: service.name,
@@ -263,6 +256,42 @@ function kubernetesService(service: ServicePlan, plan: DeploymentPlan): string {
         },
       },
     },
+    ...(service.migration
+      ? [
+          {
+            // One Job per release and service (its name carries the version): applying the
+            // manifests of a release already migrated changes nothing, a new release runs anew.
+            // Its pods are labelled apart from the service's, so no Service or PDB selects them.
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            metadata: { name: service.migration.job, labels: migrationLabels },
+            spec: {
+              backoffLimit: 6,
+              activeDeadlineSeconds: 900,
+              template: {
+                metadata: { labels: migrationLabels },
+                spec: {
+                  restartPolicy: 'OnFailure',
+                  automountServiceAccountToken: false,
+                  securityContext: podSecurityContext,
+                  containers: [
+                    {
+                      name: 'migrate',
+                      image,
+                      command: service.migration.command,
+                      envFrom,
+                      securityContext,
+                      resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+                      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+                    },
+                  ],
+                  volumes: [{ name: 'tmp', emptyDir: {} }],
+                },
+              },
+            },
+          },
+        ]
+      : []),
     {
       apiVersion: 'v1',
       kind: 'Service',
@@ -342,7 +371,8 @@ function kustomization(plan: DeploymentPlan): string {
         literals: ['KAFKA_BROKERS=kafka:9092', 'REDIS_URL=redis://redis:6379', 'LOG_LEVEL=info'],
       },
     ],
-    images: plan.services.map((service) => ({ name: `platform/${service.name}`, newTag: 'latest' })),
+    // The release's tag (deploy/VERSION), the one the migration Jobs are named after.
+    images: plan.services.map((service) => ({ name: `platform/${service.name}`, newTag: plan.version })),
   })}`;
 }
 

@@ -5,6 +5,7 @@
  * base are generated from this plan (`npm run deploy:generate`), the secrets files by
  * `npm run deploy:secrets`; a test fails when the committed files drift from it.
  */
+import { readFileSync } from 'node:fs';
 import { calledService, internalCallVariables, type ServiceCall } from '@platform/service-kit';
 import {
   databaseName,
@@ -33,9 +34,18 @@ export interface ServicePlan {
    * `npm run deploy:secrets` resolves them into each service's Kubernetes Secret.
    */
   secrets: Record<string, string>;
+  /**
+   * How its database is migrated in Kubernetes: a Job of this release (named after it, so a new
+   * release runs a new Job and an applied one is left alone) runs `command` from the service's
+   * image; the service's pods do not migrate (MIGRATE_ON_START=false) and wait until the schema
+   * is at their version. None for the gateway.
+   */
+  migration: { job: string; command: string[] } | null;
 }
 
 export interface DeploymentPlan {
+  /** The release deployed: the image tag and the migration Jobs' suffix (deploy/VERSION). */
+  version: string;
   services: ServicePlan[];
   /** The platform secrets every template draws from, generated once by `npm run deploy:secrets`. */
   secretNames: string[];
@@ -58,7 +68,23 @@ const serviceUrl = (name: string, port: number) => `http://${name}:${port}`;
  */
 const productionSecrets: Record<string, string[]> = { auth: ['SIGNING_KEYS'] };
 
-export function deploymentPlan(registry: Registry = platformRegistry): DeploymentPlan {
+/** The release in deploy/VERSION (one line, e.g. `0.1.0`): bump it, then `npm run deploy:generate`. */
+export function releaseVersion(): string {
+  const version = readFileSync(new URL('../VERSION', import.meta.url), 'utf8').trim();
+  if (!/^[0-9A-Za-z][0-9A-Za-z._-]{0,40}$/.test(version)) {
+    throw new Error(`deploy/VERSION must be an image tag such as 0.1.0, not ${JSON.stringify(version)}`);
+  }
+  return version;
+}
+
+/** A migration Job's name: the service and the release, as a Kubernetes name allows (`identity-migrate-0-1-0`). */
+export const migrationJobName = (service: string, version: string) =>
+  `${service}-migrate-${version.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`.slice(0, 63).replace(/-+$/, '');
+
+export function deploymentPlan(
+  registry: Registry = platformRegistry,
+  version: string = releaseVersion(),
+): DeploymentPlan {
   const ports = new Map([...registry.subgraphs, registry.gateway].map((service) => [service.name, service.port]));
   const portOf = (name: string) => {
     const port = ports.get(name);
@@ -113,6 +139,8 @@ export function deploymentPlan(registry: Registry = platformRegistry): Deploymen
         GATEWAY_PUBLIC_JWKS: '${GATEWAY_PUBLIC_JWKS}',
         ...secrets,
       },
+      // `dist/migrate.mjs` is in every subgraph image (deploy/src/bundle.ts).
+      migration: { job: migrationJobName(subgraph.name, version), command: ['node', 'dist/migrate.mjs'] },
     };
   });
 
@@ -136,8 +164,9 @@ export function deploymentPlan(registry: Registry = platformRegistry): Deploymen
       ...gateway.config,
     },
     secrets: { GATEWAY_SIGNING_KEY: '${GATEWAY_SIGNING_KEY}', ...gateway.secrets },
+    migration: null,
   });
-  return { services, secretNames: [...secretNames].sort() };
+  return { version, services, secretNames: [...secretNames].sort() };
 }
 
 /** `${NAME}` placeholders of a template. */

@@ -15,12 +15,13 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
+import * as batch from 'kubernetes-models/batch/v1';
 import * as networking from 'kubernetes-models/networking.k8s.io/v1';
 import * as policy from 'kubernetes-models/policy/v1';
 import * as core from 'kubernetes-models/v1';
 import { parse, parseAllDocuments } from 'yaml';
 import { driftedFiles, generatedFiles, overlayScaling } from '../src/generate.js';
-import { deploymentPlan } from '../src/plan.js';
+import { deploymentPlan, migrationJobName } from '../src/plan.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -44,6 +45,7 @@ const apiGroups: Record<string, Record<string, unknown>> = {
   v1: core,
   'apps/v1': apps,
   'autoscaling/v2': autoscaling,
+  'batch/v1': batch,
   'networking.k8s.io/v1': networking,
   'policy/v1': policy,
 };
@@ -116,6 +118,43 @@ describe('deployment files', () => {
     expect(peersOf('blog').sort()).toEqual(['authz', 'gateway', 'prometheus']);
     expect(peersOf('listings').sort()).toEqual(['gateway', 'prometheus']);
     expect(peersOf('gateway')).toContain('authz');
+  });
+
+  it('migrate each database in a Job named after the release, while no pod migrates', async () => {
+    const objects = await render('prod');
+    const subgraphs = plan.services.filter((service) => service.kind === 'subgraph');
+    const jobs = objects.filter((object) => object.kind === 'Job') as (KubernetesObject & {
+      spec: {
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: { containers: { image: string; command: string[] }[] };
+        };
+      };
+    })[];
+    expect(jobs.map((job) => job.metadata.name).sort()).toEqual(
+      subgraphs.map((service) => `${service.name}-migrate-${plan.version.replaceAll('.', '-')}`).sort(),
+    );
+    for (const job of jobs) {
+      const [container] = job.spec.template.spec.containers;
+      const service = job.metadata.name.replace(/-migrate-.*$/, '');
+      // The image of the release the Job is named after, and a command the image has.
+      expect(container!.image).toBe(`platform/${service}:${plan.version}`);
+      expect(container!.command).toEqual(['node', 'dist/migrate.mjs']);
+      // Not one of the service's pods: no Service, PDB or NetworkPolicy of the service selects it.
+      expect(job.spec.template.metadata.labels['app.kubernetes.io/name']).toBe(`${service}-migrate`);
+    }
+    for (const object of objects) {
+      if (object.kind === 'Deployment') {
+        const pod = (object.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+        expect(pod.initContainers, object.metadata.name).toBeUndefined();
+      }
+      if (object.kind === 'ConfigMap' && subgraphs.some((service) => object.metadata.name.startsWith(service.name))) {
+        expect((object as unknown as { data: Record<string, string> }).data.MIGRATE_ON_START).toBe('false');
+      }
+    }
+    // A new release is a new Job (an applied one is never re-run), within Kubernetes' name rules.
+    expect(migrationJobName('notifications', '2.10.0-rc.1')).toBe('notifications-migrate-2-10-0-rc-1');
+    expect(migrationJobName('identity', '0.1.0')).not.toBe(migrationJobName('identity', '0.2.0'));
   });
 
   it('refuse an object the schema does not accept (the validation can fail)', async () => {

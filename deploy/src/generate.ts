@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { stringify } from 'yaml';
+import { monitoringFiles } from './monitoring.js';
 import { databasePasswordSecret, deploymentPlan, type DeploymentPlan, type ServicePlan } from './plan.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -100,7 +101,12 @@ function composeFile(plan: DeploymentPlan): string {
     },
     prometheus: {
       image: images.prometheus,
-      volumes: ['./deploy/compose/prometheus.yml:/etc/prometheus/prometheus.yml:ro', 'prometheus-data:/prometheus'],
+      volumes: [
+        './deploy/compose/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+        // The alert rules (deploy/monitoring/alerts.yml), loaded by prometheus.yml's rule_files.
+        './deploy/monitoring/alerts.yml:/etc/prometheus/rules/platform-alerts.yml:ro',
+        'prometheus-data:/prometheus',
+      ],
       ports: ['127.0.0.1:9090:9090'],
       restart: 'unless-stopped',
     },
@@ -167,11 +173,12 @@ ${lines.join('\n')}
 
 function prometheusConfig(plan: DeploymentPlan): string {
   return `${HEADER}${stringify({
-    global: { scrape_interval: '15s' },
+    global: { scrape_interval: '15s', evaluation_interval: '15s' },
+    rule_files: ['/etc/prometheus/rules/*.yml'],
     scrape_configs: plan.services.map((service) => ({
       job_name: service.name,
       metrics_path: '/metrics',
-      static_configs: [{ targets: [`${service.name}:${service.port}`] }],
+      static_configs: [{ targets: [`${service.name}:${service.metricsPort}`] }],
     })),
   })}`;
 }
@@ -229,7 +236,7 @@ function kubernetesService(service: ServicePlan, plan: DeploymentPlan): string {
             labels: labels(service),
             annotations: {
               'prometheus.io/scrape': 'true',
-              'prometheus.io/port': String(service.port),
+              'prometheus.io/port': String(service.metricsPort),
               'prometheus.io/path': '/metrics',
             },
           },
@@ -241,7 +248,13 @@ function kubernetesService(service: ServicePlan, plan: DeploymentPlan): string {
               {
                 name: service.name,
                 image,
-                ports: [{ name: 'http', containerPort: service.port }],
+                ports: [
+                  { name: 'http', containerPort: service.port },
+                  // The gateway's /metrics is on a port of its own, never the public one.
+                  ...(service.metricsPort !== service.port
+                    ? [{ name: 'metrics', containerPort: service.metricsPort }]
+                    : []),
+                ],
                 envFrom,
                 readinessProbe: probe('/readyz', 3),
                 livenessProbe: probe('/healthz', 3),
@@ -325,12 +338,23 @@ function kubernetesService(service: ServicePlan, plan: DeploymentPlan): string {
       spec: {
         podSelector: { matchLabels: selector },
         policyTypes: ['Ingress'],
-        ingress: [{ from: allowedPeers(service, plan), ports: [{ protocol: 'TCP', port: service.port }] }],
+        ingress: [
+          { from: allowedPeers(service, plan), ports: [{ protocol: 'TCP', port: service.port }] },
+          ...(service.metricsPort !== service.port
+            ? [{ from: [prometheusPeer()], ports: [{ protocol: 'TCP', port: service.metricsPort }] }]
+            : []),
+        ],
       },
     },
   ];
   return `${HEADER}${objects.map((object) => stringify(object, { lineWidth: 0 })).join('---\n')}`;
 }
+
+/** Prometheus, in the namespace labelled for monitoring: it scrapes every service's /metrics. */
+const prometheusPeer = () => ({
+  namespaceSelector: { matchLabels: { 'platform.example/monitoring': 'true' } },
+  podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+});
 
 /**
  * Who may open a connection to the service's one port. GraphQL, /internal/* and /metrics share
@@ -348,7 +372,7 @@ function allowedPeers(service: ServicePlan, plan: DeploymentPlan): unknown[] {
       .filter((caller) => known.has(caller))
       .sort()
       .map(pods),
-    { namespaceSelector: { matchLabels: { 'platform.example/monitoring': 'true' } }, ...pods('prometheus') },
+    prometheusPeer(),
     ...(service.kind === 'gateway'
       ? [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]
       : []),
@@ -362,6 +386,7 @@ function kustomization(plan: DeploymentPlan): string {
     resources: [
       'network-policy-default-deny.yaml',
       'ingress.yaml',
+      'prometheus-rules.yaml',
       ...plan.services.map((service) => `services/${service.name}.yaml`),
     ],
     configMapGenerator: [
@@ -419,6 +444,8 @@ export async function generatedFiles(plan: DeploymentPlan = deploymentPlan()): P
     ['docker-compose.yml', composeFile(plan)],
     ['deploy/compose/postgres/init-databases.sh', postgresInit(plan)],
     ['deploy/compose/prometheus.yml', prometheusConfig(plan)],
+    // Dashboards and the Kubernetes copy of the alert rules (deploy/src/monitoring.ts).
+    ...monitoringFiles(HEADER),
     ['deploy/base/kustomization.yaml', kustomization(plan)],
     ['deploy/overlays/dev/scaling.yaml', overlayScalingPatch(plan, 'dev')],
     ['deploy/overlays/prod/scaling.yaml', overlayScalingPatch(plan, 'prod')],
@@ -427,7 +454,7 @@ export async function generatedFiles(plan: DeploymentPlan = deploymentPlan()): P
     files.set(`deploy/base/services/${service.name}.yaml`, kubernetesService(service, plan));
   }
   for (const [file, content] of files) {
-    if (!file.endsWith('.yaml') && !file.endsWith('.yml')) continue;
+    if (!file.endsWith('.yaml') && !file.endsWith('.yml') && !file.endsWith('.json')) continue;
     const filepath = path.join(root, file);
     files.set(file, await format(content, { ...(await resolveConfig(filepath)), filepath }));
   }

@@ -22,6 +22,8 @@ export interface ServicePlan {
   port: number;
   /** The TypeScript entry the image compiles. */
   entry: string;
+  /** Where Prometheus scrapes its `/metrics`: its port, except the gateway's (METRICS_PORT, never the public one). */
+  metricsPort: number;
   /** Its own database (`platform_<name>`); none for the gateway. */
   database: string | null;
   /** Services that call its `/internal/*` API. */
@@ -58,6 +60,9 @@ const credentialSecret = (caller: string, callee: string) => `${upper(caller)}_T
 export const databasePasswordSecret = (service: string) => `${upper(service)}_DATABASE_PASSWORD`;
 /** Platform secret: a variable a subgraph declares in `development.secrets`. */
 export const declaredSecret = (service: string, variable: string) => `${upper(service)}__${variable}`;
+
+/** The gateway's Prometheus port (`METRICS_PORT`): its `/metrics` is never on the public port. */
+export const GATEWAY_METRICS_PORT = 9464;
 
 /** Where a service is reached inside the deployment: its name, on compose's network and as a Kubernetes Service. */
 const serviceUrl = (name: string, port: number) => `http://${name}:${port}`;
@@ -130,6 +135,7 @@ export function deploymentPlan(
       name: subgraph.name,
       kind: 'subgraph',
       port: subgraph.port,
+      metricsPort: subgraph.port,
       entry: subgraphEntry(subgraph.name),
       database,
       callers,
@@ -149,6 +155,7 @@ export function deploymentPlan(
     name: registry.gateway.name,
     kind: 'gateway',
     port: registry.gateway.port,
+    metricsPort: GATEWAY_METRICS_PORT,
     entry: gatewayEntry,
     database: null,
     callers: gateway.callers,
@@ -156,6 +163,7 @@ export function deploymentPlan(
       NODE_ENV: 'production',
       HOST: '0.0.0.0',
       PORT: String(registry.gateway.port),
+      METRICS_PORT: String(GATEWAY_METRICS_PORT),
       SUPERGRAPH_PATH: 'supergraph/supergraph.graphql',
       SUBGRAPH_URLS: registry.subgraphs
         .map((subgraph) => `${subgraph.name}=${serviceUrl(subgraph.name, subgraph.port)}/graphql`)

@@ -8,6 +8,7 @@ import { defineSubgraph } from '@platform/service-kit';
 import { createContextFactory } from './context.js';
 import { createBookingsCapacity } from './domain/bookings-capacity.js';
 import { createListings } from './domain/listings.js';
+import { createInternalRoutes } from './internal/routes.js';
 import { resolvers } from './resolvers/index.js';
 import { createStores } from './stores/index.js';
 
@@ -20,9 +21,14 @@ export const listingsSubgraph = defineSubgraph({
   config: {},
   // Optional: without it listings still serves everything but lowering a published capacity.
   calls: [{ service: 'bookings', optional: true }],
-  async setup({ db, internal }) {
+  // Search pages through every event's snapshot to rebuild its index (internal/routes.ts).
+  internalApi: { callers: ['search'] },
+  async setup({ db, internal, authenticateService }) {
     const stores = createStores(db);
     const listings = createListings({ db, bookings: createBookingsCapacity(internal('bookings')?.client ?? null) });
-    return { context: createContextFactory({ listings, stores }) };
+    return {
+      context: createContextFactory({ listings, stores }),
+      routes: createInternalRoutes({ authenticateService, db }),
+    };
   },
 });

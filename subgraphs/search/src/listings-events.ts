@@ -5,8 +5,8 @@
  * indexed version, so a redelivered or late one changes nothing.
  */
 import type { ConsumedEventHandler } from '@platform/service-kit';
-import type { CloudEvent } from '@platform/service-kit/events';
-import type { SearchEngine } from './engine/port.js';
+import type { CloudEvent, EventDataByType } from '@platform/service-kit/events';
+import type { IndexedEvent, SearchEngine } from './engine/port.js';
 
 export const CONSUMED_LISTINGS_EVENTS = [
   'platform.listings.event.created.v1',
@@ -21,6 +21,25 @@ type ConsumedType = (typeof CONSUMED_LISTINGS_EVENTS)[number];
 type EventSnapshotType = Exclude<ConsumedType, `platform.listings.venue.${string}`>;
 type VenueType = Extract<ConsumedType, `platform.listings.venue.${string}`>;
 
+type EventSnapshot = EventDataByType['platform.listings.event.created.v1']['event'];
+
+/** The fields search keeps of listings' event snapshot (the events' and the reindex route's). */
+export function indexedEventOf(snapshot: EventSnapshot): IndexedEvent {
+  const { venue } = snapshot;
+  return {
+    id: snapshot.id,
+    version: snapshot.version,
+    organizerId: snapshot.organizerId,
+    status: snapshot.status,
+    title: snapshot.title,
+    description: snapshot.description,
+    category: snapshot.category,
+    startsAt: snapshot.startsAt,
+    endsAt: snapshot.endsAt,
+    venue: { id: venue.id, name: venue.name, city: venue.city, latitude: venue.latitude, longitude: venue.longitude },
+  };
+}
+
 export function createListingsEventHandlers(engine: SearchEngine): {
   [T in ConsumedType]: ConsumedEventHandler<T>;
 } {
@@ -28,25 +47,7 @@ export function createListingsEventHandlers(engine: SearchEngine): {
     received: CloudEvent<EventSnapshotType>,
     trx: Parameters<ConsumedEventHandler<EventSnapshotType>>[1],
   ) => {
-    const { venue, ...snapshot } = received.data.event;
-    await engine.applyEvent(trx, {
-      id: snapshot.id,
-      version: snapshot.version,
-      organizerId: snapshot.organizerId,
-      status: snapshot.status,
-      title: snapshot.title,
-      description: snapshot.description,
-      category: snapshot.category,
-      startsAt: snapshot.startsAt,
-      endsAt: snapshot.endsAt,
-      venue: {
-        id: venue.id,
-        name: venue.name,
-        city: venue.city,
-        latitude: venue.latitude,
-        longitude: venue.longitude,
-      },
-    });
+    await engine.applyEvent(trx, indexedEventOf(received.data.event));
   };
   const venue = async (received: CloudEvent<VenueType>, trx: Parameters<ConsumedEventHandler<VenueType>>[1]) => {
     const { id, name, city, latitude, longitude } = received.data.venue;

@@ -38,6 +38,7 @@ const TICKET_TYPE_COLUMNS = 'id, event_id, name, capacity, price_amount, price_c
 const sql = {
   findManyByIds: `select ${EVENT_COLUMNS} from events where id = any(?::uuid[])`,
   lockById: `select ${EVENT_COLUMNS} from events where id = ? for update`,
+  pageById: `select ${EVENT_COLUMNS} from events where (?::uuid is null or id > ?::uuid) order by id limit ?`,
   publishedPage: `select ${EVENT_COLUMNS} from events
     where status = 'PUBLISHED' and (?::timestamptz is null or (starts_at, id) > (?::timestamptz, ?::uuid))
     order by starts_at, id limit ?`,
@@ -115,6 +116,8 @@ export interface EventStore {
   findManyByIds(ids: readonly string[]): Promise<EventModel[]>;
   /** The event, locked until the transaction ends: changes of one event and its ticket types serialize on it. */
   lockById(id: string): Promise<EventModel | null>;
+  /** Up to `limit` events of every status after the id `after`, by id (search's reindex). */
+  pageById(after: string | null, limit: number): Promise<EventModel[]>;
   /** Up to `limit` published events after the `(startsAt, id)` position, in that order. */
   publishedPage(after: { startsAt: Date; id: string } | null, limit: number): Promise<EventModel[]>;
   /** Inserts a draft with the id the caller chose (so an idempotency key can name it first). */
@@ -144,6 +147,9 @@ export function createEventStore(db: Database): EventStore {
     async lockById(id) {
       const row = await run.first(eventRow, sql.lockById, [id]);
       return row ? toEvent(row) : null;
+    },
+    async pageById(after, limit) {
+      return (await run.rows(eventRow, sql.pageById, [after, after, limit])).map(toEvent);
     },
     async publishedPage(after, limit) {
       const startsAt = after ? after.startsAt.toISOString() : null;

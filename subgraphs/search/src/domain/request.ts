@@ -65,7 +65,7 @@ function decodePosition(cursor: string): SearchPosition | null {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 3) return null;
     const [score, startsAt, id] = value as unknown[];
-    if (typeof score !== 'string' || !/^\d+(\.\d+)?$/.test(score)) return null;
+    if (typeof score !== 'string' || !/^\d+(\.\d+)?(e[-+]?\d+)?$/i.test(score)) return null;
     if (typeof startsAt !== 'string' || Number.isNaN(new Date(startsAt).getTime())) return null;
     if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return null;
     return { score, startsAt: new Date(startsAt), id };

@@ -10,7 +10,7 @@ import { sqlOn, type Database } from '@platform/service-kit';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { wordsOf, type SearchRequest } from '../domain/request.js';
-import type { SearchEngine, SearchHit, SearchResult } from './port.js';
+import type { IndexedEvent, SearchEngine, SearchHit, SearchResult } from './port.js';
 
 /** Marks ts_headline puts around matched words; swapped for `<mark>` after escaping the text. */
 const OPEN = '\u0001';
@@ -49,6 +49,28 @@ const resultRow = z.object({
 });
 
 const suggestionRow = z.object({ id: z.string(), title: z.string() });
+
+/** The columns of a staged snapshot, as jsonb_to_recordset reads them. */
+const STAGED_COLUMNS = `id uuid, version int, organizer_id uuid, status text, title text, description text,
+  category text, starts_at timestamptz, ends_at timestamptz, venue_id uuid, venue_name text, city text,
+  latitude float8, longitude float8`;
+
+const stagedRow = (event: IndexedEvent) => ({
+  id: event.id,
+  version: event.version,
+  organizer_id: event.organizerId,
+  status: event.status,
+  title: event.title,
+  description: event.description,
+  category: event.category,
+  starts_at: event.startsAt,
+  ends_at: event.endsAt,
+  venue_id: event.venue.id,
+  venue_name: event.venue.name,
+  city: event.venue.city,
+  latitude: event.venue.latitude,
+  longitude: event.venue.longitude,
+});
 
 export function createPostgresEngine(db: Database): SearchEngine {
   const sql = sqlOn(db);
@@ -97,6 +119,21 @@ export function createPostgresEngine(db: Database): SearchEngine {
   }
 
   return {
+    name: 'postgres',
+    async ready() {},
+    async close() {},
+
+    async indexedVersion(id) {
+      const row = await sql.first(z.object({ version: z.number() }), 'select version from search_events where id = ?', [
+        id,
+      ]);
+      return row?.version ?? null;
+    },
+
+    async size() {
+      return (await sql.first(z.object({ n: z.coerce.number() }), 'select count(*) as n from search_events'))!.n;
+    },
+
     async search(request: SearchRequest): Promise<SearchResult> {
       const hasText = request.words.length > 0;
       const query = hasText ? await queryOf(request.words, false) : '';
@@ -250,7 +287,8 @@ export function createPostgresEngine(db: Database): SearchEngine {
            title = excluded.title, description = excluded.description, category = excluded.category,
            starts_at = excluded.starts_at, ends_at = excluded.ends_at, venue_id = excluded.venue_id,
            venue_name = excluded.venue_name, city = excluded.city, latitude = excluded.latitude,
-           longitude = excluded.longitude, document = excluded.document, title_words = excluded.title_words
+           longitude = excluded.longitude, document = excluded.document, title_words = excluded.title_words,
+           indexed_at = now()
          where e.version < excluded.version`,
         [
           event.id,
@@ -269,6 +307,78 @@ export function createPostgresEngine(db: Database): SearchEngine {
         ],
       );
       if (written > 0) await rememberWords(trx, [event.id]);
+    },
+
+    async rebuild(pages) {
+      return db.transaction(async (trx) => {
+        const run = sqlOn(trx);
+        const lock = await run.first(
+          z.object({ locked: z.boolean() }),
+          `select pg_try_advisory_xact_lock(hashtext('search.rebuild')) as locked`,
+        );
+        if (!lock!.locked) throw new Error('another rebuild of the search index is running: try again when it ends');
+        // Rows written before this instant and absent from the source are gone from listings.
+        const { began } = (await run.first(z.object({ began: z.date() }), 'select clock_timestamp() as began'))!;
+        // The fresh index is staged in a table of this transaction; the live one serves meanwhile.
+        await run.execute(
+          `create temp table rebuild_events (${STAGED_COLUMNS.replace('id uuid,', 'id uuid primary key,')}) on commit drop`,
+        );
+        let read = 0;
+        for await (const page of pages) {
+          if (page.length === 0) continue;
+          read += page.length;
+          await run.execute(
+            `insert into rebuild_events select * from jsonb_to_recordset(?::jsonb) as r(${STAGED_COLUMNS})
+             on conflict (id) do update set version = excluded.version, organizer_id = excluded.organizer_id,
+               status = excluded.status, title = excluded.title, description = excluded.description,
+               category = excluded.category, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+               venue_id = excluded.venue_id, venue_name = excluded.venue_name, city = excluded.city,
+               latitude = excluded.latitude, longitude = excluded.longitude
+             where rebuild_events.version < excluded.version`,
+            [JSON.stringify(page.map(stagedRow))],
+          );
+        }
+        // The swap: consumers wait (readers do not) while the staged index replaces the live
+        // one, keeping every live row at least as new as its staged snapshot.
+        await run.execute('lock table search_events, search_venues in share row exclusive mode');
+        // Venues as their own events described them win over the copies inside snapshots, as in applyEvent.
+        await run.execute(
+          `insert into search_venues (id, name, city, latitude, longitude)
+           select distinct on (venue_id) venue_id, venue_name, city, latitude, longitude
+             from rebuild_events order by venue_id
+           on conflict (id) do nothing`,
+        );
+        const removed = await run.execute(
+          `delete from search_events e
+            where e.indexed_at < ? and not exists (select 1 from rebuild_events r where r.id = e.id)`,
+          [began],
+        );
+        const written = await run.execute(
+          `insert into search_events as e (id, version, organizer_id, status, title, description, category,
+                                           starts_at, ends_at, venue_id, venue_name, city, latitude, longitude,
+                                           document, title_words)
+           select r.id, r.version, r.organizer_id, r.status, r.title, r.description, r.category, r.starts_at,
+                  r.ends_at, v.id, v.name, v.city, v.latitude, v.longitude,
+                  search_document(r.title, v.name, v.city, r.description), to_tsvector('search_text', r.title)
+             from rebuild_events r join search_venues v on v.id = r.venue_id
+            where not exists (select 1 from search_events x where x.id = r.id and x.version >= r.version)
+           on conflict (id) do update set
+             version = excluded.version, organizer_id = excluded.organizer_id, status = excluded.status,
+             title = excluded.title, description = excluded.description, category = excluded.category,
+             starts_at = excluded.starts_at, ends_at = excluded.ends_at, venue_id = excluded.venue_id,
+             venue_name = excluded.venue_name, city = excluded.city, latitude = excluded.latitude,
+             longitude = excluded.longitude, document = excluded.document, title_words = excluded.title_words,
+             indexed_at = now()
+           where e.version < excluded.version`,
+        );
+        await run.execute(
+          `insert into search_words (word)
+           select distinct word from search_events, unnest(tsvector_to_array(document)) as word
+            where word ~ '^[[:alnum:]]+$'
+           on conflict (word) do nothing`,
+        );
+        return { read, written, removed };
+      });
     },
 
     async applyVenue(trx, venue) {

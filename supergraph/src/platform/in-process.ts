@@ -20,6 +20,8 @@ import { subgraphs } from './services.js';
 export interface InProcessPlatform {
   /** A subgraph's job sender (null when it runs no jobs): a test runs a scheduled job now. */
   jobs(service: string): JobSender<JobDeclarations> | null;
+  /** Resolves once every subgraph's declared consumers receive (with Kafka: joined their groups). */
+  consumersReady(): Promise<void>;
   /** Stops the gateway first, then the subgraphs. */
   stop(): Promise<void>;
 }
@@ -36,6 +38,7 @@ export async function startServicesInProcess(options: {
   const shared = eventTransport ? { eventTransport } : {};
   const started: { stop(): Promise<void> }[] = [];
   const jobs = new Map<string, JobSender<JobDeclarations> | null>();
+  const consumersReady: Promise<void>[] = [];
   const stop = async () => {
     for (const server of started.reverse()) await server.stop();
   };
@@ -45,6 +48,7 @@ export async function startServicesInProcess(options: {
       const subgraph = await createSubgraph(definition, config, { logger: loggerFor(definition.name), ...shared });
       started.push(subgraph);
       jobs.set(definition.name, subgraph.jobs);
+      consumersReady.push(...subgraph.consumers.map((consumer) => consumer.ready));
       await subgraph.start(options.ports[definition.name]!, '127.0.0.1');
     }
     const gateway = createGatewayServer(loadGatewayConfig(environments.gateway), {
@@ -58,5 +62,11 @@ export async function startServicesInProcess(options: {
     await stop();
     throw error;
   }
-  return { stop, jobs: (service) => jobs.get(service) ?? null };
+  return {
+    stop,
+    jobs: (service) => jobs.get(service) ?? null,
+    consumersReady: async () => {
+      await Promise.all(consumersReady);
+    },
+  };
 }

@@ -30,8 +30,23 @@ export interface GraphQLResponse<TData = Record<string, unknown>> {
   };
 }
 
+/** One more replica of the whole platform (every subgraph and the gateway) on the same databases. */
+export interface PlatformReplica {
+  gatewayUrl: string;
+  subgraphUrls: Record<string, string>;
+  environments: Record<string, Environment>;
+  /** Sends a GraphQL operation to this replica's gateway. */
+  graphql: TestPlatform['graphql'];
+}
+
 export interface TestPlatform {
   gatewayUrl: string;
+  /**
+   * With `replicas: n`, the other n - 1 replicas: each runs every subgraph and a gateway of its
+   * own, on the same databases, Redis and Kafka as the first (whose gateway is `gatewayUrl`).
+   * Each replica's gateway and services call their own replica's subgraphs.
+   */
+  replicas: PlatformReplica[];
   /** The seeded admin account (every permission), as `npm start` seeds one. */
   admin: { id: string; email: string; password: string };
   subgraphUrls: Record<string, string>;
@@ -66,6 +81,12 @@ export interface TestPlatformOptions {
   gatewayDependencies?: Omit<GatewayDependencies, 'logger'>;
   /** A real Kafka: every service then publishes and consumes through it with its own client. */
   kafkaBrokers?: string[];
+  /**
+   * Replicas of the whole platform (default 1): each further one runs every subgraph and a
+   * gateway on ports of its own against the same databases, data folder, Redis and Kafka, the
+   * way a second pod of each Deployment would. Resolves once every replica's consumers receive.
+   */
+  replicas?: number;
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -120,8 +141,58 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   });
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
 
+  const replicaSets: PlatformReplica[] = [];
+  try {
+    for (let index = 1; index < (options.replicas ?? 1); index += 1) {
+      const replicaPorts: Record<string, number> = { gateway: await freePort() };
+      for (const subgraph of subgraphs) replicaPorts[subgraph.name] = await freePort();
+      const replicaPlanned = serviceEnvironments({
+        nodeEnv: 'test',
+        logLevel: 'info',
+        dataDir,
+        repositoryRoot,
+        secrets,
+        databaseUrls,
+        ports: replicaPorts,
+        ...(options.redis ? { redisUrl: testRedisUrl() } : {}),
+        ...(options.kafkaBrokers ? { kafkaBrokers: options.kafkaBrokers.join(',') } : {}),
+      });
+      const replicaEnvironments: Record<string, Environment> = {};
+      for (const [name, environment] of Object.entries(replicaPlanned)) {
+        replicaEnvironments[name] = { ...environment, ...options.environment?.[name] };
+      }
+      replicaEnvironments.audit!.AUDIT_APP_ROLE = environments.audit!.AUDIT_APP_ROLE!;
+      if (options.supergraphPath) replicaEnvironments.gateway!.SUPERGRAPH_PATH = options.supergraphPath;
+      const replica = await startServicesInProcess({
+        environments: replicaEnvironments,
+        ports: replicaPorts,
+        loggerFor: (service) => loggerFor(`${service}-replica${index}`),
+        ...(options.kafkaBrokers ? {} : { eventTransport }),
+        ...(options.gatewayDependencies ? { gatewayDependencies: options.gatewayDependencies } : {}),
+      });
+      replicas.push(replica);
+      await replica.consumersReady();
+      const replicaGatewayUrl = `http://127.0.0.1:${replicaPorts.gateway}/graphql`;
+      replicaSets.push({
+        gatewayUrl: replicaGatewayUrl,
+        subgraphUrls: Object.fromEntries(
+          subgraphs.map((subgraph) => [subgraph.name, `http://127.0.0.1:${replicaPorts[subgraph.name]}`]),
+        ),
+        environments: replicaEnvironments,
+        graphql: graphqlAt(replicaGatewayUrl),
+      });
+    }
+    if (replicaSets.length > 0) await services.consumersReady();
+  } catch (error) {
+    for (const replica of replicas) await replica.stop();
+    await services.stop();
+    await eventTransport.close();
+    throw error;
+  }
+
   return {
     gatewayUrl,
+    replicas: replicaSets,
     admin: { id: seeded.adminUserId, ...admin },
     subgraphUrls: Object.fromEntries(
       subgraphs.map((subgraph) => [subgraph.name, `http://127.0.0.1:${ports[subgraph.name]}`]),
@@ -130,22 +201,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     environments,
     dataDir,
     logLines: logs.lines,
-    async graphql(query, variables, requestOptions = {}) {
-      const response = await fetch(gatewayUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(requestOptions.token ? { authorization: `Bearer ${requestOptions.token}` } : {}),
-          ...requestOptions.headers,
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      return {
-        status: response.status,
-        headers: response.headers,
-        body: (await response.json()) as GraphQLResponse['body'],
-      } as never;
-    },
+    graphql: graphqlAt(gatewayUrl),
     publish: (messages) => eventTransport.publish(messages),
     async sendJob(service, queue, data) {
       const sender = services.jobs(service);
@@ -173,5 +229,25 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       await eventTransport.close();
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Sends a GraphQL operation to the gateway at `gatewayUrl`, as a client would. */
+function graphqlAt(gatewayUrl: string): TestPlatform['graphql'] {
+  return async (query, variables, requestOptions = {}) => {
+    const response = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(requestOptions.token ? { authorization: `Bearer ${requestOptions.token}` } : {}),
+        ...requestOptions.headers,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as GraphQLResponse['body'],
+    } as never;
   };
 }

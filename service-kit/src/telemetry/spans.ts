@@ -115,17 +115,6 @@ export function injectTraceHeaders(set: (name: string, value: string) => void, c
   if (carrier.tracestate) set('tracestate', carrier.tracestate);
 }
 
-/** A link to the span context a carrier names, or null when it names none. */
-export function linkFromCarrier(carrier: TraceCarrier): Link | null {
-  const spanContext = trace.getSpanContext(contextFromCarrier(carrier));
-  return spanContext && isSpanContextValid(spanContext) ? { context: spanContext } : null;
-}
-
-/** The trace id a carrier names, or null. */
-export function traceIdOf(carrier: TraceCarrier): string | null {
-  return linkFromCarrier(carrier)?.context.traceId ?? null;
-}
-
 type Resolver = (
   parent: unknown,
   args: unknown,

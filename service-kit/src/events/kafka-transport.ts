@@ -6,7 +6,7 @@
  * Messages use the CloudEvents Kafka binding's structured mode: the value is the whole
  * event as JSON, `content-type: application/cloudevents+json`.
  */
-import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import { retryAtStart } from '../startup.js';
 import { deadLetterTopic } from './topics.js';
@@ -40,6 +40,7 @@ const TRANSIENT_KAFKA_ERRORS = new Set([
   'KafkaJSBrokerNotFound',
   'KafkaJSRequestTimeoutError',
   'KafkaJSConnectionClosedError',
+  'KafkaJSGroupCoordinatorNotFound',
 ]);
 
 function isTransientKafkaError(error: unknown): boolean {
@@ -102,6 +103,39 @@ export function createKafkaTransport(options: KafkaTransportOptions): EventTrans
     return connecting;
   }
 
+  // One admin connection for the metrics' offset reads (each scrape), opened at the first.
+  let offsetsAdmin: Promise<Admin> | undefined;
+  function connectedAdmin(): Promise<Admin> {
+    offsetsAdmin ??= (async () => {
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+      } catch (error) {
+        offsetsAdmin = undefined;
+        await admin.disconnect().catch(() => undefined);
+        throw error;
+      }
+      admin.on(admin.events.DISCONNECT, () => (offsetsAdmin = undefined));
+      return admin;
+    })();
+    return offsetsAdmin;
+  }
+
+  /** Per existing topic, its partitions' start and end offsets; a topic not created yet holds nothing. */
+  async function watermarks(admin: Admin, topics: readonly string[]) {
+    const existing = new Set(await admin.listTopics());
+    const result = new Map<string, { partition: number; low: bigint; high: bigint }[]>();
+    for (const topic of topics) {
+      if (!existing.has(topic)) continue;
+      const offsets = await admin.fetchTopicOffsets(topic);
+      result.set(
+        topic,
+        offsets.map((entry) => ({ partition: entry.partition, low: BigInt(entry.low), high: BigInt(entry.high) })),
+      );
+    }
+    return result;
+  }
+
   /** Creates the topics that do not exist yet. */
   async function ensureTopics(topics: readonly string[]): Promise<void> {
     const missing = topics.filter((topic) => !ensuredTopics.has(topic));
@@ -123,6 +157,21 @@ export function createKafkaTransport(options: KafkaTransportOptions): EventTrans
           });
       }
       for (const topic of missing) ensuredTopics.add(topic);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Waits until a broker coordinates `groupId`. A broker that has just started has no
+   * __consumer_offsets yet, and a consumer joining then stops for good (kafkajs treats a missing
+   * coordinator as not retriable).
+   */
+  async function groupCoordinator(groupId: string): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.describeGroups([groupId]);
     } finally {
       await admin.disconnect();
     }
@@ -166,7 +215,10 @@ export function createKafkaTransport(options: KafkaTransportOptions): EventTrans
       // At start the broker may not be up yet: wait for it (the consumer then retries by itself).
       await retryAtStart(
         'kafka',
-        () => ensureTopics([...subscription.topics, ...subscription.topics.map(deadLetterTopic)]),
+        async () => {
+          await ensureTopics([...subscription.topics, ...subscription.topics.map(deadLetterTopic)]);
+          await groupCoordinator(subscription.groupId);
+        },
         { logger: options.logger, isTransient: isTransientKafkaError },
       );
       const consumer = kafka.consumer({
@@ -217,10 +269,44 @@ export function createKafkaTransport(options: KafkaTransportOptions): EventTrans
         },
       };
     },
+    async consumerLag(groupId: string, topics: readonly string[]) {
+      const admin = await connectedAdmin();
+      const ends = await watermarks(admin, topics);
+      const committed = await admin.fetchOffsets({ groupId, topics: [...ends.keys()] });
+      const lag: Record<string, number> = Object.fromEntries(topics.map((topic) => [topic, 0]));
+      for (const [topic, partitions] of ends) {
+        const offsets = new Map(
+          (committed.find((entry) => entry.topic === topic)?.partitions ?? []).map((entry) => [
+            entry.partition,
+            BigInt(entry.offset),
+          ]),
+        );
+        let behind = 0n;
+        for (const { partition, low, high } of partitions) {
+          // -1: the group never committed here; it starts from the oldest message (fromBeginning).
+          const position = offsets.get(partition) ?? -1n;
+          behind += high - (position < low ? low : position);
+        }
+        lag[topic] = Number(behind);
+      }
+      return lag;
+    },
+    async topicSizes(topics: readonly string[]) {
+      const ends = await watermarks(await connectedAdmin(), topics);
+      return Object.fromEntries(
+        topics.map((topic) => [
+          topic,
+          Number((ends.get(topic) ?? []).reduce((sum, { low, high }) => sum + (high - low), 0n)),
+        ]),
+      );
+    },
     async close() {
       const current = producer ?? (await connecting?.catch(() => undefined));
       producer = undefined;
       await current?.disconnect();
+      const admin = await offsetsAdmin?.catch(() => undefined);
+      offsetsAdmin = undefined;
+      await admin?.disconnect();
     },
   };
 }

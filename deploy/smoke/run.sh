@@ -17,8 +17,10 @@ cd "$(dirname "$0")/../.."
 started=$(date +%s)
 project=platform-smoke
 envfile=.cache/containers/smoke.env
-export PLATFORM_VERSION=smoke PLATFORM_REGISTRY=localhost GATEWAY_PUBLISH=127.0.0.1:${SMOKE_GATEWAY_PORT:-54000}
-export SMOKE_POSTGRES_PORT=${SMOKE_POSTGRES_PORT:-55432}
+# Host ports above Linux's ephemeral range (32768–60999): no outgoing connection holds them, and
+# below it are the tests' (freePort draws from 10000–29999).
+export PLATFORM_VERSION=smoke PLATFORM_REGISTRY=localhost GATEWAY_PUBLISH=127.0.0.1:${SMOKE_GATEWAY_PORT:-61400}
+export SMOKE_POSTGRES_PORT=${SMOKE_POSTGRES_PORT:-61432}
 ready_timeout=${SMOKE_READY_TIMEOUT:-600}
 say() { printf '[test:containers] %s\n' "$*"; }
 since() { echo $(($(date +%s) - $1)); }
@@ -75,7 +77,8 @@ trap teardown EXIT
 up_started=$(date +%s)
 # All at once: the services wait for Postgres and Kafka themselves (podman-compose ignores
 # `condition: service_healthy`, and these depends_on carry no condition anyway).
-"${compose[@]}" up -d --no-build postgres redis kafka $services >/dev/null
+# Without systemd podman cannot schedule health checks and says so per container: not a failure.
+"${compose[@]}" up -d --no-build postgres redis kafka $services 2>&1 >/dev/null | grep -v 'systemd connection' >&2 || true
 
 # The gateway's /readyz (supergraph loaded, Redis answers) lists each subgraph's health in its
 # body without counting it: with every service running, wait until none is false too; when

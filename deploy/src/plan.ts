@@ -74,7 +74,7 @@ const serviceUrl = (name: string, port: number) => `http://${name}:${port}`;
 const productionSecrets: Record<string, string[]> = { auth: ['SIGNING_KEYS'] };
 
 /** The release in deploy/VERSION (one line, e.g. `0.1.0`): bump it, then `npm run deploy:generate`. */
-export function releaseVersion(): string {
+function releaseVersion(): string {
   const version = readFileSync(new URL('../VERSION', import.meta.url), 'utf8').trim();
   if (!/^[0-9A-Za-z][0-9A-Za-z._-]{0,40}$/.test(version)) {
     throw new Error(`deploy/VERSION must be an image tag such as 0.1.0, not ${JSON.stringify(version)}`);

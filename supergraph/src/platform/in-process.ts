@@ -22,6 +22,16 @@ export interface InProcessPlatform {
   jobs(service: string): JobSender<JobDeclarations> | null;
   /** Resolves once every subgraph's declared consumers receive (with Kafka: joined their groups). */
   consumersReady(): Promise<void>;
+  /**
+   * Starts one more replica of a subgraph on `port`, built from the same environment (the same
+   * database) on the same bus, as a second pod would run; stopped with the rest.
+   */
+  startReplica(service: string, port: number): Promise<void>;
+  /**
+   * Stops every running replica of a subgraph (as a crash or a rollout would), runs `whileStopped`,
+   * then starts each anew from the same environment on the same port.
+   */
+  restart(service: string, whileStopped?: () => Promise<void>): Promise<void>;
   /** Stops the gateway first, then the subgraphs. */
   stop(): Promise<void>;
 }
@@ -62,8 +72,41 @@ export async function startServicesInProcess(options: {
     await stop();
     throw error;
   }
+  const build = async (service: string) => {
+    const definition = subgraphs.find((candidate) => candidate.name === service);
+    if (!definition) throw new Error(`${service} is not a subgraph of the registry`);
+    const config = loadSubgraphConfig(definition, environments[service]);
+    return createSubgraph(definition, config, { logger: loggerFor(service), ...shared });
+  };
+  const replicaPorts = new Map<{ stop(): Promise<void> }, number>();
+  const startReplica = async (service: string, port: number) => {
+    const subgraph = await build(service);
+    // Before the gateway in `started`, so the gateway still stops first.
+    started.splice(started.length - 1, 0, subgraph);
+    replicaPorts.set(subgraph, port);
+    await subgraph.start(port, '127.0.0.1');
+  };
+  const restart = async (service: string, whileStopped?: () => Promise<void>) => {
+    const running = started.flatMap((entry, index) =>
+      'name' in entry && entry.name === service ? [{ entry, index }] : [],
+    );
+    if (running.length === 0) throw new Error(`${service} is not running here`);
+    for (const { entry } of running) await entry.stop();
+    await whileStopped?.();
+    for (const { entry, index } of running) {
+      const port = replicaPorts.get(entry) ?? options.ports[service]!;
+      const subgraph = await build(service);
+      started[index] = subgraph;
+      replicaPorts.delete(entry);
+      replicaPorts.set(subgraph, port);
+      if (port === options.ports[service]) jobs.set(service, subgraph.jobs);
+      await subgraph.start(port, '127.0.0.1');
+    }
+  };
   return {
     stop,
+    startReplica,
+    restart,
     jobs: (service) => jobs.get(service) ?? null,
     consumersReady: async () => {
       await Promise.all(consumersReady);

@@ -61,6 +61,13 @@ export interface TestPlatform {
     variables?: Record<string, unknown>,
     options?: { token?: string; headers?: Record<string, string> },
   ): Promise<GraphQLResponse<TData>>;
+  /**
+   * Starts one more replica of a subgraph on a free port: the same environment (the same database),
+   * the same bus, as a second pod would run; stopped with the platform. The gateway keeps its URLs.
+   */
+  startSubgraphReplica(service: string): Promise<{ url: string }>;
+  /** Stops every replica of a subgraph, runs `whileStopped`, then starts each again on its port (a restart). */
+  restartSubgraph(service: string, whileStopped?: () => Promise<void>): Promise<void>;
   /** Starts one more gateway replica on the same subgraphs (with `environment` on top); stopped with the platform. */
   startGatewayReplica(environment?: Environment): Promise<{ gatewayUrl: string }>;
   /** Publishes messages on the in-process bus as a relay would (a redelivery); not with `kafkaBrokers`. */
@@ -208,6 +215,12 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       if (!sender) throw new Error(`${service} runs no jobs`);
       return sender.send(queue, data);
     },
+    async startSubgraphReplica(service) {
+      const port = await freePort();
+      await services.startReplica(service, port);
+      return { url: `http://127.0.0.1:${port}` };
+    },
+    restartSubgraph: (service, whileStopped) => services.restart(service, whileStopped),
     async startGatewayReplica(environment = {}) {
       const port = await freePort();
       const config = loadGatewayConfig({ ...environments.gateway, ...environment, PORT: String(port) });

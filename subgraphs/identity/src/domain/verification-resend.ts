@@ -9,7 +9,7 @@ import type { InTransaction } from '../stores/index.js';
 import { deliverMailLink, issueMailToken, type MailLinks } from './mail-tokens.js';
 
 /** At most one link a minute and five an hour per account; the registration's own link counts. */
-export const VERIFICATION_RESEND_LIMITS = { perMinute: 1, perHour: 5 } as const;
+const VERIFICATION_RESEND_LIMITS = { perMinute: 1, perHour: 5 } as const;
 
 export type ResendOutcome = 'sent' | 'no_account' | 'already_verified' | 'throttled';
 

@@ -5,7 +5,12 @@
  */
 import { startTelemetry, stopTelemetry } from '@platform/service-kit/telemetry';
 
-await startTelemetry({ serviceName: 'platform' });
+try {
+  await startTelemetry({ serviceName: 'platform' });
+} catch (error) {
+  process.stderr.write(`[platform] ${(error as Error).message}\n`);
+  process.exit(1);
+}
 const { ConfigError } = await import('@platform/service-kit');
 const { launchPlatform, loadLauncherConfig } = await import('../platform/launch.js');
 type LaunchedPlatform = Awaited<ReturnType<typeof launchPlatform>>;

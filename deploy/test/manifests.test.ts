@@ -112,11 +112,11 @@ describe('deployment files', () => {
     };
     // identity serves /internal/* to auth (credentials) and authz (its jobs); authz to the gateway,
     // identity and itself (its own jobs); blog only to authz (its jobs: every service that runs jobs
-    // lets the jobs admin in); listings runs no jobs and nobody calls it.
+    // lets the jobs admin in); listings runs no jobs and serves only search (a rebuild of its index).
     expect(peersOf('identity').sort()).toEqual(['auth', 'authz', 'gateway', 'prometheus']);
     expect(peersOf('authz').sort()).toEqual(['authz', 'gateway', 'identity', 'prometheus']);
     expect(peersOf('blog').sort()).toEqual(['authz', 'gateway', 'prometheus']);
-    expect(peersOf('listings').sort()).toEqual(['gateway', 'prometheus']);
+    expect(peersOf('listings').sort()).toEqual(['gateway', 'prometheus', 'search']);
     expect(peersOf('gateway')).toContain('authz');
   });
 

@@ -301,6 +301,41 @@ describe('events over Kafka', () => {
       await cleanUp();
     }
   });
+
+  it("reads a group's lag and a topic's size from the broker's offsets (the metrics' view)", async () => {
+    const topic = `metrics.lag.${randomUUID()}`;
+    const kafka = transport('lag-metrics');
+    const admin = new Kafka({ clientId: 'lag-admin', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+    await admin.disconnect();
+    try {
+      // The group has never consumed: all three messages are behind, on whichever partitions they landed.
+      await kafka.publish(['a', 'b', 'c'].map((key) => ({ topic, key, value: key })));
+      // A fresh broker's group coordinator may still be loading: a scrape then skips, here we ask again.
+      const lagOf = (topics: string[]) =>
+        waitFor(() => kafka.consumerLag('lagging-metrics', topics).catch(() => null), 20_000, 'the coordinator');
+      expect(await lagOf([topic, 'metrics.lag.none'])).toEqual({
+        [topic]: 3,
+        'metrics.lag.none': 0,
+      });
+      let consumed = 0;
+      const subscription = await transport('lag-consumer').subscribe({
+        groupId: 'lagging-metrics',
+        topics: [topic],
+        handle: async () => {
+          consumed += 1;
+        },
+      });
+      cleanups.push(() => subscription.stop());
+      await waitFor(async () => (await lagOf([topic]))[topic] === 0, 20_000, 'no lag');
+      expect(consumed).toBe(3);
+      // Nothing was dead-lettered: the .dlq topic exists (the subscription created it) and is empty.
+      expect(await kafka.topicSizes([topic, `${topic}.dlq`])).toEqual({ [topic]: 3, [`${topic}.dlq`]: 0 });
+    } finally {
+      await cleanUp();
+    }
+  });
 });
 
 function createGatewayDenied() {

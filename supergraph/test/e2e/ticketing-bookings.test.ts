@@ -6,25 +6,46 @@
  * scan, MyBookings joins bookings with listings' event titles, CancelBooking refunds and
  * hands the seats to the waiting list (JoinWaitlist), and TicketAvailability streams each
  * change over graphql-ws.
+ *
+ * The same platform shows the operator metrics (issue 14): after a booking flow, every metric that
+ * a dashboard or an alert rule reads (deploy/src/monitoring.ts, deploy/monitoring/alerts.yml) is
+ * exposed with series by the running services, the business counters count the flow, and
+ * docs/metrics.md lists exactly what the services expose.
  */
 import { randomUUID } from 'node:crypto';
-import { eventually } from '@platform/devkit/testing';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { eventually, freePort } from '@platform/devkit/testing';
 import { createClient, type Client } from 'graphql-ws';
+import { format, resolveConfig } from 'prettier';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monitoringExpressions } from '../../../deploy/src/monitoring.js';
+import { exposedFamily, selectedMetrics } from '../../../deploy/src/promql.js';
+import {
+  METRICS_TABLE_END,
+  METRICS_TABLE_START,
+  metricsTable,
+  sampleValue,
+  scrape,
+  type Exposition,
+} from '../harness/metrics.js';
 import { contractOperation } from '../harness/operations.js';
 import { publishedEvent, signInOrganizer } from '../harness/organizers.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { errorCodes, login, registerUser } from '../harness/users.js';
 
 let platform: TestPlatform;
+let gatewayMetricsPort: number;
 let organizerToken: string;
 let buyerToken: string;
 let waitingToken: string;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  platform = await startTestPlatform();
+  gatewayMetricsPort = await freePort();
+  platform = await startTestPlatform({ environment: { gateway: { METRICS_PORT: String(gatewayMetricsPort) } } });
   organizerToken = (await signInOrganizer(platform)).token;
   buyerToken = (await login(platform, await registerUser(platform, 'buyer'))).accessToken;
   waitingToken = (await login(platform, await registerUser(platform, 'waiting'))).accessToken;
@@ -202,5 +223,119 @@ describe('bookings through the gateway', () => {
       idempotencyKey: randomUUID(),
     });
     expect(errorCodes(anonymous)).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+  });
+});
+
+/** Series Prometheus makes itself (no service exposes them): `up` is one per scrape target. */
+const PROMETHEUS_SERIES = new Set(['up']);
+const metricsDoc = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/metrics.md');
+
+describe('operator metrics', () => {
+  /** Every service's /metrics: the gateway's on its metrics port, each subgraph's on its own. */
+  const scrapeAll = () =>
+    scrape({
+      gateway: `http://127.0.0.1:${gatewayMetricsPort}/metrics`,
+      ...Object.fromEntries(Object.entries(platform.subgraphUrls).map(([name, url]) => [name, `${url}/metrics`])),
+    });
+  const of = (expositions: Map<string, Exposition>, service: string) => expositions.get(service)!;
+
+  it('exposes every metric the dashboards and alerts read, counts a booking flow, and matches docs/metrics.md', async () => {
+    const before = await scrapeAll();
+    const { eventId, ticketTypeId } = await publishedEvent(platform, organizerToken, 3);
+    const seats = watchAvailability(null, eventId);
+    const newcomer = await registerUser(platform, 'metrics');
+    const held = await platform.graphql<{ holdTickets: { booking: { id: string } } }>(
+      contractOperation('HoldTickets'),
+      { ticketTypeId, quantity: 3, idempotencyKey: randomUUID() },
+      { token: buyerToken },
+    );
+    expect(held.body.errors).toBeUndefined();
+    const confirmed = await platform.graphql(
+      contractOperation('ConfirmBooking'),
+      {
+        bookingId: held.body.data!.holdTickets.booking.id,
+        paymentToken: 'tok_sandbox_visa',
+        idempotencyKey: randomUUID(),
+      },
+      { token: buyerToken },
+    );
+    expect(confirmed.body.errors).toBeUndefined();
+    await eventually(() => seats.received.length > 0, 'the anonymous seat map', 10_000);
+
+    // Events drained, consumers caught up, subscriptions live: read once things settled.
+    let after = await scrapeAll();
+    await eventually(
+      async () => {
+        after = await scrapeAll();
+        return (
+          sampleValue(of(after, 'bookings'), 'outbox_pending') === 0 &&
+          sampleValue(of(after, 'analytics'), 'events_consumer_lag', { topic: 'platform.bookings' }) === 0
+        );
+      },
+      'the bookings outbox drained and analytics caught up',
+      15_000,
+    );
+
+    // The business counters count what happened, exactly once.
+    const bookings = (exposition: Exposition, family: string, labels?: Record<string, string>) =>
+      sampleValue(exposition, family, labels);
+    expect(bookings(of(after, 'bookings'), 'bookings_confirmed_total')).toBe(
+      bookings(of(before, 'bookings'), 'bookings_confirmed_total') + 1,
+    );
+    // 3 × 39.90 EUR in cents.
+    expect(bookings(of(after, 'bookings'), 'bookings_revenue_minor_units_total', { currency: 'EUR' })).toBe(
+      bookings(of(before, 'bookings'), 'bookings_revenue_minor_units_total', { currency: 'EUR' }) + 11_970,
+    );
+    expect(sampleValue(of(after, 'identity'), 'identity_registrations_total')).toBe(
+      sampleValue(of(before, 'identity'), 'identity_registrations_total') + 1,
+    );
+    expect(newcomer.id).toBeTruthy();
+
+    // The operator gauges read the live state.
+    expect(sampleValue(of(after, 'bookings'), 'outbox_oldest_pending_age_seconds')).toBe(0);
+    expect(sampleValue(of(after, 'gateway'), 'graphql_subscriptions_active')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(of(after, 'bookings'), 'graphql_subscriptions_active')).toBeGreaterThanOrEqual(1);
+    expect(of(after, 'analytics').get('events_dead_letter_messages')?.samples.size).toBeGreaterThan(0);
+    expect(sampleValue(of(after, 'audit'), 'audit_chain_verifications_total', { result: 'intact' })).toBeGreaterThan(0);
+    // The buyer's permissions were looked up more than once: at least one came from the cache.
+    const lookups = (result: string) =>
+      sampleValue(of(after, 'gateway'), 'gateway_permissions_cache_lookups_total', { result });
+    expect(lookups('miss')).toBeGreaterThan(0);
+    expect(lookups('local_hit') + lookups('shared_hit')).toBeGreaterThan(0);
+
+    // Every metric an expression selects is exposed, with series, by a running service.
+    const families = new Map<string, { services: string[]; series: number }>();
+    for (const [service, exposition] of after) {
+      for (const family of exposition.values()) {
+        const known = families.get(family.name) ?? { services: [], series: 0 };
+        known.services.push(service);
+        known.series += family.samples.size;
+        families.set(family.name, known);
+      }
+    }
+    const declared = new Set(families.keys());
+    const missing = monitoringExpressions().flatMap(({ where, expr }) =>
+      selectedMetrics(expr)
+        .names.filter((name) => !PROMETHEUS_SERIES.has(name))
+        .flatMap((name) => {
+          const family = exposedFamily(name, declared);
+          if (family === null) return [`${where}: ${name} is exposed by no service`];
+          if (families.get(family)!.series === 0) return [`${where}: ${name} has no series on any service`];
+          return [];
+        }),
+    );
+    expect(missing).toEqual([]);
+
+    // docs/metrics.md lists exactly the metrics the services declare.
+    const current = await readFile(metricsDoc, 'utf8');
+    const start = current.indexOf(METRICS_TABLE_START);
+    const end = current.indexOf(METRICS_TABLE_END);
+    expect(start, `docs/metrics.md has no ${METRICS_TABLE_START}`).toBeGreaterThanOrEqual(0);
+    const expected = await format(
+      `${current.slice(0, start)}${metricsTable(after)}${current.slice(end + METRICS_TABLE_END.length)}`,
+      { ...(await resolveConfig(metricsDoc)), filepath: metricsDoc },
+    );
+    if (process.env.UPDATE_METRICS_DOC === '1') await writeFile(metricsDoc, expected);
+    else expect(current, 'docs/metrics.md is out of date: run this test with UPDATE_METRICS_DOC=1').toBe(expected);
   });
 });

@@ -12,9 +12,9 @@
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 
-export const ALERT_RULES_PATH = 'deploy/monitoring/alerts.yml';
-export const DASHBOARDS_DIR = 'deploy/compose/grafana/provisioning/dashboards/platform';
-export const PROMETHEUS_RULES_CONFIGMAP = 'platform-prometheus-rules';
+const ALERT_RULES_PATH = 'deploy/monitoring/alerts.yml';
+const DASHBOARDS_DIR = 'deploy/compose/grafana/provisioning/dashboards/platform';
+const PROMETHEUS_RULES_CONFIGMAP = 'platform-prometheus-rules';
 /** The provisioned Prometheus data source (deploy/compose/grafana/provisioning/datasources). */
 const DATASOURCE = { type: 'prometheus', uid: 'prometheus' } as const;
 
@@ -119,7 +119,7 @@ function graphqlPanels(match: string): Panel[] {
   ];
 }
 
-export const dashboards: Dashboard[] = [
+const dashboards: Dashboard[] = [
   {
     uid: 'platform-gateway',
     title: 'Platform / Gateway',
@@ -373,7 +373,7 @@ export const dashboards: Dashboard[] = [
 ];
 
 /** A dashboard as Grafana's JSON model (schema 39, Grafana 11), with panels laid out row by row. */
-export function dashboardJson(dashboard: Dashboard): Record<string, unknown> {
+function dashboardJson(dashboard: Dashboard): Record<string, unknown> {
   const panels: Record<string, unknown>[] = [];
   let id = 1;
   let y = 0;

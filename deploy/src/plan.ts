@@ -62,7 +62,7 @@ export const databasePasswordSecret = (service: string) => `${upper(service)}_DA
 export const declaredSecret = (service: string, variable: string) => `${upper(service)}__${variable}`;
 
 /** The gateway's Prometheus port (`METRICS_PORT`): its `/metrics` is never on the public port. */
-export const GATEWAY_METRICS_PORT = 9464;
+const GATEWAY_METRICS_PORT = 9464;
 
 /** Where a service is reached inside the deployment: its name, on compose's network and as a Kubernetes Service. */
 const serviceUrl = (name: string, port: number) => `http://${name}:${port}`;

@@ -328,7 +328,7 @@ describe('events over Kafka', () => {
         },
       });
       cleanups.push(() => subscription.stop());
-      await waitFor(async () => (await lagOf([topic]))[topic] === 0, 20_000, 'no lag');
+      await waitFor(async () => (await lagOf([topic]))?.[topic] === 0, 20_000, 'no lag');
       expect(consumed).toBe(3);
       // Nothing was dead-lettered: the .dlq topic exists (the subscription created it) and is empty.
       expect(await kafka.topicSizes([topic, `${topic}.dlq`])).toEqual({ [topic]: 3, [`${topic}.dlq`]: 0 });

@@ -80,7 +80,12 @@ export function rateLimitSettingsFrom(config: GatewayConfig): RateLimitSettings 
 
 export function createRateLimits(
   settings: RateLimitSettings,
-  options: { redis?: RedisClient; keyPrefix?: string } = {},
+  options: {
+    redis?: RedisClient;
+    keyPrefix?: string;
+    /** Told of each policy a request exceeded (`gateway_rate_limit_refusals_total`). */
+    onRefused?: (policy: RateLimitPolicyName) => void;
+  } = {},
 ): RateLimits {
   const prefix = options.keyPrefix ?? 'gateway:rate-limit';
   const policy = (name: RateLimitPolicyName, quota: number, windowSeconds: number): Policy => {
@@ -114,6 +119,7 @@ export function createRateLimits(
       }),
     );
     const exceeded = results.filter((entry) => entry.exceeded);
+    for (const entry of exceeded) options.onRefused?.(entry.policy.name);
     return {
       retryAfterSeconds:
         exceeded.length > 0

@@ -40,6 +40,7 @@ import { AuthorizationEnforcer, type AuthorizationDenial } from './authorization
 import { AuthorizingGateway } from './authorizing-gateway.js';
 import { createCallerResolver } from './callers.js';
 import { createDenialPublisher } from './denial-events.js';
+import { createGatewayOperatorMetrics } from './operator-metrics.js';
 import { createEventTransport, type EventTransport, type TransportSubscription } from '@platform/service-kit/events';
 import { createPermissionResolver, type PermissionResolver } from './permissions/effective-permissions.js';
 import {
@@ -103,6 +104,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   const development = config.NODE_ENV === 'development';
   const logger = dependencies.logger ?? createLogger({ service: 'gateway', level: config.LOG_LEVEL });
   const metrics = createMetrics('gateway');
+  const operatorMetrics = createGatewayOperatorMetrics(metrics.registry);
   const proofs = createGatewayProofSigner({ privateJwk: config.GATEWAY_SIGNING_KEY });
   const accessTokens =
     dependencies.accessTokens ??
@@ -122,6 +124,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     ...(redis ? { redis } : {}),
     logger,
     ttlSeconds: config.PERMISSIONS_CACHE_TTL_SECONDS,
+    onLookup: operatorMetrics.permissionLookup,
   });
 
   // The authorization requirements come from the supergraph itself; @apollo/gateway gets the
@@ -188,7 +191,9 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   const formatError = createErrorFormatter({ logger, exposeInternals: development });
   // [edge] rate limits (Redis when configured), the cost limit, trusted documents or APQ.
   const rateLimitSettings = rateLimitSettingsFrom(config);
-  const rateLimits = rateLimitSettings && createRateLimits(rateLimitSettings, redis ? { redis } : {});
+  const rateLimits =
+    rateLimitSettings &&
+    createRateLimits(rateLimitSettings, { ...(redis ? { redis } : {}), onRefused: operatorMetrics.rateLimitRefused });
   const edge = createEdgeLimits({
     costModel: () => costs.model,
     limits: config.OPERATION_LIMITS ? operationLimits : null,
@@ -382,6 +387,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
     maxConnections: config.WS_MAX_CONNECTIONS,
     maxConnectionsPerClient: config.WS_MAX_CONNECTIONS_PER_CLIENT,
     maxSubscriptionsPerConnection: config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    metrics,
     ...dependencies.subscriptions,
   });
 

@@ -20,8 +20,10 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { Registry } from 'prom-client';
 import { createErrorFormatter, ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
+import { registerSubscriptionMetrics } from './metrics.js';
 
 /** The close codes the platform's graphql-ws endpoints use (see the module comment). */
 export const WebSocketCloseCode = {
@@ -64,6 +66,8 @@ export interface GraphQLWebSocketSettings {
   clientAddress?: (request: IncomingMessage) => string;
   /** Most live subscriptions on one socket; the next `subscribe` gets SUBSCRIPTION_LIMIT_EXCEEDED. Unlimited by default. */
   maxSubscriptionsPerConnection?: number;
+  /** Where `graphql_ws_connections` and `graphql_subscriptions_active` are reported (the service's registry). */
+  metrics?: { registry: Registry };
 }
 
 export interface GraphQLWebSocket {
@@ -88,6 +92,16 @@ export function serveGraphQLWebSocket<
   });
   const detach = acceptUpgrades(settings, wss);
   const maxSubscriptions = settings.maxSubscriptionsPerConnection;
+  // Connections that subscribed, for the gauges: graphql-ws's own record of each one's live
+  // subscriptions (`ctx.subscriptions`, emptied as they complete) is read at scrape time.
+  const subscribing = new Set<{ subscriptions: Record<string, unknown> }>();
+  if (settings.metrics) {
+    registerSubscriptionMetrics(settings.metrics.registry, () => {
+      let subscriptions = 0;
+      for (const ctx of subscribing) subscriptions += Object.keys(ctx.subscriptions).length;
+      return { connections: wss.clients.size, subscriptions };
+    });
+  }
   const server = useServer<TParams, TExtra>(
     {
       ...hooks,
@@ -95,6 +109,10 @@ export function serveGraphQLWebSocket<
         // graphql-ws has already reserved `id`, so the count includes this subscription.
         if (maxSubscriptions !== undefined && Object.keys(ctx.subscriptions).length > maxSubscriptions) {
           return [subscriptionLimitExceeded(maxSubscriptions)];
+        }
+        if (settings.metrics && !subscribing.has(ctx)) {
+          subscribing.add(ctx);
+          ctx.extra.socket.once('close', () => subscribing.delete(ctx));
         }
         return hooks.onSubscribe?.(ctx, id, payload);
       },

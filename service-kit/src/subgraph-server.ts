@@ -148,6 +148,7 @@ export function createSubgraphServer<TContext extends BaseContext>(
         createContext: options.createContext,
         logger,
         exposeInternals: options.exposeInternals,
+        metrics: options.metrics,
         ...(typeof options.subscriptions === 'object' ? options.subscriptions : {}),
       })
     : undefined;

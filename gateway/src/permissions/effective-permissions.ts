@@ -19,6 +19,9 @@ import type { InternalClient, Logger, RedisClient } from '@platform/service-kit'
 const PERMISSIONS_VERSION_KEY = 'authz:permissions-version';
 const LOCAL_ENTRIES_MAX = 10_000;
 
+/** Where a caller's permissions came from: this process's cache, Redis's shared cache, or authz. */
+export type PermissionLookup = 'local_hit' | 'shared_hit' | 'miss';
+
 export interface PermissionResolver {
   permissionsOf(userId: string, requestId: string): Promise<readonly string[]>;
   /** authz announced a new version (the no-Redis path). */
@@ -39,6 +42,11 @@ export function createPermissionResolver(options: {
   ttlSeconds: number;
   /** The clock, in epoch milliseconds (tests). */
   now?: () => number;
+  /**
+   * Told how each lookup was answered: from this process's cache, from Redis's shared one, or
+   * by authz (`gateway_permissions_cache_lookups_total`).
+   */
+  onLookup?: (result: PermissionLookup) => void;
 }): PermissionResolver {
   const { authz, redis, ttlSeconds } = options;
   const now = options.now ?? Date.now;
@@ -72,7 +80,10 @@ export function createPermissionResolver(options: {
       if (version !== null) {
         const key = `${version}:${userId}`;
         const hit = cached(key);
-        if (hit) return hit;
+        if (hit) {
+          options.onLookup?.('local_hit');
+          return hit;
+        }
         if (redis) {
           const sharedKey = `authz:permissions:${key}`;
           const [shared, remainingMs] = await Promise.all([redis.get(sharedKey), redis.pttl(sharedKey)]);
@@ -80,10 +91,12 @@ export function createPermissionResolver(options: {
             const permissions = Object.freeze(JSON.parse(shared) as string[]);
             // Only for what is left of the shared entry's life: the TTL bounds the two caches together.
             remember(key, permissions, remainingMs);
+            options.onLookup?.('shared_hit');
             return permissions;
           }
         }
       }
+      options.onLookup?.('miss');
       const effective = await fetchEffective(userId, requestId);
       const permissions = Object.freeze([...effective.permissions]);
       // Cache under the version authz answered with. When a newer version exists the entry

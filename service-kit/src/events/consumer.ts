@@ -27,6 +27,7 @@
 import type { Knex } from 'knex';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import { registerConsumerBacklog } from '../metrics.js';
 import { contextFromCarrier, inSpan, serviceTracer, SpanKind } from '../telemetry/spans.js';
 import { EventValidationError, parseEvent } from './envelope.js';
 import { deadLetterTopic } from './topics.js';
@@ -100,6 +101,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         registers: [registry],
       }))
     : undefined;
+  // The group's lag and its topics' dead letters, read from the transport when Prometheus scrapes.
+  if (registry) registerConsumerBacklog(registry, { groupId, topics: options.topics, transport }, log);
+  for (const outcome of ['applied', 'duplicate', 'dead_lettered'] as const)
+    consumed?.inc({ consumer: groupId, outcome }, 0);
 
   /** One try: dedupe and handle in one transaction. True when applied, false for a duplicate. */
   async function applyOnce(event: AnyCloudEvent): Promise<boolean> {

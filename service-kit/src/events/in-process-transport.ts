@@ -160,6 +160,19 @@ export function createInProcessTransport(options: InProcessTransportOptions = {}
         },
       };
     },
+    async consumerLag(groupId: string, topics: readonly string[]) {
+      const group = groups.get(groupId);
+      const lag: Record<string, number> = {};
+      for (const topic of topics) {
+        const log = logOf(topic);
+        // A message being handled counts until its handler resolves, as an uncommitted Kafka offset does.
+        lag[topic] = log.base + log.messages.length - (group?.positions.get(topic) ?? log.base);
+      }
+      return lag;
+    },
+    async topicSizes(names: readonly string[]) {
+      return Object.fromEntries(names.map((topic) => [topic, logOf(topic).messages.length]));
+    },
     async close() {
       closed = true;
       wakeAll();

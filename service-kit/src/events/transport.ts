@@ -54,6 +54,14 @@ export interface TransportSubscription {
 export interface EventTransport extends EventPublisher {
   readonly kind: 'kafka' | 'in-process';
   subscribe(options: SubscribeOptions): Promise<TransportSubscription>;
+  /**
+   * Per topic, the messages `groupId` has not consumed yet, summed over partitions (Kafka: end
+   * offsets less the group's committed offsets; a partition it never committed counts from its
+   * oldest message). For the `events_consumer_lag` gauge.
+   */
+  consumerLag(groupId: string, topics: readonly string[]): Promise<Record<string, number>>;
+  /** Per topic, the messages it holds now (Kafka: end less start offsets). For the dead-letter gauge. */
+  topicSizes(topics: readonly string[]): Promise<Record<string, number>>;
   /** Disconnects the producer; subscriptions are stopped by their owners. */
   close(): Promise<void>;
 }

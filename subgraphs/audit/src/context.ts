@@ -7,6 +7,7 @@ import type { BaseContext, Database } from '@platform/service-kit';
 import DataLoader from 'dataloader';
 import { isUuid, normaliseUuid } from './domain/ids.js';
 import type { AuditStream } from './domain/stream.js';
+import type { ChainVerification } from './domain/verify.js';
 import type { AuditEventModel } from './mappers.js';
 import type { AuditLogStore } from './stores/audit-log-store.js';
 
@@ -18,6 +19,8 @@ export interface Context extends BaseContext {
   stream: AuditStream;
   /** Audit entries by id, batched and cached for this request. */
   auditEventById: DataLoader<string, AuditEventModel | null>;
+  /** Recomputes the hash chain, counted in `audit_chain_verifications_total` (see chain-monitor.ts). */
+  verifyChain: () => Promise<ChainVerification>;
 }
 
 /** What lives as long as the server; the context adds per-request state to it. */
@@ -25,6 +28,7 @@ export interface AuditServices {
   db: Database;
   auditLog: AuditLogStore;
   stream: AuditStream;
+  verifyChain: () => Promise<ChainVerification>;
 }
 
 function createLoaders(auditLog: AuditLogStore) {
@@ -47,6 +51,7 @@ export function createContextFactory(services: AuditServices): (base: BaseContex
     db: services.db,
     auditLog: services.auditLog,
     stream: services.stream,
+    verifyChain: services.verifyChain,
     ...createLoaders(services.auditLog),
   });
 }

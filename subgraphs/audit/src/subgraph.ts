@@ -19,12 +19,12 @@ import {
 import type { GraphQLSchema } from 'graphql';
 import { Counter } from 'prom-client';
 import { z } from 'zod';
+import { createChainMonitor } from './chain-monitor.js';
 import { createAuditConsumers } from './consumers.js';
 import { createContextFactory } from './context.js';
 import { appDatabaseUrl, ensureAppRole, excessPrivileges, ROLE_NAME_PATTERN } from './domain/app-role.js';
 import { recordAuditEvent, type AuditEventInput, type RecordOptions, type RecordResult } from './domain/record.js';
 import { createAuditStream } from './domain/stream.js';
-import { verifyAuditChain } from './domain/verify.js';
 import { createInternalRoutes } from './internal/routes.js';
 import { resolvers } from './resolvers/index.js';
 import { createAuditLogStore } from './stores/audit-log-store.js';
@@ -130,17 +130,21 @@ export const auditSubgraph = defineSubgraph({
     onStart(pruning.start);
     onStop(pruning.stop);
 
+    const chain = createChainMonitor({ db, registry: metrics.registry, logger });
+    onStart(chain.start);
+    onStop(chain.stop);
+
     const auditLog = createAuditLogStore(db);
     return {
-      context: createContextFactory({ db, auditLog, stream }),
+      context: createContextFactory({ db, auditLog, stream, verifyChain: chain.verify }),
       routes: createInternalRoutes({ authenticateService, record }),
       exposed: {
         /** Records one event (idempotent on its id) and publishes it to `stream`. */
         record,
         /** Recorded events as they are recorded; subscriptions read it. Closed when the subgraph stops. */
         stream,
-        /** Recomputes the hash chain (as `Query.verifyAuditChain` does). */
-        verifyChain: () => verifyAuditChain(db),
+        /** Recomputes the hash chain (as `Query.verifyAuditChain` does), counted like it. */
+        verifyChain: chain.verify,
       },
     };
   },

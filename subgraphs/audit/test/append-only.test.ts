@@ -125,6 +125,14 @@ describe('the audit log is append-only and tamper-evident', () => {
   });
 
   describe('when a superuser disables the triggers and rewrites history', () => {
+    /** `audit_chain_verifications_total{result="broken"}` on the subgraph's /metrics. */
+    const brokenVerifications = async () => {
+      const text = await (await fetch(`${audit.url}/metrics`)).text();
+      const sample = /^audit_chain_verifications_total\{[^}]*result="broken"[^}]*\} (\d+)$/m.exec(text);
+      if (!sample) throw new Error(`no audit_chain_verifications_total{result="broken"} in /metrics:\n${text}`);
+      return Number(sample[1]);
+    };
+
     it('reports the altered row as the first broken one', async () => {
       const { body: before } = await audit.graphql<VerifyData>(VERIFY_AUDIT_CHAIN, {}, administrator());
       expect(before.data?.verifyAuditChain).toMatchObject({ valid: true, firstBrokenId: null });
@@ -138,9 +146,12 @@ describe('the audit log is append-only and tamper-evident', () => {
         alter table audit_log enable trigger all;
       `);
 
+      const brokenBefore = await brokenVerifications();
       const { body } = await audit.graphql<VerifyData>(VERIFY_AUDIT_CHAIN, {}, administrator());
       expect(body.data?.verifyAuditChain).toEqual({ valid: false, checked: total + 1, firstBrokenId: victim.id });
       expect(audit.logs().some((line) => line.includes('the audit log hash chain is broken'))).toBe(true);
+      // What pages someone (deploy/monitoring/alerts.yml: AuditChainBroken).
+      expect(await brokenVerifications()).toBe(brokenBefore + 1);
 
       // Recomputing the altered row's hash only moves the break to the row after it.
       await audit.db.raw(`

@@ -28,6 +28,7 @@ describe('the live audit event subscription', () => {
       db: audit.app,
       auditLog: createAuditLogStore(audit.app),
       stream: audit.subgraph.exposed.stream,
+      verifyChain: audit.subgraph.exposed.verifyChain,
     })({ requestId: randomUUID(), caller, logger, client: { ip: null, userAgent: null } });
     return subscribe({ schema, document: AUDIT_EVENTS, variableValues: { filter }, contextValue });
   };

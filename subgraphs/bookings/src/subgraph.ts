@@ -6,7 +6,7 @@
  * locked`, so replicas share the work), and each replica streams availability changes from
  * the bus to its `ticketAvailabilityChanged` subscribers.
  */
-import { createDatabase, defineSubgraph, env, integerEnv } from '@platform/service-kit';
+import { createDatabase, defineSubgraph, env, integerEnv, zeroedCounter } from '@platform/service-kit';
 import { Counter } from 'prom-client';
 import { z } from 'zod';
 import { createContextFactory } from './context.js';
@@ -80,6 +80,17 @@ export const bookingsSubgraph = defineSubgraph({
       labelNames: ['outcome'],
       registers: [metrics.registry],
     });
+    // Business figures for the dashboards (deploy/compose/grafana/.../business.json); analytics keeps the real books.
+    const confirmed = zeroedCounter(metrics.registry, {
+      name: 'bookings_confirmed_total',
+      help: 'Bookings paid for and confirmed',
+    });
+    const revenue = new Counter({
+      name: 'bookings_revenue_minor_units_total',
+      help: 'Amounts charged for confirmed bookings, in minor units of the currency (cents), by ISO 4217 currency',
+      labelNames: ['currency'],
+      registers: [metrics.registry],
+    });
     // The sandbox stands for another system: its own connections, so a charge made while a
     // booking's transaction holds one of ours never waits for our pool.
     const sandboxDb = createDatabase({
@@ -94,6 +105,10 @@ export const bookingsSubgraph = defineSubgraph({
       payments,
       logger,
       countHold: (outcome) => holds.inc({ outcome }),
+      countConfirmed: (total) => {
+        confirmed.inc();
+        revenue.inc({ currency: total.currencyCode }, Number(total.minorUnits));
+      },
       settings: {
         holdSeconds: config.HOLD_MINUTES * 60,
         maxTicketsPerBooking: config.MAX_TICKETS_PER_BOOKING,

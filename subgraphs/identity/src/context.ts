@@ -27,6 +27,8 @@ export interface Context extends BaseContext {
   /** Attempts at `changePassword` per user: wrong current passwords lock it for a while. */
   passwordChanges: AttemptThrottle;
   mailLinks: MailLinks;
+  /** Told of each account created, once committed: `identity_registrations_total`. */
+  countRegistration: () => void;
 }
 
 /** What lives as long as the subgraph; the context adds per-request state to it. */
@@ -38,6 +40,7 @@ export interface IdentityServices {
   background: BackgroundTasks;
   passwordChanges: AttemptThrottle;
   mailLinks: MailLinks;
+  countRegistration: () => void;
 }
 
 /** Loads users by id in one query per batch; ids that are not UUIDs resolve to null without touching SQL. */
@@ -61,5 +64,6 @@ export function createContextFactory(services: IdentityServices): (base: BaseCon
     background: services.background,
     passwordChanges: services.passwordChanges,
     mailLinks: services.mailLinks,
+    countRegistration: services.countRegistration,
   });
 }

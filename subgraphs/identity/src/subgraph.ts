@@ -19,6 +19,7 @@ import {
   env,
   integerEnv,
   migrateToLatest,
+  zeroedCounter,
   type Database,
 } from '@platform/service-kit';
 import { Counter } from 'prom-client';
@@ -78,6 +79,11 @@ export const identitySubgraph = defineSubgraph({
       labelNames: ['target'],
       registers: [metrics.registry],
     });
+    // A business figure for the dashboards; seeded accounts (seed.ts) are not registrations.
+    const registrations = zeroedCounter(metrics.registry, {
+      name: 'identity_registrations_total',
+      help: 'Accounts created by registration (Mutation.register)',
+    });
     const passwords = await createIdentityPasswordHasher(config, (target) => passwordVerifications.inc({ target }));
     const authz = internal('authz');
     if (!authz) throw new Error('identity calls authz, which has no internal URL configured');
@@ -108,6 +114,7 @@ export const identitySubgraph = defineSubgraph({
         background,
         passwordChanges,
         mailLinks: { publicAppUrl: config.PUBLIC_APP_URL, notifications: notifications.client },
+        countRegistration: () => registrations.inc(),
       }),
       routes: createInternalRoutes({ authenticateService, users: stores.users, passwords }),
       jobs: {

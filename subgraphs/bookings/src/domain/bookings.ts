@@ -15,6 +15,7 @@ import {
   Permission,
   type Database,
   type Logger,
+  type Money,
 } from '@platform/service-kit';
 import { createEvent, type AnyCloudEvent, type RequestContext } from '@platform/service-kit/events';
 import type { Knex } from 'knex';
@@ -87,9 +88,12 @@ export function createBookingService(dependencies: {
   logger: Logger;
   /** Told each hold's outcome, for `bookings_holds_total`. */
   countHold?: (outcome: 'held' | 'sold_out') => void;
+  /** Told each booking paid for, once its transaction committed (a replayed confirmation is not told), for the business metrics. */
+  countConfirmed?: (total: Money) => void;
 }) {
   const { db, payments, settings } = dependencies;
   const countHold = dependencies.countHold ?? (() => undefined);
+  const countConfirmed = dependencies.countConfirmed ?? (() => undefined);
 
   const bookingEvent = (actor: Actor, booking: BookingModel) => ({
     actorId: actor.userId,
@@ -420,7 +424,7 @@ export function createBookingService(dependencies: {
             }),
           );
           await complete(s, booking.id);
-          return { booking: { ...booking, status: 'CONFIRMED' as const } };
+          return { booking: { ...booking, status: 'CONFIRMED' as const }, paid: charge.amount };
         });
         if ('declined' in outcome) {
           throw badUserInput(
@@ -428,6 +432,7 @@ export function createBookingService(dependencies: {
             'The payment was declined: the tickets stay held until the hold expires; try another card',
           );
         }
+        if (outcome.paid) countConfirmed(outcome.paid);
         return outcome.booking;
       });
     },

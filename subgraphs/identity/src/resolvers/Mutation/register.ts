@@ -47,6 +47,7 @@ export const register: MutationResolvers['register'] = async (_parent, { input }
 
   const { user, token } = created;
   context.logger.info({ userId: user.id }, 'user registered');
+  context.countRegistration();
   // After the answer: the registration stands even if the mail cannot go now.
   context.background.schedule('verification mail', context.logger, () =>
     deliverMailLink(context.mailLinks, context.logger, {

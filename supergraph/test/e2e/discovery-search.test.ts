@@ -2,9 +2,13 @@
  * Search through the real gateway on the in-process bus (issue #10): an organizer publishes
  * events through listings' contract operations and the contract's SearchEvents, EventsNear
  * and SuggestEvents find them (title, start and venue resolved by listings); 20 publications
- * are each findable within 2 s (p95), and a cancelled event disappears.
+ * are each findable within 2 s (p95), and a cancelled event disappears; `npm run search:reindex`
+ * rebuilds a wiped index from listings' snapshots with the same answers.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { eventually } from '@platform/devkit/testing';
+import { createDatabase, sqlOn } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../harness/operations.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
@@ -98,4 +102,68 @@ describe('discovery search through the gateway', () => {
       2000,
     );
   }, 120_000);
+
+  it('npm run search:reindex rebuilds a wiped index from listings: the same answers as before', async () => {
+    const word = uniqueWord();
+    const published = [];
+    for (const title of [`Harbour lights ${word}`, `Harbour songs ${word}`]) {
+      published.push((await publishEvent(platform, token, venueId, title)).id);
+    }
+    const { id: cancelled } = await publishEvent(platform, token, venueId, `Harbour storm ${word}`);
+    expect(
+      (await platform.graphql(contractOperation('CancelEvent'), { id: cancelled, reason: 'storm' }, { token })).body
+        .errors,
+    ).toBeUndefined();
+    const answers = async () => {
+      const result = await platform.graphql<{
+        searchEvents: { totalCount: number; facets: unknown; edges: unknown[] };
+      }>(contractOperation('SearchEvents'), { text: `harbour ${word}`, first: 10 });
+      expect(result.body.errors).toBeUndefined();
+      return result.body.data!.searchEvents;
+    };
+    const before = await eventually(async () => {
+      const found = await answers();
+      return found.totalCount === 2 ? found : undefined;
+    }, 'search to index the events and the cancellation');
+
+    const search = createDatabase({ url: platform.environments.search!.DATABASE_URL!, applicationName: 'e2e-wipe' });
+    try {
+      await sqlOn(search).execute('delete from search_events');
+    } finally {
+      await search.destroy();
+    }
+    expect((await answers()).totalCount).toBe(0);
+
+    const command = await runCommand('npx', ['tsx', 'subgraphs/search/src/cli/reindex.ts'], {
+      ...platform.environments.search!,
+      LOG_LEVEL: 'warn',
+    });
+    expect(command.code, command.output).toBe(0);
+    const report = JSON.parse(command.output.trim().split('\n').at(-1)!) as {
+      engine: string;
+      read: number;
+      written: number;
+    };
+    expect(report.engine).toBe('postgres');
+    // Every event listings has (this file's others too), the cancelled one included.
+    expect(report.read).toBeGreaterThanOrEqual(3);
+    expect(report.written).toBe(report.read);
+    expect(await answers()).toEqual(before);
+  }, 60_000);
 });
+
+/** Runs a command from the repository's root to its end with `env`; answers its exit code and output. */
+function runCommand(command: string, args: string[], env: Record<string, string | undefined>) {
+  return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}

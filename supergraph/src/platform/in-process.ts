@@ -53,14 +53,20 @@ export async function startServicesInProcess(options: {
     for (const server of started.reverse()) await server.stop();
   };
   try {
-    for (const definition of subgraphs) {
-      const config = loadSubgraphConfig(definition, environments[definition.name]);
-      const subgraph = await createSubgraph(definition, config, { logger: loggerFor(definition.name), ...shared });
-      started.push(subgraph);
-      jobs.set(definition.name, subgraph.jobs);
-      consumersReady.push(...subgraph.consumers.map((consumer) => consumer.ready));
-      await subgraph.start(options.ports[definition.name]!, '127.0.0.1');
-    }
+    // The subgraphs start concurrently (none needs another to start: each owns its database,
+    // and events wait on the bus), which overlaps their migrations; the gateway starts last.
+    const starts = await Promise.allSettled(
+      subgraphs.map(async (definition) => {
+        const config = loadSubgraphConfig(definition, environments[definition.name]);
+        const subgraph = await createSubgraph(definition, config, { logger: loggerFor(definition.name), ...shared });
+        started.push(subgraph);
+        jobs.set(definition.name, subgraph.jobs);
+        consumersReady.push(...subgraph.consumers.map((consumer) => consumer.ready));
+        await subgraph.start(options.ports[definition.name]!, '127.0.0.1');
+      }),
+    );
+    const failed = starts.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     const gateway = createGatewayServer(loadGatewayConfig(environments.gateway), {
       logger: loggerFor('gateway'),
       ...shared,

@@ -101,10 +101,13 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   const secrets = await generateSecrets();
   const databaseUrls: Record<string, string> = {};
   const ports: Record<string, number> = { gateway: await freePort() };
-  for (const subgraph of subgraphs) {
-    databaseUrls[subgraph.name] = await createTestDatabase(subgraph.name);
-    ports[subgraph.name] = await freePort();
-  }
+  for (const subgraph of subgraphs) ports[subgraph.name] = await freePort();
+  // Concurrently: each `create database` mostly waits on the server.
+  await Promise.all(
+    subgraphs.map(async (subgraph) => {
+      databaseUrls[subgraph.name] = await createTestDatabase(subgraph.name);
+    }),
+  );
   const planned = serviceEnvironments({
     nodeEnv: 'test',
     logLevel: 'info',

@@ -47,7 +47,7 @@ describe('a development gateway', () => {
 
   const gatewayBase = () => platform.gatewayUrl.replace(/\/graphql$/, '');
 
-  it('answers /healthz, and /readyz once the supergraph is loaded, listing each subgraph's health', async () => {
+  it('answers /healthz, and /readyz once the supergraph is loaded, listing each subgraph’s health', async () => {
     expect((await fetch(`${gatewayBase()}/healthz`)).status).toBe(200);
     const ready = await fetch(`${gatewayBase()}/readyz`);
     expect(ready.status).toBe(200);

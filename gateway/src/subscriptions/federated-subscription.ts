@@ -1,15 +1,22 @@
 /**
  * One client subscription through the gateway: a member of the group that shares its upstream
- * subgraph subscription and each event's completion (`subscription-groups.ts`), its own check
- * of its caller before every event, and the reasons it ends.
+ * subgraph subscription and each event's completion and serialization (`subscription-groups.ts`),
+ * its own check of its caller before every event, and the reasons it ends.
  *
- * It is the async iterator graphql-ws iterates. It is not an async generator on purpose: a
- * client's `complete` (or a closed socket) calls `return()`, which must leave the group (and
- * the group close its upstream connection when it was the last member) at once, not after the
- * next event.
+ * Events do not go through graphql-ws's iteration: each is checked and, when allowed, written
+ * to the client's socket as the protocol's `next` message, the event's JSON (serialized once for
+ * the group) after this subscription's id. Writes the socket cannot take at once are coalesced
+ * by Node's stream; a client whose unsent data exceeds {@link MAX_BUFFERED_BYTES} is ended.
+ *
+ * It is still the async iterator graphql-ws iterates: `next()` settles only when the
+ * subscription ends (an error message, or complete), after every event written before. It is
+ * not an async generator on purpose: a client's `complete` (or a closed socket) calls
+ * `return()`, which must leave the group (and the group close its upstream connection when it
+ * was the last member) at once.
  */
 import type { ApolloGateway } from '@apollo/gateway';
 import type { Logger } from '@platform/service-kit';
+import type { WebSocket } from 'ws';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { TokenIdentity } from '../access-tokens.js';
 import { UNAUTHORIZED_CODE, type RemovedSelection } from '../authorization/index.js';
@@ -46,6 +53,9 @@ export interface FederatedSubscriptionOptions {
   revokedSessions: RevokedSessions;
   /** Where identical subscriptions share one upstream subscription and one completion per event. */
   groups: SubscriptionGroups;
+  /** The client's socket and this subscription's id on it: where its `next` messages are written. */
+  socket: WebSocket;
+  id: string;
   logger: Logger;
 }
 
@@ -53,11 +63,13 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 /** setTimeout's ceiling; a later expiry is caught by the per-event check. */
 const MAX_TIMER_MS = 2_147_483_647;
 /**
- * Events queued for one client at most: a client that reads slower than the feed is ended
- * (it resubscribes and reads what it missed from a query) instead of holding memory without
- * bound; the others in its group are not slowed.
+ * Bytes written to a client's socket and not yet sent, at most: a client that reads slower
+ * than the feed is ended (it resubscribes and reads what it missed from a query) instead of
+ * holding memory without bound; the others in its group are not slowed.
  */
-const MAX_QUEUED_EVENTS = 1000;
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** `WebSocket.OPEN`. */
+const OPEN = 1;
 
 function sessionEndedError(): GraphQLError {
   return new GraphQLError(
@@ -74,7 +86,7 @@ function tokenExpiredError(): GraphQLError {
 
 function fellBehindError(): GraphQLError {
   return new GraphQLError(
-    `Subscription ended: the client fell more than ${MAX_QUEUED_EVENTS} events behind; subscribe again and read what was missed with a query`,
+    `Subscription ended: the client fell more than ${MAX_BUFFERED_BYTES} bytes of events behind; subscribe again and read what was missed with a query`,
     { extensions: { code: 'SUBSCRIPTION_FELL_BEHIND' } },
   );
 }
@@ -87,10 +99,9 @@ function noLongerAuthorizedError(coordinates: readonly string[]): GraphQLError {
 }
 
 export class FederatedSubscription implements AsyncIterableIterator<ExecutionResult>, GroupMember {
-  private readonly queue: GroupItem[] = [];
   private waiter: (() => void) | undefined;
-  /** Ends the subscription ahead of any queued event (token expiry, falling behind). */
-  private terminal: { error: GraphQLError; why: string } | undefined;
+  /** How it ends, once known: with an error message, or completed (`error` undefined). */
+  private ending: { error: GraphQLError | undefined; why: string } | undefined;
   private finished = false;
   private leave: (() => void) | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -98,12 +109,17 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
   private readonly subscribedRemovals: ReadonlySet<string>;
   /** What this member's per-event check depends on besides its token's expiry (see {@link check}). */
   private readonly checkKey: string;
+  /** The start of this subscription's `next` messages; the event's JSON and `}` complete each. */
+  private readonly messagePrefix: string;
+  /** Items waiting for an earlier one whose check is still under way (kept in order). */
+  private chain: Promise<void> | undefined;
 
   constructor(private readonly options: FederatedSubscriptionOptions) {
     this.context = options.request.context;
     this.subscribedRemovals = new Set(options.decision.removed.map(removalKey));
     const { caller, authTime, client } = this.context;
     this.checkKey = `check:${JSON.stringify([caller.userId, caller.sessionId, authTime, client.ip])}`;
+    this.messagePrefix = `{"id":${JSON.stringify(options.id)},"type":"next","payload":`;
   }
 
   /** Joins (or opens) the group of identical subscriptions; graphql-ws iterates what this returns. */
@@ -126,24 +142,71 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     const untilExpiry = (this.options.identity?.expiresAt ?? Number.POSITIVE_INFINITY) - Date.now();
     if (untilExpiry <= MAX_TIMER_MS) {
       this.expiryTimer = setTimeout(
-        () => {
-          this.terminal = { error: tokenExpiredError(), why: 'access token expired' };
-          this.wake();
-        },
+        () => this.endWith(tokenExpiredError(), 'access token expired'),
         Math.max(0, untilExpiry),
       );
     }
     return this;
   }
 
-  /** The group hands over an item (see {@link GroupItem}). */
+  /** The group hands over an item (see {@link GroupItem}); handled in order. */
   deliver(item: GroupItem): void {
-    if (this.finished || this.terminal) return;
-    if (item.kind === 'event' && this.queue.length >= MAX_QUEUED_EVENTS) {
-      this.terminal = { error: fellBehindError(), why: 'fell behind' };
-    } else {
-      this.queue.push(item);
+    if (this.finished || this.ending) return;
+    if (this.chain) {
+      this.chain = this.chain.then(() => this.handle(item));
+      return;
     }
+    const pending = this.handle(item);
+    if (pending) {
+      const link: Promise<void> = pending.then(() => {
+        if (this.chain === link) this.chain = undefined;
+      });
+      this.chain = link;
+    }
+  }
+
+  private handle(item: GroupItem): void | Promise<void> {
+    if (this.finished || this.ending) return;
+    if (item.kind === 'complete') return this.endWith(undefined, 'completed by its subgraph');
+    if (item.kind === 'error') return this.endWith(item.error, 'subgraph error');
+    if (item.payload === undefined) return this.endWith(internalError(), 'event execution failed');
+    const payload = item.payload;
+    // Fails closed: when the caller cannot be re-checked (authz unreachable), it ends.
+    let checked: Checked;
+    try {
+      checked = this.check(item.checks);
+    } catch (error) {
+      return this.checkFailed(error);
+    }
+    if (checked instanceof Promise) {
+      return checked.then(
+        (denial) => this.send(payload, denial),
+        (error: unknown) => this.checkFailed(error),
+      );
+    }
+    this.send(payload, checked);
+  }
+
+  private send(payload: string, denial: GraphQLError | undefined): void {
+    if (this.finished || this.ending) return;
+    if (denial) return this.endWith(denial, denial.message);
+    const { socket } = this.options;
+    // A closed socket: graphql-ws is ending the subscription (`return()`).
+    if (socket.readyState !== OPEN) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return this.endWith(fellBehindError(), 'fell behind');
+    socket.send(`${this.messagePrefix}${payload}}`);
+  }
+
+  private checkFailed(error: unknown): void {
+    if (this.finished) return;
+    this.options.logger.error({ err: error }, 'a subscription event could not be re-checked');
+    this.endWith(internalError(), 'event check failed');
+  }
+
+  /** Ends the subscription (after the events already written): with `error`, or completed. */
+  private endWith(error: GraphQLError | undefined, why: string): void {
+    if (this.finished || this.ending) return;
+    this.ending = { error, why };
     this.wake();
   }
 
@@ -151,37 +214,18 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     return this;
   }
 
+  /** Settles when the subscription ends: events are written by {@link send}, not yielded. */
   async next(): Promise<IteratorResult<ExecutionResult>> {
     for (;;) {
       if (this.finished) return DONE;
-      if (this.terminal) return this.end(this.terminal.error, this.terminal.why);
-      const item = this.queue.shift();
-      if (!item) {
-        await new Promise<void>((resolve) => (this.waiter = resolve));
-        continue;
-      }
-      if (item.kind === 'complete') {
+      if (this.ending) {
+        const { error, why } = this.ending;
+        if (error) return this.end(error, why);
         await this.finish();
         this.options.logger.info('subscription completed by its subgraph');
         return DONE;
       }
-      if (item.kind === 'error') return this.end(item.error, 'subgraph error');
-
-      let denial: GraphQLError | undefined;
-      let result: ExecutionResult | undefined;
-      try {
-        // Fails closed: when the caller cannot be re-checked (authz unreachable), it ends.
-        const checked = this.check(item.checks);
-        denial = checked instanceof Promise ? await checked : checked;
-        result = item.result;
-      } catch (error) {
-        if (this.finished) return DONE;
-        this.options.logger.error({ err: error }, 'a subscription event could not be re-checked');
-        return this.end(internalError(), 'event check failed');
-      }
-      if (this.finished) return DONE;
-      if (denial || !result) return this.end(denial ?? internalError(), denial?.message ?? 'no result');
-      return { done: false, value: result };
+      await new Promise<void>((resolve) => (this.waiter = resolve));
     }
   }
 
@@ -213,7 +257,6 @@ export class FederatedSubscription implements AsyncIterableIterator<ExecutionRes
     if (this.finished) return;
     this.finished = true;
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.queue.length = 0;
     this.wake();
     this.leave?.();
   }

@@ -30,6 +30,7 @@ import type { ApolloGateway } from '@apollo/gateway';
 import {
   clientAddress,
   clientInfo,
+  createErrorFormatter,
   requestIdFrom,
   serveGraphQLWebSocket,
   type GatewayProofSigner,
@@ -117,7 +118,13 @@ type ConnectionState = {
 export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions): GatewaySubscriptions {
   const { logger, gateway, callers, enforcer, operationLimits, trustedProxies } = options;
   const validationRules = [...specifiedRules, ...operationLimitRules(operationLimits)];
-  const groups = new SubscriptionGroups({ proofs: options.proofs, permissions: options.permissions, logger });
+  const groups = new SubscriptionGroups({
+    proofs: options.proofs,
+    permissions: options.permissions,
+    // The same masking the kit's graphql-ws applies to every other message.
+    formatError: createErrorFormatter({ logger, exposeInternals: options.exposeInternals ?? false }),
+    logger,
+  });
   // Connections are counted per client as HTTP names the client: behind a trusted proxy, by X-Forwarded-For.
   const settings = {
     clientAddress: (request: IncomingMessage) => clientAddress(request, trustedProxies) ?? '',
@@ -249,6 +256,8 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         permissions: options.permissions,
         revokedSessions: options.revokedSessions,
         groups,
+        socket: ctx.extra.socket,
+        id,
         logger: requestLogger,
       });
       // graphql-ws hands these args to `subscribe` below, which returns the subscription.

@@ -14,16 +14,24 @@
  *
  * For each upstream event the group completes the rest of the plan once, with its own context
  * (the caller's permissions re-read for that event), applies the subscribe-time removals once,
- * and hands the same result to every member. Each member still checks its own caller before
- * every event (token expiry, session revocation, current permissions against the operation,
- * see `federated-subscription.ts`); what those checks read is memoized per event by its
- * inputs ({@link EventChecks}), so a thousand clients of one session cost one lookup each.
- * graphql-ws serializes each member's message itself.
+ * masks its errors and serializes it once, and hands the same JSON to every member. Each
+ * member still checks its own caller before every event (token expiry, session revocation,
+ * current permissions against the operation, see `federated-subscription.ts`); what those
+ * checks read is memoized per event by its inputs ({@link EventChecks}), so a thousand clients
+ * of one session cost one lookup each. Members of a group share the authorization outcome, so
+ * they share the serialization too; each writes its own subscription id before it.
  */
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import type { GatewayProofSigner, Logger } from '@platform/service-kit';
-import { getOperationAST, print, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  print,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
 import { applyRemovals } from '../authorization/index.js';
 import type { AuthorizationDecision } from '../authorization-enforcement.js';
@@ -33,11 +41,12 @@ import { executeEvent, type SubscriptionPlan } from './federated-execution.js';
 import { openUpstream, type Upstream } from './upstream.js';
 
 /**
- * What a group hands its members, in upstream order. An event comes completed (`result`), or
- * with `result` undefined when its completion failed (logged once by the group).
+ * What a group hands its members, in upstream order. An event comes completed, its errors
+ * masked and serialized once (`payload`, the `next` message's payload as JSON), or with
+ * `payload` undefined when its completion failed (logged once by the group).
  */
 export type GroupItem =
-  | { kind: 'event'; result: ExecutionResult | undefined; checks: EventChecks }
+  | { kind: 'event'; payload: string | undefined; checks: EventChecks }
   | { kind: 'error'; error: GraphQLError }
   | { kind: 'complete' };
 
@@ -121,6 +130,8 @@ export function groupKeyOf(
 export interface SubscriptionGroupsOptions {
   proofs: GatewayProofSigner;
   permissions: PermissionResolver;
+  /** How an error leaves the platform (the kit's `createErrorFormatter`, as graphql-ws masks errors). */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   logger: Logger;
 }
 
@@ -193,16 +204,18 @@ class SubscriptionGroup {
         if (this.closed) return;
         if (item.kind === 'event') {
           const checks = new EventChecks();
-          const completed = this.complete(item.result, checks).catch((error: unknown) => {
-            // Logged once here; every member ends with a generic error.
-            this.logger.error({ err: error }, 'a subscription event could not be completed');
-            return undefined;
-          });
+          const completed = this.complete(item.result, checks)
+            .then((result) => this.serialize(result))
+            .catch((error: unknown) => {
+              // Logged once here; every member ends with a generic error.
+              this.logger.error({ err: error }, 'a subscription event could not be completed');
+              return undefined;
+            });
           this.delivered = this.delivered
             .then(() => completed)
-            .then(async (result) => {
+            .then(async (payload) => {
               await this.prepareChecks(checks);
-              this.broadcast({ kind: 'event', result, checks });
+              this.broadcast({ kind: 'event', payload, checks });
             });
           return;
         }
@@ -248,6 +261,15 @@ class SubscriptionGroup {
     this.closed = true;
     this.onClosed();
     void this.upstream?.close();
+  }
+
+  /** The `next` message's payload as JSON, errors masked as they leave the platform. */
+  private serialize(result: ExecutionResult): string {
+    if (!result.errors || result.errors.length === 0) return JSON.stringify(result);
+    const errors = result.errors.map((error) =>
+      this.options.formatError(error instanceof GraphQLError ? error.toJSON() : error, error),
+    );
+    return JSON.stringify({ ...result, errors });
   }
 
   /** The rest of the plan for one event, once for every member, with the caller's current permissions. */

@@ -11,7 +11,9 @@ let harness: Harness;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  harness = await startHarness();
+  // Several clients connect at once here: on a loaded machine, 300 ms (the harness's) to
+  // connection_init is too short for some.
+  harness = await startHarness({ config: { WS_CONNECTION_INIT_TIMEOUT_MS: '10000' } });
 });
 
 afterAll(async () => {
@@ -35,11 +37,22 @@ function connect(token?: string): Client {
 }
 
 /** Publishes a probe event until every subscription in `live` has received one (joins are asynchronous). */
-async function untilAllReceive(live: Recorded[]): Promise<void> {
-  for (let probe = 0; live.some((subscription) => subscription.results.length === 0); probe += 1) {
+async function untilAllReceive(live: Recorded[], timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (live.some((subscription) => subscription.results.length === 0)) {
+    if (Date.now() > deadline) {
+      const ended = new Map<Recorded, unknown>();
+      for (const subscription of live) void subscription.ended.then((end) => ended.set(subscription, end));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const states = live.map((subscription) =>
+        ended.has(subscription) ? `ended ${JSON.stringify(ended.get(subscription))}` : 'live',
+      );
+      throw new Error(
+        `not every subscription received an event: ${live.map((subscription, index) => `${subscription.results.length} ${states[index]}`).join(', ')}`,
+      );
+    }
     harness.stream.publish({ id: `probe-${randomUUID()}`, action: 'probe', actorId: null });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    if (probe > 250) throw new Error('not every subscription received an event');
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

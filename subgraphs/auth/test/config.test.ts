@@ -11,6 +11,7 @@ const validEnvironment = {
   GATEWAY_PUBLIC_JWKS: JSON.stringify(gatewayKeys.publicJwks),
   IDENTITY_INTERNAL_URL: 'http://localhost:4001',
   IDENTITY_INTERNAL_CREDENTIAL: randomToken('svc_'),
+  INTERNAL_API_CREDENTIALS: `authz:${randomToken('svc_')}`,
 };
 
 const loadAuthConfig = (environment: Environment) => loadSubgraphConfig(authSubgraph, environment);
@@ -34,8 +35,8 @@ describe('auth configuration', () => {
     });
     expect(config.SIGNING_KEYS).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
-    // Auth serves no internal API (identity's events revoke sessions): no credentials to accept.
-    expect(config.INTERNAL_API_CREDENTIALS).toBeUndefined();
+    // Auth's only internal API is the kit's jobs API, for the jobs admin (identity's events revoke sessions).
+    expect([...config.INTERNAL_API_CREDENTIALS!.keys()]).toEqual(['authz']);
   });
 
   it('refuses production without SIGNING_KEYS with a message naming SIGNING_KEYS', () => {
@@ -50,6 +51,7 @@ describe('auth configuration', () => {
       'GATEWAY_PUBLIC_JWKS',
       'IDENTITY_INTERNAL_CREDENTIAL',
       'IDENTITY_INTERNAL_URL',
+      'INTERNAL_API_CREDENTIALS',
       'SIGNING_KEYS',
     ]);
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARGON2_MINIMUM, createPasswordHasher } from '../src/domain/passwords.js';
 import { startIdentity, type IdentityHarness } from './support.js';
 
 /** The parameters of a PHC-format argon2 hash, e.g. `$argon2id$v=19$m=19456,t=2,p=1$…`. */
@@ -63,5 +64,18 @@ describe('password hashing', () => {
     } finally {
       await stronger.stop();
     }
+  });
+
+  it('verifies beyond its concurrency limit in turn, and frees a slot when a stored hash is malformed', async () => {
+    const passwords = await createPasswordHasher(ARGON2_MINIMUM, undefined, 1);
+    const hash = await passwords.hash('correct horse battery');
+    const checks = await Promise.all([
+      passwords.verify('not-a-phc-hash', 'correct horse battery'),
+      passwords.verify(hash, 'correct horse battery'),
+      passwords.verify(hash, 'wrong horse battery'),
+      passwords.verifyDummy('correct horse battery'),
+      passwords.verify(hash, 'correct horse battery'),
+    ]);
+    expect(checks.map((check) => check.valid)).toEqual([false, true, false, false, true]);
   });
 });

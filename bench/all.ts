@@ -15,7 +15,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(here, 'cli.ts');
 
 /** The short settings per benchmark; one not listed runs at its defaults. */
-export const SHORT_SETTINGS: Record<string, string[]> = {
+const SHORT_SETTINGS: Record<string, string[]> = {
   gateway: ['--duration', '5'],
   login: ['--duration', '10', '--concurrency', '1,10'],
   authorization: ['--duration', '5', '--rounds', '2'],

@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '@platform/gateway/config';
-import { oursEnvironment } from '../gateway/gateways/ours.js';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '@platform/service-kit';
+import { startBenchIdentity } from '../gateway/identity.js';
+import { startHiveGateway } from '../gateway/gateways/hive.js';
+import { rustPlanner } from '../gateway/gateways/hive-rust.js';
+import { oursEnvironment, startOurGateway } from '../gateway/gateways/ours.js';
 import { startStockGateway } from '../gateway/gateways/stock.js';
 import type { RunningGateway } from '../gateway/gateways/cluster.js';
 import { firstDifference, loadWorkload, postGraphQL, type Workload } from '../gateway/workload.js';
@@ -107,5 +114,40 @@ describe('the gateway benchmark workload', () => {
     expect(firstDifference({ errors: [{ message: 'boom' }], data: null }, expected)).toBe(
       '$.errors: unexpected [{"message":"boom"}]',
     );
+  });
+
+  it('answers TestQuery through Hive Gateway with the Rust query planner (hive-rust) with exactly the expected response', async () => {
+    const supergraphPath = path.join(tmpdir(), `bench-supergraph-${process.pid}.graphql`);
+    await writeFile(supergraphPath, composeBenchSupergraph(subgraphs.urls));
+    const hiveRust = await startHiveGateway(supergraphPath, await freePort(), '127.0.0.1', {
+      unifiedGraphHandler: rustPlanner,
+    });
+    try {
+      const response = await postGraphQL(hiveRust.url, workload.testQueryBody);
+      expect(firstDifference(response.json, workload.expectedResponse)).toBeNull();
+    } finally {
+      await hiveRust.stop();
+    }
+  });
+
+  it('runs ours-auth with real tokens: each accepted (authz asked once per user), a forged one refused', async () => {
+    const supergraphPath = path.join(tmpdir(), `bench-supergraph-auth-${process.pid}.graphql`);
+    await writeFile(supergraphPath, composeBenchSupergraph(subgraphs.urls));
+    const identity = await startBenchIdentity(2);
+    const options = { port: await freePort(), host: '127.0.0.1', workers: 1, supergraphPath };
+    const ours = await startOurGateway({ ...(await oursEnvironment(options)), ...identity.environment });
+    try {
+      for (const headers of identity.clientHeaders) {
+        const response = await postGraphQL(ours.url, workload.testQueryBody, { headers });
+        expect(firstDifference(response.json, workload.expectedResponse)).toBeNull();
+      }
+      expect(identity.permissionLookups()).toBe(2);
+      const [header, payload] = identity.clientHeaders[0]!.authorization!.split('.');
+      const forged = { authorization: `${header}.${payload}.${'A'.repeat(86)}` };
+      expect((await postGraphQL(ours.url, workload.testQueryBody, { headers: forged })).status).toBe(401);
+    } finally {
+      await ours.stop();
+      await identity.stop();
+    }
   });
 });

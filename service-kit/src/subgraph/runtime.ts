@@ -170,6 +170,9 @@ export async function createSubgraph<D extends AnySubgraphDefinition>(
       db = null;
       await owner.destroy();
       db = createDatabase({ url, poolMax: base.DATABASE_POOL_MAX, applicationName: name });
+      // Its first connection too may be slow on a busy host (a 10 s acquire timeout restarted
+      // audit in the container smoke test).
+      await waitForDatabase(db, logger);
     }
     const database: Database = db;
     registerPoolMetrics(metrics, database);

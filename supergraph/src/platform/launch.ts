@@ -53,6 +53,11 @@ export const launcherSchema = z.object({
     .string()
     .optional()
     .describe('A Kafka cluster: services then run as separate processes and exchange events through it'),
+  OPENSEARCH_URL: env.httpUrl
+    .optional()
+    .describe(
+      'An OpenSearch node for the search subgraph (`npm run opensearch:start`); its Postgres engine without it',
+    ),
   GATEWAY_PORT: env.port(defaultGatewayPort).describe('Port of the gateway'),
   MAIL_SMTP_PORT: env
     .port(1025)
@@ -257,6 +262,7 @@ export async function launchPlatform(
     });
     // Every mail goes to the catcher: nothing leaves the machine in development.
     environments.notifications = { ...environments.notifications, SMTP_URL: mail.catcher.url };
+    if (config.OPENSEARCH_URL) environments.search = { ...environments.search, OPENSEARCH_URL: config.OPENSEARCH_URL };
     say(
       config.REDIS_URL
         ? `using Redis at ${config.REDIS_URL}`

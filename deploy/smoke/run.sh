@@ -100,7 +100,9 @@ say "gateway ready ${ready_seconds} s after compose up"
 # Restarts podman performed (restart: unless-stopped): the services should have waited instead.
 for service in $services; do
   restarts=$(podman inspect --format '{{.RestartCount}}' "${project}_${service}_1" 2>/dev/null || echo '?')
-  [ "$restarts" = 0 ] || say "$service restarted $restarts times"
+  [ "$restarts" = 0 ] && continue
+  say "$service restarted $restarts times:"
+  podman logs "${project}_${service}_1" 2>&1 | grep -m 3 'failed to start\|not reachable after' | cut -c1-300 | sed 's/^/  /' || true
 done
 
 export ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=smoke-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')

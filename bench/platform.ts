@@ -2,6 +2,7 @@
  * What the platform benchmarks share: the platform launched as `npm start` launches it, on
  * free ports and a fresh data folder, and the report each writes to `.bench/`.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -62,4 +63,42 @@ export function machine(): { cores: number; cpu: string; node: string } {
 export async function writeBenchReport(benchmark: string, report: unknown): Promise<void> {
   await mkdir(outputDir, { recursive: true });
   await writeFile(path.join(outputDir, `${benchmark}.json`), `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** Linux's clock ticks per second (`getconf CLK_TCK`), the unit of /proc's CPU times. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds (user + system) used so far by the live processes descended from this one whose
+ * command name passes `accept` (e.g. the embedded Postgres server and its backends), from
+ * /proc; null where there is no /proc. A difference of two readings is what they used between.
+ */
+export function descendantCpuSeconds(accept: (command: string) => boolean): number | null {
+  if (process.platform !== 'linux') return null;
+  const processes = new Map<number, { parent: number; command: string; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const commandEnd = stat.lastIndexOf(')');
+      // After "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
+      const fields = stat.slice(commandEnd + 2).split(' ');
+      processes.set(Number(entry), {
+        parent: Number(fields[1]),
+        command: stat.slice(stat.indexOf('(') + 1, commandEnd),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  const descends = (pid: number): boolean => {
+    for (let current = processes.get(pid); current; current = processes.get(current.parent)) {
+      if (current.parent === process.pid) return true;
+    }
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, info] of processes) if (accept(info.command) && descends(pid)) ticks += info.ticks;
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }

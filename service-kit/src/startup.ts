@@ -7,9 +7,9 @@
 import type { Logger } from './logger.js';
 
 /** How long a service waits for a dependency at start before it gives up. */
-export const STARTUP_WAIT_MS = 120_000;
+const STARTUP_WAIT_MS = 120_000;
 
-export interface RetryAtStartOptions {
+interface RetryAtStartOptions {
   logger: Logger;
   /** Gives up after this long; {@link STARTUP_WAIT_MS} by default. */
   timeoutMs?: number;

@@ -109,7 +109,7 @@ function stableJson(value: unknown): string {
 }
 
 /** When two client subscriptions may share one upstream subscription and one completion per event. */
-export function groupKeyOf(
+function groupKeyOf(
   source: Omit<GroupSource, 'gateway' | 'plan' | 'schema' | 'context'> & {
     context: Pick<GatewayContext, 'caller'>;
   },

@@ -165,11 +165,29 @@ export function createPostgresEngine(db: Database): SearchEngine {
         all: `e.status in ('PUBLISHED', 'DRAFT')`,
         own: `(e.status = 'PUBLISHED' or (e.status = 'DRAFT' and e.organizer_id = p.organizer))`,
       }[request.drafts.kind];
-      const where = [visible, 'e.starts_at > p.now'];
-      if (hasText) where.push('e.document @@ p.query');
-      if (request.from) where.push('e.starts_at >= p.from_');
-      if (request.to) where.push('e.starts_at < p.to_');
-      if (request.categories) where.push('lower(e.category) = any(p.categories)');
+      // The filters take their values as parameters of their own rather than from `p`: the
+      // planner then sees them and estimates each condition's rows. Through `p` it guessed 500
+      // text matches and 3,700 in the date range for 4,000 and 25,000 (100,000 events), and
+      // ANDed the start index's 25,000 entries into the text index's bitmap instead of
+      // filtering the 4,000 rows it fetches anyway (bench/RESULTS.md: within noise here).
+      const where = [visible, 'e.starts_at > ?::timestamptz'];
+      const whereBindings: unknown[] = [request.now];
+      if (hasText) {
+        where.push(`e.document @@ to_tsquery('search_text', ?::text)`);
+        whereBindings.push(query);
+      }
+      if (request.from) {
+        where.push('e.starts_at >= ?::timestamptz');
+        whereBindings.push(request.from);
+      }
+      if (request.to) {
+        where.push('e.starts_at < ?::timestamptz');
+        whereBindings.push(request.to);
+      }
+      if (request.categories) {
+        where.push('lower(e.category) = any(?::text[])');
+        whereBindings.push(request.categories);
+      }
       const distance = near
         ? `(2 * 6371.0088 * asin(sqrt(
              power(sin(radians(e.latitude - p.latitude) / 2), 2)
@@ -235,6 +253,7 @@ export function createPostgresEngine(db: Database): SearchEngine {
           params.afterId,
           params.limit,
           params.headline,
+          ...whereBindings,
         ],
       );
       const result = row!;

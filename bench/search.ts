@@ -1,26 +1,31 @@
 /**
- * `npm run bench -- search`: the Postgres search engine on 100,000 generated events (the
- * search tests' seeded generator, written with bulk inserts, not 100,000 events on the bus)
- * in a fresh database of the embedded Postgres `npm start` runs. Then `--rounds` sequential
- * calls each (default 200, after 20 warm-up ones), in-process without HTTP: a text + date
- * range + facets search, the same with a misspelt word, and a suggestion for a prefix;
- * p50/p95/max. No OpenSearch engine exists yet, so there is no second column.
+ * `npm run bench -- search`: both search engines side by side on the same 100,000 generated
+ * events (the search tests' seeded generator). Postgres: written with bulk inserts (not 100,000
+ * events on the bus) into a fresh database of the embedded Postgres `npm start` runs.
+ * OpenSearch: a real node (`@platform/devkit/opensearch`, 512 MB heap) loaded through the
+ * engine's own rebuild (bulk requests into a fresh index, then the alias swap). Then `--rounds`
+ * sequential calls each (default 200, after 20 warm-up ones), in-process without HTTP: a
+ * text + date range + facets search, the same with misspelt words, and suggestions; p50/p95/max.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startOpenSearch } from '@platform/devkit/opensearch';
 import { startEmbeddedPostgres } from '@platform/devkit/postgres';
 import {
   createDatabase,
   databaseUrlFor,
   ensureDatabaseExists,
+  createLogger,
   freePort,
   migrateToLatest,
   sqlOn,
 } from '@platform/service-kit';
 import { repositoryRoot } from '../supergraph/src/platform/launch.js';
 import type { SearchRequest } from '../subgraphs/search/src/domain/request.js';
+import { createOpenSearchEngine } from '../subgraphs/search/src/engine/opensearch.js';
+import type { IndexedEvent, SearchEngine } from '../subgraphs/search/src/engine/port.js';
 import { createPostgresEngine } from '../subgraphs/search/src/engine/postgres.js';
 import { generateCorpus } from '../subgraphs/search/test/corpus.js';
 import { percentile } from './percentile.js';
@@ -92,7 +97,6 @@ export async function benchSearch(options: { rounds: number }): Promise<void> {
     const loadSeconds = Math.round((performance.now() - loading) / 100) / 10;
     process.stdout.write(`indexed ${EVENTS} events in ${loadSeconds} s\n`);
 
-    const engine = createPostgresEngine(db);
     const request = (text: string): SearchRequest => ({
       words: text.split(' '),
       from: new Date(today.getTime() + 30 * DAY),
@@ -104,9 +108,8 @@ export async function benchSearch(options: { rounds: number }): Promise<void> {
       after: null,
       now: new Date(),
     });
-    const sample = await engine.search(request('jazz festival'));
-    const load = loadavg()[0]!.toFixed(1);
-    const results = {
+    const measure = async (engine: SearchEngine) => ({
+      sampleTotalCount: (await engine.search(request('jazz festival'))).totalCount,
       'search "jazz festival", 90 days, facets': await timed(options.rounds, () =>
         engine.search(request('jazz festival')),
       ),
@@ -115,17 +118,43 @@ export async function benchSearch(options: { rounds: number }): Promise<void> {
       ),
       'suggest "summer ja"': await timed(options.rounds, () => engine.suggest('summer ja', 5, new Date())),
       'suggest "c"': await timed(options.rounds, () => engine.suggest('c', 5, new Date())),
-    };
+    });
+    const loadBefore = loadavg()[0]!.toFixed(1);
+    const postgres = { loadSeconds, ...(await measure(createPostgresEngine(db))) };
+    process.stdout.write(`postgres: ${JSON.stringify(postgres)}\n`);
+
+    const node = await startOpenSearch({ dataDir: path.join(dataDir, 'opensearch') });
+    let opensearch: Record<string, unknown>;
+    try {
+      const engine = createOpenSearchEngine({
+        url: node.url,
+        alias: 'bench-search-events',
+        db,
+        logger: createLogger({ service: 'bench-search', level: 'warn' }),
+      });
+      const loading = performance.now();
+      const pages = async function* (): AsyncGenerator<IndexedEvent[]> {
+        for (let start = 0; start < EVENTS; start += 2_000) {
+          yield corpus.events.slice(start, start + 2_000).map((event) => ({ ...event, version: 1 }));
+        }
+      };
+      await engine.ready();
+      const rebuilt = await engine.rebuild(pages());
+      const indexSeconds = Math.round((performance.now() - loading) / 100) / 10;
+      process.stdout.write(`opensearch: indexed ${rebuilt.read} events in ${indexSeconds} s\n`);
+      opensearch = { nodeStartMs: node.startedInMs, loadSeconds: indexSeconds, ...(await measure(engine)) };
+      await engine.close();
+    } finally {
+      await node.stop();
+    }
     const report = {
       machine: machine(),
-      loadAverageBefore: load,
+      loadAverageBefore: loadBefore,
       loadAverageAfter: loadavg()[0]!.toFixed(1),
       events: EVENTS,
-      loadSeconds,
-      sampleTotalCount: sample.totalCount,
       rounds: options.rounds,
-      postgres: results,
-      opensearch: 'not built (see subgraphs/search/README.md)',
+      postgres,
+      opensearch,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     await writeBenchReport('search', report);

@@ -14,10 +14,7 @@ type EventSnapshot = EventDataByType['platform.listings.event.created.v1']['even
 const PAGE_SIZE = 500;
 
 /** Every event listings has, page by page, as search indexes it. */
-export async function* listingsSnapshots(
-  listings: InternalClient,
-  pageSize = PAGE_SIZE,
-): AsyncGenerator<IndexedEvent[]> {
+async function* listingsSnapshots(listings: InternalClient, pageSize = PAGE_SIZE): AsyncGenerator<IndexedEvent[]> {
   let after: string | null = null;
   do {
     const page: { events: EventSnapshot[]; next: string | null } = await listings.post('internal/events/snapshots', {

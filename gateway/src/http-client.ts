@@ -44,8 +44,12 @@ export interface ReadResponse {
   text: string;
 }
 
-/** Header names left out of the deduplication key: they differ per request but not per answer. */
-const KEY_IGNORED_HEADERS = new Set(['x-request-id', 'content-length']);
+/**
+ * Header names left out of the deduplication key: they differ per request but not per answer.
+ * The trace context too: a shared fetch continues the first request's trace, and the others'
+ * traces show their own `gateway.fetch` span that waited for it.
+ */
+const KEY_IGNORED_HEADERS = new Set(['x-request-id', 'content-length', 'traceparent', 'tracestate']);
 
 /** A subgraph operation the query planner wrote (`{"query":"query …` or `{"query":"{…`): a query. */
 function isQueryBody(body: string): boolean {

@@ -216,13 +216,16 @@ class SubscriptionGroup {
             .then(async (payload) => {
               await this.prepareChecks(checks);
               this.broadcast({ kind: 'event', payload, checks });
-            });
+            })
+            .catch(this.keepGoing);
           return;
         }
-        this.delivered = this.delivered.then(() => {
-          this.broadcast(item);
-          this.close();
-        });
+        this.delivered = this.delivered
+          .then(() => {
+            this.broadcast(item);
+            this.close();
+          })
+          .catch(this.keepGoing);
       },
       onFailure: (details) => this.logger.warn(details, 'the subgraph subscription failed'),
     });
@@ -241,11 +244,20 @@ class SubscriptionGroup {
    * Runs the members' checks for an event before it is handed over: members that share what
    * the check reads share one lookup, and each finds the answer settled when it reads it.
    */
+  /** A failure while handing an item over is logged; the next items still go out. */
+  private readonly keepGoing = (error: unknown): void => {
+    this.logger.error({ err: error }, 'a subscription event could not be handed to its clients');
+  };
+
   private async prepareChecks(checks: EventChecks): Promise<void> {
     const pending = new Set<Promise<unknown>>();
     for (const member of this.members) {
-      const checked = member.check(checks);
-      if (checked instanceof Promise) pending.add(checked);
+      try {
+        const checked = member.check(checks);
+        if (checked instanceof Promise) pending.add(checked);
+      } catch {
+        // The member meets the same failure when it checks, and ends.
+      }
     }
     // A failed check is the member's to report, when it reads it.
     await Promise.allSettled(pending);

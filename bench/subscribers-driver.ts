@@ -78,6 +78,8 @@ export interface SubscribersSummary {
   completeEvents: number;
   /** Of those, the ones whose last delivery came no later than the cutoff (if one was given). */
   completeByCutoff: number;
+  /** CPU seconds this process (the subscribers) used since the last reset. */
+  cpuSeconds: number;
 }
 
 interface EventRecord {
@@ -106,6 +108,7 @@ async function runSubscribers(spec: SubscribersSpec): Promise<void> {
   let latencies: number[] = [];
   let firstDelivery = 0;
   let lastDelivery = 0;
+  let cpuSince = process.cpuUsage();
 
   const noteError = (error: unknown) => {
     errors += 1;
@@ -194,6 +197,7 @@ async function runSubscribers(spec: SubscribersSpec): Promise<void> {
     const complete = [...events.values()].filter((record) => everyone > 0 && record.deliveries >= everyone);
     const round = (value: number) => Math.round(value * 10) / 10;
     const span = (lastDelivery - firstDelivery) / 1000;
+    const cpu = process.cpuUsage(cpuSince);
     return {
       type: 'summary',
       connected: everyone,
@@ -217,6 +221,7 @@ async function runSubscribers(spec: SubscribersSpec): Promise<void> {
       completeEvents: complete.length,
       completeByCutoff:
         cutoff === undefined ? complete.length : complete.filter((record) => record.lastReceived <= cutoff).length,
+      cpuSeconds: round((cpu.user + cpu.system) / 1e6),
     };
   };
 
@@ -241,6 +246,7 @@ async function runSubscribers(spec: SubscribersSpec): Promise<void> {
       latencies = [];
       firstDelivery = 0;
       lastDelivery = 0;
+      cpuSince = process.cpuUsage();
       write({ type: 'reset' });
     } else if (command === 'progress') {
       write({

@@ -27,7 +27,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { repositoryRoot } from '../supergraph/src/platform/launch.js';
-import { launchBenchPlatform, machine, writeBenchReport } from './platform.js';
+import { descendantCpuSeconds, launchBenchPlatform, machine, writeBenchReport } from './platform.js';
 import type {
   SubscribersProgress,
   SubscribersSpec,
@@ -123,6 +123,9 @@ function cpuSecondsSince(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
   return (used.user + used.system) / 1e6;
 }
+
+/** CPU seconds the platform's embedded Postgres has used so far (0 where /proc is missing). */
+const postgresCpuSeconds = () => descendantCpuSeconds((command) => command.startsWith('postgres')) ?? 0;
 
 export async function benchSubscriptions(options: {
   subscribers: number;
@@ -239,6 +242,7 @@ export async function benchSubscriptions(options: {
     // Phase 1: a fixed rate, open loop (a change is sent on schedule whether or not the last answered).
     await driver.next(`reset ${Date.now()}`);
     const fixedCpu = process.cpuUsage();
+    const fixedPostgres = postgresCpuSeconds();
     const fixedSent: Promise<boolean>[] = [];
     const fixedStart = performance.now();
     const total = Math.round(options.rate * options.durationSeconds);
@@ -252,6 +256,7 @@ export async function benchSubscriptions(options: {
     const fixedSeconds = (performance.now() - fixedStart) / 1000;
     const fixedDrain = await awaitStragglers(fixedOk * subscribed.subscribers);
     const fixedCpuSeconds = cpuSecondsSince(fixedCpu);
+    const fixedPostgresSeconds = postgresCpuSeconds() - fixedPostgres;
     const fixed = await driver.next<SubscribersSummary>('report');
     say(
       `fixed rate: ${fixedOk}/${total} changes, ${fixed.deliveries} deliveries (${fixedDrain.drained ? 'all' : 'NOT all'} in, after ${fixedDrain.waitedSeconds} s more)`,
@@ -270,6 +275,7 @@ export async function benchSubscriptions(options: {
     await sleep(1_000);
     await driver.next(`reset ${Date.now()}`);
     const sustainedCpu = process.cpuUsage();
+    const sustainedPostgres = postgresCpuSeconds();
     const sustainedStart = performance.now();
     let sustainedSent = 0;
     let sustainedOk = 0;
@@ -286,6 +292,7 @@ export async function benchSubscriptions(options: {
     const atEnd = await driver.next<SubscribersSummary>(`report ${sustainedEnd}`);
     const sustainedDrain = await awaitStragglers(sustainedOk * subscribed.subscribers);
     const sustainedCpuSeconds = cpuSecondsSince(sustainedCpu);
+    const sustainedPostgresSeconds = postgresCpuSeconds() - sustainedPostgres;
     const sustained = await driver.next<SubscribersSummary>(`report ${sustainedEnd}`);
     const final = await driver.stop();
     driver = undefined;
@@ -317,6 +324,8 @@ export async function benchSubscriptions(options: {
         errors: fixed.errors,
         /** CPU seconds of the platform process over the phase and its drain. */
         platformCpuSeconds: round1(fixedCpuSeconds),
+        postgresCpuSeconds: round1(fixedPostgresSeconds),
+        subscribersCpuSeconds: fixed.cpuSeconds,
         deliveriesPerCpuSecond: Math.round(fixed.deliveries / Math.max(0.001, fixedCpuSeconds)),
       },
       sustained: {
@@ -336,6 +345,8 @@ export async function benchSubscriptions(options: {
         drain: sustainedDrain,
         producers: producerTokens.length,
         platformCpuSeconds: round1(sustainedCpuSeconds),
+        postgresCpuSeconds: round1(sustainedPostgresSeconds),
+        subscribersCpuSeconds: sustained.cpuSeconds,
         deliveriesPerCpuSecond: Math.round(sustained.deliveries / Math.max(0.001, sustainedCpuSeconds)),
       },
       subscriptionsEnded: final.ended,
@@ -352,9 +363,9 @@ export async function benchSubscriptions(options: {
         `| ${subscribed.subscribers} | ${f.targetPerSecond} | ${f.eventsSent} | ${f.deliveries} | ${f.deliveriesExpected} | ${f.latencyMs.p50} | ${f.latencyMs.p95} | ${f.latencyMs.p99} | ${f.latencyMs.max} | ${s.sustainedEventsPerSecond} |`,
         '',
         `fixed rate: ${f.deliveriesPerSecond} deliveries/s, events per subscriber ${f.eventsPerSubscriber.min}–${f.eventsPerSubscriber.max}, ${f.completeEvents}/${f.eventsSent} events reached every subscriber, ${f.drain.drained ? 'all' : 'NOT all'} in ${f.drain.waitedSeconds} s after the last change`,
-        `fixed rate: platform CPU ${f.platformCpuSeconds} s, ${f.deliveriesPerCpuSecond} deliveries per platform CPU-second`,
+        `fixed rate: platform CPU ${f.platformCpuSeconds} s (+ Postgres ${f.postgresCpuSeconds} s), ${f.deliveriesPerCpuSecond} deliveries per platform CPU-second; the subscribers' process ${f.subscribersCpuSeconds} s`,
         `sustained (${s.producers} producers): ${s.eventsSent} changes in ${s.seconds} s (${s.offeredPerSecond}/s offered), ${s.completeByPhaseEnd} reached every subscriber within the phase, ${s.lateComplete} more later (${s.drain.drained ? 'all' : 'NOT all'} in ${s.drain.waitedSeconds} s after the phase); ${s.deliveries}/${s.deliveriesExpected} deliveries, p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms`,
-        `sustained: ${s.deliveriesPerSecondInPhase} deliveries/s within the phase, ${s.deliveriesPerSecond} deliveries/s first to last; platform CPU ${s.platformCpuSeconds} s, ${s.deliveriesPerCpuSecond} deliveries per platform CPU-second`,
+        `sustained: ${s.deliveriesPerSecondInPhase} deliveries/s within the phase, ${s.deliveriesPerSecond} deliveries/s first to last; platform CPU ${s.platformCpuSeconds} s (+ Postgres ${s.postgresCpuSeconds} s), ${s.deliveriesPerCpuSecond} deliveries per platform CPU-second; the subscribers' process ${s.subscribersCpuSeconds} s`,
         `subscriptions ended early: ${report.subscriptionsEnded}; errors: ${report.errors}${report.firstError ? ` (first: ${report.firstError})` : ''}`,
         `written to .bench/subscriptions.json (${report.machine.cores} cores, ${report.machine.cpu}, Node ${report.machine.node})`,
         '',

@@ -121,5 +121,24 @@ describe('the subgraph HTTP client', () => {
     expect(client.deduplicated()).toBe(1);
   });
 
+  it('shares identical queries of different traces: the trace context is not part of the key', async () => {
+    received.length = 0;
+    const before = client.deduplicated();
+    const queryBody = '{"query":"query T__products__0{n}"}';
+    const traced = (traceId: string) =>
+      client.fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-gateway-proof': 'alice',
+          traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+        },
+        body: queryBody,
+      });
+    await Promise.all([traced('4bf92f3577b34da6a3ce929d0e0e4736'), traced('0af7651916cd43dd8448eb211c80319c')]);
+    expect(received.filter((line) => line === `alice ${queryBody}`)).toHaveLength(1);
+    expect(client.deduplicated()).toBe(before + 1);
+  });
+
   afterAll(() => client.close());
 });

@@ -123,7 +123,8 @@ export async function benchSearch(options: { rounds: number }): Promise<void> {
     const postgres = { loadSeconds, ...(await measure(createPostgresEngine(db))) };
     process.stdout.write(`postgres: ${JSON.stringify(postgres)}\n`);
 
-    const node = await startOpenSearch({ dataDir: path.join(dataDir, 'opensearch') });
+    // Full JIT (C2), as a deployment runs; the tests' node compiles with C1 only to start sooner.
+    const node = await startOpenSearch({ dataDir: path.join(dataDir, 'opensearch'), quickStart: false });
     let opensearch: Record<string, unknown>;
     try {
       const engine = createOpenSearchEngine({

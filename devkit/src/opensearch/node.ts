@@ -36,6 +36,11 @@ export interface StartOpenSearchOptions {
   cacheDir?: string;
   /** Heap in MB (`-Xms` = `-Xmx`); 512 by default. */
   heapMb?: number;
+  /**
+   * Compile with C1 only (`-XX:TieredStopAtLevel=1`): a quicker start for tests and development,
+   * slower queries once warm. True by default; a benchmark turns it off.
+   */
+  quickStart?: boolean;
   /** How long `start` waits for the node to answer; 120 s by default. */
   startTimeoutMs?: number;
   /** Called when the node exits without `stop()` having been asked for (a crash). */
@@ -238,12 +243,12 @@ const LOGGING = [
 ].join('\n');
 
 /** What `bin/opensearch` would pass (its JvmOptionsParser's system options), sized for a two-core machine. */
-function jvmArgs(home: string, dataDir: string, heapMb: number): string[] {
+function jvmArgs(home: string, dataDir: string, heapMb: number, quickStart: boolean): string[] {
   return [
     `-Xms${heapMb}m`,
     `-Xmx${heapMb}m`,
     '-XX:+UseSerialGC',
-    '-XX:TieredStopAtLevel=1',
+    ...(quickStart ? ['-XX:TieredStopAtLevel=1'] : []),
     '-Xss1m',
     '-XX:+ExitOnOutOfMemoryError',
     '-XX:-OmitStackTraceInFastThrow',
@@ -310,12 +315,10 @@ export async function startOpenSearch(options: StartOpenSearchOptions = {}): Pro
   );
 
   const asRoot = process.getuid?.() === 0;
+  const jvm = jvmArgs(home, dataDir, options.heapMb ?? 512, options.quickStart ?? true);
   const [command, args] = asRoot
-    ? [
-        'unshare',
-        ['--user', '--map-user=65534', '--map-group=65534', 'java', ...jvmArgs(home, dataDir, options.heapMb ?? 512)],
-      ]
-    : ['java', jvmArgs(home, dataDir, options.heapMb ?? 512)];
+    ? ['unshare', ['--user', '--map-user=65534', '--map-group=65534', 'java', ...jvm]]
+    : ['java', jvm];
   const log = openSync(logFile, 'a');
   const began = performance.now();
   let child: ChildProcess;

@@ -18,6 +18,8 @@ import { createOutboxRelay } from '../../src/events/relay.js';
 import { createErrorFormatter } from '../../src/errors.js';
 import { closeServer, createHttpServer, listen, sendJson } from '../../src/http.js';
 import { createLogger } from '../../src/logger.js';
+import { createRedis } from '../../src/redis.js';
+import { testRedisUrl } from '@platform/devkit/testing';
 import { startTelemetry, stopTelemetry, tracingRequested } from '../../src/telemetry/sdk.js';
 import { inSpan, serviceTracer } from '../../src/telemetry/spans.js';
 import { statementSummary } from '../../src/telemetry/instrument.js';
@@ -100,6 +102,24 @@ describe('database spans', () => {
       'insert processed_events',
     );
     expect(statementSummary('BEGIN;').name).toBe('begin');
+  });
+});
+
+describe('Redis spans', () => {
+  it('name the command, never its arguments, and only inside a trace', async () => {
+    const redis = createRedis(testRedisUrl(), 'kit-test');
+    try {
+      await redis.set('telemetry:untraced', 'x');
+      expect(exporter.getFinishedSpans()).toEqual([]);
+      await inSpan(tracer, 'request', {}, async () => {
+        await redis.set('telemetry:key', 'secret-value', 'EX', 10);
+      });
+      const command = exporter.getFinishedSpans().find((span) => span.name === 'redis set');
+      expect(command?.attributes).toEqual({ 'db.system.name': 'redis', 'db.operation.name': 'set' });
+      expect(command?.instrumentationScope.name).toBe('platform.kit-test');
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 

@@ -54,7 +54,7 @@ export interface OpenSearchNode {
   dataDir: string;
   /** Milliseconds from spawning the JVM to a green (or yellow) cluster. */
   startedInMs: number;
-  /** Graceful shutdown (SIGTERM), then SIGKILL after 20 s. */
+  /** Graceful shutdown (SIGTERM), then SIGKILL after 20 s; a temporary data folder is removed. */
   stop(): Promise<void>;
 }
 
@@ -343,12 +343,14 @@ export async function startOpenSearch(options: StartOpenSearchOptions = {}): Pro
   });
 
   const stop = async () => {
-    if (exited) return;
-    ending = true;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
-    await exit;
-    clearTimeout(timer);
+    if (!exited) {
+      ending = true;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+      await exit;
+      clearTimeout(timer);
+    }
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);

@@ -362,9 +362,10 @@ export async function startOpenSearch(options: StartOpenSearchOptions = {}): Pro
       );
     }
     if (Date.now() > deadline) {
+      const tail = await logTail(logFile);
       await stop();
       throw new Error(
-        `OpenSearch ${version} on ${url} did not start in time (${lastError}); last lines of ${logFile}:\n${await logTail(logFile)}`,
+        `OpenSearch ${version} on ${url} did not start in time (${lastError}); last lines of ${logFile}:\n${tail}`,
       );
     }
     try {

@@ -1,8 +1,9 @@
 /**
  * Operators watching the audit stream: the AuditEvents subscription over graphql-ws through
  * the gateway, fed by the events the services publish. A failed login reaches the
- * subscriber with `actor { email }` resolved by identity; the subscription needs
- * audit.log.read, and losing it ends a live subscription with the reason.
+ * subscriber with `actor { email }` resolved by identity; one operator's clients subscribed
+ * alike share one subscription at audit; the subscription needs audit.log.read, and losing it
+ * ends a live subscription with the reason.
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -59,6 +60,14 @@ async function until(condition: () => boolean, what: string, timeoutMs = 8000): 
   }
 }
 
+/** Live subscriptions at the audit subgraph (its `graphql_subscriptions_active` gauge). */
+async function auditSubscriptions(): Promise<number> {
+  const response = await fetch(new URL('/metrics', platform.subgraphUrls.audit));
+  const gauge = /^graphql_subscriptions_active(?:\{[^}]*\})? (\d+)$/m.exec(await response.text());
+  if (!gauge) throw new Error('audit reports no graphql_subscriptions_active');
+  return Number(gauge[1]);
+}
+
 const failLogin = (email: string) =>
   platform.graphql(contractOperation('Login'), { email, password: 'definitely wrong password' });
 
@@ -101,6 +110,29 @@ describe('the AuditEvents subscription', () => {
       expect(ids).toHaveLength(2);
       expect(new Set(ids).size).toBe(2);
     }
+  });
+
+  it('shares one subscription at audit among one operator’s clients subscribed alike, each getting every event', async () => {
+    const admin = await login(platform, platform.admin);
+    const victim = await registerUser(platform, 'shared');
+    const filter = { filter: { action: 'auth.login.failed', actorId: victim.id } };
+    const before = await auditSubscriptions();
+    const clients = [1, 2, 3].map(() => subscribe(connect(admin.accessToken), filter));
+    // The gateway opens the group's one upstream subscription when the first client joins.
+    const deadline = Date.now() + 8000;
+    while ((await auditSubscriptions()) < before + 1 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let the others join
+    await failLogin(victim.email);
+    await failLogin(victim.email);
+    await until(() => clients.every((received) => received.next.length >= 2), 'both events on every client');
+    for (const received of clients) {
+      expect(received.error).toBeUndefined();
+      const ids = received.next.map((value) => (value.data as { auditEvents: { id: string } }).auditEvents.id);
+      expect(new Set(ids).size).toBe(2);
+    }
+    expect(await auditSubscriptions()).toBe(before + 1);
   });
 
   it('denies a subscriber without audit.log.read', async () => {

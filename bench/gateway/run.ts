@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -163,7 +163,9 @@ async function runGatewayBenchmark(options: GatewayBenchOptions): Promise<Gatewa
   const concurrency = options.concurrency ?? 50;
   const warmupSeconds = options.warmupSeconds ?? 5;
   const rounds = Math.max(1, options.rounds ?? 1);
-  const workDir = path.join(repositoryRoot, '.bench', 'gateway');
+  // A folder of this run's own: two runs at once (two engineers on one machine) must not route
+  // each other's gateways to their subgraphs through one supergraph file, or share a build.
+  const workDir = path.join(repositoryRoot, '.bench', 'gateway', `run-${process.pid}`);
   await mkdir(workDir, { recursive: true });
   const workload = await loadWorkload();
   const expectedBytes = Buffer.byteLength(JSON.stringify(workload.expectedResponse));
@@ -341,6 +343,7 @@ async function runGatewayBenchmark(options: GatewayBenchOptions): Promise<Gatewa
     };
   } finally {
     await subgraphs.stop();
+    await rm(workDir, { recursive: true, force: true });
   }
 }
 

@@ -171,7 +171,7 @@ export function createPostgresEngine(db: Database): SearchEngine {
       // ANDed the start index's 25,000 entries into the text index's bitmap instead of
       // filtering the 4,000 rows it fetches anyway (bench/RESULTS.md: within noise here).
       const where = [visible, 'e.starts_at > ?::timestamptz'];
-      const whereBindings: unknown[] = [request.now];
+      const whereBindings: (Date | string | string[])[] = [request.now];
       if (hasText) {
         where.push(`e.document @@ to_tsquery('search_text', ?::text)`);
         whereBindings.push(query);

@@ -76,6 +76,7 @@ import { untrustedDocumentError } from '../trusted-documents.js';
 import { apiSchemaOf, planSubscription, supergraphUrlOf } from './federated-execution.js';
 import { FederatedSubscription } from './federated-subscription.js';
 import { SubscriptionGroups } from './subscription-groups.js';
+import { Gauge } from 'prom-client';
 
 export interface GatewaySubscriptionsOptions extends GraphQLWebSocketSettings {
   /** The `ApolloGateway` the HTTP path executes with (its planner, schema and data sources). */
@@ -125,6 +126,16 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     formatError: createErrorFormatter({ logger, exposeInternals: options.exposeInternals ?? false }),
     logger,
   });
+  if (options.metrics) {
+    new Gauge({
+      name: 'gateway_subscription_upstreams',
+      help: 'Upstream subgraph subscriptions open: one per group of identical client subscriptions',
+      registers: [options.metrics.registry],
+      collect() {
+        this.set(groups.upstreams);
+      },
+    });
+  }
   // Connections are counted per client as HTTP names the client: behind a trusted proxy, by X-Forwarded-For.
   const settings = {
     clientAddress: (request: IncomingMessage) => clientAddress(request, trustedProxies) ?? '',

@@ -69,6 +69,10 @@ describe('shared subscriptions', () => {
     live.push(record(connect(harness.mintToken('u1', 60_000, 'another-session')), AUDIT_EVENTS));
     await untilAllReceive(live);
     expect(harness.stream.size).toBe(1);
+    // Operators see it on the gateway's metrics: six client subscriptions, one upstream.
+    const metrics = await (await fetch(harness.metricsUrl)).text();
+    expect(metrics).toMatch(/^gateway_subscription_upstreams(\{[^}]*\})? 1$/m);
+    expect(metrics).toMatch(/^graphql_subscriptions_active(\{[^}]*\})? 6$/m);
 
     for (const subscription of live) subscription.results.length = 0;
     const fetchesBefore = harness.identityCallers.length;

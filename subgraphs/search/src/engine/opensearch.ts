@@ -275,7 +275,13 @@ export function createOpenSearchEngine(options: OpenSearchEngineOptions): Search
     name: 'opensearch',
 
     async ready() {
-      if ((await aliasedIndices()).length > 0) return;
+      const existing = await aliasedIndices().catch((error: unknown) => {
+        throw new Error(
+          `OpenSearch at ${options.url} (OPENSEARCH_URL) did not answer: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      });
+      if (existing.length > 0) return;
       try {
         // A fixed first name: replicas starting together create one index, not two behind one alias.
         await createIndex(`${alias}-initial`, true, '1s');

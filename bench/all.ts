@@ -4,6 +4,9 @@
  * stop the rest; one report, `.bench/report-<date>.md`: per benchmark the command, its
  * wall time, exit status, the machine's load average before and after, and what it printed.
  * Figures from it are a quick check; `bench/RESULTS.md` quotes longer runs.
+ *
+ * Each benchmark runs in a process group of its own, ended once it exits (a benchmark that
+ * fails half-way may leave the platform it started running) or after `TIME_LIMIT_MS`.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,6 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** The longest one benchmark may take, platform start included. */
+const TIME_LIMIT_MS = 10 * 60_000;
 const CLI = path.join(here, 'cli.ts');
 
 /** The short settings per benchmark; one not listed runs at its defaults. */
@@ -40,13 +45,38 @@ async function runOne(name: string, args: string[]): Promise<Section> {
   const loadBefore = loadavg()[0]!;
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, name, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
   });
+  const endGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // nothing left in the group
+    }
+  };
+  // Ctrl-C on `all` ends the benchmark's group too (it no longer shares the terminal's).
+  const onSignal = () => {
+    endGroup('SIGTERM');
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let timedOut = false;
+  const limit = setTimeout(() => {
+    timedOut = true;
+    endGroup('SIGKILL');
+  }, TIME_LIMIT_MS);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     process.stdout.write(chunk);
   });
   const exitCode = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  clearTimeout(limit);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  endGroup('SIGTERM');
+  if (timedOut) output += `\n(stopped after ${TIME_LIMIT_MS / 60_000} min)`;
   return {
     name,
     args,

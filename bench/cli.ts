@@ -7,6 +7,7 @@
  *   subscriptions  AuditEvents fan-out: --subscribers graphql-ws clients (default 1000), events at --rate/s (default 10)
  *                  for --duration s (default 20): deliveries, latency percentiles; then --producers users (default 4)
  *                  changing back to back: sustained events/s and deliveries/s, per platform CPU-second too
+ *   tracing        what tracing costs the gateway: CPU ms per TestQuery, tracing on vs off, alternating runs (--rounds, --requests)
  *   bookings       HoldTickets on one hot ticket type, --concurrency buyers (default 50) for --duration s (default 15)
  *                  each, straight to the bookings subgraph (baseline) and through the gateway: holds/s, p50/p95/p99
  *   portfolio      PortfolioPerformance through the gateway over a 10-year daily price history and 1,000
@@ -21,6 +22,7 @@ import { benchAll } from './all.js';
 import { benchAuthorization } from './authorization.js';
 import { benchBookings } from './bookings.js';
 import { benchGateway, parseGatewayList } from './gateway/run.js';
+import { benchTracing } from './gateway/tracing.js';
 import { benchLogin } from './login.js';
 import { benchPortfolio } from './portfolio.js';
 import { benchSearch } from './search.js';
@@ -37,6 +39,7 @@ const { positionals, values } = parseArgs({
     subscribers: { type: 'string' },
     rate: { type: 'string' },
     producers: { type: 'string' },
+    requests: { type: 'string' },
   },
 });
 const benchmarks: Record<string, () => Promise<void>> = {
@@ -68,6 +71,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
     }),
   bookings: () =>
     benchBookings({ durationSeconds: Number(values.duration ?? 15), concurrency: Number(values.concurrency ?? 50) }),
+  tracing: () => benchTracing({ rounds: Number(values.rounds ?? 3), requests: Number(values.requests ?? 400) }),
   portfolio: () => benchPortfolio({ rounds: Number(values.rounds ?? 50) }),
   search: () => benchSearch({ rounds: Number(values.rounds ?? 200) }),
 };

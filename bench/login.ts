@@ -60,6 +60,19 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
     environment: process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {},
   });
   try {
+    // What the platform costs at rest (relays and job workers polling, timers), per second:
+    // measured before anything is asked of it, once the start has settled (the logins' own
+    // consumers, mail and audit, would otherwise still be at work).
+    const postgresCpu = () => descendantCpuSeconds((command) => command.startsWith('postgres'));
+    const IDLE_SECONDS = 10;
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const idleCpu = process.cpuUsage();
+    const idlePostgresBefore = postgresCpu() ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+    const idleUsed = process.cpuUsage(idleCpu);
+    const idleCoresPerSecond =
+      ((idleUsed.user + idleUsed.system) / 1e6 + ((postgresCpu() ?? 0) - idlePostgresBefore)) / IDLE_SECONDS;
+
     const accounts = Math.max(...options.concurrency);
     const bodies: string[] = [];
     for (let index = 0; index < accounts; index += 1) {
@@ -90,16 +103,8 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
       argon2Share: number;
       ofBound: number;
     })[] = [];
-    const postgresCpu = () => descendantCpuSeconds((command) => command.startsWith('postgres'));
     const round1 = (value: number) => Math.round(value * 10) / 10;
-    // What the platform costs at rest (relays and job workers polling, timers), per second.
-    const IDLE_SECONDS = 5;
-    const idleCpu = process.cpuUsage();
-    const idlePostgresBefore = postgresCpu() ?? 0;
-    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
-    const idleUsed = process.cpuUsage(idleCpu);
-    const idleCoresPerSecond =
-      ((idleUsed.user + idleUsed.system) / 1e6 + ((postgresCpu() ?? 0) - idlePostgresBefore)) / IDLE_SECONDS;
+
     for (const concurrency of options.concurrency) {
       const cpu = process.cpuUsage();
       const postgresBefore = postgresCpu();

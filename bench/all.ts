@@ -84,7 +84,12 @@ async function runOne(name: string, args: string[]): Promise<Section> {
     exitCode,
     loadBefore,
     loadAfter: loadavg()[0]!,
-    output: output.trim(),
+    // The platform's services log JSON lines to the same stdout: the report keeps the results.
+    output: output
+      .split('\n')
+      .filter((line) => !line.startsWith('{"level":'))
+      .join('\n')
+      .trim(),
   };
 }
 

@@ -49,6 +49,22 @@ describe('recording audit events', () => {
     expect(event.hash).toBe(chainHash(event));
   });
 
+  it('records an event no request caused under the trace it travelled in (its traceparent)', () => {
+    const traced = (traceId: string | null) =>
+      fromCloudEvent({
+        id: randomUUID(),
+        type: 'platform.bookings.booking.expired.v1',
+        source: '/platform/bookings',
+        subject: randomUUID(),
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        data: { context: { requestId: null, traceId, ip: null, userAgent: null } },
+      }).data;
+    expect(traced(null)).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    // The request's own trace, when the event names one, wins.
+    expect(traced('a'.repeat(32))).not.toHaveProperty('traceId');
+    expect((traced('a'.repeat(32))!.context as { traceId: string }).traceId).toBe('a'.repeat(32));
+  });
+
   it('maps an event as the platform catalog writes it: request details under context, lower-case outcome', async () => {
     const userId = randomUUID();
     const { event } = await audit.subgraph.exposed.record(

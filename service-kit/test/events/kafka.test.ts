@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { trace } from '@opentelemetry/api';
+import { tracing } from '@opentelemetry/sdk-node';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Knex } from 'knex';
 import { Registry } from 'prom-client';
@@ -19,6 +21,8 @@ import { createKafkaTransport } from '../../src/events/kafka-transport.js';
 import { countPendingOutbox, enqueue } from '../../src/events/outbox.js';
 import { createOutboxRelay, type OutboxRelay } from '../../src/events/relay.js';
 import type { EventTransport, OutgoingMessage } from '../../src/events/transport.js';
+import { startTelemetry, stopTelemetry } from '../../src/telemetry/sdk.js';
+import { inSpan, serviceTracer } from '../../src/telemetry/spans.js';
 import { startKafkaBroker, type KafkaBroker } from '@platform/devkit/kafka';
 import {
   appliedRows,
@@ -334,6 +338,44 @@ describe('events over Kafka', () => {
       expect(await kafka.topicSizes([topic, `${topic}.dlq`])).toEqual({ [topic]: 3, [`${topic}.dlq`]: 0 });
     } finally {
       await cleanUp();
+    }
+  });
+
+  it('carries the trace of the change to the consumer, as the CloudEvents traceparent in the Kafka message', async () => {
+    const exporter = new tracing.InMemorySpanExporter();
+    await startTelemetry({ spanProcessors: [new tracing.SimpleSpanProcessor(exporter)], environment: {} });
+    const producerDb = await database('events_kafka_trace_p');
+    const consumerDb = await database('events_kafka_trace_c');
+    try {
+      const handledIn = new Map<string, string | undefined>();
+      await startConsumer({
+        groupId: 'trace-audit',
+        topic: 'platform.identity',
+        db: consumerDb,
+        transport: transport('trace-consumer'),
+        handler: async (event, trx) => {
+          handledIn.set(event.id, trace.getActiveSpan()?.spanContext().traceId);
+          await recordApplied(event, trx);
+        },
+      });
+      const event = userRegistered();
+      const change = await inSpan(serviceTracer('identity'), 'mutation Register', {}, async (span) => {
+        await producerDb.transaction((trx) => enqueue(trx, event));
+        return span.spanContext();
+      });
+      await relayOf(producerDb, transport('trace-relay'), { service: 'identity' }).drainOnce();
+      await waitFor(() => handledIn.has(event.id), 20_000, 'the traced event to be handled');
+      expect(handledIn.get(event.id)).toBe(change.traceId);
+      // The topic holds earlier tests' events too, which this new group reads (untraced): find this one's spans.
+      const spans = exporter.getFinishedSpans().filter((span) => span.attributes['messaging.message.id'] === event.id);
+      const producer = spans.find((span) => span.name === 'publish platform.identity');
+      const processing = spans.find((span) => span.name === `process ${event.type}`);
+      expect(producer?.parentSpanContext?.spanId).toBe(change.spanId);
+      expect(processing?.spanContext().traceId).toBe(change.traceId);
+      expect(processing?.parentSpanContext?.spanId).toBe(producer?.spanContext().spanId);
+    } finally {
+      await cleanUp();
+      await stopTelemetry();
     }
   });
 });

@@ -517,6 +517,9 @@ export function createOpenSearchEngine(options: OpenSearchEngineOptions): Search
           const liveVersions = new Map<string, number>();
           const removed = new Set<string>();
           const merge = async (since: Date) => {
+            // A scan sees only refreshed documents: without this, writes of the last second
+            // would be neither copied nor counted.
+            if (live.length > 0) await client.indices.refresh({ index: live });
             for (const index of live) {
               for await (const hits of scan(index, { match_all: {} })) {
                 const keep = hits.filter((hit) => {

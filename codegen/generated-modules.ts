@@ -16,6 +16,8 @@ export interface GeneratedModule {
   /** Relative to the repository root. */
   file: string;
   content: string;
+  /** Imported by the generators themselves, so a change needs a second pass to settle. */
+  importedByGenerators?: boolean;
 }
 
 export async function renderGeneratedModules(): Promise<GeneratedModule[]> {
@@ -25,6 +27,6 @@ export async function renderGeneratedModules(): Promise<GeneratedModule[]> {
     { file: knownOperationsOutputFile, content: renderKnownOperationsModule(readKnownOperationNames()) },
     { file: ROVER_CONFIG_FILE, content: renderRoverConfig() },
     { file: CONFIGURATION_DOCS_FILE, content: configurationDocs() },
-    { file: JOB_SERVICES_FILE, content: renderJobServices() },
+    { file: JOB_SERVICES_FILE, content: renderJobServices(), importedByGenerators: true },
   ];
 }

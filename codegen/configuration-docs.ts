@@ -5,6 +5,7 @@
  * `npm run codegen`, checked by `npm run codegen:check`.
  */
 import { subgraphConfigSchema } from '@platform/service-kit';
+import { telemetryEnvironment } from '@platform/service-kit/telemetry';
 import type { z } from 'zod';
 import { gatewayConfigSchema } from '../gateway/src/config.js';
 import { launcherSchema } from '../supergraph/src/platform/launch.js';
@@ -71,6 +72,14 @@ export function configurationDocs(): string {
     '## Launcher (`npm start`)',
     '',
     table(variablesOf(launcherSchema)),
+    '',
+    '## Tracing (every service and the gateway)',
+    '',
+    'Off unless an exporter or an OTLP endpoint is set. The OpenTelemetry SDK also reads the other',
+    'standard `OTEL_*` variables itself (`OTEL_SERVICE_NAME`, default the service name;',
+    '`OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`; `OTEL_EXPORTER_OTLP_PROTOCOL`; `OTEL_PROPAGATORS`).',
+    '',
+    table(variablesOf(telemetryEnvironment)),
     '',
     '## Gateway',
     '',

@@ -25,11 +25,17 @@ export interface Telemetry {
 
 const EXPORTERS = ['otlp', 'console', 'zipkin', 'none'] as const;
 
-const telemetryEnvironment = z.object({
+/**
+ * The `OTEL_*` variables this platform reads itself (to decide whether to start the SDK, and to
+ * refuse a bad one at start); the SDK reads the rest of the standard ones (`OTEL_SERVICE_NAME`,
+ * `OTEL_TRACES_SAMPLER`, `OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_PROPAGATORS`, ...) by itself.
+ */
+export const telemetryEnvironment = z.object({
   OTEL_SDK_DISABLED: z
     .enum(['true', 'false', 'TRUE', 'FALSE', ''])
     .optional()
-    .transform((value) => value?.toLowerCase() === 'true'),
+    .transform((value) => value?.toLowerCase() === 'true')
+    .describe('true turns tracing off whatever else is set'),
   OTEL_TRACES_EXPORTER: z
     .string()
     .optional()
@@ -37,9 +43,16 @@ const telemetryEnvironment = z.object({
       (value) =>
         (value ?? '').split(',').every((name) => name.trim() === '' || EXPORTERS.includes(name.trim() as never)),
       { message: `must list exporters among ${EXPORTERS.join(', ')}` },
-    ),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+    )
+    .describe(`Span exporters (${EXPORTERS.join(', ')}); tracing is on when one other than none is named`),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url()
+    .optional()
+    .describe('OTLP/HTTP endpoint of a collector (e.g. http://otel-collector:4318): turns tracing on'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+    .url()
+    .optional()
+    .describe('OTLP/HTTP endpoint for traces only: turns tracing on'),
 });
 
 /** Whether the `OTEL_*` variables ask for traces to be exported; throws naming a bad variable. */

@@ -392,8 +392,14 @@ function kustomization(plan: DeploymentPlan): string {
     configMapGenerator: [
       {
         name: 'platform-infrastructure',
-        // External Postgres (in each service's Secret), Redis and Kafka: each overlay points these at its own.
-        literals: ['KAFKA_BROKERS=kafka:9092', 'REDIS_URL=redis://redis:6379', 'LOG_LEVEL=info'],
+        // External Postgres (in each service's Secret), Redis, Kafka and an OpenTelemetry collector
+        // (OTLP/HTTP; tracing is on where this is set): each overlay points these at its own.
+        literals: [
+          'KAFKA_BROKERS=kafka:9092',
+          'REDIS_URL=redis://redis:6379',
+          'LOG_LEVEL=info',
+          'OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318',
+        ],
       },
     ],
     // The release's tag (deploy/VERSION), the one the migration Jobs are named after.

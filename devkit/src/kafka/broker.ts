@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '@platform/service-kit';
+import { killWithThisProcess, logTail, runCommand } from '../child-processes.js';
 
 /**
  * The broker version used unless told otherwise: the newest one that kafkajs 2.2.4 fully
@@ -77,29 +78,6 @@ export interface KafkaBroker {
 interface Manifest {
   version: string;
   jars: string[];
-}
-
-interface CommandResult {
-  code: number | null;
-  output: string;
-}
-
-/** Runs a command to completion, collecting its output; a missing executable rejects with `missing`. */
-function runCommand(
-  command: string,
-  args: string[],
-  options: { cwd?: string; missing: string },
-): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new Error(options.missing) : error),
-    );
-    child.once('close', (code) => resolve({ code, output }));
-  });
 }
 
 const JAVA_MISSING =
@@ -410,14 +388,6 @@ async function formatStorage(version: string, libDir: string, files: BrokerFiles
   return clusterId;
 }
 
-async function logTail(logFile: string, lines = 30): Promise<string> {
-  try {
-    return (await readFile(logFile, 'utf8')).split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no broker log)';
-  }
-}
-
 /** Resolves once the broker of cluster `clusterId` answers a metadata request and lists itself. */
 async function waitUntilReady(
   address: string,
@@ -457,12 +427,6 @@ async function waitUntilReady(
     await admin.disconnect().catch(() => undefined);
   }
 }
-
-/** Brokers still running when this process exits are killed with it rather than left behind. */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 /**
  * Starts a single-node KRaft broker on 127.0.0.1 (formatting `dataDir` on first use) and
@@ -528,7 +492,6 @@ export async function startKafkaBroker(options: StartKafkaBrokerOptions = {}): P
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
         if (exited) return;
         exited = true;
-        running.delete(started);
         if (child === started) child = undefined;
         if (!ending && ready) options.onUnexpectedExit?.(code, signal);
         resolve();
@@ -537,7 +500,7 @@ export async function startKafkaBroker(options: StartKafkaBrokerOptions = {}): P
       started.once('error', () => onExit(null, null));
     });
     child = started;
-    running.add(started);
+    killWithThisProcess(started);
     try {
       await waitUntilReady(address, clusterId, () => exited, Date.now() + startTimeoutMs);
       ready = true;
@@ -545,7 +508,7 @@ export async function startKafkaBroker(options: StartKafkaBrokerOptions = {}): P
       await end('SIGKILL');
       throw new Error(
         `Kafka ${version} on ${address} did not start: ${error instanceof Error ? error.message : String(error)}\n` +
-          `last lines of ${files.logFile}:\n${await logTail(files.logFile)}`,
+          `last lines of ${files.logFile}:\n${await logTail(files.logFile, '(no broker log)')}`,
       );
     }
   }

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { freePort } from '@platform/service-kit';
+import { killWithThisProcess, logTail, runCommand } from '../child-processes.js';
 
 /** The 2.19 line is the newest that runs on Java 17 (3.x needs 21). */
 export const DEFAULT_OPENSEARCH_VERSION = '2.19.6';
@@ -56,19 +57,6 @@ export interface OpenSearchNode {
   startedInMs: number;
   /** Graceful shutdown (SIGTERM), then SIGKILL after 20 s; a temporary data folder is removed. */
   stop(): Promise<void>;
-}
-
-function run(command: string, args: string[], options: { cwd?: string; missing: string }) {
-  return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new Error(options.missing) : error),
-    );
-    child.once('close', (code) => resolve({ code, output }));
-  });
 }
 
 const JAVA_MISSING =
@@ -178,7 +166,10 @@ async function fetchDistribution(version: string, cacheDir: string): Promise<str
   const workDir = await mkdtemp(path.join(cacheDir, `.fetch-${version}-`));
   try {
     await writeFile(path.join(workDir, 'pom.xml'), distributionPom(version));
-    const { code, output } = await run('mvn', ['-q', '-B', '-U', 'package'], { cwd: workDir, missing: MAVEN_MISSING });
+    const { code, output } = await runCommand('mvn', ['-q', '-B', '-U', 'package'], {
+      cwd: workDir,
+      missing: MAVEN_MISSING,
+    });
     if (code !== 0) {
       const errors = stripVTControlCharacters(output)
         .split('\n')
@@ -274,24 +265,6 @@ function jvmArgs(home: string, dataDir: string, heapMb: number, quickStart: bool
   ];
 }
 
-async function logTail(logFile: string, lines = 30): Promise<string> {
-  try {
-    return (await readFile(logFile, 'utf8'))
-      .split('\n')
-      .filter((line) => !/^\s+at /.test(line))
-      .slice(-lines)
-      .join('\n');
-  } catch {
-    return '(no node log)';
-  }
-}
-
-/** Nodes still running when this process exits are killed with it rather than left behind. */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 /** Starts a single OpenSearch node and resolves once its cluster is usable. Fetches it first if needed. */
 export async function startOpenSearch(options: StartOpenSearchOptions = {}): Promise<OpenSearchNode> {
   const version = checkedVersion(options.version ?? DEFAULT_OPENSEARCH_VERSION);
@@ -301,7 +274,7 @@ export async function startOpenSearch(options: StartOpenSearchOptions = {}): Pro
   const logFile = path.join(dataDir, 'node.log');
   const url = `http://127.0.0.1:${port}`;
 
-  const java = await run('java', ['-version'], { missing: JAVA_MISSING });
+  const java = await runCommand('java', ['-version'], { missing: JAVA_MISSING });
   const javaMajor = Number(/version "(\d+)/.exec(java.output)?.[1] ?? 0);
   if (javaMajor < 17)
     throw new Error(`OpenSearch ${version} needs Java 17 or newer; \`java\` on the PATH is ${javaMajor}`);
@@ -327,14 +300,13 @@ export async function startOpenSearch(options: StartOpenSearchOptions = {}): Pro
   } finally {
     closeSync(log);
   }
-  running.add(child);
+  killWithThisProcess(child);
   let exited = false;
   let ending = false;
   const exit = new Promise<void>((resolve) => {
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       if (exited) return;
       exited = true;
-      running.delete(child);
       if (!ending) options.onUnexpectedExit?.(code, signal);
       resolve();
     };
@@ -358,11 +330,11 @@ export async function startOpenSearch(options: StartOpenSearchOptions = {}): Pro
   for (;;) {
     if (exited) {
       throw new Error(
-        `OpenSearch ${version} on ${url} exited while starting; last lines of ${logFile}:\n${await logTail(logFile)}`,
+        `OpenSearch ${version} on ${url} exited while starting; last lines of ${logFile}:\n${await logTail(logFile, '(no node log)')}`,
       );
     }
     if (Date.now() > deadline) {
-      const tail = await logTail(logFile);
+      const tail = await logTail(logFile, '(no node log)');
       await stop();
       throw new Error(
         `OpenSearch ${version} on ${url} did not start in time (${lastError}); last lines of ${logFile}:\n${tail}`,

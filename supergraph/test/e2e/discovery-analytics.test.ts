@@ -10,7 +10,7 @@ import { eventually } from '@platform/devkit/testing';
 import { calendarDateIn } from '@platform/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../harness/operations.js';
-import { publishedEvent, signInOrganizer } from '../harness/organizers.js';
+import { confirmedBooking, publishedEvent, signInOrganizer } from '../harness/organizers.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { errorCodes, login, registerUser } from '../harness/users.js';
 
@@ -45,22 +45,7 @@ describe('EventSales through the gateway', () => {
     const { eventId, ticketTypeId } = await publishedEvent(platform, organizerToken, 3);
     const [first, second, third] = [await buyer('first'), await buyer('second'), await buyer('third')];
 
-    const held = await platform.graphql<{ holdTickets: { booking: { id: string } } }>(
-      contractOperation('HoldTickets'),
-      { ticketTypeId, quantity: 2, idempotencyKey: randomUUID() },
-      { token: first },
-    );
-    expect(held.body.errors).toBeUndefined();
-    const confirmed = await platform.graphql(
-      contractOperation('ConfirmBooking'),
-      {
-        bookingId: held.body.data!.holdTickets.booking.id,
-        paymentToken: 'tok_sandbox_visa',
-        idempotencyKey: randomUUID(),
-      },
-      { token: first },
-    );
-    expect(confirmed.body.errors).toBeUndefined();
+    await confirmedBooking(platform, first, ticketTypeId, 2);
     const lastSeat = await platform.graphql(
       contractOperation('HoldTickets'),
       { ticketTypeId, quantity: 1, idempotencyKey: randomUUID() },

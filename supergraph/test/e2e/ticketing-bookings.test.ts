@@ -32,7 +32,7 @@ import {
   type Exposition,
 } from '../harness/metrics.js';
 import { contractOperation } from '../harness/operations.js';
-import { publishedEvent, signInOrganizer } from '../harness/organizers.js';
+import { confirmedBooking, publishedEvent, signInOrganizer } from '../harness/organizers.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { errorCodes, login, registerUser } from '../harness/users.js';
 
@@ -244,22 +244,7 @@ describe('operator metrics', () => {
     const { eventId, ticketTypeId } = await publishedEvent(platform, organizerToken, 3);
     const seats = watchAvailability(null, eventId);
     const newcomer = await registerUser(platform, 'metrics');
-    const held = await platform.graphql<{ holdTickets: { booking: { id: string } } }>(
-      contractOperation('HoldTickets'),
-      { ticketTypeId, quantity: 3, idempotencyKey: randomUUID() },
-      { token: buyerToken },
-    );
-    expect(held.body.errors).toBeUndefined();
-    const confirmed = await platform.graphql(
-      contractOperation('ConfirmBooking'),
-      {
-        bookingId: held.body.data!.holdTickets.booking.id,
-        paymentToken: 'tok_sandbox_visa',
-        idempotencyKey: randomUUID(),
-      },
-      { token: buyerToken },
-    );
-    expect(confirmed.body.errors).toBeUndefined();
+    await confirmedBooking(platform, buyerToken, ticketTypeId, 3);
     await eventually(() => seats.received.length > 0, 'the anonymous seat map', 10_000);
 
     // Events drained, consumers caught up, subscriptions live: read once things settled.

@@ -6,14 +6,12 @@
  * every consumer of the confirmed booking (analytics, notifications, audit). The audit row of
  * the confirmation and the request's log lines carry the same trace id.
  */
-import { randomUUID } from 'node:crypto';
 import { tracing } from '@opentelemetry/sdk-node';
 import { createDatabase, type Database } from '@platform/service-kit';
 import { startTelemetry, stopTelemetry } from '@platform/service-kit/telemetry';
 import { eventually } from '@platform/devkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contractOperation } from '../harness/operations.js';
-import { publishedEvent, signInOrganizer } from '../harness/organizers.js';
+import { confirmedBooking, publishedEvent, signInOrganizer } from '../harness/organizers.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { login, registerUser } from '../harness/users.js';
 
@@ -50,20 +48,7 @@ const label = (span: FinishedSpan) => `${span.instrumentationScope.name}/${span.
 describe('one trace from the client to every consumer', () => {
   it('holds the gateway, bookings, its database, the relay and each consumer of the confirmed booking', async () => {
     const { ticketTypeId } = await publishedEvent(platform, organizerToken, 2);
-    const held = await platform.graphql<{ holdTickets: { booking: { id: string } } }>(
-      contractOperation('HoldTickets'),
-      { ticketTypeId, quantity: 1, idempotencyKey: randomUUID() },
-      { token: buyerToken },
-    );
-    expect(held.body.errors).toBeUndefined();
-    const bookingId = held.body.data!.holdTickets.booking.id;
-
-    const confirmed = await platform.graphql<{ confirmBooking: { booking: { status: string } } }>(
-      contractOperation('ConfirmBooking'),
-      { bookingId, paymentToken: 'tok_sandbox_visa', idempotencyKey: randomUUID() },
-      { token: buyerToken },
-    );
-    expect(confirmed.body.errors).toBeUndefined();
+    const { bookingId, confirmed } = await confirmedBooking(platform, buyerToken, ticketTypeId, 1);
     expect(confirmed.body.data!.confirmBooking.booking.status).toBe('CONFIRMED');
     const requestId = confirmed.headers.get('x-request-id')!;
 

@@ -99,3 +99,29 @@ export async function publishedEvent(
   }, 'bookings to know the published event');
   return { eventId, ticketTypeId };
 }
+
+/**
+ * A buyer's booking held and paid with the sandbox's accepting card, through the gateway, as
+ * the contract's HoldTickets and ConfirmBooking do it: the booking's id and the confirmation's response.
+ */
+export async function confirmedBooking(
+  platform: TestPlatform,
+  buyerToken: string,
+  ticketTypeId: string,
+  quantity: number,
+) {
+  const held = await platform.graphql<{ holdTickets: { booking: { id: string } } }>(
+    contractOperation('HoldTickets'),
+    { ticketTypeId, quantity, idempotencyKey: randomUUID() },
+    { token: buyerToken },
+  );
+  expect(held.body.errors).toBeUndefined();
+  const bookingId = held.body.data!.holdTickets.booking.id;
+  const confirmed = await platform.graphql<{ confirmBooking: { booking: { status: string } } }>(
+    contractOperation('ConfirmBooking'),
+    { bookingId, paymentToken: 'tok_sandbox_visa', idempotencyKey: randomUUID() },
+    { token: buyerToken },
+  );
+  expect(confirmed.body.errors).toBeUndefined();
+  return { bookingId, confirmed };
+}

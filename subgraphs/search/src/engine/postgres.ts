@@ -55,6 +55,19 @@ const STAGED_COLUMNS = `id uuid, version int, organizer_id uuid, status text, ti
   category text, starts_at timestamptz, ends_at timestamptz, venue_id uuid, venue_name text, city text,
   latitude float8, longitude float8`;
 
+/**
+ * The tail of every insert into `search_events` (aliased `e`): a row replaces the indexed one
+ * only when its version is newer, so redeliveries, replays and a rebuild never go back in time.
+ */
+const KEEP_NEWEST_VERSION = `on conflict (id) do update set
+  version = excluded.version, organizer_id = excluded.organizer_id, status = excluded.status,
+  title = excluded.title, description = excluded.description, category = excluded.category,
+  starts_at = excluded.starts_at, ends_at = excluded.ends_at, venue_id = excluded.venue_id,
+  venue_name = excluded.venue_name, city = excluded.city, latitude = excluded.latitude,
+  longitude = excluded.longitude, document = excluded.document, title_words = excluded.title_words,
+  indexed_at = now()
+  where e.version < excluded.version`;
+
 const stagedRow = (event: IndexedEvent) => ({
   id: event.id,
   version: event.version,
@@ -301,14 +314,7 @@ export function createPostgresEngine(db: Database): SearchEngine {
          select ?, ?, ?, ?, ?, ?, ?, ?, ?, v.id, v.name, v.city, v.latitude, v.longitude,
                 search_document(?, v.name, v.city, ?), to_tsvector('search_text', ?)
            from search_venues v where v.id = ?
-         on conflict (id) do update set
-           version = excluded.version, organizer_id = excluded.organizer_id, status = excluded.status,
-           title = excluded.title, description = excluded.description, category = excluded.category,
-           starts_at = excluded.starts_at, ends_at = excluded.ends_at, venue_id = excluded.venue_id,
-           venue_name = excluded.venue_name, city = excluded.city, latitude = excluded.latitude,
-           longitude = excluded.longitude, document = excluded.document, title_words = excluded.title_words,
-           indexed_at = now()
-         where e.version < excluded.version`,
+         ${KEEP_NEWEST_VERSION}`,
         [
           event.id,
           event.version,
@@ -381,14 +387,7 @@ export function createPostgresEngine(db: Database): SearchEngine {
                   search_document(r.title, v.name, v.city, r.description), to_tsvector('search_text', r.title)
              from rebuild_events r join search_venues v on v.id = r.venue_id
             where not exists (select 1 from search_events x where x.id = r.id and x.version >= r.version)
-           on conflict (id) do update set
-             version = excluded.version, organizer_id = excluded.organizer_id, status = excluded.status,
-             title = excluded.title, description = excluded.description, category = excluded.category,
-             starts_at = excluded.starts_at, ends_at = excluded.ends_at, venue_id = excluded.venue_id,
-             venue_name = excluded.venue_name, city = excluded.city, latitude = excluded.latitude,
-             longitude = excluded.longitude, document = excluded.document, title_words = excluded.title_words,
-             indexed_at = now()
-           where e.version < excluded.version`,
+           ${KEEP_NEWEST_VERSION}`,
         );
         await run.execute(
           `insert into search_words (word)

@@ -154,28 +154,30 @@ function statusOf(error: unknown): number | undefined {
 }
 
 function documentOf(event: IndexedEvent, venue: IndexedVenue, indexedAt: Date): EventDocument {
-  return {
-    id: event.id,
-    version: event.version,
-    organizerId: event.organizerId,
-    status: event.status,
-    title: event.title,
-    description: event.description,
-    category: event.category,
-    categoryKey: event.category.toLowerCase(),
-    startsAt: new Date(event.startsAt).toISOString(),
-    endsAt: new Date(event.endsAt).toISOString(),
-    venueId: venue.id,
-    venueName: venue.name,
-    city: venue.city,
-    where: `${venue.name} ${venue.city}`,
-    location:
-      venue.latitude !== null && venue.longitude !== null ? { lat: venue.latitude, lon: venue.longitude } : null,
-    indexedAt: indexedAt.toISOString(),
-  };
+  return withVenue(
+    {
+      id: event.id,
+      version: event.version,
+      organizerId: event.organizerId,
+      status: event.status,
+      title: event.title,
+      description: event.description,
+      category: event.category,
+      categoryKey: event.category.toLowerCase(),
+      startsAt: new Date(event.startsAt).toISOString(),
+      endsAt: new Date(event.endsAt).toISOString(),
+    },
+    venue,
+    indexedAt,
+  );
 }
 
-function withVenue(document: EventDocument, venue: IndexedVenue, indexedAt: Date): EventDocument {
+/** The document with `venue`'s fields (name, city, where, location), as written at `indexedAt`. */
+function withVenue(
+  document: Omit<EventDocument, VenueField | 'indexedAt'>,
+  venue: IndexedVenue,
+  indexedAt: Date,
+): EventDocument {
   return {
     ...document,
     venueId: venue.id,
@@ -187,6 +189,8 @@ function withVenue(document: EventDocument, venue: IndexedVenue, indexedAt: Date
     indexedAt: indexedAt.toISOString(),
   };
 }
+
+type VenueField = 'venueId' | 'venueName' | 'city' | 'where' | 'location';
 
 export function createOpenSearchEngine(options: OpenSearchEngineOptions): SearchEngine {
   const { alias, db, logger } = options;

@@ -20,6 +20,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { wordsOf, type SearchRequest } from '../domain/request.js';
 import type { IndexedEvent, IndexedVenue, RebuildReport, SearchEngine, SearchHit, SearchResult } from './port.js';
+import { exclusiveRebuild } from './rebuild-lock.js';
 
 export interface OpenSearchEngineOptions {
   /** The node or cluster, e.g. `http://127.0.0.1:9200`. */
@@ -484,13 +485,7 @@ export function createOpenSearchEngine(options: OpenSearchEngineOptions): Search
     },
 
     async rebuild(pages) {
-      return db.transaction(async (trx) => {
-        const run = sqlOn(trx);
-        const lock = await run.first(
-          z.object({ locked: z.boolean() }),
-          `select pg_try_advisory_xact_lock(hashtext('search.rebuild')) as locked`,
-        );
-        if (!lock!.locked) throw new Error('another rebuild of the search index is running: try again when it ends');
+      return exclusiveRebuild(db, async (trx) => {
         const began = new Date();
         const live = await aliasedIndices();
         const fresh = `${alias}-${began.getTime()}`;

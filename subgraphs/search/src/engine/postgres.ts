@@ -11,6 +11,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { wordsOf, type SearchRequest } from '../domain/request.js';
 import type { IndexedEvent, SearchEngine, SearchHit, SearchResult } from './port.js';
+import { exclusiveRebuild } from './rebuild-lock.js';
 
 /** Marks ts_headline puts around matched words; swapped for `<mark>` after escaping the text. */
 const OPEN = '\u0001';
@@ -335,13 +336,8 @@ export function createPostgresEngine(db: Database): SearchEngine {
     },
 
     async rebuild(pages) {
-      return db.transaction(async (trx) => {
+      return exclusiveRebuild(db, async (trx) => {
         const run = sqlOn(trx);
-        const lock = await run.first(
-          z.object({ locked: z.boolean() }),
-          `select pg_try_advisory_xact_lock(hashtext('search.rebuild')) as locked`,
-        );
-        if (!lock!.locked) throw new Error('another rebuild of the search index is running: try again when it ends');
         // Rows written before this instant and absent from the source are gone from listings.
         const { began } = (await run.first(z.object({ began: z.date() }), 'select clock_timestamp() as began'))!;
         // The fresh index is staged in a table of this transaction; the live one serves meanwhile.

@@ -108,24 +108,30 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       databaseUrls[subgraph.name] = await createTestDatabase(subgraph.name);
     }),
   );
-  const planned = serviceEnvironments({
-    nodeEnv: 'test',
-    logLevel: 'info',
-    dataDir,
-    repositoryRoot,
-    secrets,
-    databaseUrls,
-    ports,
-    ...(options.redis ? { redisUrl: testRedisUrl() } : {}),
-    ...(options.kafkaBrokers ? { kafkaBrokers: options.kafkaBrokers.join(',') } : {}),
-  });
   // Roles are per Postgres server, shared by every test file: each platform's audit gets its own.
-  planned.audit!.AUDIT_APP_ROLE = `audit_app_${randomBytes(4).toString('hex')}`;
-  const environments: Record<string, Environment> = {};
-  for (const [name, environment] of Object.entries(planned)) {
-    environments[name] = { ...environment, ...options.environment?.[name] };
-  }
-  if (options.supergraphPath) environments.gateway!.SUPERGRAPH_PATH = options.supergraphPath;
+  const auditAppRole = `audit_app_${randomBytes(4).toString('hex')}`;
+  /** Every service's environment for one set of replicas on `ports`, sharing databases and secrets. */
+  const environmentsOn = (ports: Record<string, number>): Record<string, Environment> => {
+    const planned = serviceEnvironments({
+      nodeEnv: 'test',
+      logLevel: 'info',
+      dataDir,
+      repositoryRoot,
+      secrets,
+      databaseUrls,
+      ports,
+      ...(options.redis ? { redisUrl: testRedisUrl() } : {}),
+      ...(options.kafkaBrokers ? { kafkaBrokers: options.kafkaBrokers.join(',') } : {}),
+    });
+    planned.audit!.AUDIT_APP_ROLE = auditAppRole;
+    const environments: Record<string, Environment> = {};
+    for (const [name, environment] of Object.entries(planned)) {
+      environments[name] = { ...environment, ...options.environment?.[name] };
+    }
+    if (options.supergraphPath) environments.gateway!.SUPERGRAPH_PATH = options.supergraphPath;
+    return environments;
+  };
+  const environments = environmentsOn(ports);
 
   const admin = {
     email: `admin.${randomBytes(4).toString('hex')}@example.test`,
@@ -156,23 +162,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     for (let index = 1; index < (options.replicas ?? 1); index += 1) {
       const replicaPorts: Record<string, number> = { gateway: await freePort() };
       for (const subgraph of subgraphs) replicaPorts[subgraph.name] = await freePort();
-      const replicaPlanned = serviceEnvironments({
-        nodeEnv: 'test',
-        logLevel: 'info',
-        dataDir,
-        repositoryRoot,
-        secrets,
-        databaseUrls,
-        ports: replicaPorts,
-        ...(options.redis ? { redisUrl: testRedisUrl() } : {}),
-        ...(options.kafkaBrokers ? { kafkaBrokers: options.kafkaBrokers.join(',') } : {}),
-      });
-      const replicaEnvironments: Record<string, Environment> = {};
-      for (const [name, environment] of Object.entries(replicaPlanned)) {
-        replicaEnvironments[name] = { ...environment, ...options.environment?.[name] };
-      }
-      replicaEnvironments.audit!.AUDIT_APP_ROLE = environments.audit!.AUDIT_APP_ROLE!;
-      if (options.supergraphPath) replicaEnvironments.gateway!.SUPERGRAPH_PATH = options.supergraphPath;
+      const replicaEnvironments = environmentsOn(replicaPorts);
       const replica = await startServicesInProcess({
         environments: replicaEnvironments,
         ports: replicaPorts,

@@ -50,16 +50,10 @@ export interface GatewayBenchOptions {
   rounds?: number;
 }
 
-const DEFAULT_GATEWAYS: GatewayName[] = [
-  'stock',
-  'hive',
-  'hive-nodedup',
-  'hive-rust',
-  'hive-rust-nodedup',
-  'ours',
-  'ours-nodedup',
-  'ours-auth',
-];
+/** Every gateway but the two variants of ours that answer a question of their own (limits off, tracing on). */
+const DEFAULT_GATEWAYS: GatewayName[] = GATEWAY_NAMES.filter(
+  (name) => name !== 'ours-nolimits' && name !== 'ours-traced',
+);
 
 /**
  * Gateways that answer identical requests in flight from one execution. 50 identical anonymous

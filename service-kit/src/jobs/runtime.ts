@@ -21,6 +21,7 @@ import type { Logger } from '../logger.js';
 import { isTimeZone } from '../money/calendar.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { sqlOn } from '../sql.js';
+import { serviceTracer, traceContextPropagator } from '../telemetry/spans.js';
 import {
   deadLetterQueue,
   QUEUE_NAME_PATTERN,
@@ -93,7 +94,17 @@ export function createJobs(options: JobsOptions): Jobs {
     // A replica with jobs disabled only sends: no maintenance, no cron pass.
     supervise: enabled,
     schedule: enabled,
-    openTelemetry: { enabled: false },
+    // pg-boss's own tracing, under the service's tracer: a send stores its trace context on the
+    // job (trace_context), and the worker's CONSUMER span `process <queue>` continues it, so the
+    // handler's database spans belong to the request that enqueued the job. Without the SDK its
+    // spans are no-ops and no context is stored; its metrics go nowhere, as the SDK registers no
+    // meter provider (ours are prom-client's jobs_* above).
+    openTelemetry: {
+      enabled: true,
+      propagateContext: true,
+      propagator: traceContextPropagator,
+      tracerProvider: { getTracer: () => serviceTracer(options.service) },
+    },
   });
   // pg-boss reports background failures (maintenance, cron) as events; unheard, they would crash.
   boss.on('error', (error: Error) => logger.error({ err: error }, 'background jobs error'));

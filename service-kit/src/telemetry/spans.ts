@@ -17,6 +17,7 @@ import {
   type Context,
   type Link,
   type Span,
+  type TextMapPropagator,
   type Tracer,
 } from '@opentelemetry/api';
 
@@ -107,6 +108,25 @@ export function contextFromCarrier(carrier: TraceCarrier | Record<string, unknow
   }
   return propagation.extract(ROOT_CONTEXT, headers);
 }
+
+/**
+ * A propagator that carries the W3C trace context only (`traceparent`, `tracestate`), never the
+ * baggage the global one adds: for what stores a carrier, such as a job's row, so nothing but
+ * the trace ids is written down.
+ */
+export const traceContextPropagator: TextMapPropagator<unknown> = {
+  inject(ctx, carrier, setter) {
+    injectTraceHeaders((key, value) => setter.set(carrier, key, value), ctx);
+  },
+  extract(_ctx, carrier, getter) {
+    const read = (key: string) => {
+      const value = getter.get(carrier, key);
+      return Array.isArray(value) ? value[0] : value;
+    };
+    return contextFromCarrier({ traceparent: read('traceparent'), tracestate: read('tracestate') });
+  },
+  fields: () => ['traceparent', 'tracestate'],
+};
 
 /** Adds the active trace context to outgoing HTTP headers (`traceparent`, `tracestate`). */
 export function injectTraceHeaders(set: (name: string, value: string) => void, ctx: Context = context.active()): void {

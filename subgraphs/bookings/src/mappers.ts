@@ -18,6 +18,12 @@ export interface BookingModel {
   total: Money;
   expiresAt: Date;
   createdAt: Date;
+  /**
+   * The payment, refund and tickets as a keyed mutation's transaction left them, when the
+   * booking is that mutation's answer (a retry with its key answers the same); without it
+   * they are read as they are now.
+   */
+  answered?: { payment: PaymentModel | null; refund: RefundModel | null; tickets: TicketModel[] };
 }
 
 export interface PaymentModel {

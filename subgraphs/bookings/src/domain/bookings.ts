@@ -192,15 +192,16 @@ export function createBookingService(dependencies: {
   }
 
   /**
-   * Runs a keyed mutation once per (caller, key) for 24 hours: a retry gets the booking the
-   * first run produced, a concurrent duplicate CONFLICT, another input BAD_USER_INPUT. `run`
-   * marks the key done in its own transaction through `complete`.
+   * Runs a keyed mutation once per (caller, key) for 24 hours: a retry gets what the first run
+   * answered (stored with the key), a concurrent duplicate CONFLICT, another input
+   * BAD_USER_INPUT. `run` ends its transaction with `complete`, which marks the key done and
+   * gives the answer to return.
    */
   async function idempotent(
     userId: string,
     key: string,
     request: Record<string, unknown>,
-    run: (complete: (s: Stores, bookingId: string) => Promise<void>) => Promise<BookingModel>,
+    run: (complete: (s: Stores, bookingId: string) => Promise<BookingModel>) => Promise<BookingModel>,
   ): Promise<BookingModel> {
     if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX) {
       throw badUserInput({ 'input.idempotencyKey': `must be 1 to ${IDEMPOTENCY_KEY_MAX} characters` });
@@ -218,6 +219,8 @@ export function createBookingService(dependencies: {
       if (existing.status === 'in_flight' || !existing.bookingId) {
         throw conflict('A request with this idempotency key is still in progress: retry once it has finished');
       }
+      if (existing.answer) return existing.answer;
+      // Done before answers were stored with keys (at most a day after the upgrade): the booking as it is.
       const [booking] = await s0().bookings.findByIds([existing.bookingId]);
       return booking!;
     }
@@ -349,9 +352,9 @@ export function createBookingService(dependencies: {
                 held: inventory.held + input.quantity,
               }),
             );
-            await complete(s, booking.id);
+            const answer = await complete(s, booking.id);
             countHold('held');
-            return booking;
+            return answer;
           }),
       );
     },
@@ -373,10 +376,7 @@ export function createBookingService(dependencies: {
           const s = createStores(trx);
           const booking = await s.bookings.lock(bookingId);
           if (!booking || booking.userId !== userId) throw notFound(`You have no booking ${bookingId}`);
-          if (booking.status === 'CONFIRMED') {
-            await complete(s, booking.id);
-            return { booking };
-          }
+          if (booking.status === 'CONFIRMED') return { booking: await complete(s, booking.id) };
           if (booking.status !== 'HELD') {
             throw conflict(`The booking is ${booking.status.toLowerCase()}: only a held booking can be confirmed`);
           }
@@ -423,8 +423,7 @@ export function createBookingService(dependencies: {
               data: { ...bookingEvent(actor, booking), total: booking.total.toJSON(), paymentId, ticketIds },
             }),
           );
-          await complete(s, booking.id);
-          return { booking: { ...booking, status: 'CONFIRMED' as const }, paid: charge.amount };
+          return { booking: await complete(s, booking.id), paid: charge.amount };
         });
         if ('declined' in outcome) {
           throw badUserInput(
@@ -447,15 +446,11 @@ export function createBookingService(dependencies: {
           const booking = await s.bookings.lock(bookingId);
           if (!booking || booking.userId !== userId) throw notFound(`You have no booking ${bookingId}`);
           if (booking.status === 'EXPIRED') throw conflict('The hold already expired: there is nothing to cancel');
-          if (booking.status === 'CANCELLED') {
-            await complete(s, booking.id);
-            return booking;
-          }
+          if (booking.status === 'CANCELLED') return complete(s, booking.id);
           await cancelLocked(s, actor, booking, 'user');
           await offerFreedSeats(s, actor, booking.ticketTypeId);
           await s.enqueue(await availabilityChanged(s, actor, booking.ticketTypeId));
-          await complete(s, booking.id);
-          return { ...booking, status: 'CANCELLED' as const };
+          return complete(s, booking.id);
         }),
       );
     },

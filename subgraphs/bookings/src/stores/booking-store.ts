@@ -66,6 +66,89 @@ const ticketAtDoorRow = ticketRow.extend({
   booking_status: STATUS,
 });
 
+/**
+ * A booking with its payment, refund and tickets as this connection sees them, as one jsonb
+ * value (`?` the booking id): a keyed mutation's answer, stored with its key
+ * (idempotency-store.ts) so a retry answers exactly what the first attempt did.
+ */
+export const BOOKING_ANSWER = `select jsonb_build_object(
+    'id', b.id, 'userId', b.user_id, 'eventId', b.event_id, 'ticketTypeId', b.ticket_type_id,
+    'quantity', b.quantity, 'status', b.status, 'total', b.total_amount::text, 'currencyCode', b.currency_code,
+    'expiresAt', b.expires_at, 'createdAt', b.created_at,
+    'payment', (select jsonb_build_object('id', p.id, 'status', p.status, 'amount', p.amount::text,
+        'currencyCode', p.currency_code, 'createdAt', p.created_at)
+      from payments p where p.booking_id = b.id),
+    'refund', (select jsonb_build_object('id', r.id, 'status', r.status, 'amount', r.amount::text,
+        'currencyCode', r.currency_code, 'createdAt', r.created_at)
+      from refunds r where r.booking_id = b.id),
+    'tickets', coalesce((select jsonb_agg(jsonb_build_object('id', t.id, 'code', t.code, 'checkedInAt', t.checked_in_at)
+        order by t.id)
+      from tickets t where t.booking_id = b.id), '[]'::jsonb))
+  from bookings b where b.id = ?`;
+
+const instant = z.string().transform((value) => new Date(value));
+/** `BOOKING_ANSWER`'s value as the booking it answers (with `answered`). */
+export const bookingAnswer = z
+  .object({
+    id: z.string(),
+    userId: z.string(),
+    eventId: z.string(),
+    ticketTypeId: z.string(),
+    quantity: z.number(),
+    status: STATUS,
+    total: z.string(),
+    currencyCode: z.string(),
+    expiresAt: instant,
+    createdAt: instant,
+    payment: z
+      .object({
+        id: z.string(),
+        status: z.enum(['SUCCEEDED', 'REFUNDED']),
+        amount: z.string(),
+        currencyCode: z.string(),
+        createdAt: instant,
+      })
+      .nullable(),
+    refund: z
+      .object({
+        id: z.string(),
+        status: z.literal('SUCCEEDED'),
+        amount: z.string(),
+        currencyCode: z.string(),
+        createdAt: instant,
+      })
+      .nullable(),
+    tickets: z.array(z.object({ id: z.string(), code: z.string(), checkedInAt: instant.nullable() })),
+  })
+  .transform((answer): BookingModel => ({
+    id: answer.id,
+    userId: answer.userId,
+    eventId: answer.eventId,
+    ticketTypeId: answer.ticketTypeId,
+    quantity: answer.quantity,
+    status: answer.status,
+    total: Money.of(answer.total, answer.currencyCode),
+    expiresAt: answer.expiresAt,
+    createdAt: answer.createdAt,
+    answered: {
+      payment: answer.payment && {
+        id: answer.payment.id,
+        bookingId: answer.id,
+        status: answer.payment.status,
+        amount: Money.of(answer.payment.amount, answer.payment.currencyCode),
+        createdAt: answer.payment.createdAt,
+      },
+      refund: answer.refund && {
+        id: answer.refund.id,
+        bookingId: answer.id,
+        status: answer.refund.status,
+        amount: Money.of(answer.refund.amount, answer.refund.currencyCode),
+        createdAt: answer.refund.createdAt,
+      },
+      tickets: answer.tickets.map((ticket) => ({ ...ticket, bookingId: answer.id })),
+    },
+  }));
+
 const BOOKING = `select id, user_id, event_id, ticket_type_id, quantity, status, total_amount::text as total_amount,
   currency_code, expires_at, created_at, payment_attempt from bookings`;
 const PAYMENT = `select id, booking_id, status, amount::text as amount, currency_code, provider_charge_id, created_at from payments`;

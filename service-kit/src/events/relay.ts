@@ -31,7 +31,7 @@ import {
   type Span,
 } from '../telemetry/spans.js';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { OUTBOX_TABLE, countPendingOutbox, outboxCommits, prunePublishedOutbox } from './outbox.js';
+import { OUTBOX_TABLE, countPendingOutbox, outboxCommits, outboxDatabaseOf, prunePublishedOutbox } from './outbox.js';
 import type { EventPublisher } from './transport.js';
 
 export interface OutboxRelayOptions {
@@ -287,18 +287,23 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (wakeUp) wakeUp();
     else wakeRequested = true;
   };
+  const database = outboxDatabaseOf(db);
+  // Only commits on this relay's database have rows for it.
+  const wakeOnCommit = (committedIn: object) => {
+    if (committedIn === database) wake();
+  };
 
   return {
     start() {
       if (running) return;
       stopping = false;
       // Events committed in this process go out at once; the poll covers the rest.
-      outboxCommits.on('commit', wake);
+      outboxCommits.on('commit', wakeOnCommit);
       running = loop().finally(() => (running = undefined));
     },
     async stop() {
       stopping = true;
-      outboxCommits.off('commit', wake);
+      outboxCommits.off('commit', wakeOnCommit);
       wakeUp?.();
       await running;
     },

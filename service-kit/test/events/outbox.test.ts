@@ -169,6 +169,35 @@ describe('the outbox relay', () => {
     expect(publisher.sent.map(idOfMessage)).toEqual(events.map((event) => event.id));
     await db('outbox').delete();
   });
+
+  it('publishes a commit at once, waking only the relay of the database it committed in', async () => {
+    const other = await createEventsDatabase('events_outbox_other');
+    const otherStatements: string[] = [];
+    other.on('query', (query: { sql: string }) => otherStatements.push(query.sql));
+    const publisher = recordingPublisher();
+    // Polls that never come within the test: only a wake-up can publish.
+    const relay = createOutboxRelay({ db, publisher, logger: silentLogger, pollIntervalMs: 60_000 });
+    const otherRelay = createOutboxRelay({ db: other, publisher, logger: silentLogger, pollIntervalMs: 60_000 });
+    try {
+      relay.start();
+      otherRelay.start();
+      // Each runs its first round at start; then both wait.
+      await waitFor(() => otherStatements.includes('COMMIT;'), 5_000, 'the first round on the other database');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const before = otherStatements.length;
+      const event = userRegistered();
+      await db.transaction((trx) => enqueue(trx, event));
+      await waitFor(() => publisher.sent.length === 1, 5_000, 'the event published without waiting for a poll');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(publisher.sent.map(idOfMessage)).toEqual([event.id]);
+      expect(otherStatements.slice(before)).toEqual([]);
+    } finally {
+      await relay.stop();
+      await otherRelay.stop();
+      await other.destroy();
+      await db('outbox').delete();
+    }
+  });
 });
 
 function idOfMessage(message: OutgoingMessage): string | undefined {

@@ -9,7 +9,7 @@ import DataLoader from 'dataloader';
 import type { ExpensesService } from './domain/expenses.js';
 import type { Actor } from './domain/events.js';
 import { isUuid } from './domain/validation.js';
-import type { ExpenseCategoryModel, ExpenseModel, RecurringExpenseModel } from './mappers.js';
+import type { BudgetModel, ExpenseCategoryModel, ExpenseModel, RecurringExpenseModel } from './mappers.js';
 
 export interface Context extends BaseContext {
   expenses: ExpensesService;
@@ -17,6 +17,8 @@ export interface Context extends BaseContext {
   categoryById: DataLoader<string, ExpenseCategoryModel | null>;
   recurringById: DataLoader<string, RecurringExpenseModel | null>;
   expenseById: DataLoader<string, ExpenseModel | null>;
+  /** Budgets in their owners' current periods, for references from other subgraphs. */
+  budgetById: DataLoader<string, BudgetModel | null>;
   /** The caller as the author of a change (events' actorId and request context). */
   actor: Actor;
 }
@@ -37,6 +39,7 @@ export function createContextFactory(services: { expenses: ExpensesService; db: 
     categoryById: byId((ids) => stores.users.categoriesByIds(ids)),
     recurringById: byId((ids) => stores.recurring.findManyByIds(ids)),
     expenseById: byId((ids) => stores.expenses.findManyByIds(ids)),
+    budgetById: byId((ids) => services.expenses.budgetsByIds(ids)),
     actor: { userId: base.caller.userId, context: requestContextOf(base) },
   });
 }

@@ -7,12 +7,14 @@ import {
   categoryId,
   CREATE_CATEGORY,
   DELETE_EXPENSE,
+  ENTITY_REFERENCES,
   EXPENSE_REPORT,
   RECORD_EXPENSE,
   RECORD_EXPENSE_WITH_TAGS,
   RECORD_RATE,
   recordRate,
   registeredUser,
+  SET_BUDGET,
   spend,
   startExpenses,
   UPDATE_EXPENSE,
@@ -539,6 +541,72 @@ describe('expenses', () => {
       expect(
         expenses.published('platform.expenses.support_access.recorded.v1').filter((e) => e.subject === owner),
       ).toHaveLength(1);
+    });
+
+    it('resolves references to expenses and budgets for their owner and finance support only', async () => {
+      const owner = await registeredUser(expenses);
+      const food = await categoryId(expenses, owner, 'Groceries');
+      const today = new Date().toISOString().slice(0, 10);
+      const expenseId = await spend(expenses, owner, {
+        amount: '12.50',
+        categoryId: food,
+        spentOn: today,
+        description: 'Bread',
+      });
+      const budget = await expenses.graphql<{ setBudget: { budget: { id: string } } }>(
+        SET_BUDGET,
+        { categoryId: food, period: 'MONTHLY', limit: '100.00', currencyCode: 'EUR' },
+        signedIn(owner),
+      );
+      const budgetId = budget.body.data!.setBudget.budget.id;
+      const representations = [
+        { __typename: 'Expense', id: expenseId },
+        { __typename: 'Budget', id: budgetId },
+        { __typename: 'Expense', id: randomUUID() },
+        { __typename: 'Budget', id: 'not-a-uuid' },
+      ];
+      const resolved = [
+        { id: expenseId, description: 'Bread', amount: { amount: '12.50', currencyCode: 'EUR' } },
+        {
+          id: budgetId,
+          limit: { amount: '100.00', currencyCode: 'EUR' },
+          spent: { amount: '12.50', currencyCode: 'EUR' },
+        },
+        null,
+        null,
+      ];
+
+      const own = await expenses.graphql(ENTITY_REFERENCES, { representations }, signedIn(owner));
+      expect(own.body).toEqual({ data: { _entities: resolved } });
+
+      const stranger = await expenses.graphql<{ _entities: unknown[] }>(
+        ENTITY_REFERENCES,
+        { representations },
+        signedIn(randomUUID(), [Permission.IdentityUserRead]),
+      );
+      expect(stranger.body.data!._entities).toEqual([null, null, null, null]);
+      expect(stranger.body.errors!.map((error) => [error.path, error.extensions?.code])).toEqual([
+        [['_entities', 0], 'FORBIDDEN'],
+        [['_entities', 1], 'FORBIDDEN'],
+      ]);
+
+      const supportId = randomUUID();
+      const support = await expenses.graphql(
+        ENTITY_REFERENCES,
+        { representations },
+        signedIn(supportId, [Permission.ExpensesSupportRead]),
+      );
+      expect(support.body).toEqual({ data: { _entities: resolved } });
+      const reads = await eventually(() => {
+        const found = expenses
+          .published('platform.expenses.support_access.recorded.v1')
+          .filter((e) => e.subject === owner);
+        return found.length === 2 && found;
+      });
+      expect(reads.map((e) => [e.data.actorId, e.data.field]).sort()).toEqual([
+        [supportId, 'Budget.id'],
+        [supportId, 'Expense.id'],
+      ]);
     });
   });
 });

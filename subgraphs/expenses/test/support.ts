@@ -146,6 +146,33 @@ export const USER_REPORT = /* GraphQL */ `
   }
 `;
 
+/** Expenses and budgets as another subgraph (through the gateway) refers to them. */
+export const ENTITY_REFERENCES = /* GraphQL */ `
+  query ($representations: [_Any!]!) {
+    _entities(representations: $representations) {
+      ... on Expense {
+        id
+        description
+        amount {
+          amount
+          currencyCode
+        }
+      }
+      ... on Budget {
+        id
+        limit {
+          amount
+          currencyCode
+        }
+        spent {
+          amount
+          currencyCode
+        }
+      }
+    }
+  }
+`;
+
 export const UPDATE_SETTINGS = /* GraphQL */ `
   mutation ($input: UpdateExpenseSettingsInput!) {
     updateExpenseSettings(input: $input) {

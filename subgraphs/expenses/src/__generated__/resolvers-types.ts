@@ -30,7 +30,11 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
-/** A spending limit for one category over a calendar period, with its state in the current period. */
+/**
+ * A spending limit for one category over a calendar period, with its state in the current period. Other subgraphs may
+ * refer to one by `id`; it resolves only for its owner, or for someone holding `expenses.support.read` (the read recorded
+ * in the audit log), else `FORBIDDEN`.
+ */
 export type Budget = {
   __typename?: 'Budget';
   /** The percentages of the limit at which an alert is raised, the first time spending reaches each in a period. */
@@ -137,7 +141,10 @@ export type ExchangeRate = {
   rate: Scalars['Decimal']['output'];
 };
 
-/** Money a user spent. */
+/**
+ * Money a user spent. Other subgraphs may refer to one by `id`; it resolves only for its owner, or for someone holding
+ * `expenses.support.read` (the read recorded in the audit log), else `FORBIDDEN`.
+ */
 export type Expense = {
   __typename?: 'Expense';
   /** The amount in the currency it was spent in. */
@@ -618,11 +625,19 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
+  Budget: Budget;
+  Expense: Expense;
   User: User;
 }>;
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
+  Budget:
+    ( { __typename: 'Budget' }
+    & GraphQLRecursivePick<FederationTypes['Budget'], {"id":true}> );
+  Expense:
+    ( { __typename: 'Expense' }
+    & GraphQLRecursivePick<FederationTypes['Expense'], {"id":true}> );
   User:
     ( { __typename: 'User' }
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
@@ -723,7 +738,8 @@ export type ResolversParentTypes = ResolversObject<{
   User: UserModel;
 }>;
 
-export type BudgetResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Budget'] = ResolversParentTypes['Budget']> = ResolversObject<{
+export type BudgetResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Budget'] = ResolversParentTypes['Budget'], FederationReferenceType extends FederationReferenceTypes['Budget'] = FederationReferenceTypes['Budget']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Budget']> | FederationReferenceType, FederationReferenceType, ContextType>;
   alertThresholdsPercent?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
   category?: Resolver<ResolversTypes['ExpenseCategory'], ParentType, ContextType>;
   exceeded?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -773,7 +789,8 @@ export type ExchangeRateResolvers<ContextType = Context, ParentType extends Reso
   rate?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
 }>;
 
-export type ExpenseResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Expense'] = ResolversParentTypes['Expense']> = ResolversObject<{
+export type ExpenseResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Expense'] = ResolversParentTypes['Expense'], FederationReferenceType extends FederationReferenceTypes['Expense'] = FederationReferenceTypes['Expense']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Expense']> | FederationReferenceType, FederationReferenceType, ContextType>;
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   category?: Resolver<ResolversTypes['ExpenseCategory'], ParentType, ContextType>;
   convertedAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;

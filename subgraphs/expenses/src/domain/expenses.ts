@@ -374,6 +374,22 @@ export function createExpensesService(options: { db: Database; defaults: Expense
       return withRateProblem('budgets', () => Promise.all(budgets.map((budget) => budgetState(stores, budget, today))));
     },
 
+    /** The budgets of these ids that exist, each in its owner's current period (a batch of references). */
+    async budgetsByIds(ids: readonly string[], now: Date = new Date()): Promise<BudgetModel[]> {
+      const budgets = await stores.budgets.findManyByIds(ids);
+      const owners = [...new Set(budgets.map((budget) => budget.userId))];
+      const settings = new Map(
+        await Promise.all(owners.map(async (owner) => [owner, await this.settingsOf(owner)] as const)),
+      );
+      return withRateProblem('representations', () =>
+        Promise.all(
+          budgets.map((budget) =>
+            budgetState(stores, budget, calendarDateIn(now, settings.get(budget.userId)!.timeZone)),
+          ),
+        ),
+      );
+    },
+
     async createRecurring(userId: string, input: RecurringInput): Promise<RecurringExpenseModel> {
       const problems = new InputProblems('input');
       const { amount, tags } = await checkExpense(userId, { ...input, spentOn: input.startsOn }, problems);

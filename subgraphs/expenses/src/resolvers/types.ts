@@ -1,4 +1,7 @@
-/** Resolvers of the object types whose fields are computed or loaded rather than read off the model. */
+/**
+ * Resolvers of the object types whose fields are computed or loaded rather than read off the
+ * model, and the references other subgraphs make to expenses and budgets.
+ */
 import type {
   BudgetResolvers,
   CategoryTotalResolvers,
@@ -8,6 +11,7 @@ import type {
   RecurringExpenseResolvers,
 } from '../__generated__/resolvers-types.js';
 import type { Context } from '../context.js';
+import { requireFinanceReader } from '../domain/access.js';
 import type { ExpenseCategoryModel } from '../mappers.js';
 
 /** The category of an object the caller may read already: loaded once per request. */
@@ -25,7 +29,23 @@ export const Money: MoneyResolvers = {
   amount: (money) => money.format(),
 };
 
+/**
+ * A reference by id, read under the queries' rule: the owner, or finance support (the read
+ * recorded for the audit log); null when there is no such id.
+ */
+async function referenced<T extends { userId: string }>(
+  found: T | null,
+  context: Context,
+  type: 'Expense' | 'Budget',
+): Promise<T | null> {
+  if (!found) return null;
+  await requireFinanceReader(context, found.userId, `${type}.id`);
+  return found;
+}
+
 export const Expense: ExpenseResolvers = {
+  __resolveReference: async (reference, context) =>
+    referenced(await context.expenseById.load(reference.id), context, 'Expense'),
   category: categoryOf,
   recurringExpense: (expense, _args, context) =>
     expense.recurringExpenseId ? context.recurringById.load(expense.recurringExpenseId) : null,
@@ -36,6 +56,8 @@ export const RecurringExpense: RecurringExpenseResolvers = {
 };
 
 export const Budget: BudgetResolvers = {
+  __resolveReference: async (reference, context) =>
+    referenced(await context.budgetById.load(reference.id), context, 'Budget'),
   category: categoryOf,
   remaining: (budget) => budget.limit.minus(budget.spent),
   // A ratio for display (a fraction, per the contract); the money itself stays exact.

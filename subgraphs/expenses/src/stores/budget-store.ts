@@ -47,6 +47,8 @@ export interface BudgetStore {
   upsert(input: Omit<BudgetRule, 'id'>): Promise<BudgetRule>;
   /** The user's budgets, by category name then period length. */
   ofUser(userId: string): Promise<BudgetRule[]>;
+  /** The budgets of these ids that exist, in no particular order. */
+  findManyByIds(ids: readonly string[]): Promise<BudgetRule[]>;
   /** The categories' budgets, locked until the caller's transaction ends: alerts are decided one expense at a time. */
   lockOfCategories(categoryIds: readonly string[]): Promise<BudgetRule[]>;
   /** Records an alert; answers false when the budget already raised it in that period. */
@@ -84,6 +86,12 @@ export function createBudgetStore(db: Database | Knex.Transaction): BudgetStore 
          order by lower(c.name), case b.period when 'WEEKLY' then 1 when 'MONTHLY' then 2 else 3 end`,
         [userId],
       );
+      return rows.map(toBudget);
+    },
+    async findManyByIds(ids) {
+      const rows = await sql.rows(budgetRow, `select ${BUDGET_COLUMNS} from budgets where id = any(?::uuid[])`, [
+        [...ids],
+      ]);
       return rows.map(toBudget);
     },
     async lockOfCategories(categoryIds) {

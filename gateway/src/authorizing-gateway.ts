@@ -9,9 +9,13 @@
  *
  * Apollo Server talks to this object as to any gateway; only the executor is wrapped.
  *
+ * The plans run on the gateway's own executor (`execution/`), or on @apollo/gateway's with
+ * `QUERY_PLAN_EXECUTOR=apollo`.
+ *
  * Tracing: the operation runs in a span named after it (`mutation ConfirmBooking`: its type,
  * name and document hash, never its variables), with authorization as a child span beside
- * @apollo/gateway's own `gateway.request`, `gateway.plan` and `gateway.fetch` spans.
+ * the executor's `gateway.plan` and `gateway.fetch` spans (@apollo/gateway's own, with
+ * `gateway.request`, when its executor runs).
  */
 import type { ApolloGateway } from '@apollo/gateway';
 import type {
@@ -25,12 +29,15 @@ import { applyRemovals, rejectResult } from './authorization/index.js';
 import type { AuthorizationEnforcer } from './authorization-enforcement.js';
 import type { GatewayContext } from './context.js';
 import { inSpan, serviceTracer } from '@platform/service-kit/telemetry';
+import { createQueryPlanExecutor } from './execution/executor.js';
 
 const tracer = serviceTracer('gateway');
 
 export interface AuthorizingGatewayOptions {
   inner: ApolloGateway;
   enforcer: AuthorizationEnforcer;
+  /** Which executor runs the query plans of queries and mutations (`QUERY_PLAN_EXECUTOR`, default platform). */
+  queryPlanExecutor?: 'platform' | 'apollo';
 }
 
 export class AuthorizingGateway implements GatewayInterface {
@@ -38,8 +45,12 @@ export class AuthorizingGateway implements GatewayInterface {
 
   async load(options: Parameters<GatewayInterface['load']>[0]): Promise<GatewayLoadResult> {
     const loaded = await this.options.inner.load(options);
-    const inner = loaded.executor;
-    if (!inner) return loaded;
+    const apollo = loaded.executor;
+    if (!apollo) return loaded;
+    const inner =
+      this.options.queryPlanExecutor !== 'apollo'
+        ? createQueryPlanExecutor({ gateway: this.options.inner, fallback: apollo })
+        : apollo;
     return { ...loaded, executor: this.wrap(inner) };
   }
 

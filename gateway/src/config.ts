@@ -137,6 +137,12 @@ export const gatewayConfigSchema = z.object({
   SUBGRAPH_DEDUPLICATION: env
     .boolean(true)
     .describe('Identical in-flight subgraph queries (same caller proof and body) share one fetch'),
+  QUERY_PLAN_EXECUTOR: z
+    .enum(['platform', 'apollo'])
+    .default('platform')
+    .describe(
+      "Who runs the query plans of queries and mutations: `platform`, the gateway's own executor (answers merged in place, representations deduplicated, entity fetches to one subgraph batched), or `apollo`, @apollo/gateway's `executeQueryPlan`, to compare",
+    ),
   SUBGRAPH_CONNECTIONS: z.coerce
     .number()
     .int()

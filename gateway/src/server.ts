@@ -201,7 +201,7 @@ export function createGatewayServer(config: GatewayConfig, dependencies: Gateway
   });
   const trustedDocuments =
     config.TRUSTED_DOCUMENTS === 'enforce' ? loadTrustedDocuments(path.resolve(config.TRUSTED_DOCUMENTS_DIR)) : null;
-  const gateway = new AuthorizingGateway({ inner, enforcer });
+  const gateway = new AuthorizingGateway({ inner, enforcer, queryPlanExecutor: config.QUERY_PLAN_EXECUTOR });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.ENABLE_INTROSPECTION,

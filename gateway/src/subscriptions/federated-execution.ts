@@ -28,7 +28,7 @@ import type { GatewayExecutionResult, GatewayGraphQLRequestContext } from '@apol
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
 
-/** The parts of `ApolloGateway` (private in its typings) that subscriptions need. */
+/** The parts of `ApolloGateway` (private in its typings) that subscriptions and the query-plan executor need. */
 interface GatewayInternals {
   schema?: GraphQLSchema;
   apiSchema?: Schema;
@@ -37,7 +37,7 @@ interface GatewayInternals {
   serviceMap: Record<string, { url?: string; dataSource: GraphQLDataSource }>;
 }
 
-function internalsOf(gateway: ApolloGateway): GatewayInternals {
+export function internalsOf(gateway: ApolloGateway): GatewayInternals {
   return gateway as unknown as GatewayInternals;
 }
 

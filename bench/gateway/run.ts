@@ -50,9 +50,9 @@ export interface GatewayBenchOptions {
   rounds?: number;
 }
 
-/** Every gateway but the two variants of ours that answer a question of their own (limits off, tracing on). */
+/** Every gateway but the variants of ours that answer a question of their own (limits off, tracing on, Apollo's executor). */
 const DEFAULT_GATEWAYS: GatewayName[] = GATEWAY_NAMES.filter(
-  (name) => name !== 'ours-nolimits' && name !== 'ours-traced',
+  (name) => name !== 'ours-nolimits' && name !== 'ours-traced' && name !== 'ours-apollo-executor',
 );
 
 /**
@@ -63,7 +63,14 @@ const DEFAULT_GATEWAYS: GatewayName[] = GATEWAY_NAMES.filter(
 const DEDUPLICATING: ReadonlySet<GatewayName> = new Set(['hive', 'hive-rust', 'ours', 'ours-nolimits']);
 
 /** Ours, configured from the environment the harness passes (see `oursEnvironment`). */
-const OURS: ReadonlySet<GatewayName> = new Set(['ours', 'ours-nodedup', 'ours-auth', 'ours-nolimits', 'ours-traced']);
+const OURS: ReadonlySet<GatewayName> = new Set([
+  'ours',
+  'ours-nodedup',
+  'ours-auth',
+  'ours-nolimits',
+  'ours-traced',
+  'ours-apollo-executor',
+]);
 
 /** `stock,hive,ours` to gateway names; the default list when absent; an error on an unknown name. */
 export function parseGatewayList(text: string | undefined): GatewayName[] {
@@ -352,6 +359,7 @@ const RATIOS: [GatewayName, GatewayName][] = [
   ['ours-auth', 'hive-rust-nodedup'],
   ['ours-auth', 'ours-nodedup'],
   ['ours-traced', 'ours-nodedup'],
+  ['ours-nodedup', 'ours-apollo-executor'],
 ];
 
 /** The round with the median TestQuery RPS, with every round's RPS; a failure if any round failed. */

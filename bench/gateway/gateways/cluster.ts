@@ -12,7 +12,8 @@ import path from 'node:path';
  * what the engine does when every request is executed; `hive-rust` is Hive Gateway with the
  * Rust query planner; `ours-auth` is ours with an access token per client; `ours-nolimits` is
  * `ours` without its operation, cost and rate limits, to see what they cost; `ours-traced` is
- * `ours-nodedup` with tracing on, exporting every span (OTLP), to see what tracing costs.
+ * `ours-nodedup` with tracing on, exporting every span (OTLP), to see what tracing costs;
+ * `ours-apollo-executor` is `ours-nodedup` with @apollo/gateway's executor instead of ours.
  */
 export const GATEWAY_NAMES = [
   'stock',
@@ -25,6 +26,7 @@ export const GATEWAY_NAMES = [
   'ours-auth',
   'ours-nolimits',
   'ours-traced',
+  'ours-apollo-executor',
 ] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 

@@ -20,10 +20,11 @@ import {
   EVENT_TYPES,
   parseEvent,
   topicForType,
+  type AnyCloudEvent,
   type EventTransport,
   type TransportSubscription,
 } from '@platform/service-kit/events';
-import { fromCloudEvent, type AuditEventInput, type RecordResult } from './domain/record.js';
+import { fromCloudEvent, type AuditEventInput, type RecordOptions, type RecordResult } from './domain/record.js';
 import type { AuditStream } from './domain/stream.js';
 
 /** The recording consumer's group, shared by every replica. */
@@ -47,7 +48,7 @@ export function createAuditConsumers(options: {
   transport: EventTransport;
   stream: AuditStream;
   /** Records one event without publishing it to the stream (the live consumer does that). */
-  record: (input: AuditEventInput) => Promise<RecordResult>;
+  record: (input: AuditEventInput, options?: RecordOptions) => Promise<RecordResult>;
 }): AuditConsumers {
   const { logger, transport, stream, record } = options;
   const recording = createEventConsumer({
@@ -58,8 +59,9 @@ export function createAuditConsumers(options: {
     logger,
     transport,
     metrics: { registry: options.metrics.registry },
-    handler: async (event) => {
-      await record(fromCloudEvent(event));
+    // Appended in the consumer's transaction: one commit records the row and the event as processed.
+    handler: async (event, trx) => {
+      await record(fromCloudEvent(event), { transaction: trx });
     },
   });
 
@@ -72,9 +74,11 @@ export function createAuditConsumers(options: {
         groupId: `audit.live.${randomUUID()}`,
         topics: AUDITED_TOPICS,
         handle: async (message) => {
+          let event: AnyCloudEvent;
           let input: AuditEventInput;
           try {
-            input = fromCloudEvent(parseEvent(message.value));
+            event = parseEvent(message.value);
+            input = fromCloudEvent(event);
           } catch (error) {
             logger.warn({ err: error, topic: message.topic }, 'live audit feed skipped an invalid event');
             return;
@@ -83,7 +87,8 @@ export function createAuditConsumers(options: {
           const result = await record(input);
           if (recentlyStreamed.size >= RECENTLY_STREAMED_MAX) recentlyStreamed.clear();
           recentlyStreamed.add(input.eventId);
-          stream.publish(result.event);
+          // Subscribers' events continue the Kafka event's trace (its traceparent).
+          stream.publish(result.event, event);
         },
       });
     },

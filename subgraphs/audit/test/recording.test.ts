@@ -227,6 +227,25 @@ describe('recording audit events', () => {
     expect((await audit.subgraph.exposed.verifyChain()).valid).toBe(true);
   });
 
+  it("appends in the caller's transaction: rolled back with it, recorded once when the event comes again", async () => {
+    const input = cloudEvent();
+    const before = await audit.subgraph.exposed.verifyChain();
+    const failure = new Error('the consumer failed after recording');
+    await expect(
+      audit.app.transaction(async (trx) => {
+        expect((await recordAuditEvent(audit.app, input, { transaction: trx })).recorded).toBe(true);
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await audit.db('audit_log').where({ event_id: input.eventId })).toEqual([]);
+
+    const redelivered = await audit.app.transaction((trx) => recordAuditEvent(audit.app, input, { transaction: trx }));
+    expect(redelivered.recorded).toBe(true);
+    const again = await audit.app.transaction((trx) => recordAuditEvent(audit.app, input, { transaction: trx }));
+    expect(again).toEqual({ event: redelivered.event, recorded: false });
+    expect(await audit.subgraph.exposed.verifyChain()).toMatchObject({ valid: true, checked: before.checked + 1 });
+  });
+
   it('publishes a recorded event to the stream after it is committed, and a redelivery not at all', async () => {
     const subscription = audit.subgraph.exposed.stream.subscribe();
     const input = cloudEvent();

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@platform/service-kit';
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { AuditEventModel } from '../mappers.js';
 import { createAuditLogStore } from '../stores/audit-log-store.js';
@@ -209,6 +210,13 @@ export interface RecordResult {
 export interface RecordOptions {
   /** Where the new row is published after the commit. */
   stream?: AuditStream;
+  /**
+   * Appends in the caller's transaction (the event consumer's, beside its processed_events
+   * row) instead of one of its own: the row commits or rolls back with the caller's work, and
+   * the caller's commit ends the append lock. Nothing is published to `stream` then: the commit is
+   * the caller's.
+   */
+  transaction?: Knex.Transaction;
 }
 
 /**
@@ -222,28 +230,31 @@ export async function recordAuditEvent(
   options: RecordOptions = {},
 ): Promise<RecordResult> {
   const entry = toAuditEntry(input);
+  if (options.transaction) return append(options.transaction, entry);
   // Redeliveries are common: answer them without taking the lock.
   const earlier = await createAuditLogStore(db).findByEventId(entry.eventId);
   if (earlier) return { event: earlier, recorded: false };
 
-  const result = await db.transaction(async (trx) => {
-    const store = createAuditLogStore(trx);
-    await store.lockForAppend();
-    // Under the lock every earlier writer has committed: this read is the truth.
-    const existing = await store.findByEventId(entry.eventId);
-    if (existing) return { event: existing, recorded: false };
-    const head = await store.head();
-    const chained = {
-      ...entry,
-      id: randomUUID(),
-      seq: (head?.seq ?? 0) + 1,
-      // Millisecond precision: what Postgres stores is exactly what was hashed.
-      recordedAt: new Date(),
-      previousHash: head?.hash ?? GENESIS_HASH,
-    };
-    const row: AuditEventModel = { ...chained, hash: chainHash(chained) };
-    return { event: await store.insert(row), recorded: true };
-  });
+  const result = await db.transaction((trx) => append(trx, entry));
   if (result.recorded) options.stream?.publish(result.event);
   return result;
+}
+
+/** Appends `entry` to the chain in `trx`, under the append lock, unless its event is recorded already. */
+async function append(trx: Knex.Transaction, entry: AuditEntry): Promise<RecordResult> {
+  const store = createAuditLogStore(trx);
+  await store.lockForAppend();
+  // Under the lock every earlier writer has committed: this read is the truth.
+  const { head, existing } = await store.appendPosition(entry.eventId);
+  if (existing) return { event: existing, recorded: false };
+  const chained = {
+    ...entry,
+    id: randomUUID(),
+    seq: (head?.seq ?? 0) + 1,
+    // Millisecond precision: what Postgres stores is exactly what was hashed.
+    recordedAt: new Date(),
+    previousHash: head?.hash ?? GENESIS_HASH,
+  };
+  const row: AuditEventModel = { ...chained, hash: chainHash(chained) };
+  return { event: await store.insert(row), recorded: true };
 }

@@ -33,7 +33,12 @@ const auditRow = z.object({
   previous_hash: z.string(),
   hash: z.string(),
 });
-const headRow = z.object({ seq: z.number().int(), hash: z.string() });
+/** The head's columns, and the event's row (`auditRow`) when `id` is not null. */
+const appendPositionRow = z.looseObject({
+  head_seq: z.number().int(),
+  head_hash: z.string(),
+  id: z.string().nullable(),
+});
 
 const AUDIT_COLUMNS =
   'id, seq, event_id, source, actor_id, action, outcome, target_type, target_id, occurred_at, recorded_at, ' +
@@ -43,7 +48,12 @@ const sql = {
   lock: 'select pg_advisory_xact_lock(?, ?)',
   findByEventId: `select ${AUDIT_COLUMNS} from audit_log where event_id = ?`,
   findManyByIds: `select ${AUDIT_COLUMNS} from audit_log where id = any(?::uuid[])`,
-  head: 'select seq, hash from audit_log order by seq desc limit 1',
+  // The head and the event's row if recorded (none of either in an empty log): one round trip under the lock.
+  appendPosition: `select h.seq as head_seq, h.hash as head_hash, ${AUDIT_COLUMNS.split(', ')
+    .map((column) => `a.${column}`)
+    .join(', ')}
+    from (select seq, hash from audit_log order by seq desc limit 1) as h
+    left join audit_log as a on a.event_id = ?`,
   insert: `insert into audit_log (${AUDIT_COLUMNS})
     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
     returning ${AUDIT_COLUMNS}`,
@@ -95,8 +105,13 @@ export interface AuditLogQuery {
 export interface AuditLogStore {
   /** Takes the append lock until the transaction ends (call inside one). */
   lockForAppend(): Promise<void>;
-  /** The last row of the chain, or null when the log is empty. */
-  head(): Promise<{ seq: number; hash: string } | null>;
+  /**
+   * The last row of the chain (null when the log is empty) and the row of `eventId` when it
+   * was recorded, in one query: what an append under the lock needs.
+   */
+  appendPosition(
+    eventId: string,
+  ): Promise<{ head: { seq: number; hash: string } | null; existing: AuditEventModel | null }>;
   findByEventId(eventId: string): Promise<AuditEventModel | null>;
   /** The rows among `ids` (UUIDs), in no particular order, in one query. */
   findManyByIds(ids: readonly string[]): Promise<AuditEventModel[]>;
@@ -115,8 +130,13 @@ export function createAuditLogStore(db: Database): AuditLogStore {
     async lockForAppend() {
       await run.execute(sql.lock, [...APPEND_LOCK]);
     },
-    async head() {
-      return (await run.first(headRow, sql.head)) ?? null;
+    async appendPosition(eventId) {
+      const row = await run.first(appendPositionRow, sql.appendPosition, [eventId]);
+      if (!row) return { head: null, existing: null };
+      return {
+        head: { seq: row.head_seq, hash: row.head_hash },
+        existing: row.id === null ? null : toAuditEvent(auditRow.parse(row)),
+      };
     },
     async findByEventId(eventId) {
       const row = await run.first(auditRow, sql.findByEventId, [eventId]);

@@ -7,6 +7,7 @@
  */
 import { composeServices } from '@apollo/composition';
 import {
+  createFanOut,
   createGatewayProofVerifier,
   createHttpServer,
   createLogger,
@@ -81,59 +82,27 @@ export interface AuditEventInput {
   actorId: string | null;
 }
 
-/** The audit subgraph's in-process event stream: every live subscriber gets every event. */
+/**
+ * The audit subgraph's in-process event stream, the kit's fan-out as the real feeds use: every
+ * live subscriber gets every event it matches, in the trace it was published in.
+ */
 export class EventStream {
-  private readonly subscribers = new Set<(event: AuditEventInput) => void>();
+  private readonly fanOut = createFanOut<AuditEventInput>({
+    overflowError: (bufferSize) => new Error(`a subscriber fell more than ${bufferSize} events behind`),
+  });
   /** The callers the audit subgraph saw (from the gateway proof), one per subscription. */
   readonly callers: Caller[] = [];
 
   get size(): number {
-    return this.subscribers.size;
+    return this.fanOut.size;
   }
 
   publish(event: AuditEventInput): void {
-    for (const subscriber of this.subscribers) subscriber(event);
+    this.fanOut.publish(event);
   }
 
-  /**
-   * An iterator, not an async generator: `return()` (the subscriber left) must unsubscribe at
-   * once, not after the next event.
-   */
   subscribe(filter: (event: AuditEventInput) => boolean): AsyncIterableIterator<AuditEventInput> {
-    const queue: AuditEventInput[] = [];
-    let wake: (() => void) | undefined;
-    let done = false;
-    const subscriber = (event: AuditEventInput) => {
-      if (!filter(event)) return;
-      queue.push(event);
-      wake?.();
-    };
-    this.subscribers.add(subscriber);
-    const finish = (): IteratorReturnResult<undefined> => {
-      done = true;
-      this.subscribers.delete(subscriber);
-      wake?.();
-      return { done: true, value: undefined };
-    };
-    const iterator: AsyncIterableIterator<AuditEventInput> = {
-      async next() {
-        for (;;) {
-          if (done) return { done: true, value: undefined };
-          const event = queue.shift();
-          if (event) return { done: false, value: event };
-          await new Promise<void>((resolve) => (wake = resolve));
-        }
-      },
-      async return() {
-        return finish();
-      },
-      async throw(error?: unknown) {
-        finish();
-        throw error;
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return this.fanOut.subscribe(filter);
   }
 }
 
@@ -284,7 +253,9 @@ export async function startHarness(options: { config?: Record<string, string> } 
       AUTHZ_INTERNAL_CREDENTIAL: AUTHZ_CREDENTIAL,
       INTERNAL_API_CREDENTIALS: `authz:${GATEWAY_INTERNAL_CREDENTIAL}`,
       AUTHORIZATION_MODE: 'filter',
-      WS_CONNECTION_INIT_TIMEOUT_MS: '300',
+      // Generous: under load a client's connection_init can take seconds to arrive. The test of
+      // the timeout itself sets a short one (protocol.test.ts).
+      WS_CONNECTION_INIT_TIMEOUT_MS: '10000',
       METRICS_PORT: '0',
       ...options.config,
     }),

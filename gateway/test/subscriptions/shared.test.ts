@@ -11,9 +11,7 @@ let harness: Harness;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  // Several clients connect at once here: on a loaded machine, 300 ms (the harness's) to
-  // connection_init is too short for some.
-  harness = await startHarness({ config: { WS_CONNECTION_INIT_TIMEOUT_MS: '10000' } });
+  harness = await startHarness();
 });
 
 afterAll(async () => {

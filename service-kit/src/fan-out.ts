@@ -8,10 +8,27 @@
  * A subscriber that falls more than `bufferSize` items behind is ended with the error
  * `overflowError` makes, rather than letting its queue grow without bound; the client
  * resubscribes and reads what it missed from a query.
+ *
+ * Each item remembers the trace it was published in ({@link publishedTrace}): the subgraph's
+ * graphql-ws server sends it with the event, and the gateway continues it for the event's
+ * entity fetches, so a live event sits in the trace of the change (or Kafka event) behind it.
  */
+import { traceCarrierOf, type TraceCarrier } from './telemetry/spans.js';
+
+/** The trace each published item (an object) was published in; a WeakMap: it lives as long as the item. */
+const publishedTraces = new WeakMap<object, TraceCarrier>();
+
+/** The trace context active when `item` was published by a fan-out; undefined when none was. */
+export function publishedTrace(item: unknown): TraceCarrier | undefined {
+  return typeof item === 'object' && item !== null ? publishedTraces.get(item) : undefined;
+}
+
 export interface FanOut<T> {
-  /** Hands `item` to every subscription whose predicate matches it. */
-  publish(item: T): void;
+  /**
+   * Hands `item` to every subscription whose predicate matches it, in `trace` (what a received
+   * event carries: its `traceparent`), or else in the trace active now.
+   */
+  publish(item: T, trace?: TraceCarrier): void;
   /**
    * A subscription: yields matching items published from now on, until `return()` is called,
    * `signal` aborts, or the fan-out is closed.
@@ -37,7 +54,11 @@ export function createFanOut<T>(options: {
   const subscribers = new Set<Subscriber<T>>();
 
   return {
-    publish(item) {
+    publish(item, given) {
+      const trace = given
+        ? { traceparent: given.traceparent, ...(given.tracestate ? { tracestate: given.tracestate } : {}) }
+        : traceCarrierOf();
+      if (trace.traceparent && typeof item === 'object' && item !== null) publishedTraces.set(item, trace);
       for (const subscriber of [...subscribers]) {
         if (subscriber.matches(item)) subscriber.push(item);
       }

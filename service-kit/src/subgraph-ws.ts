@@ -6,13 +6,26 @@
  * connection; the gateway opens one connection per client subscription, so the caller in the
  * context is the caller of that subscription. Upgrades, error masking and close codes are the
  * kit's `graphql-ws.ts`, shared with the gateway.
+ *
+ * Each event is executed in the trace its item was published in (the fan-out's
+ * `publishedTrace`) and its `next` message carries that trace as `extensions.traceparent`
+ * (and `tracestate`), which the gateway continues.
  */
 import { randomUUID } from 'node:crypto';
-import type { GraphQLSchema } from 'graphql';
+import { context as traceContext } from '@opentelemetry/api';
+import {
+  createSourceEventStream,
+  execute,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Extra } from 'graphql-ws/use/ws';
 import type { BaseContext } from './context.js';
+import { publishedTrace } from './fan-out.js';
 import type { Caller, GatewayProofVerifier } from './gateway-proof.js';
 import { serveGraphQLWebSocket, type GraphQLWebSocket, type GraphQLWebSocketSettings } from './graphql-ws.js';
+import { contextFromCarrier } from './telemetry/spans.js';
 
 /** What the gateway sends in `connection_init`. */
 export interface SubgraphConnectionParams {
@@ -47,6 +60,7 @@ export function attachSubgraphSubscriptions<TContext extends BaseContext>(
   const { logger } = options;
   return serveGraphQLWebSocket<Record<string, unknown>, ConnectionExtra>(options, {
     schema: options.schema,
+    subscribe: subscribeWithTraces,
     onConnect: async (ctx) => {
       const params = (ctx.connectionParams ?? {}) as SubgraphConnectionParams;
       try {
@@ -83,4 +97,40 @@ function clientOf(params: SubgraphConnectionParams, extra: Extra): BaseContext['
   const ip = typeof params.client?.ip === 'string' ? params.client.ip : (extra.request.socket.remoteAddress ?? null);
   const userAgent = typeof params.client?.userAgent === 'string' ? params.client.userAgent : null;
   return { ip, userAgent };
+}
+
+/**
+ * graphql-js's `subscribe` (the source stream, then each event executed with it as the root
+ * value), except that an event published in a trace is executed in it and its result carries
+ * it in `extensions`. An iterator rather than an async generator, so that a client's `complete`
+ * ends the source at once instead of after its next event.
+ */
+async function subscribeWithTraces(
+  args: ExecutionArgs,
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const stream = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in stream)) return stream;
+  const source = stream[Symbol.asyncIterator]();
+  const done = async (): Promise<IteratorReturnResult<undefined>> => {
+    await source.return?.();
+    return { done: true, value: undefined };
+  };
+  const results: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      const event = await source.next();
+      if (event.done) return { done: true, value: undefined };
+      const trace = publishedTrace(event.value);
+      const run = () => execute({ ...args, rootValue: event.value }) as ExecutionResult | Promise<ExecutionResult>;
+      if (!trace) return { done: false, value: await run() };
+      const result = await traceContext.with(contextFromCarrier(trace), run);
+      return { done: false, value: { ...result, extensions: { ...result.extensions, ...trace } } };
+    },
+    return: done,
+    async throw(error?: unknown) {
+      await done();
+      throw error;
+    },
+    [Symbol.asyncIterator]: () => results,
+  };
+  return results;
 }

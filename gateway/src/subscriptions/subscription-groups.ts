@@ -20,10 +20,15 @@
  * checks read is memoized per event by its inputs ({@link EventChecks}), so a thousand clients
  * of one session cost one lookup each. Members of a group share the authorization outcome, so
  * they share the serialization too; each writes its own subscription id before it.
+ *
+ * Each event's completion runs in a consumer span, `gateway.subscription.event`, continuing the
+ * trace the subgraph sent with the event (`extensions.traceparent`: the change or Kafka event
+ * behind it), so its entity fetches (`gateway.execute`, `gateway.fetch`) sit in that trace.
  */
 import type { ApolloGateway } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import type { GatewayProofSigner, Logger } from '@platform/service-kit';
+import { contextFromCarrier, inSpan, serviceTracer, SpanKind } from '@platform/service-kit/telemetry';
 import {
   getOperationAST,
   GraphQLError,
@@ -95,6 +100,8 @@ export interface GroupSource {
   /** The first member's context: its caller (shared by every member), client and request id. */
   context: GatewayContext;
 }
+
+const tracer = serviceTracer('gateway');
 
 /** JSON with object keys sorted, so `{a,b}` and `{b,a}` name the same variables. */
 function stableJson(value: unknown): string {
@@ -204,7 +211,7 @@ class SubscriptionGroup {
         if (this.closed) return;
         if (item.kind === 'event') {
           const checks = new EventChecks();
-          const completed = this.complete(item.result, checks)
+          const completed = this.traced(item.result, () => this.complete(item.result, checks))
             .then((result) => this.serialize(result))
             .catch((error: unknown) => {
               // Logged once here; every member ends with a generic error.
@@ -282,6 +289,21 @@ class SubscriptionGroup {
       this.options.formatError(error instanceof GraphQLError ? error.toJSON() : error, error),
     );
     return JSON.stringify({ ...result, errors });
+  }
+
+  /** Runs `work` in the event's span, continuing the trace the subgraph sent with it (a new one when none). */
+  private traced<T>(event: FormattedExecutionResult, work: () => Promise<T>): Promise<T> {
+    const { subgraph, operationName } = this.source;
+    return inSpan(
+      tracer,
+      'gateway.subscription.event',
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromCarrier(event.extensions ?? {}),
+        attributes: { service: subgraph, ...(operationName ? { 'graphql.operation.name': operationName } : {}) },
+      },
+      work,
+    );
   }
 
   /** The rest of the plan for one event, once for every member, with the caller's current permissions. */

@@ -1,6 +1,7 @@
 /** Domain events from the bus become audit rows: once each, redeliveries included, streamed live. */
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@platform/devkit/testing';
+import { publishedTrace } from '@platform/service-kit';
 import { createEvent } from '@platform/service-kit/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAudit, type AuditHarness } from './support.js';
@@ -56,5 +57,16 @@ describe('the audit event consumers', () => {
     const second = await iterator.next();
     expect(second.value).toMatchObject({ targetId: other.subject, seq: 2 });
     expect((await audit.subgraph.exposed.verifyChain()).valid).toBe(true);
+  });
+
+  it('streams an event in the trace its Kafka event carries, for the gateway to continue', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const event = { ...failedLogin(randomUUID()), traceparent };
+    const live = audit.subgraph.exposed.stream.subscribe({ actorId: null });
+    await audit.publish([event]);
+    const streamed = await live[Symbol.asyncIterator]().next();
+    expect(streamed.value).toMatchObject({ eventId: event.id });
+    expect(publishedTrace(streamed.value)).toEqual({ traceparent });
+    await live.return?.();
   });
 });

@@ -8,6 +8,7 @@
  * client resubscribes and reads what it missed from `auditLogs`.
  */
 import { createFanOut } from '@platform/service-kit';
+import type { TraceCarrier } from '@platform/service-kit/telemetry';
 import type { AuditEventModel } from '../mappers.js';
 
 /** The subscriber did not keep up and was dropped. */
@@ -33,8 +34,8 @@ function matchesFilter(event: AuditEventModel, filter: AuditStreamFilter = {}): 
 }
 
 export interface AuditStream {
-  /** Hands `event` to every subscription whose filter it matches. */
-  publish(event: AuditEventModel): void;
+  /** Hands `event` to every subscription whose filter it matches, in `trace` (the received event's) or the active one. */
+  publish(event: AuditEventModel, trace?: TraceCarrier): void;
   /**
    * A subscription: yields matching events published from now on, until `return()` is
    * called, `signal` aborts, or the stream is closed.
@@ -52,7 +53,7 @@ export function createAuditStream(options: { bufferSize?: number } = {}): AuditS
     overflowError: (bufferSize) => new AuditStreamOverflowError(bufferSize),
   });
   return {
-    publish: (event) => fanOut.publish(event),
+    publish: (event, trace) => fanOut.publish(event, trace),
     subscribe: (filter = {}, subscribeOptions) => {
       const wanted = { ...filter };
       return fanOut.subscribe((event) => matchesFilter(event, wanted), subscribeOptions);

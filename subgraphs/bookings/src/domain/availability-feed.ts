@@ -13,6 +13,7 @@ import {
   type EventTransport,
   type TransportSubscription,
 } from '@platform/service-kit/events';
+import type { TraceCarrier } from '@platform/service-kit/telemetry';
 import type { TicketAvailabilityChangeModel } from '../mappers.js';
 
 const AVAILABILITY = 'platform.bookings.availability.changed.v1';
@@ -21,8 +22,8 @@ const BUFFER_SIZE = 1000;
 export interface AvailabilityFeed {
   /** Changes of `eventId` from now on, until the iterator is returned or the feed stops. */
   subscribe(eventId: string): AsyncIterableIterator<TicketAvailabilityChangeModel>;
-  /** Hands a change to the event's subscribers in this process. */
-  publish(change: TicketAvailabilityChangeModel): void;
+  /** Hands a change to the event's subscribers in this process, in the trace of the event that told it. */
+  publish(change: TicketAvailabilityChangeModel, trace?: TraceCarrier): void;
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly ready: Promise<void>;
@@ -39,7 +40,7 @@ export function createAvailabilityFeed(options: { transport: EventTransport; log
 
   const feed: AvailabilityFeed = {
     ready,
-    publish: (change) => fanOut.publish(change),
+    publish: (change, trace) => fanOut.publish(change, trace),
     subscribe: (eventId) => fanOut.subscribe((change) => change.eventId === eventId),
     async start() {
       subscription = await options.transport.subscribe({
@@ -55,7 +56,7 @@ export function createAvailabilityFeed(options: { transport: EventTransport; log
           }
           if (event.type !== AVAILABILITY) return;
           const data = event.data as { eventId: string; ticketTypeId: string; available: number };
-          feed.publish({ eventId: data.eventId, ticketTypeId: data.ticketTypeId, available: data.available });
+          feed.publish({ eventId: data.eventId, ticketTypeId: data.ticketTypeId, available: data.available }, event);
         },
       });
       await subscription.ready;

@@ -5,7 +5,8 @@
  *   into an audit row. Delivery is at least once; the log is idempotent on the event id and
  *   processed_events keeps redeliveries from costing a lock.
  * - live: every replica reads every event in a group of its own (`audit.live.<uuid>`) and
- *   streams it to its own subscribers, so they see every event wherever they are connected.
+ *   streams it to its own subscribers, so they see every event wherever they are connected
+ *   (while a replica has none, it lets the events pass without touching the database).
  *   Recording is idempotent and serialised: whichever consumer comes first writes the row,
  *   the other finds it; a redelivered event is streamed once.
  *
@@ -74,6 +75,8 @@ export function createAuditConsumers(options: {
         groupId: `audit.live.${randomUUID()}`,
         topics: AUDITED_TOPICS,
         handle: async (message) => {
+          // Nobody here to stream to: the recording consumer records it; reading it back would be waste.
+          if (stream.size === 0) return;
           let event: AnyCloudEvent;
           let input: AuditEventInput;
           try {

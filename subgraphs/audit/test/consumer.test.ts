@@ -57,6 +57,23 @@ describe('the audit event consumers', () => {
     const second = await iterator.next();
     expect(second.value).toMatchObject({ targetId: other.subject, seq: 2 });
     expect((await audit.subgraph.exposed.verifyChain()).valid).toBe(true);
+    await iterator.return?.();
+  });
+
+  it('records an event once and reads nothing back for the live feed while nobody here subscribes', async () => {
+    expect(audit.subgraph.exposed.stream.size).toBe(0);
+    // Every reading of an event already recorded counts as a duplicate: the live feed's read-back did.
+    const duplicates = async () => {
+      const text = await (await fetch(`${audit.url}/metrics`)).text();
+      return Number(/^audit_events_recorded_total\{result="duplicate"[^}]*\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await duplicates();
+    const event = failedLogin(randomUUID());
+    await audit.publish([event]);
+    await eventually(async () => (await rowsOf(event.id)).length > 0, 'the audit row');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await rowsOf(event.id)).toHaveLength(1);
+    expect(await duplicates()).toBe(before);
   });
 
   it('streams an event in the trace its Kafka event carries, for the gateway to continue', async () => {

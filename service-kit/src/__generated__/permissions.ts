@@ -48,6 +48,8 @@ export const Permission = {
   ListingsEventWrite: 'listings.event.write',
   /** Change, publish and cancel anyone's events and venues (support staff, administrators) (listings) */
   ListingsEventManage: 'listings.event.manage',
+  /** Rebuild the search index from listings' events (startSearchReindex) (search) */
+  SearchIndexRebuild: 'search.index.rebuild',
 } as const;
 
 export type PermissionCode = (typeof Permission)[keyof typeof Permission];
@@ -77,6 +79,7 @@ export const permissionCatalog: readonly { code: PermissionCode; description: st
   { code: 'listings.venue.write', description: "Create venues and change your own", owner: 'listings' },
   { code: 'listings.event.write', description: "Create events with ticket types, and change, publish and cancel your own", owner: 'listings' },
   { code: 'listings.event.manage', description: "Change, publish and cancel anyone's events and venues (support staff, administrators)", owner: 'listings' },
+  { code: 'search.index.rebuild', description: "Rebuild the search index from listings' events (startSearchReindex)", owner: 'search' },
 ];
 
 const codes: ReadonlySet<string> = new Set(permissionCatalog.map((entry) => entry.code));

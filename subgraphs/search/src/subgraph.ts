@@ -3,14 +3,15 @@
  * index of listings' event and venue snapshots (consumed from the bus, idempotently and in
  * order per event) and answers `searchEvents` and `suggestEvents` from it. The engine sits
  * behind a port (`engine/port.ts`): Postgres in search's own database by default, OpenSearch
- * with `OPENSEARCH_URL`. The index can be rebuilt from listings' snapshots (`reindex.ts`).
+ * with `OPENSEARCH_URL`. The index can be rebuilt from listings' snapshots (`reindex.ts`), by
+ * the command or by an admin's `startSearchReindex`.
  */
 import { defineSubgraph, env } from '@platform/service-kit';
 import { z } from 'zod';
 import { createContextFactory } from './context.js';
 import { createEngine } from './engine/select.js';
 import { CONSUMED_LISTINGS_EVENTS, createListingsEventHandlers } from './listings-events.js';
-import { reindexFromListings } from './reindex.js';
+import { createReindexer, reindexFromListings } from './reindex.js';
 import { resolvers } from './resolvers/index.js';
 
 export const searchSubgraph = defineSubgraph({
@@ -39,8 +40,11 @@ export const searchSubgraph = defineSubgraph({
     await engine.ready();
     onStop(() => engine.close());
     const listings = internal('listings')?.client ?? null;
+    // Rebuilds `startSearchReindex` began in this replica are abandoned before the engine closes.
+    const reindexer = createReindexer(engine, listings, logger);
+    onStop(() => reindexer.stop());
     return {
-      context: createContextFactory(engine),
+      context: createContextFactory(engine, reindexer),
       handlers: createListingsEventHandlers(engine),
       exposed: {
         engine,

@@ -3,7 +3,8 @@
  * events through listings' contract operations and the contract's SearchEvents, EventsNear
  * and SuggestEvents find them (title, start and venue resolved by listings); 20 publications
  * are each findable within 2 s (p95), and a cancelled event disappears; `npm run search:reindex`
- * rebuilds a wiped index from listings' snapshots with the same answers.
+ * rebuilds a wiped index from listings' snapshots with the same answers, and so does an admin's
+ * `startSearchReindex` (refused to others, and while another rebuild runs).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../harness/operations.js';
 import { startTestPlatform, type TestPlatform } from '../harness/platform.js';
 import { freshness, organizerWithVenue, percentile, publishEvent, searchIds, uniqueWord } from '../harness/search.js';
+import { errorCodes, login } from '../harness/users.js';
 
 let platform: TestPlatform;
 let token: string;
@@ -150,7 +152,49 @@ describe('discovery search through the gateway', () => {
     expect(report.written).toBe(report.read);
     expect(await answers()).toEqual(before);
   }, 60_000);
+
+  it('startSearchReindex rebuilds a wiped index for an admin only, and refuses while another rebuild runs', async () => {
+    const word = uniqueWord();
+    const { id } = await publishEvent(platform, token, venueId, `Lighthouse choir ${word}`);
+    await eventually(async () => (await searchIds(platform, word)).includes(id), 'search to index the event');
+    const search = createDatabase({ url: platform.environments.search!.DATABASE_URL!, applicationName: 'e2e-reindex' });
+    try {
+      await sqlOn(search).execute('delete from search_events');
+      expect(await searchIds(platform, word)).toEqual([]);
+
+      // The supergraph's @requiresScopes: the organizer lacks search.index.rebuild.
+      const refused = await platform.graphql(START_REINDEX, {}, { token });
+      expect(errorCodes(refused)).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+      const adminToken = (await login(platform, platform.admin)).accessToken;
+
+      // A rebuild holding the lock (as the command or another replica would): refused at once.
+      await search.transaction(async (trx) => {
+        await sqlOn(trx).execute(`select pg_advisory_xact_lock(hashtext('search.rebuild'))`);
+        const busy = await platform.graphql(START_REINDEX, {}, { token: adminToken });
+        expect(errorCodes(busy)).toEqual(['CONFLICT']);
+        expect(busy.body.errors![0]!.message).toBe(
+          'Another rebuild of the search index is running: try again when it ends',
+        );
+      });
+
+      const started = await platform.graphql<{ startSearchReindex: { engine: string; startedAt: string } }>(
+        START_REINDEX,
+        {},
+        { token: adminToken },
+      );
+      expect(started.body.errors).toBeUndefined();
+      expect(started.body.data!.startSearchReindex.engine).toBe('POSTGRES');
+      expect(Date.parse(started.body.data!.startSearchReindex.startedAt)).toBeGreaterThan(Date.now() - 60_000);
+      await eventually(async () => (await searchIds(platform, word)).includes(id), 'the rebuilt index', 20_000);
+    } finally {
+      await search.destroy();
+    }
+  }, 60_000);
 });
+
+const START_REINDEX = `mutation StartSearchReindex {
+  startSearchReindex { engine startedAt }
+}`;
 
 /** Runs a command from the repository's root to its end with `env`; answers its exit code and output. */
 function runCommand(command: string, args: string[], env: Record<string, string | undefined>) {

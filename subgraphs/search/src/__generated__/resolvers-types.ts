@@ -107,6 +107,17 @@ export type GeoCircle = {
   radiusKm: Scalars['Float']['input'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Starts rebuilding the search index from every event listings has, as `npm run search:reindex` does, and answers once
+   * it has begun; it runs on in the background (the search service logs its outcome), safe while events keep arriving.
+   * Needs `search.index.rebuild` (else `FORBIDDEN`). A rebuild already running (started here, on another replica or by the
+   * command) is `CONFLICT`.
+   */
+  startSearchReindex: StartSearchReindexPayload;
+};
+
 /** How a page of a list relates to the rest of it. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -135,6 +146,22 @@ export type QuerySearchEventsArgs = {
 export type QuerySuggestEventsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   prefix: Scalars['String']['input'];
+};
+
+/** Which engine holds the search index. */
+export type SearchEngineName =
+  /** An OpenSearch node or cluster. */
+  | 'OPENSEARCH'
+  /** Postgres full-text search in search's own database (the default). */
+  | 'POSTGRES';
+
+/** A rebuild of the search index that has begun. */
+export type StartSearchReindexPayload = {
+  __typename?: 'StartSearchReindexPayload';
+  /** The engine whose index is being rebuilt. */
+  engine: SearchEngineName;
+  /** When the rebuild took the rebuild lock and began reading listings' events. */
+  startedAt: Scalars['DateTime']['output'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -226,8 +253,11 @@ export type ResolversTypes = ResolversObject<{
   EventSuggestion: ResolverTypeWrapper<EventSuggestion>;
   FacetCount: ResolverTypeWrapper<FacetCount>;
   GeoCircle: GeoCircle;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SearchEngineName: SearchEngineName;
+  StartSearchReindexPayload: ResolverTypeWrapper<StartSearchReindexPayload>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -247,8 +277,10 @@ export type ResolversParentTypes = ResolversObject<{
   EventSuggestion: EventSuggestion;
   FacetCount: FacetCount;
   GeoCircle: GeoCircle;
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  StartSearchReindexPayload: StartSearchReindexPayload;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -289,6 +321,10 @@ export type FacetCountResolvers<ContextType = Context, ParentType extends Resolv
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  startSearchReindex?: Resolver<ResolversTypes['StartSearchReindexPayload'], ParentType, ContextType>;
+}>;
+
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -299,6 +335,11 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   suggestEvents?: Resolver<Array<ResolversTypes['EventSuggestion']>, ParentType, ContextType, RequireFields<QuerySuggestEventsArgs, 'first' | 'prefix'>>;
 }>;
 
+export type StartSearchReindexPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StartSearchReindexPayload'] = ResolversParentTypes['StartSearchReindexPayload']> = ResolversObject<{
+  engine?: Resolver<ResolversTypes['SearchEngineName'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = Context> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   Event?: EventResolvers<ContextType>;
@@ -307,7 +348,9 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   EventSearchFacets?: EventSearchFacetsResolvers<ContextType>;
   EventSuggestion?: EventSuggestionResolvers<ContextType>;
   FacetCount?: FacetCountResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  StartSearchReindexPayload?: StartSearchReindexPayloadResolvers<ContextType>;
 }>;
 

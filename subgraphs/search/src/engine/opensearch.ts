@@ -484,8 +484,8 @@ export function createOpenSearchEngine(options: OpenSearchEngineOptions): Search
       return ((await client.count({ index: alias })).body as { count: number }).count;
     },
 
-    async rebuild(pages) {
-      return exclusiveRebuild(db, async (trx) => {
+    async rebuild(pages, started) {
+      return exclusiveRebuild(db, started, async (trx) => {
         const began = new Date();
         const live = await aliasedIndices();
         const fresh = `${alias}-${began.getTime()}`;

@@ -81,9 +81,10 @@ export interface SearchEngine {
   /**
    * Builds a fresh index from every snapshot `pages` yields (the source's whole current state),
    * then swaps it in, keeping what is newer in the live index (events applied meanwhile): safe
-   * while events keep arriving, and a second run changes nothing. One rebuild at a time.
+   * while events keep arriving, and a second run changes nothing. One rebuild at a time: a
+   * second is refused with `RebuildRunningError`; `started` is told once this one holds the lock.
    */
-  rebuild(pages: AsyncIterable<IndexedEvent[]>): Promise<RebuildReport>;
+  rebuild(pages: AsyncIterable<IndexedEvent[]>, started?: () => void): Promise<RebuildReport>;
   /** The snapshot version the index holds for an event, or null (for operators and tests). */
   indexedVersion(id: string): Promise<number | null>;
   /** How many events the index holds, every status (OpenSearch: those already searchable). */

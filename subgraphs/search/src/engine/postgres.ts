@@ -335,8 +335,8 @@ export function createPostgresEngine(db: Database): SearchEngine {
       if (written > 0) await rememberWords(trx, [event.id]);
     },
 
-    async rebuild(pages) {
-      return exclusiveRebuild(db, async (trx) => {
+    async rebuild(pages, started) {
+      return exclusiveRebuild(db, started, async (trx) => {
         const run = sqlOn(trx);
         // Rows written before this instant and absent from the source are gone from listings.
         const { began } = (await run.first(z.object({ began: z.date() }), 'select clock_timestamp() as began'))!;

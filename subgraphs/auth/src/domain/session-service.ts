@@ -274,12 +274,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
           ttlSeconds: refreshTtl,
           userAgent: truncate(scope.client.userAgent, MAX_USER_AGENT_LENGTH),
           ipAddress: truncate(scope.client.ip, MAX_IP_LENGTH),
-        });
-        await createRefreshTokenStore(trx).insert({
-          id: randomUUID(),
-          sessionId,
-          hash: refresh.hash,
-          ttlSeconds: refreshTtl,
+          refreshToken: { id: randomUUID(), hash: refresh.hash },
         });
         await enqueue(
           trx,

@@ -39,12 +39,15 @@ export interface NewSession {
   ttlSeconds: number;
   userAgent: string | null;
   ipAddress: string | null;
+  /** The session's first refresh token (its id and hash), which expires with it. */
+  refreshToken: { id: string; hash: string };
 }
 
 /** `now() + ?` seconds, on the database's clock like every other timestamp here. */
 export const SECONDS_FROM_NOW = 'now() + make_interval(secs => ?)';
 
 export interface SessionStore {
+  /** Starts a session and its first refresh token, in one statement. */
   create(session: NewSession): Promise<SessionModel>;
   /** Active (neither revoked nor expired) sessions of each user, most recently used first. */
   listActiveByUserIds(userIds: readonly string[]): Promise<Map<string, SessionModel[]>>;
@@ -62,12 +65,27 @@ export function createSessionStore(db: Knex): SessionStore {
   const sql = sqlOn(db);
   return {
     async create(session) {
+      // One round trip for both rows, the token expiring exactly when the session does.
       const row = await sql.first(
         sessionRow,
-        `insert into sessions (id, user_id, expires_at, user_agent, ip_address)
-         values (?, ?, ${SECONDS_FROM_NOW}, ?, ?)
-         returning ${COLUMNS}`,
-        [session.id, session.userId, session.ttlSeconds, session.userAgent, session.ipAddress],
+        `with session as (
+           insert into sessions (id, user_id, expires_at, user_agent, ip_address)
+           values (?, ?, ${SECONDS_FROM_NOW}, ?, ?)
+           returning ${COLUMNS}
+         ), token as (
+           insert into refresh_tokens (id, session_id, token_hash, expires_at)
+           select ?, id, ?, expires_at from session
+         )
+         select ${COLUMNS} from session`,
+        [
+          session.id,
+          session.userId,
+          session.ttlSeconds,
+          session.userAgent,
+          session.ipAddress,
+          session.refreshToken.id,
+          session.refreshToken.hash,
+        ],
       );
       if (!row) throw new Error('inserting a session returned no row');
       return toModel(row);

@@ -170,34 +170,31 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function drainOnce(): Promise<DrainResult> {
     return db.transaction(async (trx) => {
+      // The batch, and for each row the first unpublished row of its key that this round did
+      // not claim (locked by another relay, or backing off): nothing after it may overtake it.
+      // One statement, so a round is four round trips with its BEGIN, mark and COMMIT.
       const claimed = (
-        await trx.raw<{ rows: ClaimedRow[] }>(
-          `select id, seq, topic, key, payload::text as payload, traceparent, tracestate
-             from ${OUTBOX_TABLE}
-            where published_at is null and available_at <= now()
-            order by seq
-            limit ?
-              for update skip locked`,
+        await trx.raw<{ rows: (ClaimedRow & { blocked_from: number | string | null })[] }>(
+          `with claimed as (
+             select id, seq, topic, key, payload, traceparent, tracestate
+               from ${OUTBOX_TABLE}
+              where published_at is null and available_at <= now()
+              order by seq
+              limit ?
+                for update skip locked
+           )
+           select c.id, c.seq, c.topic, c.key, c.payload::text as payload, c.traceparent, c.tracestate,
+                  (select min(o.seq) from ${OUTBOX_TABLE} as o
+                    where o.published_at is null and o.key = c.key
+                      and o.id not in (select id from claimed)) as blocked_from
+             from claimed as c
+            order by c.seq`,
           [batchSize],
         )
       ).rows;
       if (claimed.length === 0) return { claimed: 0, published: 0, deferred: 0, failed: 0 };
 
-      // The first unpublished row of each key that this round did not claim (locked by
-      // another relay, or backing off): nothing after it may overtake it.
-      const claimedIds = claimed.map((row) => row.id);
-      const blockers = (
-        await trx.raw<{ rows: { key: string; first_seq: number }[] }>(
-          `select key, min(seq) as first_seq
-             from ${OUTBOX_TABLE}
-            where published_at is null and key in (select jsonb_array_elements_text(?::jsonb))
-              and id not in (select jsonb_array_elements_text(?::jsonb)::uuid)
-            group by key`,
-          [JSON.stringify([...new Set(claimed.map((row) => row.key))]), JSON.stringify(claimedIds)],
-        )
-      ).rows;
-      const blockedFrom = new Map(blockers.map((row) => [row.key, Number(row.first_seq)]));
-      const due = claimed.filter((row) => Number(row.seq) < (blockedFrom.get(row.key) ?? Infinity));
+      const due = claimed.filter((row) => row.blocked_from === null || Number(row.seq) < Number(row.blocked_from));
       const deferred = claimed.length - due.length;
       if (due.length === 0) return { claimed: claimed.length, published: 0, deferred, failed: 0 };
 

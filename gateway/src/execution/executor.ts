@@ -311,20 +311,34 @@ class PlanRun {
     }
 
     // Each distinct representation is sent once; `owner[i]` is the representation of entities[i].
+    // An answer written into several entities links the same objects into each, so later
+    // fetches meet the same object at several paths: it is read, and merged into, once.
     const representations: ResultMap[] = [];
     const byKey = new Map<string, number>();
+    const byObject = new Map<ResultMap, number>();
     const owner = new Array<number>(entities.length).fill(-1);
+    const repeated = new Array<boolean>(entities.length).fill(false);
     for (let index = 0; index < entities.length; index++) {
-      const representation = fetch.representation(entities[index]!);
-      if (!representation || !representation.__typename) continue;
-      const key = JSON.stringify(representation);
-      let position = byKey.get(key);
-      if (position === undefined) {
-        position = representations.length;
-        representations.push(representation);
-        byKey.set(key, position);
+      const entity = entities[index]!;
+      const known = byObject.get(entity);
+      if (known !== undefined) {
+        owner[index] = known;
+        repeated[index] = true;
+        continue;
+      }
+      const representation = fetch.representation(entity);
+      let position = -1;
+      if (representation && representation.__typename) {
+        const key = JSON.stringify(representation);
+        position = byKey.get(key) ?? -1;
+        if (position < 0) {
+          position = representations.length;
+          representations.push(representation);
+          byKey.set(key, position);
+        }
       }
       owner[index] = position;
+      byObject.set(entity, position);
     }
     if (representations.length === 0) return;
     if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
@@ -339,7 +353,7 @@ class PlanRun {
     }
     for (let index = 0; index < entities.length; index++) {
       const position = owner[index]!;
-      if (position < 0) continue;
+      if (position < 0 || repeated[index]) continue;
       const answer = received[position] as ResultMap | null;
       const entity = entities[index]!;
       if (answer && !answer.__typename) answer.__typename = entity.__typename;

@@ -16,6 +16,7 @@ export * from './graphql-ws.js';
 export * from './http.js';
 export * from './jobs/index.js';
 export * from './lifecycle.js';
+export { loaderCache } from './loaders.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './money/index.js';

@@ -16,6 +16,7 @@ import { createErrorFormatter } from './errors.js';
 import { GATEWAY_PROOF_HEADER, type GatewayProofVerifier } from './gateway-proof.js';
 import { createHttpServer, probeRoutes, readBody, sendJson, type Route, type RunningHttpServer } from './http.js';
 import type { Logger } from './logger.js';
+import { registerLoaderMetrics, withLoaderMetrics } from './loaders.js';
 import { metricsPlugin, type ServiceMetrics } from './metrics.js';
 import { attachSubgraphSubscriptions, type SubgraphSubscriptions } from './subgraph-ws.js';
 import { serviceTracer, traceRootResolvers } from './telemetry/spans.js';
@@ -58,6 +59,9 @@ export function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): SubgraphServer {
   const { logger, metrics } = options;
+  // Every request's context is built where the DataLoader caches it makes count (loaders.ts).
+  const loaderMetrics = registerLoaderMetrics(metrics.registry);
+  const createContext = (base: BaseContext) => withLoaderMetrics(loaderMetrics, () => options.createContext(base));
   // Codegen types the resolvers per subgraph; buildSubgraphSchema only needs the map's shape.
   const schema = buildSubgraphSchema({
     typeDefs: options.typeDefs,
@@ -113,7 +117,7 @@ export function createSubgraphServer<TContext extends BaseContext>(
     }
     // Only the gateway gets this far (its proof was verified), and it forwards the client it trusted.
     await executeApolloRequest(apollo, req, res, url, async () =>
-      options.createContext({ requestId, caller, logger: requestLogger, client: clientInfo(req, TRUST_EVERY_PROXY) }),
+      createContext({ requestId, caller, logger: requestLogger, client: clientInfo(req, TRUST_EVERY_PROXY) }),
     );
   };
 
@@ -145,7 +149,7 @@ export function createSubgraphServer<TContext extends BaseContext>(
         schema,
         path: '/graphql',
         proofVerifier: options.proofVerifier,
-        createContext: options.createContext,
+        createContext,
         logger,
         exposeInternals: options.exposeInternals,
         metrics: options.metrics,

@@ -4,6 +4,7 @@
  */
 import type { BaseContext } from '@platform/service-kit';
 import DataLoader from 'dataloader';
+import { loaderCache } from '@platform/service-kit';
 import type { Knex } from 'knex';
 import { isUuid } from './domain/ids.js';
 import { createFiguresStore, type EventFacts, type FiguresStore } from './stores/figures-store.js';
@@ -21,11 +22,14 @@ export function createContextFactory(db: Knex): (base: BaseContext) => Context {
   return (base) => ({
     ...base,
     figures,
-    eventFacts: new DataLoader<string, EventFacts | null>(async (ids) => {
-      const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
-      const found = new Map((await figures.eventFacts(valid)).map((facts) => [facts.eventId, facts]));
-      return ids.map((id) => found.get(id.toLowerCase()) ?? null);
-    }),
+    eventFacts: new DataLoader<string, EventFacts | null>(
+      async (ids) => {
+        const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+        const found = new Map((await figures.eventFacts(valid)).map((facts) => [facts.eventId, facts]));
+        return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+      },
+      { cacheMap: loaderCache('eventFacts') },
+    ),
     now: new Date(),
   });
 }

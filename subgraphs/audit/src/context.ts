@@ -5,6 +5,7 @@
  */
 import type { BaseContext, Database } from '@platform/service-kit';
 import DataLoader from 'dataloader';
+import { loaderCache } from '@platform/service-kit';
 import { isUuid, normaliseUuid } from './domain/ids.js';
 import type { AuditStream } from './domain/stream.js';
 import type { ChainVerification } from './domain/verify.js';
@@ -40,7 +41,7 @@ function createLoaders(auditLog: AuditLogStore) {
         const found = new Map((await auditLog.findManyByIds(ids)).map((event) => [event.id, event]));
         return keys.map((key) => (isUuid(key) ? (found.get(normaliseUuid(key)) ?? null) : null));
       },
-      { cacheKeyFn: (key) => (isUuid(key) ? normaliseUuid(key) : key) },
+      { cacheKeyFn: (key) => (isUuid(key) ? normaliseUuid(key) : key), cacheMap: loaderCache('auditEventById') },
     ),
   };
 }

@@ -13,6 +13,7 @@ import {
   type Logger,
   type SubgraphConfig,
   type SubgraphDependencies,
+  loaderCache,
 } from '@platform/service-kit';
 import DataLoader from 'dataloader';
 import { z } from 'zod';
@@ -164,8 +165,10 @@ export const authSubgraph = defineSubgraph({
       context: (base: BaseContext): Context => ({
         ...base,
         sessions,
-        activeSessionsByUserId: new DataLoader((userIds: readonly string[]) =>
-          sessions.listActiveSessions(userIds).then((byUser) => userIds.map((id) => byUser.get(id) ?? [])),
+        activeSessionsByUserId: new DataLoader(
+          (userIds: readonly string[]) =>
+            sessions.listActiveSessions(userIds).then((byUser) => userIds.map((id) => byUser.get(id) ?? [])),
+          { cacheMap: loaderCache('activeSessionsByUserId') },
         ),
       }),
       routes: [jwksRoute(keyRing)],

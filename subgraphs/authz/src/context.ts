@@ -6,6 +6,7 @@
 import type { BaseContext } from '@platform/service-kit';
 import type { BackgroundJobsAdmin } from './domain/background-jobs.js';
 import DataLoader from 'dataloader';
+import { loaderCache } from '@platform/service-kit';
 import type { Actor } from './domain/changes.js';
 import { requestContextOf } from '@platform/service-kit/events';
 import { isUuid, normaliseUuid } from './domain/ids.js';
@@ -42,32 +43,40 @@ export interface AuthzServices {
  * A loader over UUID keys: ids that are not UUIDs get `missing` without touching SQL, and
  * ids in any letter case share one lookup.
  */
-function uuidLoader<V>(load: (ids: string[]) => Promise<Map<string, V>>, missing: () => V): DataLoader<string, V> {
+function uuidLoader<V>(
+  name: string,
+  load: (ids: string[]) => Promise<Map<string, V>>,
+  missing: () => V,
+): DataLoader<string, V> {
   return new DataLoader<string, V>(
     async (keys) => {
       const ids = [...new Set(keys.filter(isUuid).map(normaliseUuid))];
       const found = ids.length > 0 ? await load(ids) : new Map<string, V>();
       return keys.map((key) => (isUuid(key) ? (found.get(normaliseUuid(key)) ?? missing()) : missing()));
     },
-    { cacheKeyFn: (key) => (isUuid(key) ? normaliseUuid(key) : key) },
+    { cacheKeyFn: (key) => (isUuid(key) ? normaliseUuid(key) : key), cacheMap: loaderCache(name) },
   );
 }
 
 function createLoaders(stores: Stores) {
   return {
     roleById: uuidLoader<RoleModel | null>(
+      'roleById',
       async (ids) => new Map((await stores.roles.findManyByIds(ids)).map((role) => [role.id, role])),
       () => null,
     ),
     permissionsByRoleId: uuidLoader<string[]>(
+      'permissionsByRoleId',
       (ids) => stores.roles.permissionsOf(ids),
       () => [],
     ),
     rolesByUserId: uuidLoader<RoleModel[]>(
+      'rolesByUserId',
       (ids) => stores.assignments.rolesOfUsers(ids),
       () => [],
     ),
     permissionsByUserId: uuidLoader<string[]>(
+      'permissionsByUserId',
       (ids) => stores.assignments.permissionsOfUsers(ids),
       () => [],
     ),

@@ -4,6 +4,7 @@
  */
 import type { BaseContext } from '@platform/service-kit';
 import DataLoader from 'dataloader';
+import { loaderCache } from '@platform/service-kit';
 import { isUuid, normaliseUuid } from './domain/ids.js';
 import type { Posts } from './domain/posts.js';
 import type { PostModel } from './mappers.js';
@@ -28,7 +29,7 @@ export function createContextFactory(services: { posts: Posts; stores: Stores })
         const found = new Map((ids.length > 0 ? await stores.posts.findManyByIds(ids) : []).map((p) => [p.id, p]));
         return keys.map((key) => (isUuid(key) ? (found.get(normaliseUuid(key)) ?? null) : null));
       },
-      { cacheKeyFn: (key) => (isUuid(key) ? normaliseUuid(key) : key) },
+      { cacheKeyFn: (key) => (isUuid(key) ? normaliseUuid(key) : key), cacheMap: loaderCache('postById') },
     ),
   });
 }

@@ -6,6 +6,7 @@
 import type { BaseContext, Database } from '@platform/service-kit';
 import { requestContextOf } from '@platform/service-kit/events';
 import DataLoader from 'dataloader';
+import { loaderCache } from '@platform/service-kit';
 import type { Actor, BookingService } from './domain/bookings.js';
 import { isUuid } from './domain/ids.js';
 import type { AvailabilityFeed } from './domain/availability-feed.js';
@@ -33,12 +34,19 @@ export interface Context extends BaseContext {
   >;
 }
 
-function byKey<V>(load: (keys: string[]) => Promise<Map<string, V>>, missing: () => V): DataLoader<string, V> {
-  return new DataLoader<string, V>(async (keys) => {
-    const ids = [...new Set(keys.filter(isUuid).map((key) => key.toLowerCase()))];
-    const found = ids.length > 0 ? await load(ids) : new Map<string, V>();
-    return keys.map((key) => found.get(key.toLowerCase()) ?? missing());
-  });
+function byKey<V>(
+  name: string,
+  load: (keys: string[]) => Promise<Map<string, V>>,
+  missing: () => V,
+): DataLoader<string, V> {
+  return new DataLoader<string, V>(
+    async (keys) => {
+      const ids = [...new Set(keys.filter(isUuid).map((key) => key.toLowerCase()))];
+      const found = ids.length > 0 ? await load(ids) : new Map<string, V>();
+      return keys.map((key) => found.get(key.toLowerCase()) ?? missing());
+    },
+    { cacheMap: loaderCache(name) },
+  );
 }
 
 const grouped = <T>(items: T[], key: (item: T) => string) => {
@@ -50,28 +58,34 @@ const grouped = <T>(items: T[], key: (item: T) => string) => {
 function createLoaders(stores: Stores) {
   return {
     bookingById: byKey<BookingModel | null>(
+      'bookingById',
       async (ids) => new Map((await stores.bookings.findByIds(ids)).map((booking) => [booking.id, booking])),
       () => null,
     ),
     paymentByBooking: byKey<PaymentModel | null>(
+      'paymentByBooking',
       async (ids) => new Map((await stores.bookings.paymentsOf(ids)).map((payment) => [payment.bookingId, payment])),
       () => null,
     ),
     refundByBooking: byKey<RefundModel | null>(
+      'refundByBooking',
       async (ids) => new Map((await stores.bookings.refundsOf(ids)).map((refund) => [refund.bookingId, refund])),
       () => null,
     ),
     ticketsByBooking: byKey<TicketModel[]>(
+      'ticketsByBooking',
       async (ids) => grouped(await stores.bookings.ticketsOf(ids), (ticket) => ticket.bookingId),
       () => [],
     ),
     availableByTicketType: byKey<number>(
+      'availableByTicketType',
       async (ids) =>
         new Map([...(await stores.inventory.countsOf(ids))].map(([id, counts]) => [id, availableOf(counts)])),
       // A ticket type whose event bookings has not heard of yet has nothing on sale here.
       () => 0,
     ),
     waitlistByUser: byKey<WaitlistEntryModel[]>(
+      'waitlistByUser',
       async (ids) => grouped(await stores.waitlist.ofUsers(ids), (entry) => entry.userId),
       () => [],
     ),
@@ -97,7 +111,10 @@ function createLoaders(stores: Stores) {
         }
         return keys.map((key) => pages.get(key.userId + JSON.stringify([key.first, key.after])) ?? []);
       },
-      { cacheKeyFn: (key) => key.userId + JSON.stringify([key.first, key.after]) },
+      {
+        cacheKeyFn: (key) => key.userId + JSON.stringify([key.first, key.after]),
+        cacheMap: loaderCache('bookingPageByUser'),
+      },
     ),
   };
 }

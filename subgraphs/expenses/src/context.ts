@@ -6,6 +6,7 @@
 import type { BaseContext, Database } from '@platform/service-kit';
 import { requestContextOf } from '@platform/service-kit/events';
 import DataLoader from 'dataloader';
+import { loaderCache } from '@platform/service-kit';
 import type { ExpensesService } from './domain/expenses.js';
 import type { Actor } from './domain/events.js';
 import { isUuid } from './domain/validation.js';
@@ -23,12 +24,18 @@ export interface Context extends BaseContext {
   actor: Actor;
 }
 
-function byId<V extends { id: string }>(load: (ids: string[]) => Promise<V[]>): DataLoader<string, V | null> {
-  return new DataLoader<string, V | null>(async (keys) => {
-    const ids = [...new Set(keys.filter(isUuid).map((key) => key.toLowerCase()))];
-    const found = new Map((ids.length > 0 ? await load(ids) : []).map((value) => [value.id, value]));
-    return keys.map((key) => found.get(key.toLowerCase()) ?? null);
-  });
+function byId<V extends { id: string }>(
+  name: string,
+  load: (ids: string[]) => Promise<V[]>,
+): DataLoader<string, V | null> {
+  return new DataLoader<string, V | null>(
+    async (keys) => {
+      const ids = [...new Set(keys.filter(isUuid).map((key) => key.toLowerCase()))];
+      const found = new Map((ids.length > 0 ? await load(ids) : []).map((value) => [value.id, value]));
+      return keys.map((key) => found.get(key.toLowerCase()) ?? null);
+    },
+    { cacheMap: loaderCache(name) },
+  );
 }
 
 export function createContextFactory(services: { expenses: ExpensesService; db: Database }) {
@@ -36,10 +43,10 @@ export function createContextFactory(services: { expenses: ExpensesService; db: 
   return (base: BaseContext): Context => ({
     ...base,
     ...services,
-    categoryById: byId((ids) => stores.users.categoriesByIds(ids)),
-    recurringById: byId((ids) => stores.recurring.findManyByIds(ids)),
-    expenseById: byId((ids) => stores.expenses.findManyByIds(ids)),
-    budgetById: byId((ids) => services.expenses.budgetsByIds(ids)),
+    categoryById: byId('categoryById', (ids) => stores.users.categoriesByIds(ids)),
+    recurringById: byId('recurringById', (ids) => stores.recurring.findManyByIds(ids)),
+    expenseById: byId('expenseById', (ids) => stores.expenses.findManyByIds(ids)),
+    budgetById: byId('budgetById', (ids) => services.expenses.budgetsByIds(ids)),
     actor: { userId: base.caller.userId, context: requestContextOf(base) },
   });
 }

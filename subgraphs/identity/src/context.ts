@@ -4,6 +4,7 @@
  */
 import type { AttemptThrottle, BaseContext } from '@platform/service-kit';
 import DataLoader from 'dataloader';
+import { loaderCache } from '@platform/service-kit';
 import type { AuthzClient } from './authz-client.js';
 import type { BackgroundTasks } from './domain/background.js';
 import { isUuid } from './domain/ids.js';
@@ -45,11 +46,14 @@ export interface IdentityServices {
 
 /** Loads users by id in one query per batch; ids that are not UUIDs resolve to null without touching SQL. */
 function createUserLoader(users: UserStore): DataLoader<string, User | null> {
-  return new DataLoader<string, User | null>(async (ids) => {
-    const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
-    const found = new Map((await users.findManyByIds(valid)).map((user) => [user.id, user]));
-    return ids.map((id) => found.get(id.toLowerCase()) ?? null);
-  });
+  return new DataLoader<string, User | null>(
+    async (ids) => {
+      const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+      const found = new Map((await users.findManyByIds(valid)).map((user) => [user.id, user]));
+      return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+    },
+    { cacheMap: loaderCache('userById') },
+  );
 }
 
 export function createContextFactory(services: IdentityServices): (base: BaseContext) => Context {

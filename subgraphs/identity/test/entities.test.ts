@@ -52,6 +52,23 @@ describe('User entity references', () => {
     expect(userQueries()).toBe(1);
   });
 
+  it('counts its loads and the ones its request cache answered on /metrics, by loader', async () => {
+    /** `dataloader_<counter>_total{loader="userById"}` on the subgraph's /metrics (0 before any load). */
+    const sample = async (counter: 'loads' | 'cache_hits') => {
+      const text = await (await fetch(`${identity.url}/metrics`)).text();
+      const line = new RegExp(`^dataloader_${counter}_total\\{[^}]*loader="userById"[^}]*\\} (\\d+)$`, 'm').exec(text);
+      return Number(line?.[1] ?? 0);
+    };
+    const [first, second] = await Promise.all([identity.register(), identity.register()]);
+    const before = { loads: await sample('loads'), hits: await sample('cache_hits') };
+    // Three references, one user twice: the second time the request's cache answers.
+    const representations = [first, second, first].map((user) => ({ __typename: 'User', id: user.id }));
+    const { body } = await identity.graphql<EntitiesData>(ENTITIES, { representations });
+    expect(body.errors).toBeUndefined();
+    expect(await sample('loads')).toBe(before.loads + 3);
+    expect(await sample('cache_hits')).toBe(before.hits + 1);
+  });
+
   it('resolves ids that are not UUIDs, and unknown ones, to null without an error', async () => {
     const user = await identity.register();
     const representations = [

@@ -5,6 +5,7 @@
  */
 import type { BaseContext } from '@platform/service-kit';
 import DataLoader from 'dataloader';
+import { loaderCache } from '@platform/service-kit';
 import { isUuid, normaliseUuid } from './domain/ids.js';
 import type { Listings } from './domain/listings.js';
 import type { EventModel, TicketTypeModel, VenueModel } from './mappers.js';
@@ -22,14 +23,18 @@ export interface Context extends BaseContext {
 }
 
 /** A loader over UUID keys: other ids get `missing` without touching SQL, any letter case shares one lookup. */
-function uuidLoader<V>(load: (ids: string[]) => Promise<Map<string, V>>, missing: () => V): DataLoader<string, V> {
+function uuidLoader<V>(
+  name: string,
+  load: (ids: string[]) => Promise<Map<string, V>>,
+  missing: () => V,
+): DataLoader<string, V> {
   return new DataLoader<string, V>(
     async (keys) => {
       const ids = [...new Set(keys.filter(isUuid).map(normaliseUuid))];
       const found = ids.length > 0 ? await load(ids) : new Map<string, V>();
       return keys.map((key) => (isUuid(key) ? (found.get(normaliseUuid(key)) ?? missing()) : missing()));
     },
-    { cacheKeyFn: (key) => (isUuid(key) ? normaliseUuid(key) : key) },
+    { cacheKeyFn: (key) => (isUuid(key) ? normaliseUuid(key) : key), cacheMap: loaderCache(name) },
   );
 }
 
@@ -41,18 +46,22 @@ export function createContextFactory(services: { listings: Listings; stores: Sto
     ...base,
     ...services,
     venueById: uuidLoader(
+      'venueById',
       async (ids) => byId(await stores.venues.findManyByIds(ids)),
       () => null,
     ),
     eventById: uuidLoader(
+      'eventById',
       async (ids) => byId(await stores.events.findManyByIds(ids)),
       () => null,
     ),
     ticketTypeById: uuidLoader(
+      'ticketTypeById',
       async (ids) => byId(await stores.events.ticketTypesByIds(ids)),
       () => null,
     ),
     ticketTypesByEventId: uuidLoader(
+      'ticketTypesByEventId',
       (ids) => stores.events.ticketTypesOf(ids),
       () => [],
     ),

@@ -4,6 +4,7 @@
  */
 import type { BaseContext } from '@platform/service-kit';
 import DataLoader from 'dataloader';
+import { loaderCache } from '@platform/service-kit';
 import type { Files } from './domain/files.js';
 import type { MediaFileModel } from './mappers.js';
 
@@ -16,9 +17,12 @@ export function createContextFactory(files: Files): (base: BaseContext) => Conte
   return (base) => ({
     ...base,
     files,
-    avatarByUserId: new DataLoader(async (userIds) => {
-      const found = await files.files.avatarFiles(userIds);
-      return userIds.map((id) => found.get(id) ?? null);
-    }),
+    avatarByUserId: new DataLoader(
+      async (userIds: readonly string[]) => {
+        const found = await files.files.avatarFiles(userIds);
+        return userIds.map((id) => found.get(id) ?? null);
+      },
+      { cacheMap: loaderCache('avatarByUserId') },
+    ),
   });
 }

@@ -4,6 +4,7 @@
  */
 import type { BaseContext } from '@platform/service-kit';
 import DataLoader from 'dataloader';
+import { loaderCache } from '@platform/service-kit';
 import { loadPortfolioBook, type PortfolioBook } from './domain/portfolio-book.js';
 import type { InTransaction, Stores } from './stores/index.js';
 import type { Portfolio } from './stores/portfolio-store.js';
@@ -31,11 +32,14 @@ export function createContextFactory(services: { stores: Stores; inTransaction: 
       ...base,
       stores: services.stores,
       inTransaction: services.inTransaction,
-      portfolioById: new DataLoader<string, Portfolio | null>(async (ids) => {
-        const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
-        const found = new Map((await services.stores.portfolios.findManyByIds(valid)).map((p) => [p.id, p]));
-        return ids.map((id) => found.get(id.toLowerCase()) ?? null);
-      }),
+      portfolioById: new DataLoader<string, Portfolio | null>(
+        async (ids) => {
+          const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+          const found = new Map((await services.stores.portfolios.findManyByIds(valid)).map((p) => [p.id, p]));
+          return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+        },
+        { cacheMap: loaderCache('portfolioById') },
+      ),
       bookOf(portfolio) {
         let book = books.get(portfolio.id);
         if (!book) {

@@ -10,7 +10,7 @@ import { isCritical, type NotificationKind } from './kinds.js';
 import { announceNotification } from './live-feed.js';
 import { releaseTime } from './quiet-hours.js';
 import { inAppBody, render, type TemplateData } from './templates.js';
-import { deliveries, notifications, preferences, recipients } from '../stores/index.js';
+import { deliveries, notifications, recipients } from '../stores/index.js';
 
 export const SEND_MAIL_QUEUE = 'notifications.send-mail';
 
@@ -38,14 +38,15 @@ export async function notify<K extends NotificationKind>(
   dependencies: NotifyDependencies,
   input: NotifyInput<K>,
 ): Promise<void> {
-  const recipient = await recipients.find(trx, input.userId);
-  if (!recipient) {
+  const found = await recipients.findWithPreference(trx, input.userId, input.kind);
+  if (!found) {
     // Users arrive through identity's events; one unknown here was deleted (or never registered).
     dependencies.logger.warn({ userId: input.userId, kind: input.kind }, 'no recipient known for a notification');
     return;
   }
+  const { recipient } = found;
   const critical = isCritical(input.kind);
-  const chosen = (await preferences.ofUser(trx, input.userId)).get(input.kind) ?? { email: true, inApp: true };
+  const chosen = found.preference ?? { email: true, inApp: true };
   const message = render(input.kind, recipient.name, input.data);
   const now = dependencies.now?.() ?? new Date();
 

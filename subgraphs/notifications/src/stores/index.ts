@@ -25,6 +25,22 @@ export interface Recipient {
   quietHours: QuietHours | null;
 }
 
+const toRecipient = (row: z.infer<typeof recipientRow>): Recipient => ({
+  userId: row.user_id,
+  email: row.email,
+  name: row.name,
+  quietHours:
+    row.quiet_start && row.quiet_end ? { start: row.quiet_start, end: row.quiet_end, timeZone: row.time_zone } : null,
+});
+
+const RECIPIENT_COLUMNS = `r.user_id, r.email, r.name, r.time_zone, to_char(r.quiet_start, 'HH24:MI') as quiet_start,
+  to_char(r.quiet_end, 'HH24:MI') as quiet_end`;
+
+const recipientWithPreferenceRow = recipientRow.extend({
+  preferred_email: z.boolean().nullable(),
+  preferred_in_app: z.boolean().nullable(),
+});
+
 const notificationRow = z.object({
   id: z.string(),
   user_id: z.string(),
@@ -65,20 +81,35 @@ export const recipients = {
   async find(db: Knex, userId: string): Promise<Recipient | undefined> {
     const row = await sqlOn(db).first(
       recipientRow,
-      `select user_id, email, name, time_zone, to_char(quiet_start, 'HH24:MI') as quiet_start,
-              to_char(quiet_end, 'HH24:MI') as quiet_end
-         from recipients where user_id = ?`,
+      `select ${RECIPIENT_COLUMNS} from recipients as r where r.user_id = ?`,
       [userId],
+    );
+    return row && toRecipient(row);
+  },
+  /**
+   * The recipient and what they chose for messages of `kind` (null when they never chose), in
+   * one query: what each notice reads first.
+   */
+  async findWithPreference(
+    db: Knex,
+    userId: string,
+    kind: string,
+  ): Promise<{ recipient: Recipient; preference: { email: boolean; inApp: boolean } | null } | undefined> {
+    const row = await sqlOn(db).first(
+      recipientWithPreferenceRow,
+      `select ${RECIPIENT_COLUMNS}, p.email as preferred_email, p.in_app as preferred_in_app
+         from recipients as r
+         left join preferences as p on p.user_id = r.user_id and p.kind = ?
+        where r.user_id = ?`,
+      [kind, userId],
     );
     if (!row) return undefined;
     return {
-      userId: row.user_id,
-      email: row.email,
-      name: row.name,
-      quietHours:
-        row.quiet_start && row.quiet_end
-          ? { start: row.quiet_start, end: row.quiet_end, timeZone: row.time_zone }
-          : null,
+      recipient: toRecipient(row),
+      preference:
+        row.preferred_email === null || row.preferred_in_app === null
+          ? null
+          : { email: row.preferred_email, inApp: row.preferred_in_app },
     };
   },
   /** Sets quiet hours; false when the user is unknown here (no registration seen). */

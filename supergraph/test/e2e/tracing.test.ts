@@ -81,9 +81,9 @@ describe('one trace from the client to every consumer', () => {
     for (const expected of [
       'platform.gateway/mutation ConfirmBooking',
       'platform.gateway/gateway.authorize',
-      'apollo/gateway-js/gateway.request',
-      'apollo/gateway-js/gateway.plan',
-      'apollo/gateway-js/gateway.fetch',
+      // The gateway's own query-plan executor (gateway/src/execution).
+      'platform.gateway/gateway.plan',
+      'platform.gateway/gateway.fetch',
       'platform.bookings/POST /graphql',
       'platform.bookings/Mutation.confirmBooking',
       'platform.bookings/publish platform.bookings',

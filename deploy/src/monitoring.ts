@@ -25,16 +25,20 @@ interface Target {
   legend: string;
 }
 
-interface Panel {
-  title: string;
+/** What a few panels add to their title, unit and queries. */
+interface PanelOptions {
   description?: string;
-  unit: Unit;
-  targets: Target[];
   /** Grid width out of 24; 12 by default. */
   width?: number;
   /** A single figure instead of a time series. */
   stat?: boolean;
 }
+
+/**
+ * A panel, as one row of a dashboard's table: its title, unit and queries (one, or several
+ * drawn together), then what only some panels need. {@link panelJson} builds every panel.
+ */
+type PanelRow = readonly [title: string, unit: Unit, targets: Target | readonly Target[], options?: PanelOptions];
 
 interface Dashboard {
   uid: string;
@@ -42,80 +46,74 @@ interface Dashboard {
   description: string;
   /** A `service` variable listing the services that expose this metric. */
   serviceVariable?: string;
-  rows: { title: string; panels: Panel[] }[];
+  rows: { title: string; panels: readonly PanelRow[] }[];
 }
 
 const rate = (selector: string) => `rate(${selector}[$__rate_interval])`;
+/** The commonest query: a counter's rate summed by `labels`, one line per value. */
+const rateBy = (labels: string, selector: string): Target => ({
+  expr: `sum by (${labels}) (${rate(selector)})`,
+  legend: labels
+    .split(', ')
+    .map((label) => `{{${label}}}`)
+    .join(' '),
+});
+const target = (expr: string, legend: string): Target => ({ expr, legend });
 const quantiles = (selector: string, by = '') =>
-  ([0.5, 0.95, 0.99] as const).map((q) => ({
-    expr: `histogram_quantile(${q}, sum by (le${by ? `, ${by}` : ''}) (${rate(selector)}))`,
-    legend: `p${q * 100}${by ? ` {{${by}}}` : ''}`,
-  }));
+  ([0.5, 0.95, 0.99] as const).map((q) =>
+    target(
+      `histogram_quantile(${q}, sum by (le${by ? `, ${by}` : ''}) (${rate(selector)}))`,
+      `p${q * 100}${by ? ` {{${by}}}` : ''}`,
+    ),
+  );
 
 /** The panels every GraphQL service has, for the services `match` selects (`service="gateway"`). */
-function graphqlPanels(match: string): Panel[] {
+function graphqlPanels(match: string): PanelRow[] {
   return [
-    {
-      title: 'Operations per second by type',
-      unit: 'ops',
-      targets: [{ expr: `sum by (type) (${rate(`graphql_operations_total{${match}}`)})`, legend: '{{type}}' }],
-    },
-    {
-      title: 'Latency (queries and mutations)',
-      description:
-        'From the request to the response, subscriptions excluded (they last as long as the client listens).',
-      unit: 's',
-      targets: quantiles(`graphql_operation_duration_seconds_bucket{${match}, type!="subscription"}`),
-    },
-    {
-      title: 'Errors by code',
-      description:
-        'extensions.code of every error returned; INTERNAL_SERVER_ERROR pages (GraphQLInternalErrorRateHigh).',
-      unit: 'ops',
-      targets: [{ expr: `sum by (code) (${rate(`graphql_errors_total{${match}}`)})`, legend: '{{code}}' }],
-    },
-    {
-      title: 'Operations by outcome',
-      unit: 'ops',
-      targets: [{ expr: `sum by (outcome) (${rate(`graphql_operations_total{${match}}`)})`, legend: '{{outcome}}' }],
-    },
-    {
-      title: 'Busiest operations',
-      description: "The client contract's operation names; others are `other`.",
-      unit: 'ops',
-      targets: [
-        {
-          expr: `topk(10, sum by (operation) (${rate(`graphql_operations_total{${match}}`)}))`,
-          legend: '{{operation}}',
-        },
+    ['Operations per second by type', 'ops', rateBy('type', `graphql_operations_total{${match}}`)],
+    [
+      'Latency (queries and mutations)',
+      's',
+      quantiles(`graphql_operation_duration_seconds_bucket{${match}, type!="subscription"}`),
+      {
+        description:
+          'From the request to the response, subscriptions excluded (they last as long as the client listens).',
+      },
+    ],
+    [
+      'Errors by code',
+      'ops',
+      rateBy('code', `graphql_errors_total{${match}}`),
+      {
+        description:
+          'extensions.code of every error returned; INTERNAL_SERVER_ERROR pages (GraphQLInternalErrorRateHigh).',
+      },
+    ],
+    ['Operations by outcome', 'ops', rateBy('outcome', `graphql_operations_total{${match}}`)],
+    [
+      'Busiest operations',
+      'ops',
+      target(`topk(10, sum by (operation) (${rate(`graphql_operations_total{${match}}`)}))`, '{{operation}}'),
+      { description: "The client contract's operation names; others are `other`." },
+    ],
+    ['HTTP responses by status', 'reqps', rateBy('status', `http_requests_total{${match}}`)],
+    [
+      'Live subscriptions and graphql-ws connections',
+      'short',
+      [
+        target(`sum(graphql_subscriptions_active{${match}})`, 'subscriptions'),
+        target(`sum(graphql_ws_connections{${match}})`, 'connections'),
       ],
-    },
-    {
-      title: 'HTTP responses by status',
-      unit: 'reqps',
-      targets: [{ expr: `sum by (status) (${rate(`http_requests_total{${match}}`)})`, legend: '{{status}}' }],
-    },
-    {
-      title: 'Live subscriptions and graphql-ws connections',
-      unit: 'short',
-      targets: [
-        { expr: `sum(graphql_subscriptions_active{${match}})`, legend: 'subscriptions' },
-        { expr: `sum(graphql_ws_connections{${match}})`, legend: 'connections' },
+    ],
+    [
+      'CPU and event loop',
+      's',
+      [
+        target(`sum by (instance) (${rate(`process_cpu_seconds_total{${match}}`)})`, 'CPU s/s {{instance}}'),
+        target(`max by (instance) (nodejs_eventloop_lag_p99_seconds{${match}})`, 'loop lag p99 {{instance}}'),
       ],
-    },
-    {
-      title: 'CPU and event loop',
-      unit: 's',
-      targets: [
-        { expr: `sum by (instance) (${rate(`process_cpu_seconds_total{${match}}`)})`, legend: 'CPU s/s {{instance}}' },
-        { expr: `max by (instance) (nodejs_eventloop_lag_p99_seconds{${match}})`, legend: 'loop lag p99 {{instance}}' },
-      ],
-    },
-    {
-      title: 'Resident memory',
-      unit: 'bytes',
-      targets: [{ expr: `sum by (instance) (process_resident_memory_bytes{${match}})`, legend: '{{instance}}' }],
-    },
+    ],
+    ['Resident memory', 'bytes', target(`sum by (instance) (process_resident_memory_bytes{${match}})`, '{{instance}}')],
   ];
 }
 
@@ -129,40 +127,23 @@ const dashboards: Dashboard[] = [
       {
         title: 'Edge and authorization',
         panels: [
-          {
-            title: 'Authorization denials',
-            description: 'Operations from which unauthorized fields were removed (or would be, in report mode).',
-            unit: 'ops',
-            targets: [
-              {
-                expr: `sum by (mode, operation_type) (${rate('gateway_authorization_denials_total')})`,
-                legend: '{{mode}} {{operation_type}}',
-              },
-            ],
-          },
-          {
-            title: 'Rate-limit refusals by policy',
-            unit: 'ops',
-            targets: [{ expr: `sum by (policy) (${rate('gateway_rate_limit_refusals_total')})`, legend: '{{policy}}' }],
-          },
-          {
-            title: 'Permission cache hit ratio',
-            description: "Lookups answered from this replica's cache or Redis's, rather than by asking authz.",
-            unit: 'percentunit',
-            targets: [
-              {
-                expr: `sum(${rate('gateway_permissions_cache_lookups_total{result=~".+_hit"}')}) / sum(${rate('gateway_permissions_cache_lookups_total')})`,
-                legend: 'hit ratio',
-              },
-            ],
-          },
-          {
-            title: 'Permission lookups by result',
-            unit: 'ops',
-            targets: [
-              { expr: `sum by (result) (${rate('gateway_permissions_cache_lookups_total')})`, legend: '{{result}}' },
-            ],
-          },
+          [
+            'Authorization denials',
+            'ops',
+            rateBy('mode, operation_type', 'gateway_authorization_denials_total'),
+            { description: 'Operations from which unauthorized fields were removed (or would be, in report mode).' },
+          ],
+          ['Rate-limit refusals by policy', 'ops', rateBy('policy', 'gateway_rate_limit_refusals_total')],
+          [
+            'Permission cache hit ratio',
+            'percentunit',
+            target(
+              `sum(${rate('gateway_permissions_cache_lookups_total{result=~".+_hit"}')}) / sum(${rate('gateway_permissions_cache_lookups_total')})`,
+              'hit ratio',
+            ),
+            { description: "Lookups answered from this replica's cache or Redis's, rather than by asking authz." },
+          ],
+          ['Permission lookups by result', 'ops', rateBy('result', 'gateway_permissions_cache_lookups_total')],
         ],
       },
     ],
@@ -178,64 +159,42 @@ const dashboards: Dashboard[] = [
       {
         title: 'Database, events and jobs',
         panels: [
-          {
-            title: 'Database pool connections',
-            unit: 'short',
-            targets: [{ expr: 'sum by (state) (db_pool_connections{service="$service"})', legend: '{{state}}' }],
-          },
-          {
-            title: 'Outbox: pending events and oldest age',
-            unit: 'short',
-            targets: [
-              { expr: 'max(outbox_pending{service="$service"})', legend: 'pending' },
-              { expr: 'max(outbox_oldest_pending_age_seconds{service="$service"})', legend: 'oldest (s)' },
+          [
+            'Database pool connections',
+            'short',
+            target('sum by (state) (db_pool_connections{service="$service"})', '{{state}}'),
+          ],
+          [
+            'Outbox: pending events and oldest age',
+            'short',
+            [
+              target('max(outbox_pending{service="$service"})', 'pending'),
+              target('max(outbox_oldest_pending_age_seconds{service="$service"})', 'oldest (s)'),
             ],
-          },
-          {
-            title: 'Consumer lag',
-            unit: 'short',
-            targets: [
-              {
-                expr: 'max by (consumer, topic) (events_consumer_lag{service="$service"})',
-                legend: '{{consumer}} {{topic}}',
-              },
+          ],
+          [
+            'Consumer lag',
+            'short',
+            target('max by (consumer, topic) (events_consumer_lag{service="$service"})', '{{consumer}} {{topic}}'),
+          ],
+          [
+            'Events consumed by outcome',
+            'ops',
+            rateBy('consumer, outcome', 'events_consumed_total{service="$service"}'),
+          ],
+          [
+            'Job queue depth',
+            'short',
+            [
+              target(
+                'sum by (queue, state) (jobs_queue_jobs{service="$service", state=~"created|retry"})',
+                '{{queue}} {{state}}',
+              ),
+              target('sum by (queue) (jobs_queue_jobs{service="$service", queue=~".+\\\\.dead"})', '{{queue}}'),
             ],
-          },
-          {
-            title: 'Events consumed by outcome',
-            unit: 'ops',
-            targets: [
-              {
-                expr: `sum by (consumer, outcome) (${rate('events_consumed_total{service="$service"}')})`,
-                legend: '{{consumer}} {{outcome}}',
-              },
-            ],
-          },
-          {
-            title: 'Job queue depth',
-            description: 'Jobs waiting (created, retry) and dead letters (<queue>.dead) per queue.',
-            unit: 'short',
-            targets: [
-              {
-                expr: 'sum by (queue, state) (jobs_queue_jobs{service="$service", state=~"created|retry"})',
-                legend: '{{queue}} {{state}}',
-              },
-              {
-                expr: 'sum by (queue) (jobs_queue_jobs{service="$service", queue=~".+\\\\.dead"})',
-                legend: '{{queue}}',
-              },
-            ],
-          },
-          {
-            title: 'Job attempts by outcome',
-            unit: 'ops',
-            targets: [
-              {
-                expr: `sum by (queue, outcome) (${rate('jobs_processed_total{service="$service"}')})`,
-                legend: '{{queue}} {{outcome}}',
-              },
-            ],
-          },
+            { description: 'Jobs waiting (created, retry) and dead letters (<queue>.dead) per queue.' },
+          ],
+          ['Job attempts by outcome', 'ops', rateBy('queue, outcome', 'jobs_processed_total{service="$service"}')],
         ],
       },
     ],
@@ -248,70 +207,46 @@ const dashboards: Dashboard[] = [
       {
         title: 'Outbox and relay',
         panels: [
-          {
-            title: 'Oldest unpublished outbox event',
-            description: 'Seconds the oldest pending event has waited, per service; OutboxStuck pages past 5 minutes.',
-            unit: 's',
-            targets: [{ expr: 'max by (service) (outbox_oldest_pending_age_seconds)', legend: '{{service}}' }],
-          },
-          {
-            title: 'Pending outbox events',
-            unit: 'short',
-            targets: [{ expr: 'max by (service) (outbox_pending)', legend: '{{service}}' }],
-          },
-          {
-            title: 'Events published by topic',
-            unit: 'ops',
-            targets: [{ expr: `sum by (topic) (${rate('outbox_published_total')})`, legend: '{{topic}}' }],
-          },
-          {
-            title: 'Failed publish rounds',
-            unit: 'ops',
-            targets: [{ expr: `sum by (service) (${rate('outbox_publish_failures_total')})`, legend: '{{service}}' }],
-          },
+          [
+            'Oldest unpublished outbox event',
+            's',
+            target('max by (service) (outbox_oldest_pending_age_seconds)', '{{service}}'),
+            {
+              description:
+                'Seconds the oldest pending event has waited, per service; OutboxStuck pages past 5 minutes.',
+            },
+          ],
+          ['Pending outbox events', 'short', target('max by (service) (outbox_pending)', '{{service}}')],
+          ['Events published by topic', 'ops', rateBy('topic', 'outbox_published_total')],
+          ['Failed publish rounds', 'ops', rateBy('service', 'outbox_publish_failures_total')],
         ],
       },
       {
         title: 'Consumers',
         panels: [
-          {
-            title: 'Consumer lag',
-            description: 'Messages published and not yet consumed, per consumer group and topic.',
-            unit: 'short',
-            targets: [{ expr: 'max by (consumer, topic) (events_consumer_lag)', legend: '{{consumer}} {{topic}}' }],
-          },
-          {
-            title: 'Events consumed by outcome',
-            unit: 'ops',
-            targets: [
-              {
-                expr: `sum by (consumer, outcome) (${rate('events_consumed_total')})`,
-                legend: '{{consumer}} {{outcome}}',
-              },
-            ],
-          },
-          {
-            title: 'Dead-letter topics',
-            description: 'Messages parked on <topic>.dlq; DeadLettersGrowing warns when one grows.',
-            unit: 'short',
-            targets: [{ expr: 'max by (topic) (events_dead_letter_messages)', legend: '{{topic}}' }],
-          },
-          {
-            title: 'Audit events recorded by result',
-            unit: 'ops',
-            targets: [{ expr: `sum by (result) (${rate('audit_events_recorded_total')})`, legend: '{{result}}' }],
-          },
-          {
-            title: 'Audit chain verifications by result',
-            description: 'Every 15 minutes per audit replica, and on demand; a broken chain pages (AuditChainBroken).',
-            unit: 'short',
-            targets: [
-              {
-                expr: 'sum by (result) (increase(audit_chain_verifications_total[1h]))',
-                legend: '{{result}} / h',
-              },
-            ],
-          },
+          [
+            'Consumer lag',
+            'short',
+            target('max by (consumer, topic) (events_consumer_lag)', '{{consumer}} {{topic}}'),
+            { description: 'Messages published and not yet consumed, per consumer group and topic.' },
+          ],
+          ['Events consumed by outcome', 'ops', rateBy('consumer, outcome', 'events_consumed_total')],
+          [
+            'Dead-letter topics',
+            'short',
+            target('max by (topic) (events_dead_letter_messages)', '{{topic}}'),
+            { description: 'Messages parked on <topic>.dlq; DeadLettersGrowing warns when one grows.' },
+          ],
+          ['Audit events recorded by result', 'ops', rateBy('result', 'audit_events_recorded_total')],
+          [
+            'Audit chain verifications by result',
+            'short',
+            target('sum by (result) (increase(audit_chain_verifications_total[1h]))', '{{result}} / h'),
+            {
+              description:
+                'Every 15 minutes per audit replica, and on demand; a broken chain pages (AuditChainBroken).',
+            },
+          ],
         ],
       },
     ],
@@ -325,52 +260,69 @@ const dashboards: Dashboard[] = [
       {
         title: 'Evently and accounts',
         panels: [
-          {
-            title: 'Bookings confirmed per hour',
-            unit: 'short',
-            targets: [{ expr: 'sum(increase(bookings_confirmed_total[1h]))', legend: 'confirmed' }],
-          },
-          {
-            title: 'Revenue per hour (minor units: cents)',
-            description:
-              'Amounts charged for confirmed bookings, in the minor unit of each currency (2 decimals for EUR, 0 for JPY).',
-            unit: 'short',
-            targets: [
-              {
-                expr: 'sum by (currency) (increase(bookings_revenue_minor_units_total[1h]))',
-                legend: '{{currency}}',
-              },
-            ],
-          },
-          {
-            title: 'Registrations per hour',
-            unit: 'short',
-            targets: [{ expr: 'sum(increase(identity_registrations_total[1h]))', legend: 'registrations' }],
-          },
-          {
-            title: 'Holds by outcome per hour',
-            unit: 'short',
-            targets: [{ expr: 'sum by (outcome) (increase(bookings_holds_total[1h]))', legend: '{{outcome}}' }],
-          },
-          {
-            title: 'Bookings confirmed (24 h)',
-            unit: 'short',
-            stat: true,
-            width: 6,
-            targets: [{ expr: 'sum(increase(bookings_confirmed_total[24h]))', legend: 'confirmed' }],
-          },
-          {
-            title: 'Registrations (24 h)',
-            unit: 'short',
-            stat: true,
-            width: 6,
-            targets: [{ expr: 'sum(increase(identity_registrations_total[24h]))', legend: 'registrations' }],
-          },
+          ['Bookings confirmed per hour', 'short', target('sum(increase(bookings_confirmed_total[1h]))', 'confirmed')],
+          [
+            'Revenue per hour (minor units: cents)',
+            'short',
+            target('sum by (currency) (increase(bookings_revenue_minor_units_total[1h]))', '{{currency}}'),
+            {
+              description:
+                'Amounts charged for confirmed bookings, in the minor unit of each currency (2 decimals for EUR, 0 for JPY).',
+            },
+          ],
+          [
+            'Registrations per hour',
+            'short',
+            target('sum(increase(identity_registrations_total[1h]))', 'registrations'),
+          ],
+          [
+            'Holds by outcome per hour',
+            'short',
+            target('sum by (outcome) (increase(bookings_holds_total[1h]))', '{{outcome}}'),
+          ],
+          [
+            'Bookings confirmed (24 h)',
+            'short',
+            target('sum(increase(bookings_confirmed_total[24h]))', 'confirmed'),
+            { stat: true, width: 6 },
+          ],
+          [
+            'Registrations (24 h)',
+            'short',
+            target('sum(increase(identity_registrations_total[24h]))', 'registrations'),
+            { stat: true, width: 6 },
+          ],
         ],
       },
     ],
   },
 ];
+
+/** The targets of a panel row, always as a list. */
+const targetsOf = ([, , targets]: PanelRow): readonly Target[] => ('expr' in targets ? [targets] : targets);
+
+/** One panel of Grafana's JSON model, at `gridPos`. */
+function panelJson(row: PanelRow, id: number, gridPos: { h: number; w: number; x: number; y: number }) {
+  const [title, unit, , options = {}] = row;
+  return {
+    id,
+    type: options.stat ? 'stat' : 'timeseries',
+    title,
+    ...(options.description ? { description: options.description } : {}),
+    datasource: DATASOURCE,
+    gridPos,
+    fieldConfig: { defaults: { unit }, overrides: [] },
+    options: options.stat
+      ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } }
+      : { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi' } },
+    targets: targetsOf(row).map((target, index) => ({
+      refId: String.fromCharCode(65 + index),
+      datasource: DATASOURCE,
+      expr: target.expr,
+      legendFormat: target.legend,
+    })),
+  };
+}
 
 /** A dashboard as Grafana's JSON model (schema 39, Grafana 11), with panels laid out row by row. */
 function dashboardJson(dashboard: Dashboard): Record<string, unknown> {
@@ -389,29 +341,12 @@ function dashboardJson(dashboard: Dashboard): Record<string, unknown> {
     y += 1;
     let x = 0;
     for (const panel of row.panels) {
-      const width = panel.width ?? 12;
+      const width = panel[3]?.width ?? 12;
       if (x + width > 24) {
         x = 0;
         y += 8;
       }
-      panels.push({
-        id: id++,
-        type: panel.stat ? 'stat' : 'timeseries',
-        title: panel.title,
-        ...(panel.description ? { description: panel.description } : {}),
-        datasource: DATASOURCE,
-        gridPos: { h: 8, w: width, x, y },
-        fieldConfig: { defaults: { unit: panel.unit }, overrides: [] },
-        options: panel.stat
-          ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } }
-          : { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi' } },
-        targets: panel.targets.map((target, index) => ({
-          refId: String.fromCharCode(65 + index),
-          datasource: DATASOURCE,
-          expr: target.expr,
-          legendFormat: target.legend,
-        })),
-      });
+      panels.push(panelJson(panel, id++, { h: 8, w: width, x, y }));
       x += width;
     }
     y += 8;
@@ -474,8 +409,8 @@ export function monitoringExpressions(): { where: string; expr: string }[] {
     }
     for (const row of dashboard.rows) {
       for (const panel of row.panels) {
-        for (const target of panel.targets) {
-          expressions.push({ where: `${dashboard.uid}: ${panel.title}`, expr: grafana(target.expr) });
+        for (const target of targetsOf(panel)) {
+          expressions.push({ where: `${dashboard.uid}: ${panel[0]}`, expr: grafana(target.expr) });
         }
       }
     }

@@ -152,7 +152,7 @@ const dashboards: Dashboard[] = [
     uid: 'platform-subgraph',
     title: 'Platform / Subgraph',
     description:
-      'One subgraph at a time (pick it above): GraphQL traffic, its database pool, outbox, consumers and jobs.',
+      'One subgraph at a time (pick it above): GraphQL traffic, its database pool, outbox, consumers, jobs and DataLoader caches.',
     serviceVariable: 'db_pool_connections',
     rows: [
       { title: 'GraphQL', panels: graphqlPanels('service="$service"') },
@@ -195,6 +195,18 @@ const dashboards: Dashboard[] = [
             { description: 'Jobs waiting (created, retry) and dead letters (<queue>.dead) per queue.' },
           ],
           ['Job attempts by outcome', 'ops', rateBy('queue, outcome', 'jobs_processed_total{service="$service"}')],
+          [
+            'DataLoader cache hit ratio by loader',
+            'percentunit',
+            target(
+              `sum by (loader) (${rate('dataloader_cache_hits_total{service="$service"}')}) / sum by (loader) (${rate('dataloader_loads_total{service="$service"}')})`,
+              '{{loader}}',
+            ),
+            {
+              description:
+                "Loads the request's cache answered (a key asked for again in one request); the others went to the loader's batches.",
+            },
+          ],
         ],
       },
     ],

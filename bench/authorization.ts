@@ -18,10 +18,19 @@ const LOGIN = `mutation Login($email: String!, $password: String!) { login(input
 // A protected query across two subgraphs: @authenticated `me`, its roles and permissions from authz.
 const PROTECTED = `query MyAccess { me { id roles { id name } permissions } }`;
 
+/** The platform's gateway started once more on ports of its own (metrics too: the first holds its METRICS_PORT), enforcement off. */
 async function startExtraGateway(environment: Record<string, string | undefined>, port: number): Promise<ChildProcess> {
+  const metricsPort = environment.METRICS_PORT === undefined ? {} : { METRICS_PORT: String(await freePort()) };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repositoryRoot, 'gateway/src/main.ts')], {
     cwd: repositoryRoot,
-    env: { ...process.env, ...environment, PORT: String(port), AUTHORIZATION_MODE: 'off', LOG_LEVEL: 'error' },
+    env: {
+      ...process.env,
+      ...environment,
+      PORT: String(port),
+      ...metricsPort,
+      AUTHORIZATION_MODE: 'off',
+      LOG_LEVEL: 'error',
+    },
     stdio: 'inherit',
   });
   try {
@@ -39,9 +48,10 @@ export async function benchAuthorization(options: { durationSeconds: number; con
     // Separate processes, as deployed: the benchmark measures the services, not one shared event loop.
     mode: 'processes',
   });
-  const offPort = await freePort();
-  const off = await startExtraGateway(platform.environments.gateway!, offPort);
+  let off: ChildProcess | undefined;
   try {
+    const offPort = await freePort();
+    off = await startExtraGateway(platform.environments.gateway!, offPort);
     const loggedIn = await fetch(platform.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -75,6 +85,7 @@ export async function benchAuthorization(options: { durationSeconds: number; con
         meanMs: Math.round(mean * 100) / 100,
         p50Ms: Math.max(...all.map((result) => result.latencyMs.p50)),
         p99Ms: Math.max(...all.map((result) => result.latencyMs.p99)),
+        firstFailure: all.find((result) => result.firstFailure)?.firstFailure ?? null,
       };
     };
     const enforced = summary('enforced');
@@ -102,13 +113,16 @@ export async function benchAuthorization(options: { durationSeconds: number; con
         `| enforcement on (filter) | ${enforced.requests} | ${enforced.errors} | ${enforced.requestsPerSecond} | ${enforced.meanMs} | ${enforced.p50Ms} | ${enforced.p99Ms} |`,
         `| enforcement off | ${disabled.requests} | ${disabled.errors} | ${disabled.requestsPerSecond} | ${disabled.meanMs} | ${disabled.p50Ms} | ${disabled.p99Ms} |`,
         '',
+        ...[enforced, disabled].flatMap((summary) =>
+          summary.firstFailure ? [`first failure: ${summary.firstFailure}`] : [],
+        ),
         `latency ratio on/off: ${report.ratios.latency}; throughput ratio on/off: ${report.ratios.throughput}; cost ≈ ${report.enforcementCostMsPerRequest} ms per request`,
         `written to .bench/authorization.json (${report.machine.cores} cores, Node ${report.machine.node})`,
         '',
       ].join('\n'),
     );
   } finally {
-    off.kill('SIGTERM');
+    off?.kill('SIGTERM');
     await platform.stop();
   }
 }

@@ -31,15 +31,16 @@ const UNREACHED_RATE_LIMITS = Object.fromEntries(
 );
 
 /**
- * Launches the platform for `benchmark`: data in `.bench/<benchmark>-data` (emptied first),
- * every port free, every service logging warnings only; `environment` adds launcher variables,
+ * Launches the platform for `benchmark`: data in `.bench/<benchmark>-data-<pid>` (this run's
+ * own, so two runs at once never delete each other's database; removed when it stops), every
+ * port free, every service logging warnings only; `environment` adds launcher variables,
  * `serviceEnvironment` variables of every service.
  */
 export async function launchBenchPlatform(
   benchmark: string,
   options: { environment?: Environment; mode?: 'auto' | 'processes'; serviceEnvironment?: Environment } = {},
 ): Promise<LaunchedPlatform> {
-  const dataDir = path.join(outputDir, `${benchmark}-data`);
+  const dataDir = path.join(outputDir, `${benchmark}-data-${process.pid}`);
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(outputDir, { recursive: true });
   const config = loadLauncherConfig({
@@ -48,10 +49,17 @@ export async function launchBenchPlatform(
     ...(await freePortVariables()),
     ...options.environment,
   });
-  return launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
+  const platform = await launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
     serviceEnvironment: { LOG_LEVEL: 'warn', ...UNREACHED_RATE_LIMITS, ...options.serviceEnvironment },
     ...(options.mode ? { mode: options.mode } : {}),
   });
+  return {
+    ...platform,
+    async stop() {
+      await platform.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The machine a report was measured on. */

@@ -1,11 +1,12 @@
 /**
- * `npm run bench -- search`: both search engines side by side on the same 100,000 generated
- * events (the search tests' seeded generator). Postgres: written with bulk inserts (not 100,000
- * events on the bus) into a fresh database of the embedded Postgres `npm start` runs.
- * OpenSearch: a real node (`@platform/devkit/opensearch`, 512 MB heap) loaded through the
- * engine's own rebuild (bulk requests into a fresh index, then the alias swap). Then `--rounds`
- * sequential calls each (default 200, after 20 warm-up ones), in-process without HTTP: a
- * text + date range + facets search, the same with misspelt words, and suggestions; p50/p95/max.
+ * `npm run bench -- search`: both search engines side by side on the same `--events` generated
+ * events (default 100,000; the search tests' seeded generator), each loaded through the engine's
+ * own rebuild (`loadCorpus`, not 100,000 events on the bus): Postgres in a fresh database of the
+ * embedded Postgres `npm start` runs (staged, then swapped in), OpenSearch on a real node
+ * (`@platform/devkit/opensearch`, 512 MB heap; bulk requests into a fresh index, then the alias
+ * swap). Then `--rounds` sequential calls each (default 200, after 20 warm-up ones), in-process
+ * without HTTP: a text + date range + facets search, the same with misspelt words, and
+ * suggestions; p50/p95/max.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,19 +21,18 @@ import {
   createLogger,
   freePort,
   migrateToLatest,
-  sqlOn,
 } from '@platform/service-kit';
 import { repositoryRoot } from '../supergraph/src/platform/launch.js';
 import type { SearchRequest } from '../subgraphs/search/src/domain/request.js';
 import { createOpenSearchEngine } from '../subgraphs/search/src/engine/opensearch.js';
-import type { IndexedEvent, SearchEngine } from '../subgraphs/search/src/engine/port.js';
+import type { IndexedEvent, RebuildReport, SearchEngine } from '../subgraphs/search/src/engine/port.js';
 import { createPostgresEngine } from '../subgraphs/search/src/engine/postgres.js';
 import { generateCorpus } from '../subgraphs/search/test/corpus.js';
 import { percentile } from './percentile.js';
 import { machine, writeBenchReport } from './platform.js';
 
-const EVENTS = 100_000;
-const BATCH = 5_000;
+/** Events per page handed to an engine's rebuild (as the reindex reads listings, a page at a time). */
+const PAGE = 2_000;
 const DAY = 24 * 3600 * 1000;
 
 async function timed(rounds: number, call: () => Promise<unknown>) {
@@ -48,7 +48,19 @@ async function timed(rounds: number, call: () => Promise<unknown>) {
   return { p50: round(percentile(sorted, 0.5)), p95: round(percentile(sorted, 0.95)), max: round(sorted.at(-1)!) };
 }
 
-export async function benchSearch(options: { rounds: number }): Promise<void> {
+/**
+ * Loads `events` into `engine` through the engine's own rebuild, a page at a time: the one way
+ * the benchmark fills either engine, so it indexes exactly what a reindex would.
+ */
+export async function loadCorpus(engine: SearchEngine, events: readonly IndexedEvent[]): Promise<RebuildReport> {
+  async function* pages(): AsyncGenerator<IndexedEvent[]> {
+    for (let start = 0; start < events.length; start += PAGE) yield events.slice(start, start + PAGE);
+  }
+  await engine.ready();
+  return engine.rebuild(pages());
+}
+
+export async function benchSearch(options: { rounds: number; events: number }): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-search-pg-'));
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
   await ensureDatabaseExists(server.adminUrl, 'bench_search');
@@ -56,46 +68,15 @@ export async function benchSearch(options: { rounds: number }): Promise<void> {
   try {
     await migrateToLatest(db, path.join(repositoryRoot, 'migrations/search'));
     const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z');
-    const corpus = generateCorpus(EVENTS, 20261129, today);
+    const corpus = generateCorpus(options.events, 20261129, today);
     const loading = performance.now();
-    const sql = sqlOn(db);
-    for (let start = 0; start < EVENTS; start += BATCH) {
-      const rows = corpus.events.slice(start, start + BATCH).map((event) => ({
-        id: event.id,
-        organizer_id: event.organizerId,
-        title: event.title,
-        description: event.description,
-        category: event.category,
-        starts_at: event.startsAt,
-        ends_at: event.endsAt,
-        venue_id: event.venue.id,
-        venue_name: event.venue.name,
-        city: event.venue.city,
-        latitude: event.venue.latitude,
-        longitude: event.venue.longitude,
-      }));
-      await sql.execute(
-        `insert into search_events (id, version, organizer_id, status, title, description, category, starts_at,
-                                    ends_at, venue_id, venue_name, city, latitude, longitude, document, title_words)
-         select r.id, 1, r.organizer_id, 'PUBLISHED', r.title, r.description, r.category, r.starts_at, r.ends_at,
-                r.venue_id, r.venue_name, r.city, r.latitude, r.longitude,
-                search_document(r.title, r.venue_name, r.city, r.description), to_tsvector('search_text', r.title)
-           from json_to_recordset(?::json) as r(id uuid, organizer_id uuid, title text, description text,
-                category text, starts_at timestamptz, ends_at timestamptz, venue_id uuid, venue_name text,
-                city text, latitude float8, longitude float8)
-         on conflict (id) do nothing`,
-        [JSON.stringify(rows)],
-      );
-    }
-    await sql.execute(
-      `insert into search_words (word)
-       select distinct word from search_events, unnest(tsvector_to_array(document)) as word
-        where word ~ '^[[:alnum:]]+$' on conflict do nothing`,
-    );
+    const postgresEngine = createPostgresEngine(db);
+    const loaded = await loadCorpus(postgresEngine, corpus.events);
+    // Fresh statistics, as autovacuum would gather them a while after a reindex: the planner needs them.
     await db.raw('vacuum analyze search_events');
     await db.raw('vacuum analyze search_words');
     const loadSeconds = Math.round((performance.now() - loading) / 100) / 10;
-    process.stdout.write(`indexed ${EVENTS} events in ${loadSeconds} s\n`);
+    process.stdout.write(`postgres: indexed ${loaded.read} events in ${loadSeconds} s\n`);
 
     const request = (text: string): SearchRequest => ({
       words: text.split(' '),
@@ -120,7 +101,7 @@ export async function benchSearch(options: { rounds: number }): Promise<void> {
       'suggest "c"': await timed(options.rounds, () => engine.suggest('c', 5, new Date())),
     });
     const loadBefore = loadavg()[0]!.toFixed(1);
-    const postgres = { loadSeconds, ...(await measure(createPostgresEngine(db))) };
+    const postgres = { loadSeconds, ...(await measure(postgresEngine)) };
     process.stdout.write(`postgres: ${JSON.stringify(postgres)}\n`);
 
     // Full JIT (C2), as a deployment runs; the tests' node compiles with C1 only to start sooner.
@@ -134,13 +115,7 @@ export async function benchSearch(options: { rounds: number }): Promise<void> {
         logger: createLogger({ service: 'bench-search', level: 'warn' }),
       });
       const loading = performance.now();
-      const pages = async function* (): AsyncGenerator<IndexedEvent[]> {
-        for (let start = 0; start < EVENTS; start += 2_000) {
-          yield corpus.events.slice(start, start + 2_000).map((event) => ({ ...event, version: 1 }));
-        }
-      };
-      await engine.ready();
-      const rebuilt = await engine.rebuild(pages());
+      const rebuilt = await loadCorpus(engine, corpus.events);
       const indexSeconds = Math.round((performance.now() - loading) / 100) / 10;
       process.stdout.write(`opensearch: indexed ${rebuilt.read} events in ${indexSeconds} s\n`);
       opensearch = { nodeStartMs: node.startedInMs, loadSeconds: indexSeconds, ...(await measure(engine)) };
@@ -152,7 +127,7 @@ export async function benchSearch(options: { rounds: number }): Promise<void> {
       machine: machine(),
       loadAverageBefore: loadBefore,
       loadAverageAfter: loadavg()[0]!.toFixed(1),
-      events: EVENTS,
+      events: options.events,
       rounds: options.rounds,
       postgres,
       opensearch,

@@ -3,9 +3,10 @@
  * mapper). Fields not here are computed by the type's own resolvers.
  */
 
-/** A user as auth knows one: only the id; identity resolves everything else. */
+/** A user as auth knows one: the id, and the address where a login provides it; identity resolves everything else. */
 export interface UserModel {
   id: string;
+  email?: string;
 }
 
 /** A session row; `current` is computed against the caller's session. */

@@ -27,7 +27,7 @@ describe('identity credentials verifier', () => {
           req.url === '/internal/users/lookup'
             ? [200, { userId: body.email === 'known@example.test' ? 'user-1' : null }]
             : body.password === 'right'
-              ? [200, { userId: 'user-1' }]
+              ? [200, { userId: 'user-1', email: 'a@example.test' }]
               : body.password === 'broken'
                 ? [500, { error: 'boom' }]
                 : [401, { error: 'Invalid credentials' }];
@@ -42,7 +42,10 @@ describe('identity credentials verifier', () => {
 
   it('returns the user id when identity accepts the credentials', async () => {
     const verifier = createIdentityCredentialsVerifier(createInternalClient({ baseUrl: baseUrl, credential }));
-    await expect(verifier.verify('a@example.test', 'right', 'req-1')).resolves.toEqual({ userId: 'user-1' });
+    await expect(verifier.verify('a@example.test', 'right', 'req-1')).resolves.toEqual({
+      userId: 'user-1',
+      email: 'a@example.test',
+    });
     expect(requests.at(-1)).toEqual({
       url: '/internal/credentials/verify',
       authorization: `Bearer ${credential}`,

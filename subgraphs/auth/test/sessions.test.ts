@@ -35,7 +35,7 @@ describe('auth sessions', () => {
     const payload = await login(auth, alice);
     expect(payload.tokenType).toBe('Bearer');
     expect(payload.expiresIn).toBe(900);
-    expect(payload.user).toEqual({ id: alice.id });
+    expect(payload.user).toEqual({ id: alice.id, email: alice.email.toLowerCase() });
     expect(payload.refreshToken).toMatch(/^rt_[A-Za-z0-9_-]{43}$/);
 
     const jwksResponse = await fetch(`${auth.url}/.well-known/jwks.json`);

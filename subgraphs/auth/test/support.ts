@@ -41,7 +41,7 @@ export function fakeCredentialsVerifier(users: TestUser[], delayMs = 0): Credent
       verifier.calls += 1;
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const user = byEmail(email);
-      return user && user.password === password ? { userId: user.id } : null;
+      return user && user.password === password ? { userId: user.id, email: user.email.toLowerCase() } : null;
     },
     async findUserId(email: string) {
       return byEmail(email)?.id ?? null;
@@ -80,20 +80,8 @@ export async function startAuth(
   };
 }
 
-/** The contract's `Login` without `user.email`, which identity resolves, not auth. */
-export const LOGIN = /* GraphQL */ `
-  mutation Login($email: String!, $password: String!) {
-    login(input: { email: $email, password: $password }) {
-      accessToken
-      refreshToken
-      expiresIn
-      tokenType
-      user {
-        id
-      }
-    }
-  }
-`;
+/** The contract's `Login`, all of it auth's to answer: the user's address comes with the credential check. */
+export const LOGIN = contractOperation('Login');
 export const REFRESH = contractOperation('RefreshToken');
 export const LOGOUT = contractOperation('Logout');
 
@@ -118,7 +106,13 @@ export const USER_SESSIONS = /* GraphQL */ `
 `;
 
 export interface LoginData {
-  login: { accessToken: string; refreshToken: string; expiresIn: number; tokenType: string; user: { id: string } };
+  login: {
+    accessToken: string;
+    refreshToken: string;
+    expiresIn: number;
+    tokenType: string;
+    user: { id: string; email: string };
+  };
 }
 export interface RefreshData {
   refreshToken: { accessToken: string; refreshToken: string; expiresIn: number; tokenType: string };

@@ -8,14 +8,14 @@ describe('POST /internal/credentials/verify', () => {
   });
   afterAll(() => identity.stop());
 
-  it('answers the user id for a matching email (in any case, with spaces) and password', async () => {
+  it('answers the user id and address as stored for a matching email (in any case, with spaces) and password', async () => {
     const user = await identity.register();
     const { status, body } = await identity.verifyCredentials({
       email: `  ${user.email.toUpperCase()} `,
       password: user.password,
     });
     expect(status).toBe(200);
-    expect(body).toEqual({ userId: user.id });
+    expect(body).toEqual({ userId: user.id, email: user.email.toLowerCase() });
   });
 
   it('answers 401 alike for a wrong password and for an unknown email', async () => {

@@ -143,6 +143,8 @@ export type TokenPayload = {
 /** A person with an account on the platform. The identity subgraph owns users; other subgraphs refer to one by its `id`. */
 export type User = {
   __typename?: 'User';
+  /** The user's email address, trimmed and lower-cased (identity's field; auth has it only where a login provides it). */
+  email: Scalars['String']['output'];
   /** The user's stable, unique identifier (a UUID). */
   id: Scalars['ID']['output'];
   /**
@@ -322,6 +324,7 @@ export type TokenPayloadResolvers<ContextType = Context, ParentType extends Reso
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   sessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
 }>;

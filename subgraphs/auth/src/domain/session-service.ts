@@ -45,6 +45,8 @@ export interface TokenPair {
 
 export interface LoginResult extends TokenPair {
   userId: string;
+  /** The user's address as identity stores it. */
+  email: string;
   sessionId: string;
 }
 
@@ -299,7 +301,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         { userId: verified.userId, sessionId, authenticatedAt: session.createdAt },
         refresh.token,
       );
-      return { ...pair, userId: verified.userId, sessionId };
+      return { ...pair, userId: verified.userId, email: verified.email, sessionId };
     },
 
     async refresh(refreshToken, scope) {

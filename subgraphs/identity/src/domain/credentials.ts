@@ -8,11 +8,11 @@ import type { UserStore } from '../stores/user-store.js';
 import { emailProblem, normaliseEmail } from './email.js';
 import type { PasswordHasher } from './passwords.js';
 
-/** The user id when the email and password match an account; null otherwise. */
+/** The user's id and address (as stored) when the email and password match an account; null otherwise. */
 export async function checkCredentials(
   dependencies: { users: UserStore; passwords: PasswordHasher; logger: Logger },
   input: { email: string; password: string },
-): Promise<string | null> {
+): Promise<{ userId: string; email: string } | null> {
   const { users, passwords, logger } = dependencies;
   const email = normaliseEmail(input.email);
   const credentials = emailProblem(email) === null ? await users.findCredentialsByEmail(email) : null;
@@ -32,5 +32,5 @@ export async function checkCredentials(
       logger.error({ err: error, userId: credentials.id }, 'could not upgrade a password hash');
     }
   }
-  return credentials.id;
+  return { userId: credentials.id, email: credentials.email };
 }

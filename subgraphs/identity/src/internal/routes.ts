@@ -4,7 +4,8 @@
  * address belongs to when repeated failures locked it (for its account.locked event).
  *
  *   POST /internal/credentials/verify   Authorization: Bearer <service credential>
- *   { "email": string, "password": string }  →  200 { "userId" } | 401 { "error": "invalid credentials" }
+ *   { "email": string, "password": string }  →  200 { "userId", "email" } | 401 { "error": "invalid credentials" }
+ *   (the address as stored, so auth can answer a login's `user { email }` without a second trip here)
  *   POST /internal/users/lookup         Authorization: Bearer <service credential>
  *   { "email": string }  →  200 { "userId": string | null }
  */
@@ -49,14 +50,14 @@ export function createInternalRoutes(dependencies: InternalRouteDependencies): R
         const body = credentialsBody.safeParse(await readJsonBody(req, BODY_LIMIT_BYTES));
         if (!body.success) throw new HttpError(400, 'The body must be JSON: { "email": string, "password": string }');
 
-        const userId = await checkCredentials({ ...dependencies, logger }, body.data);
-        if (!userId) {
+        const verified = await checkCredentials({ ...dependencies, logger }, body.data);
+        if (!verified) {
           logger.info({ caller }, 'credentials refused');
           sendJson(res, 401, { error: 'invalid credentials' });
           return;
         }
-        logger.info({ caller, userId }, 'credentials verified');
-        sendJson(res, 200, { userId });
+        logger.info({ caller, userId: verified.userId }, 'credentials verified');
+        sendJson(res, 200, verified);
       },
     },
     {

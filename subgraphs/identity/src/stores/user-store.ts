@@ -18,6 +18,8 @@ export interface User {
 
 export interface UserCredentials {
   id: string;
+  /** As stored: trimmed and lower-cased. */
+  email: string;
   passwordHash: string;
 }
 
@@ -56,8 +58,8 @@ const listedUserRow = userColumns.extend({ position_created_at: z.string() }).tr
 }));
 
 const credentialsRow = z
-  .object({ id: z.string(), password_hash: z.string() })
-  .transform((row): UserCredentials => ({ id: row.id, passwordHash: row.password_hash }));
+  .object({ id: z.string(), email: z.string(), password_hash: z.string() })
+  .transform((row): UserCredentials => ({ id: row.id, email: row.email, passwordHash: row.password_hash }));
 
 const idRow = z.object({ id: z.string() });
 
@@ -73,8 +75,8 @@ const queries = {
   findManyByIds: `select ${USER_COLUMNS} from users where id = any(?::uuid[])`,
   findIdByEmail: 'select id from users where lower(email) = ?',
   lockByEmail: `select ${USER_COLUMNS} from users where lower(email) = ? for update`,
-  findCredentialsByEmail: 'select id, password_hash from users where lower(email) = ?',
-  findCredentialsById: 'select id, password_hash from users where id = ?',
+  findCredentialsByEmail: 'select id, email, password_hash from users where lower(email) = ?',
+  findCredentialsById: 'select id, email, password_hash from users where id = ?',
   create: `insert into users (email, name, password_hash) values (?, ?, ?) returning ${USER_COLUMNS}`,
   // The conflict target is the unique index users_email_lower_key.
   createVerifiedIfAbsent: `insert into users (email, name, password_hash, email_verified_at) values (?, ?, ?, now())

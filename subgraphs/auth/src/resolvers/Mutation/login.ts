@@ -8,7 +8,8 @@ export const login: MutationResolvers['login'] = async (_parent, { input }, cont
     refreshToken: result.refreshToken,
     expiresIn: result.expiresIn,
     tokenType: result.tokenType,
-    // A reference: the gateway completes the user's fields from identity.
-    user: { id: result.userId },
+    // The address comes with the credential check (the schema's @provides): a login's
+    // `user { id email }` needs no second trip to identity; other fields come from there.
+    user: { id: result.userId, email: result.email },
   };
 };

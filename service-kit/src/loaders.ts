@@ -61,6 +61,9 @@ export function loaderCache<K, V>(name: string): LoaderCache<K, V> {
   if (!metrics) return cache;
   const loads = metrics.loads.labels({ loader: name });
   const hits = metrics.hits.labels({ loader: name });
+  // Both series exist from the loader's first request: no hit yet is a ratio of 0, not no data.
+  loads.inc(0);
+  hits.inc(0);
   return {
     get(key) {
       const found = cache.get(key);

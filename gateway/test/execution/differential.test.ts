@@ -60,6 +60,14 @@ const operations: { name: string; query: string; variables?: Record<string, unkn
     query: `query Warehouses { products { upc warehouse { city code } } }`,
   },
   {
+    name: 'errors from a subgraph in two entity fetches sent as one batch',
+    query: `query Batched {
+      products { upc warehouse { code } }
+      product(upc: "2") { warehouse { city code } }
+      other: product(upc: "3") { stockCode }
+    }`,
+  },
+  {
     name: 'a null in a non-null field of an entity',
     query: `query Codes { product(upc: "3") { upc stockCode } products { upc name } }`,
   },
@@ -93,10 +101,13 @@ const operations: { name: string; query: string; variables?: Record<string, unkn
   },
 ];
 
-/** Each request has its own id, which an internal error carries. */
+/** Each request has its own id, which an internal error carries, and each executor its own stack traces. */
 function withoutRequestIds(response: { status: number; body: unknown }) {
   const body = response.body as { errors?: { extensions?: Record<string, unknown> }[] };
-  for (const error of body.errors ?? []) delete error.extensions?.requestId;
+  for (const error of body.errors ?? []) {
+    delete error.extensions?.requestId;
+    delete error.extensions?.stacktrace;
+  }
   return response;
 }
 

@@ -240,7 +240,8 @@ export async function startExecutorFederation(): Promise<ExecutorFederation> {
   for (const executor of ['platform', 'apollo'] as const) {
     const gateway = createGatewayServer(
       loadGatewayConfig({
-        NODE_ENV: 'test',
+        // Development: errors keep their messages (and stack traces, which the tests drop).
+        NODE_ENV: 'development',
         LOG_LEVEL: 'silent',
         SUPERGRAPH_PATH: supergraphPath,
         AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',

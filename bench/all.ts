@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- all`: every benchmark in turn with short settings (`SHORT_RUNS`, about ten
  * minutes in all on 2 cores), each in its own process so one that fails does not stop the
- * rest; one report, `.bench/report-<date>.md`: per benchmark the settings it ran with, its
+ * rest, except those that share one platform (`ON_ONE_PLATFORM`, one process); one report, `.bench/report-<date>.md`: per benchmark the settings it ran with, its
  * wall time, exit status, the machine's load average before and after, and what it printed.
  * Figures from it are a quick check; `bench/RESULTS.md` quotes longer runs.
  *
@@ -47,24 +47,54 @@ export const SHORT_RUNS: Readonly<Record<string, ShortRun>> = {
   search: { settings: { rounds: 50, events: 20_000 }, limitMinutes: 4 },
 };
 
+/**
+ * Benchmarks run in one process on one platform (`npm run bench -- a+b+c`, bench/platform.ts):
+ * each launches the same in-process platform, so two starts of it are saved. Subscriptions
+ * first, on the fresh platform: its CPU figures are the ones other work would move.
+ */
+export const ON_ONE_PLATFORM: readonly string[] = ['subscriptions', 'bookings', 'portfolio'];
+
 export interface PlannedRun {
+  /** A benchmark, or `a+b+c` for those run on one platform. */
   name: string;
   args: string[];
   limitMs: number;
 }
 
-/** The runs of `all` over `names`, in that order; a benchmark without short settings is an error before anything runs. */
-export function planRuns(names: readonly string[]): PlannedRun[] {
-  const missing = names.filter((name) => !SHORT_RUNS[name]);
+/**
+ * The runs of `all` over `names`, in that order; those of `onePlatform` among them as one run
+ * where the first of them is, their settings merged (one setting, two values: an error).
+ * A benchmark without short settings is an error too, before anything runs.
+ */
+export function planRuns(
+  names: readonly string[],
+  runs: Readonly<Record<string, ShortRun>> = SHORT_RUNS,
+  onePlatform: readonly string[] = ON_ONE_PLATFORM,
+): PlannedRun[] {
+  const missing = names.filter((name) => !runs[name]);
   if (missing.length > 0) {
     throw new Error(`no short settings for ${missing.join(', ')}: add them to SHORT_RUNS in bench/all.ts`);
   }
-  return names.map((name) => {
-    const run = SHORT_RUNS[name]!;
+  const together = onePlatform.filter((name) => names.includes(name));
+  const shared = together.length > 1 ? together : [];
+  const first = names.find((name) => shared.includes(name));
+  const groups = names.flatMap((name) => (!shared.includes(name) ? [[name]] : name === first ? [shared] : []));
+  return groups.map((group) => {
+    const settings: Record<string, string | number> = {};
+    for (const name of group) {
+      for (const [key, value] of Object.entries(runs[name]!.settings)) {
+        if (key in settings && settings[key] !== value) {
+          throw new Error(
+            `${group.join('+')} share one command line but differ in --${key}: ${settings[key]} and ${value}`,
+          );
+        }
+        settings[key] = value;
+      }
+    }
     return {
-      name,
-      args: Object.entries(run.settings).flatMap(([key, value]) => [`--${key}`, String(value)]),
-      limitMs: run.limitMinutes * 60_000,
+      name: group.join('+'),
+      args: Object.entries(settings).flatMap(([key, value]) => [`--${key}`, String(value)]),
+      limitMs: group.reduce((sum, name) => sum + runs[name]!.limitMinutes, 0) * 60_000,
     };
   });
 }

@@ -11,9 +11,8 @@ import { freePort } from '@platform/service-kit';
 import { repositoryRoot, waitUntilReady } from '../supergraph/src/platform/launch.js';
 import { measure } from './load.js';
 import type { LoadResult } from './load-driver.js';
-import { launchBenchPlatform, machine, writeBenchReport } from './platform.js';
+import { BENCH_ADMIN, launchBenchPlatform, machine, writeBenchReport } from './platform.js';
 
-const ADMIN = { email: 'bench.admin@example.test', password: 'benchmark admin password' };
 const LOGIN = `mutation Login($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { accessToken } }`;
 // A protected query across two subgraphs: @authenticated `me`, its roles and permissions from authz.
 const PROTECTED = `query MyAccess { me { id roles { id name } permissions } }`;
@@ -44,7 +43,6 @@ async function startExtraGateway(environment: Record<string, string | undefined>
 
 export async function benchAuthorization(options: { durationSeconds: number; concurrency: number; rounds: number }) {
   const platform = await launchBenchPlatform('authorization', {
-    environment: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
     // Separate processes, as deployed: the benchmark measures the services, not one shared event loop.
     mode: 'processes',
   });
@@ -55,7 +53,7 @@ export async function benchAuthorization(options: { durationSeconds: number; con
     const loggedIn = await fetch(platform.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: LOGIN, variables: ADMIN }),
+      body: JSON.stringify({ query: LOGIN, variables: BENCH_ADMIN }),
     });
     const token = ((await loggedIn.json()) as { data: { login: { accessToken: string } } }).data.login.accessToken;
     const targets = { enforced: platform.gatewayUrl, off: `http://127.0.0.1:${offPort}/graphql` };

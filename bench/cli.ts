@@ -17,24 +17,40 @@
  *                  of a text + date + facets search and of a suggestion, --rounds sequential calls each (default 200)
  *   all            every benchmark above in turn, short settings each (bench/all.ts), one report: .bench/report-<date>.md
  *
+ * `<name>+<name>...` runs several in turn on one platform, launched by the first that needs one (bench/platform.ts).
+ *
  * Each run first prints the settings it runs with (`settings: {...}`), defaults included.
  */
 import { parseArgs } from 'node:util';
 import { benchAll } from './all.js';
 import { BENCHMARK_OPTIONS, BENCHMARKS } from './benchmarks.js';
+import { sharePlatform } from './platform.js';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: BENCHMARK_OPTIONS });
 const name = positionals[0];
+/** `a+b`: benchmarks in turn on one platform (`sharePlatform`); every one runs, then the first failure is thrown. */
+function onOnePlatform(names: string[]): (() => Promise<void>) | undefined {
+  const runs = names.map((member) => BENCHMARKS[member]?.(values));
+  if (runs.some((member) => !member)) return undefined;
+  return () =>
+    sharePlatform(async () => {
+      const failures: unknown[] = [];
+      for (const member of runs) await member!().catch((error: unknown) => failures.push(error));
+      if (failures.length > 0) throw failures[0];
+    });
+}
 // all: every benchmark in turn, short settings, one report (bench/all.ts).
 const run =
   name === 'all'
     ? async () => void (await benchAll(Object.keys(BENCHMARKS)))
-    : name
-      ? BENCHMARKS[name]?.(values)
-      : undefined;
+    : name?.includes('+')
+      ? onOnePlatform(name.split('+'))
+      : name
+        ? BENCHMARKS[name]?.(values)
+        : undefined;
 if (!run) {
   process.stderr.write(
-    `usage: npm run bench -- <${[...Object.keys(BENCHMARKS), 'all'].join('|')}> [--duration s] [--concurrency n]\n`,
+    `usage: npm run bench -- <${[...Object.keys(BENCHMARKS), 'all'].join('|')}>[+<another>...] [--duration s] [--concurrency n]\n`,
   );
   process.exit(2);
 }

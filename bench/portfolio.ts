@@ -17,9 +17,8 @@ import { addDays } from '../subgraphs/portfolios/src/domain/dates.js';
 import type { LedgerActivity, PricePoint } from '../subgraphs/portfolios/src/domain/ledger.js';
 import { computePerformance } from '../subgraphs/portfolios/src/domain/performance.js';
 import { percentile } from './percentile.js';
-import { launchBenchPlatform, machine, writeBenchReport } from './platform.js';
+import { BENCH_ADMIN, launchBenchPlatform, machine, writeBenchReport } from './platform.js';
 
-const ADMIN = { email: 'bench.admin@example.test', password: 'benchmark admin password' };
 const FIRST_DAY = '2015-01-01';
 const DAYS = 3650;
 const ACTIVITIES = 1000;
@@ -90,9 +89,7 @@ function summary(timings: number[]) {
 export async function benchPortfolio(options: { rounds: number }) {
   // The launcher's default mode (services in one process where it can): the query's cost is
   // one subgraph's, and nine separate processes on a small machine measure start-up contention.
-  const platform = await launchBenchPlatform('portfolio', {
-    environment: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
-  });
+  const platform = await launchBenchPlatform('portfolio');
   try {
     const document = contractDocument();
     let token = '';
@@ -114,7 +111,7 @@ export async function benchPortfolio(options: { rounds: number }) {
     token = (
       await graphql<{ login: { accessToken: string } }>(
         'mutation Login($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { accessToken } }',
-        ADMIN,
+        BENCH_ADMIN,
       )
     ).login.accessToken;
 

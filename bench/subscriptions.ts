@@ -27,7 +27,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { repositoryRoot } from '../supergraph/src/platform/launch.js';
-import { descendantCpuSeconds, launchBenchPlatform, machine, writeBenchReport } from './platform.js';
+import { BENCH_ADMIN, descendantCpuSeconds, launchBenchPlatform, machine, writeBenchReport } from './platform.js';
 import type {
   SubscribersProgress,
   SubscribersSpec,
@@ -35,7 +35,6 @@ import type {
   SubscribersSummary,
 } from './subscribers-driver.js';
 
-const ADMIN = { email: 'bench.admin@example.test', password: 'benchmark admin password' };
 const ACTION = 'identity.user.updated';
 const SUSTAINED_SECONDS = 10;
 /** After a phase, how long to wait at most for the deliveries still queued (while they keep coming). */
@@ -135,11 +134,8 @@ export async function benchSubscriptions(options: {
 }) {
   const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   // Default mode: no KAFKA_BROKERS, so every service runs here on the in-process event bus.
-  const platform = await launchBenchPlatform('subscriptions', {
-    environment: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
-    // Every subscriber connects from this machine's one address.
-    serviceEnvironment: { WS_MAX_CONNECTIONS_PER_CLIENT: String(options.subscribers + 100) },
-  });
+  // Every subscriber connects from this machine's one address: the bench platform's per-client budget is unreached.
+  const platform = await launchBenchPlatform('subscriptions');
   let driver: SubscribersDriver | undefined;
   const interrupted = () => {
     void driver?.kill();
@@ -160,7 +156,7 @@ export async function benchSubscriptions(options: {
       if (!result.data?.login) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
       return result.data.login.accessToken;
     };
-    const adminToken = await logIn(ADMIN); // holds audit.log.read
+    const adminToken = await logIn(BENCH_ADMIN); // holds audit.log.read
     const REGISTER = contractOperation('identity.graphql', 'Register');
     const UPDATE_PROFILE = contractOperation('identity.graphql', 'UpdateProfile');
     /** The users whose name changes make the events: one per sustained producer. */

@@ -19,7 +19,7 @@ const alive = (pid: number) => {
 describe('the plan of `all`', () => {
   it('runs every benchmark the command line knows, with options it accepts', () => {
     const runs = planRuns(Object.keys(BENCHMARKS));
-    expect(runs.map((run) => run.name)).toEqual(Object.keys(BENCHMARKS));
+    expect(runs.flatMap((run) => run.name.split('+')).sort()).toEqual(Object.keys(BENCHMARKS).sort());
     for (const run of runs) {
       const names = run.args.filter((_, index) => index % 2 === 0);
       for (const option of names) expect(Object.keys(BENCHMARK_OPTIONS)).toContain(option.replace(/^--/, ''));
@@ -31,6 +31,30 @@ describe('the plan of `all`', () => {
       { name: 'gateway', args: ['--duration', '5', '--warmup', '2'], limitMs: 8 * 60_000 },
       { name: 'search', args: ['--rounds', '50', '--events', '20000'], limitMs: 4 * 60_000 },
     ]);
+  });
+
+  it('runs the benchmarks that share a platform as one run where the first of them was, settings merged', () => {
+    expect(planRuns(['login', 'portfolio', 'search', 'subscriptions', 'bookings'])).toEqual([
+      { name: 'login', args: ['--duration', '10', '--concurrency', '1,10'], limitMs: 4 * 60_000 },
+      {
+        name: 'subscriptions+bookings+portfolio',
+        args: ['--duration', '10', '--rounds', '20'],
+        limitMs: (4 + 3 + 3) * 60_000,
+      },
+      { name: 'search', args: ['--rounds', '50', '--events', '20000'], limitMs: 4 * 60_000 },
+    ]);
+    // One of them alone runs alone.
+    expect(planRuns(['bookings']).map((run) => run.name)).toEqual(['bookings']);
+  });
+
+  it('refuses to put two values of one setting on the one command line of a shared platform', () => {
+    const runs = {
+      a: { settings: { duration: 10 }, limitMinutes: 1 },
+      b: { settings: { duration: 20 }, limitMinutes: 1 },
+    };
+    expect(() => planRuns(['a', 'b'], runs, ['a', 'b'])).toThrow(
+      'a+b share one command line but differ in --duration: 10 and 20',
+    );
   });
 
   it('refuses a benchmark without short settings before anything runs', () => {

@@ -272,8 +272,9 @@ export async function launchPlatform(
     say(
       config.KAFKA_BROKERS ? `using Kafka at ${config.KAFKA_BROKERS}` : 'KAFKA_BROKERS not set: in-process event bus',
     );
+    // Before either mode starts anything: `environments` is returned as each service was started.
+    for (const environment of Object.values(environments)) Object.assign(environment, options.serviceEnvironment);
     if ((options.mode ?? 'auto') === 'auto' && !config.KAFKA_BROKERS) {
-      for (const environment of Object.values(environments)) Object.assign(environment, options.serviceEnvironment);
       const eventTransport = createEventTransport({
         clientId: 'platform',
         logger: createLogger({ service: 'events' }),
@@ -296,7 +297,7 @@ export async function launchPlatform(
     const launch = (name: string, entry: string) => {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(repositoryRoot, entry)], {
         cwd: repositoryRoot,
-        env: { ...process.env, ...environments[name], ...options.serviceEnvironment },
+        env: { ...process.env, ...environments[name] },
         stdio: options.stdio ?? 'inherit',
       });
       child.on('exit', (code) => {

@@ -16,9 +16,13 @@
  * platform's CPU went to verification (100 % would be the bound per CPU-second). A round's
  * CPU runs until the platform is at rest again after it: the consumers of its logins' events
  * (audit, analytics, the sign-in notification and its mail) may finish after the last answer,
- * and their work is the logins' cost too.
+ * and their work is the logins' cost too. The sign-in mails are the exception, reported beside:
+ * notifications' job workers send them at their own pace (`JOBS_CONCURRENCY` jobs a
+ * `JOBS_POLLING_INTERVAL_SECONDS`), so the mails still queued when a round's CPU stops are
+ * counted and printed, their cost not in the figures.
  */
 import { availableParallelism } from 'node:os';
+import { createDatabase } from '@platform/service-kit';
 import { ARGON2_MINIMUM, createPasswordHasher } from '../subgraphs/identity/src/domain/passwords.js';
 import { measure } from './load.js';
 import type { LoadResult } from './load-driver.js';
@@ -62,6 +66,18 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
   const platform = await launchBenchPlatform('login', {
     environment: process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {},
   });
+  const notifications = createDatabase({
+    url: platform.environments.notifications!.DATABASE_URL!,
+    applicationName: 'bench-login',
+    poolMax: 1,
+  });
+  /** Sign-in mails (and any other) not yet handed to SMTP. */
+  const mailsQueued = async () =>
+    (
+      await notifications.raw<{ rows: { queued: number }[] }>(
+        `select count(*)::int as queued from deliveries where channel = 'email' and state = 'pending'`,
+      )
+    ).rows[0]!.queued;
   try {
     // What the platform costs at rest (relays and job workers polling, timers), per second:
     // measured before anything is asked of it, once the start has settled (the logins' own
@@ -122,6 +138,8 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
       concurrency: number;
       /** Seconds after the round until the platform was at rest again: its CPU counts for the round. */
       settleSeconds: number;
+      /** Mails still waiting for the job worker when the round's CPU stopped (the warm-up's included). */
+      mailsQueued: number;
       nodeCpuSeconds: number;
       postgresCpuSeconds: number | null;
       loginsPerCpuSecond: number;
@@ -139,6 +157,7 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
       const settleSeconds = await settle();
       const used = process.cpuUsage(cpu);
       const postgresAfter = postgresCpu();
+      const queued = await mailsQueued();
       const nodeCpuSeconds = (used.user + used.system) / 1e6;
       const postgresCpuSeconds =
         postgresBefore === null || postgresAfter === null ? null : postgresAfter - postgresBefore;
@@ -148,6 +167,7 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
         concurrency,
         ...result,
         settleSeconds: round1(settleSeconds),
+        mailsQueued: queued,
         nodeCpuSeconds: round1(nodeCpuSeconds),
         postgresCpuSeconds: postgresCpuSeconds === null ? null : round1(postgresCpuSeconds),
         loginsPerCpuSecond: round1(logins / cpuSeconds),
@@ -174,11 +194,11 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
         `one argon2id verification (${report.argon2}): ${verification.cpuMs} ms CPU, ${verification.wallMs} ms wall; bound on ${cores} cores: ${boundPerSecond} logins/s (${Math.round(10_000 / verification.cpuMs) / 10} per CPU-second)`,
         `the platform at rest (node and Postgres): ${Math.round(idleCoresPerSecond * 1000) / 1000} of a core`,
         '',
-        `| login through the gateway | requests | errors | RPS | bound | of bound | p50 ms | p95 ms | p99 ms | at rest after s | node CPU s | Postgres CPU s | logins per CPU-s | CPU ms per login above rest | argon2 share of CPU |`,
-        `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
+        `| login through the gateway | requests | errors | RPS | bound | of bound | p50 ms | p95 ms | p99 ms | at rest after s | mails queued | node CPU s | Postgres CPU s | logins per CPU-s | CPU ms per login above rest | argon2 share of CPU |`,
+        `|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
         ...rows.map(
           (row) =>
-            `| ${row.concurrency} concurrent | ${row.requests} | ${row.errors + row.non200} | ${row.requestsPerSecond} | ${boundPerSecond} | ${row.ofBound} % | ${row.latencyMs.p50} | ${row.latencyMs.p95} | ${row.latencyMs.p99} | ${row.settleSeconds} | ${row.nodeCpuSeconds} | ${row.postgresCpuSeconds ?? 'n/a'} | ${row.loginsPerCpuSecond} | ${row.cpuMsPerLogin} | ${row.argon2Share} % |`,
+            `| ${row.concurrency} concurrent | ${row.requests} | ${row.errors + row.non200} | ${row.requestsPerSecond} | ${boundPerSecond} | ${row.ofBound} % | ${row.latencyMs.p50} | ${row.latencyMs.p95} | ${row.latencyMs.p99} | ${row.settleSeconds} | ${row.mailsQueued} | ${row.nodeCpuSeconds} | ${row.postgresCpuSeconds ?? 'n/a'} | ${row.loginsPerCpuSecond} | ${row.cpuMsPerLogin} | ${row.argon2Share} % |`,
         ),
         ...rows
           .filter((row) => row.firstFailure)
@@ -189,6 +209,7 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
       ].join('\n'),
     );
   } finally {
+    await notifications.destroy();
     await platform.stop();
   }
 }

@@ -35,6 +35,7 @@ import {
   batchedOperation,
   batchedVariableName,
   compileRepresentation,
+  compileRepresentationKey,
   deepMerge,
   downstreamServiceError,
   entitiesAliasOf,
@@ -68,6 +69,8 @@ interface CompiledFetch {
   /** Its position among the plan's fetches: batches are named by these. */
   index: number;
   representation: RepresentationBuilder | null;
+  /** A key of the entity's representation read without building it (`compileRepresentationKey`). */
+  key: ((entity: ResultMap) => string) | null;
 }
 
 interface CompiledPlan {
@@ -178,6 +181,7 @@ function compilePlan(
           node: current,
           index: fetches.size,
           representation: current.requires ? compileRepresentation(supergraphSchema, current.requires) : null,
+          key: current.requires ? compileRepresentationKey(supergraphSchema, current.requires) : null,
         });
         return;
       default:
@@ -311,34 +315,31 @@ class PlanRun {
     }
 
     // Each distinct representation is sent once; `owner[i]` is the representation of entities[i].
-    // An answer written into several entities links the same objects into each, so later
-    // fetches meet the same object at several paths: it is read, and merged into, once.
     const representations: ResultMap[] = [];
     const byKey = new Map<string, number>();
-    const byObject = new Map<ResultMap, number>();
-    const owner = new Array<number>(entities.length).fill(-1);
-    const repeated = new Array<boolean>(entities.length).fill(false);
+    const owner = new Array<number>(entities.length);
     for (let index = 0; index < entities.length; index++) {
       const entity = entities[index]!;
-      const known = byObject.get(entity);
-      if (known !== undefined) {
-        owner[index] = known;
-        repeated[index] = true;
-        continue;
-      }
-      const representation = fetch.representation(entity);
-      let position = -1;
-      if (representation && representation.__typename) {
-        const key = JSON.stringify(representation);
-        position = byKey.get(key) ?? -1;
-        if (position < 0) {
-          position = representations.length;
-          representations.push(representation);
-          byKey.set(key, position);
+      let position: number | undefined;
+      // [perf] the key read from the entity when `requires` allows: the representation is
+      // built once per distinct key, not once per entity.
+      const quickKey = fetch.key ? fetch.key(entity) : null;
+      if (quickKey !== null) position = byKey.get(quickKey);
+      if (position === undefined) {
+        const representation = fetch.representation(entity);
+        position = -1;
+        if (representation && representation.__typename) {
+          const key = JSON.stringify(representation);
+          position = byKey.get(key) ?? -1;
+          if (position < 0) {
+            position = representations.length;
+            representations.push(representation);
+            byKey.set(key, position);
+          }
         }
+        if (quickKey !== null) byKey.set(quickKey, position);
       }
       owner[index] = position;
-      byObject.set(entity, position);
     }
     if (representations.length === 0) return;
     if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
@@ -353,7 +354,7 @@ class PlanRun {
     }
     for (let index = 0; index < entities.length; index++) {
       const position = owner[index]!;
-      if (position < 0 || repeated[index]) continue;
+      if (position < 0) continue;
       const answer = received[position] as ResultMap | null;
       const entity = entities[index]!;
       if (answer && !answer.__typename) answer.__typename = entity.__typename;

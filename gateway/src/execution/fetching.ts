@@ -6,7 +6,7 @@
  * a subgraph error to the client's response (message, path, `code`, `serviceName`).
  */
 import { ERRORS, errorCodeDef } from '@apollo/federation-internals';
-import type { FetchNode, QueryPlanSelectionNode, ResponsePath } from '@apollo/query-planner';
+import type { FetchNode, QueryPlanFieldNode, QueryPlanSelectionNode, ResponsePath } from '@apollo/query-planner';
 import {
   GraphQLError,
   isAbstractType,
@@ -78,6 +78,51 @@ export function compileRepresentation(
     return result;
   };
   return build;
+}
+
+/**
+ * A key equal for two entities exactly when their representations are equal, read from the
+ * entity without building the representation (nor stringifying it), for the usual `requires`:
+ * fields of the entity's type, no sub-selections. Null for any other shape.
+ */
+export function compileRepresentationKey(
+  supergraph: GraphQLSchema,
+  requires: readonly QueryPlanSelectionNode[],
+): ((entity: ResultMap) => string) | null {
+  const groups: { matches: ((typename: string) => boolean) | null; fields: string[] }[] = [];
+  for (const selection of requires) {
+    if (selection.kind === 'Field') {
+      if (selection.selections) return null;
+      groups.push({ matches: null, fields: [selection.alias ?? selection.name] });
+      continue;
+    }
+    if (selection.selections.some((inner) => inner.kind !== 'Field' || inner.selections)) return null;
+    groups.push({
+      matches: typeMatcher(supergraph, selection.typeCondition),
+      fields: (selection.selections as QueryPlanFieldNode[]).map((inner) => inner.alias ?? inner.name),
+    });
+  }
+  return (entity) => {
+    const typename = entity.__typename;
+    let key = '';
+    for (let group = 0; group < groups.length; group++) {
+      const { matches, fields } = groups[group]!;
+      if (matches && !(typeof typename === 'string' && typename !== '' && matches(typename))) continue;
+      let part = `${group}`;
+      for (const field of fields) {
+        const value = Object.prototype.hasOwnProperty.call(entity, field) ? entity[field] : undefined;
+        if (value === undefined) {
+          // A missing input: the group adds nothing to the representation (or voids it).
+          part = matches ? '' : '\u0001';
+          break;
+        }
+        part += typeof value === 'string' ? `|s${value.length}:${value}` : `|${JSON.stringify(value)}`;
+      }
+      if (part === '\u0001') return part;
+      key += `${part}\u0000`;
+    }
+    return key;
+  };
 }
 
 /** `isObjectOfType` of @apollo/gateway: the condition itself, or an abstract type `typename` belongs to. */

@@ -35,7 +35,7 @@ interface ShortRun {
  * subgraphs and a gateway); bookings 57 s and portfolio 55 s (1,000 activities recorded one by
  * one), each of those three starting a platform of its own.
  */
-export const SHORT_RUNS: Readonly<Record<string, ShortRun>> = {
+const SHORT_RUNS: Readonly<Record<string, ShortRun>> = {
   login: { settings: { duration: 10, concurrency: '1,10' }, limitMinutes: 4 },
   // Every gateway still measured: 2 s warm JIT and pools at this load as well as 5 do.
   gateway: { settings: { duration: 5, warmup: 2 }, limitMinutes: 8 },
@@ -54,7 +54,7 @@ export const SHORT_RUNS: Readonly<Record<string, ShortRun>> = {
  * each launches the same in-process platform, so two starts of it are saved. Subscriptions
  * first, on the fresh platform: its CPU figures are the ones other work would move.
  */
-export const ON_ONE_PLATFORM: readonly string[] = ['subscriptions', 'bookings', 'portfolio'];
+const ON_ONE_PLATFORM: readonly string[] = ['subscriptions', 'bookings', 'portfolio'];
 
 export interface PlannedRun {
   /** A benchmark, or `a+b+c` for those run on one platform. */
@@ -185,7 +185,7 @@ const status = (section: Section) =>
   section.timedOut ? 'stopped at its time limit' : section.exitCode === 0 ? 'ok' : `failed (${section.exitCode})`;
 
 /** The report's markdown: the machine, one row per benchmark, then what each printed. */
-export function renderAllReport(date: Date, sections: readonly Section[]): string {
+function renderAllReport(date: Date, sections: readonly Section[]): string {
   const total = sections.reduce((sum, section) => sum + section.seconds, 0);
   return [
     `# Benchmarks, ${date.toISOString()}`,

@@ -109,6 +109,10 @@ async function launchOwnPlatform(benchmark: string, options: BenchPlatformOption
   const platform = await launchPlatform(config, (line) => process.stderr.write(`[platform] ${line}\n`), {
     serviceEnvironment: { LOG_LEVEL: 'warn', ...UNREACHED_RATE_LIMITS, ...options.serviceEnvironment },
     ...(options.mode ? { mode: options.mode } : {}),
+  }).catch(async (error: unknown) => {
+    // The launcher stopped what it had started; its data goes too.
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
   });
   return {
     ...platform,

@@ -192,7 +192,7 @@ function renderAllReport(date: Date, sections: readonly Section[]): string {
     '',
     `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}. Short settings ` +
       '(`SHORT_RUNS` in bench/all.ts; each section starts with every setting used, defaults included): a quick ' +
-      `check, not the figures to quote. ${sections.length} benchmarks in ${Math.round(total)} s.`,
+      `check, not the figures to quote. ${sections.length} runs in ${Math.round(total)} s.`,
     '',
     '| benchmark | command | wall s | exit | load avg before → after |',
     '| --- | --- | --- | --- | --- |',

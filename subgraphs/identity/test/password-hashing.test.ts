@@ -43,7 +43,7 @@ describe('password hashing', () => {
     try {
       const { status, body } = await stronger.verifyCredentials({ email: user.email, password: user.password });
       expect(status).toBe(200);
-      expect(body).toEqual({ userId: user.id });
+      expect(body).toEqual({ userId: user.id, email: user.email.toLowerCase() });
       const upgraded = await storedHash(user.id);
       expect(argon2Parameters(upgraded)).toMatchObject({ algorithm: 'argon2id', m: 19456, t: 3, p: 1 });
       // The upgraded hash still accepts the same password, on either server.

@@ -51,3 +51,15 @@ describe('Sandbox and introspection', () => {
     expect(() => loadGatewayConfig({ ...required, ENABLE_SANDBOX: 'yes' })).toThrow(ConfigError);
   });
 });
+
+describe('the query-plan executor', () => {
+  it("is the gateway's own by default, Apollo's when asked for, and nothing else", () => {
+    expect(loadGatewayConfig({ ...required, NODE_ENV: 'test' }).QUERY_PLAN_EXECUTOR).toBe('platform');
+    expect(
+      loadGatewayConfig({ ...required, NODE_ENV: 'test', QUERY_PLAN_EXECUTOR: 'apollo' }).QUERY_PLAN_EXECUTOR,
+    ).toBe('apollo');
+    expect(() => loadGatewayConfig({ ...required, NODE_ENV: 'test', QUERY_PLAN_EXECUTOR: 'fast' })).toThrow(
+      /QUERY_PLAN_EXECUTOR/,
+    );
+  });
+});

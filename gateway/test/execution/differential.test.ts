@@ -34,6 +34,10 @@ const operations: { name: string; query: string; variables?: Record<string, unkn
     fragment Item on Product { upc kind: __typename shippingEstimate name }`,
   },
   {
+    name: 'a query with nothing to fetch',
+    query: `query Nothing { __typename }`,
+  },
+  {
     name: '@skip and @include from variables, and a defaulted variable',
     query: `query Conditional($withReviews: Boolean!, $skipPrice: Boolean = true) {
       products { name price @skip(if: $skipPrice) reviews @include(if: $withReviews) { body } }

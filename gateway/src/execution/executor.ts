@@ -446,38 +446,53 @@ class PlanRun {
     const pending = this.pending!;
     this.pending = null;
     for (const queued of pending.values()) {
-      const batch = queued.length > 1 ? this.batchedOperationOf(queued) : null;
-      if (!batch) {
-        for (const one of queued) {
-          otelContext.with(one.parent, () => {
-            const { node } = one.fetch;
-            this.send(
-              one.fetch,
-              node.operation,
-              node.operationName,
-              { ...one.variables, representations: one.representations },
-              null,
-            ).then(one.resolve, one.reject);
-          });
-        }
-        continue;
+      // Outside any caller's promise chain: whatever fails here fails the queued fetches.
+      try {
+        this.sendQueued(queued);
+      } catch (error) {
+        for (const one of queued) one.reject(error);
       }
-      const variables: Record<string, unknown> = {};
-      for (const [index, one] of queued.entries()) {
-        Object.assign(variables, one.variables);
-        variables[batchedVariableName(index)] = one.representations;
-      }
-      otelContext.with(queued[0]!.parent, () => {
-        this.send(queued[0]!.fetch, batch.query, batch.operationName, variables, null).then(
-          (response) => {
-            for (const [index, one] of queued.entries()) one.resolve(unbatched(response, index));
-          },
-          (error: unknown) => {
-            for (const one of queued) one.reject(error);
-          },
-        );
-      });
     }
+  }
+
+  private sendQueued(queued: PendingFetch[]): void {
+    const batch = queued.length > 1 ? this.batchedOperationOf(queued) : null;
+    if (!batch) {
+      for (const one of queued) {
+        otelContext.with(one.parent, () => {
+          const { node } = one.fetch;
+          this.send(
+            one.fetch,
+            node.operation,
+            node.operationName,
+            { ...one.variables, representations: one.representations },
+            null,
+          ).then(one.resolve, one.reject);
+        });
+      }
+      return;
+    }
+    const variables: Record<string, unknown> = {};
+    for (const [index, one] of queued.entries()) {
+      Object.assign(variables, one.variables);
+      variables[batchedVariableName(index)] = one.representations;
+    }
+    otelContext.with(queued[0]!.parent, () => {
+      this.send(queued[0]!.fetch, batch.query, batch.operationName, variables, null).then(
+        (response) => {
+          for (const [index, one] of queued.entries()) {
+            try {
+              one.resolve(unbatched(response, index));
+            } catch (error) {
+              one.reject(error);
+            }
+          }
+        },
+        (error: unknown) => {
+          for (const one of queued) one.reject(error);
+        },
+      );
+    });
   }
 
   private batchedOperationOf(queued: PendingFetch[]): { query: string; operationName: string } | null {

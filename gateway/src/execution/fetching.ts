@@ -168,25 +168,47 @@ export function deepMerge(target: ResultMap, source: ResultMap | null | undefine
 }
 
 /** `flattenResultsAtPath` of @apollo/gateway: the objects (or lists of them) at `path` under `value`. */
-export function flattenAtPath(value: unknown, path: ResponsePath, from = 0): unknown {
-  if (from === path.length || value === undefined || value === null) return value;
-  const head = path[from];
-  if (head === '@') {
-    const flattened: unknown[] = [];
-    for (const element of value as unknown[]) {
-      const inner = flattenAtPath(element, path, from + 1);
-      if (Array.isArray(inner)) for (const item of inner) flattened.push(item);
-      else flattened.push(inner);
-    }
-    return flattened;
+export function flattenAtPath(value: unknown, path: ResponsePath): unknown {
+  const at = path.indexOf('@');
+  if (at < 0) return valueAt(value, path, 0, path.length);
+  const flattened: unknown[] = [];
+  collect(valueAt(value, path, 0, at), path, at, flattened);
+  return flattened;
+}
+
+/** The value at `path[from..to)` (no `@` in between), undefined or null where it stops. */
+function valueAt(value: unknown, path: ResponsePath, from: number, to: number): unknown {
+  let current = value;
+  for (let index = from; index < to; index++) {
+    if (current === undefined || current === null) return current;
+    const head = path[index] as string;
+    if (Array.isArray(current)) throw new Error(`Unexpected array in result for path element ${head}`);
+    const object = current as ResultMap;
+    current = Object.prototype.hasOwnProperty.call(object, head) ? object[head] : undefined;
   }
-  if (Array.isArray(value)) throw new Error(`Unexpected array in result for path element ${String(head)}`);
-  const object = value as ResultMap;
-  return flattenAtPath(
-    Object.prototype.hasOwnProperty.call(object, head as string) ? object[head as string] : undefined,
-    path,
-    from + 1,
-  );
+  return current;
+}
+
+/**
+ * Appends to `into` what Apollo's `flatMap` over the list at `path[at] === '@'` yields: each
+ * element's value at the rest of the path, a list there spread one level.
+ */
+function collect(list: unknown, path: ResponsePath, at: number, into: unknown[]): void {
+  if (list === undefined || list === null) return;
+  const next = path.indexOf('@', at + 1);
+  const end = next < 0 ? path.length : next;
+  for (const element of list as unknown[]) {
+    const inner = valueAt(element, path, at + 1, end);
+    if (next >= 0) {
+      // Apollo's inner flatten answers null/undefined as is (one element), a list otherwise.
+      if (inner === undefined || inner === null) into.push(inner);
+      else collect(inner, path, next, into);
+    } else if (Array.isArray(inner)) {
+      for (const item of inner) into.push(item);
+    } else {
+      into.push(inner);
+    }
+  }
 }
 
 /** `generateHydratedPaths` of @apollo/gateway: the concrete path of every entity at `path`, in order. */

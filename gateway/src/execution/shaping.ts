@@ -251,8 +251,7 @@ function ifValue(condition: boolean | string, directive: string, run: ShapingRun
   return value;
 }
 
-function ownValue(object: Record<string, unknown>, key: string, ownOnly: boolean): unknown {
-  if (!ownOnly) return object[key];
+function ownValue(object: Record<string, unknown>, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
 }
 
@@ -269,8 +268,9 @@ function applySelections(
     if (selection.conditions !== null && isSkipped(selection.conditions, run)) continue;
     if (selection.kind === 'field') {
       const { responseName, ownOnly } = selection;
-      const outputValue = ownValue(output, responseName, ownOnly);
-      let inputValue = ownValue(input, responseName, ownOnly) ?? null;
+      // [perf] inline: read for every field of every object.
+      const outputValue = ownOnly ? ownValue(output, responseName) : output[responseName];
+      let inputValue = (ownOnly ? ownValue(input, responseName) : input[responseName]) ?? null;
       if (selection.typename) {
         // As @apollo/gateway: the input's type when it names one of the API schema, else the
         // parent type; an abstract type there nullifies the object.

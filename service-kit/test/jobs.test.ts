@@ -1,8 +1,8 @@
 /**
  * The kit's background jobs on real Postgres and real pg-boss: a subgraph declared like any
  * other (the greetings fixture's schema and database), with a job sent in a transaction, a
- * singleton queue, a scheduled queue in a time zone and a queue whose job fails until the
- * database says otherwise.
+ * singleton queue, a scheduled queue in a time zone, a queue whose job fails until the
+ * database says otherwise, and a backlog drained far faster than one polling interval.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -33,6 +33,8 @@ const choresSubgraph = defineSubgraph({
     'chores.slow': { data: z.object({ name: z.string() }) },
     // No dead letters: a failed job stays in its queue and is retried there.
     'chores.fragile': { data: z.object({ name: z.string() }), retryLimit: 0, deadLetter: false },
+    // A job named "unlucky" fails its first attempt; retried at once.
+    'chores.bulk': { data: z.object({ name: z.string() }), retryDelay: 0, retryBackoff: false },
   },
   async setup({ db, jobs }) {
     const greet = async (text: string) => {
@@ -54,6 +56,10 @@ const choresSubgraph = defineSubgraph({
         'chores.slow': async ({ data }) => {
           await new Promise((resolve) => setTimeout(resolve, 1500));
           await greet(`Slowly, ${data.name}`);
+        },
+        'chores.bulk': async ({ data, retryCount }) => {
+          if (data.name === 'unlucky' && retryCount === 0) throw new Error('unlucky the first time');
+          await greet(`Bulk, ${data.name}`);
         },
         'chores.flaky': async ({ data }) => {
           // Fails until an operator "fixes" the cause: a row the test inserts.
@@ -248,6 +254,70 @@ describe('failures', () => {
     expect(metrics).toMatch(/jobs_processed_total\{queue="chores.flaky",outcome="failed"[^}]*\} 3/);
     expect(metrics).toMatch(/jobs_queue_jobs\{queue="chores.greet-once",state="created"[^}]*\} 1/);
   });
+});
+
+describe('a backlog', () => {
+  // Polls every 30 s: each test finishes well within one interval, so no job waits for a poll.
+  let busy: SubgraphHarness<typeof choresSubgraph>;
+  beforeAll(async () => {
+    busy = await startSubgraph(choresSubgraph, { env: { JOBS_POLLING_INTERVAL_SECONDS: '30' } });
+  }, 60_000);
+  afterAll(async () => {
+    await busy?.stop();
+  });
+
+  const bulkGreetings = async () =>
+    (await sqlOn(busy.db).rows(greetingRow, "select text from greetings where text like 'Bulk, %'")).map(
+      (row) => row.text,
+    );
+  const names = (prefix: string, count: number) => Array.from({ length: count }, (_, n) => `${prefix}${n}`);
+
+  it('is drained without waiting a poll between jobs when sent at once by this replica', async () => {
+    const sent = names('burst ', 50);
+    await Promise.all(sent.map((name) => busy.subgraph.exposed.jobs.send('chores.bulk', { name })));
+    await eventually(async () => (await bulkGreetings()).length >= 50, 'the 50 jobs', 20_000);
+    expect((await bulkGreetings()).sort()).toEqual(sent.map((name) => `Bulk, ${name}`).sort());
+  }, 25_000);
+
+  it('is drained by the worker that picks it up, when another replica sent it', async () => {
+    const before = (await bulkGreetings()).length;
+    const sender = await startSubgraph(choresSubgraph, {
+      databaseUrl: busy.databaseUrl,
+      env: { JOBS_ENABLED: 'false' },
+    });
+    try {
+      await Promise.all(names('queued ', 49).map((name) => sender.subgraph.exposed.jobs.send('chores.bulk', { name })));
+    } finally {
+      await sender.stop();
+    }
+    // Wakes one worker of this replica; it then fetches job after job until the queue is empty.
+    await busy.subgraph.exposed.jobs.send('chores.bulk', { name: 'waker' });
+    await eventually(async () => (await bulkGreetings()).length >= before + 50, 'the 50 jobs', 20_000);
+    expect(await bulkGreetings()).toHaveLength(before + 50);
+  }, 40_000);
+
+  it('retries a failing job alone while the jobs sent with it complete once', async () => {
+    const before = (await bulkGreetings()).length;
+    const ids = await Promise.all(
+      [...names('sibling ', 19), 'unlucky'].map((name) => busy.subgraph.exposed.jobs.send('chores.bulk', { name })),
+    );
+    await eventually(async () => (await bulkGreetings()).length >= before + 20, 'the 20 jobs', 20_000);
+    const attempts = await sqlOn(busy.db).rows(
+      z.object({ name: z.string(), state: z.string(), retry_count: z.number() }),
+      "select data->>'name' as name, state::text as state, retry_count from pgboss.job where id = any(?)",
+      [ids as string[]],
+    );
+    expect(attempts).toHaveLength(20);
+    expect(attempts.filter((attempt) => attempt.state !== 'completed')).toEqual([]);
+    expect(attempts.filter((attempt) => attempt.retry_count > 0)).toEqual([
+      { name: 'unlucky', state: 'completed', retry_count: 1 },
+    ]);
+    const all = await bulkGreetings();
+    expect(all).toHaveLength(before + 20);
+    expect(all.filter((text) => text === 'Bulk, unlucky')).toHaveLength(1);
+    const metrics = await (await fetch(`${busy.url.replace(/\/graphql$/, '')}/metrics`)).text();
+    expect(metrics).toMatch(/jobs_processed_total\{queue="chores.bulk",outcome="failed"[^}]*\} 1\n/);
+  }, 25_000);
 });
 
 describe('stopping', () => {

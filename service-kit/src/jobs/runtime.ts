@@ -5,13 +5,21 @@
  *
  *   install  (build, after migrations): pg-boss creates or upgrades schema `pgboss`, then every
  *            queue and its `<queue>.dead`, and the schedules (stale ones removed)
- *   work     (start, after consumers): a worker per queue, unless `JOBS_ENABLED` is false
+ *   work     (start, after consumers): `JOBS_CONCURRENCY` workers per queue, unless `JOBS_ENABLED`
+ *            is false
  *   stop     (before the definition's stop hooks and the pool): no new fetches, in-flight jobs
  *            drain for up to `JOBS_SHUTDOWN_SECONDS`, whatever is still running is failed and so
  *            retried by another replica
  *
  * Replicas share the tables: a job is fetched by one worker (`FOR UPDATE SKIP LOCKED`), a
  * scheduled run is sent once for all replicas (pg-boss keys it by its minute).
+ *
+ * A worker fetches one job at a time, so pg-boss's `process <queue>` span continues each job's
+ * sender (a batch span would start a trace of its own, only linking the senders) and a failure
+ * retries that job alone. An idle worker polls every `JOBS_POLLING_INTERVAL_SECONDS`; a worker
+ * that just ran a job fetches again at once (pg-boss's `notifyWorker`), so a backlog drains at the
+ * handlers' pace, and a job sent from this process wakes a worker once it is committed. Its
+ * knex pool cannot LISTEN, so pg-boss's NOTIFY wake-ups are not available for other replicas' sends.
  */
 import { PgBoss, fromKnex, type Job } from 'pg-boss';
 import { Counter, Gauge } from 'prom-client';
@@ -134,7 +142,14 @@ export function createJobs(options: JobsOptions): Jobs {
     },
   });
 
-  const workerIds: string[] = [];
+  /** Per queue, the ids of this replica's workers, and the next one a send wakes. */
+  const workers = new Map<string, { ids: string[]; next: number }>();
+  /** Wakes one of the queue's workers, in turn, to fetch now rather than at its next poll. */
+  const wake = (queue: string) => {
+    const queueWorkers = workers.get(queue);
+    if (!queueWorkers || queueWorkers.ids.length === 0) return;
+    boss.notifyWorker(queueWorkers.ids[queueWorkers.next++ % queueWorkers.ids.length]!);
+  };
   let started = false;
 
   return {
@@ -150,12 +165,24 @@ export function createJobs(options: JobsOptions): Jobs {
           throw new Error(`job queue "${queue}" has the standard policy, which ignores singletonKey: declare a policy`);
         }
         const payload = declaration.data.parse(data) as object;
-        return boss.send(queue, payload, {
+        const id = await boss.send(queue, payload, {
           ...(sendOptions.startAfter ? { startAfter: sendOptions.startAfter } : {}),
           ...(sendOptions.singletonKey !== undefined ? { singletonKey: sendOptions.singletonKey } : {}),
           ...(sendOptions.priority !== undefined ? { priority: sendOptions.priority } : {}),
           ...(trx ? { db: fromKnex(trx) } : {}),
         });
+        // A delayed job is for a later poll; a job in a transaction is fetchable once it commits.
+        if (id !== null && !sendOptions.startAfter) {
+          if (trx) {
+            trx.executionPromise.then(
+              () => wake(queue),
+              () => {},
+            );
+          } else {
+            wake(queue);
+          }
+        }
+        return id;
       },
     },
     async install() {
@@ -190,29 +217,36 @@ export function createJobs(options: JobsOptions): Jobs {
       for (const [queue, declaration] of Object.entries(declarations)) {
         const handle = handlers[queue];
         if (!handle) throw new Error(`${options.service} declares job queue "${queue}" without a handler`);
-        const id = await boss.work(
-          queue,
-          {
-            localConcurrency: options.concurrency,
-            batchSize: 1,
-            pollingIntervalSeconds: options.pollingIntervalSeconds,
-          },
-          async ([job]: Job<unknown>[]) => {
-            if (!job) return;
-            try {
-              const data = declaration.data.parse(job.data);
-              await handle({ id: job.id, queue, data, retryCount: job.retryCount });
-              processed.inc({ queue, outcome: 'completed' });
-            } catch (error) {
-              processed.inc({ queue, outcome: 'failed' });
-              logger.warn({ err: error, queue, jobId: job.id, retryCount: job.retryCount }, 'job failed');
-              // pg-boss stores the error as the job's output through knex, which refuses any binding
-              // holding an undefined field (pg's DatabaseError has several): keep the message only.
-              throw new Error(error instanceof Error ? error.message : String(error));
-            }
-          },
-        );
-        workerIds.push(id);
+        const queueWorkers = { ids: [] as string[], next: 0 };
+        workers.set(queue, queueWorkers);
+        // One pg-boss worker per slot rather than localConcurrency, whose workers share one id: a
+        // handler must know its own worker to send it back for the next job.
+        for (let slot = 0; slot < options.concurrency; slot++) {
+          const workerId = await boss.work(
+            queue,
+            { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds },
+            async ([job]: Job<unknown>[]) => {
+              if (!job) return;
+              try {
+                const data = declaration.data.parse(job.data);
+                await handle({ id: job.id, queue, data, retryCount: job.retryCount });
+                processed.inc({ queue, outcome: 'completed' });
+              } catch (error) {
+                processed.inc({ queue, outcome: 'failed' });
+                logger.warn({ err: error, queue, jobId: job.id, retryCount: job.retryCount }, 'job failed');
+                // pg-boss stores the error as the job's output through knex, which refuses any binding
+                // holding an undefined field (pg's DatabaseError has several): keep the message only.
+                throw new Error(error instanceof Error ? error.message : String(error));
+              } finally {
+                // The queue may hold more: this worker fetches again as soon as pg-boss has settled
+                // the job, instead of sleeping a polling interval between jobs of a backlog.
+                const own = queueWorkers.ids[slot];
+                if (own) boss.notifyWorker(own);
+              }
+            },
+          );
+          queueWorkers.ids.push(workerId);
+        }
       }
     },
     async stop() {
@@ -221,7 +255,7 @@ export function createJobs(options: JobsOptions): Jobs {
       // Graceful: workers stop fetching and in-flight jobs finish; past the timeout pg-boss fails
       // them, so they are retried (the handler being idempotent) instead of lost.
       await boss.stop({ graceful: true, close: false, timeout: options.shutdownSeconds * 1000 });
-      workerIds.length = 0;
+      workers.clear();
     },
   };
 }

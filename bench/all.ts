@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- all`: every benchmark in turn with short settings (`SHORT_RUNS`, about ten
- * minutes in all on 2 cores), each in its own process so one that fails does not stop the
+ * `npm run bench -- all`: every benchmark in turn with short settings (`SHORT_RUNS`; 415 s on a
+ * quiet 2-core machine, about 11 minutes at load 10), each in its own process so one that fails does not stop the
  * rest, except those that share one platform (`ON_ONE_PLATFORM`, one process); one report, `.bench/report-<date>.md`: per benchmark the settings it ran with, its
  * wall time, exit status, the machine's load average before and after, and what it printed.
  * Figures from it are a quick check; `bench/RESULTS.md` quotes longer runs.

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { benchAuthorization } from './authorization.js';
 import { benchBookings } from './bookings.js';
-import { benchGateway, parseGatewayList } from './gateway/run.js';
+import { benchGateway, DEFAULT_WARMUP_SECONDS, parseGatewayList } from './gateway/run.js';
 import { benchTracing } from './gateway/tracing.js';
 import { benchLogin } from './login.js';
 import { benchPortfolio } from './portfolio.js';
@@ -47,7 +47,7 @@ export const BENCHMARKS: Record<string, (values: OptionValues) => () => Promise<
   gateway: (values) =>
     withSettings(benchGateway, {
       durationSeconds: Number(values.duration ?? 30),
-      warmupSeconds: Number(values.warmup ?? 5),
+      warmupSeconds: Number(values.warmup ?? DEFAULT_WARMUP_SECONDS),
       workers: Number(values.workers ?? availableParallelism()),
       gateways: parseGatewayList(values.gateways),
       concurrency: Number(values.concurrency ?? 50),

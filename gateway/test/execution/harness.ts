@@ -4,14 +4,16 @@
  * @apollo/composition, behind two real gateways (`createGatewayServer`) that differ only in
  * `QUERY_PLAN_EXECUTOR`. The graph has what the executors must agree on: entities across
  * subgraphs, `@requires`, an interface and a union, a list of non-null entities, subgraph
- * errors, a null in a non-null field, and a mutation.
+ * errors, a null in a non-null field, and a mutation. A fourth subgraph, `labels`, runs from the
+ * start but joins only the second supergraph (`replaceSupergraph`), taking `Product.name` over
+ * from catalog; a subgraph's answers can be altered (`alter`) to send errors it would not.
  */
 import { composeServices } from '@apollo/composition';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createLogger, generateGatewayKeys } from '@platform/service-kit';
 import { createInProcessTransport } from '@platform/service-kit/events';
 import { execute, GraphQLError, parse, type DocumentNode } from 'graphql';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -177,7 +179,31 @@ const subgraphs = {
   },
 } as const;
 
-export type SubgraphName = keyof typeof subgraphs;
+/** Only in the second supergraph: labels the products, in place of catalog's names. */
+const labels = {
+  typeDefs: parse(/* GraphQL */ `
+    ${federation('"@key", "@override"')}
+    type Product @key(fields: "upc") {
+      upc: String!
+      name: String! @override(from: "catalog")
+    }
+  `),
+  resolvers: {
+    Product: {
+      __resolveReference: (reference: { upc: string }) => {
+        const product = products.find((candidate) => candidate.upc === reference.upc);
+        return product ? { upc: product.upc, name: `${product.name} (labelled)` } : null;
+      },
+    },
+  },
+};
+
+const allSubgraphs = { ...subgraphs, labels };
+
+export type SubgraphName = keyof typeof allSubgraphs;
+
+/** Rewrites a subgraph's answer before it is sent (`ExecutorFederation.alter`). */
+export type AnswerAlteration = (result: { data?: unknown; errors?: readonly unknown[] }) => unknown;
 
 /** What a subgraph received: the body of each GraphQL request. */
 export interface Received {
@@ -185,8 +211,12 @@ export interface Received {
   variables?: Record<string, unknown>;
 }
 
-async function startSubgraph(name: SubgraphName, received: Received[]): Promise<{ url: string; server: Server }> {
-  const schema = buildSubgraphSchema(subgraphs[name]);
+async function startSubgraph(
+  name: SubgraphName,
+  received: Received[],
+  alterations: Partial<Record<SubgraphName, AnswerAlteration>>,
+): Promise<{ url: string; server: Server }> {
+  const schema = buildSubgraphSchema(allSubgraphs[name]);
   const documents = new Map<string, DocumentNode>();
   const server = createServer((req, res) => {
     let text = '';
@@ -204,8 +234,9 @@ async function startSubgraph(name: SubgraphName, received: Received[]): Promise<
           ...(body.operationName ? { operationName: body.operationName } : {}),
         }),
       ).then((result) => {
+        const alter = alterations[name];
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(result));
+        res.end(JSON.stringify(alter ? alter(JSON.parse(JSON.stringify(result)) as typeof result) : result));
       });
     });
   });
@@ -219,20 +250,35 @@ export interface ExecutorFederation {
   /** Requests received by each subgraph since the last `clear`. */
   received: Record<SubgraphName, Received[]>;
   clear(): void;
+  /** Makes `subgraph` rewrite its answers with `alteration` until called with null. */
+  alter(subgraph: SubgraphName, alteration: AnswerAlteration | null): void;
+  /**
+   * Replaces the supergraph file with the composition that includes `labels`, as
+   * `npm run compose` does (a rename), and resolves once both gateways reloaded it.
+   */
+  replaceSupergraph(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startExecutorFederation(): Promise<ExecutorFederation> {
-  const received = { catalog: [], stock: [], reviews: [] } as Record<SubgraphName, Received[]>;
-  const names = Object.keys(subgraphs) as SubgraphName[];
-  const running = await Promise.all(names.map((name) => startSubgraph(name, received[name])));
-  const composed = composeServices(
-    names.map((name, index) => ({ name, url: running[index]!.url, typeDefs: subgraphs[name].typeDefs })),
-  );
-  if (composed.errors) throw new Error(composed.errors.map((error) => error.message).join('\n'));
+  const received = { catalog: [], stock: [], reviews: [], labels: [] } as Record<SubgraphName, Received[]>;
+  const alterations: Partial<Record<SubgraphName, AnswerAlteration>> = {};
+  const names = Object.keys(allSubgraphs) as SubgraphName[];
+  const running = await Promise.all(names.map((name) => startSubgraph(name, received[name], alterations)));
+  const compose = (included: readonly SubgraphName[]) => {
+    const composed = composeServices(
+      included.map((name) => ({
+        name,
+        url: running[names.indexOf(name)]!.url,
+        typeDefs: allSubgraphs[name].typeDefs,
+      })),
+    );
+    if (composed.errors) throw new Error(composed.errors.map((error) => error.message).join('\n'));
+    return composed.supergraphSdl;
+  };
   const directory = await mkdtemp(path.join(tmpdir(), 'executor-'));
   const supergraphPath = path.join(directory, 'supergraph.graphql');
-  await writeFile(supergraphPath, composed.supergraphSdl);
+  await writeFile(supergraphPath, compose(Object.keys(subgraphs) as SubgraphName[]));
   const keys = await generateGatewayKeys('executor-test');
   const logger = createLogger({ service: 'executor-test', level: 'silent' });
   const gateways: GatewayServer[] = [];
@@ -262,6 +308,20 @@ export async function startExecutorFederation(): Promise<ExecutorFederation> {
     urls,
     received,
     clear: () => names.forEach((name) => (received[name].length = 0)),
+    alter: (subgraph, alteration) => {
+      if (alteration) alterations[subgraph] = alteration;
+      else delete alterations[subgraph];
+    },
+    replaceSupergraph: async () => {
+      const reloads = gateways.map((gateway) => gateway.supergraphReloads());
+      await writeFile(`${supergraphPath}.tmp`, compose(names));
+      await rename(`${supergraphPath}.tmp`, supergraphPath);
+      const deadline = Date.now() + 10_000;
+      while (gateways.some((gateway, index) => gateway.supergraphReloads() === reloads[index])) {
+        if (Date.now() > deadline) throw new Error('the gateways did not reload the supergraph');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
     stop: async () => {
       await Promise.all(gateways.map((gateway) => gateway.stop()));
       await Promise.all(

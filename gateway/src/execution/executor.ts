@@ -12,7 +12,8 @@
  *   every entity that had it;
  * - entity fetches to one subgraph that are ready in the same tick (the branches of a
  *   Parallel node, or of Sequences that resumed on the same answer) go as ONE request, each
- *   under its own alias of `_entities`.
+ *   under its own alias of `_entities`; an error under an alias is its fetch's only, an error
+ *   without a path is every fetch's (Apollo's requests would each have had it).
  * Fetches go through the gateway's data sources (caller proof, request id, trace headers,
  * pooled client, outbound deduplication). Errors read as @apollo/gateway's. A plan with
  * Defer, data rewrites, or an operation with introspection falls back, once per cached plan,
@@ -534,15 +535,18 @@ function ownersOf(owner: readonly number[], position: number): number[] {
   return owners;
 }
 
-/** The i-th fetch's part of a batched answer: its `_entities`, and the errors under its alias (the rest go to the first). */
+/**
+ * The i-th fetch's part of a batched answer: its `_entities`, the errors under its alias, and
+ * the errors under no alias (without a path: about the whole request). Those go to every
+ * fetch of the batch, as @apollo/gateway, which sends each fetch alone, gets them from each.
+ */
 function unbatched(response: GatewayGraphQLResponse, index: number): GatewayGraphQLResponse {
   const alias = entitiesAliasOf(index);
   const data = response.data as ResultMap | null | undefined;
   const errors = response.errors?.flatMap((error) => {
     const head = error.path?.[0];
     if (head === alias) return [{ ...error, path: ['_entities', ...error.path!.slice(1)] }];
-    const ours = typeof head === 'string' && /^_[0-9]+$/.test(head) ? false : index === 0;
-    return ours ? [error] : [];
+    return typeof head === 'string' && /^_[0-9]+$/.test(head) ? [] : [error];
   });
   return {
     ...response,

@@ -2,9 +2,10 @@
  * The gateway's own query-plan executor answers exactly as @apollo/gateway's: the same
  * operations through both (`QUERY_PLAN_EXECUTOR=platform` and `apollo`), against the same real
  * subgraphs, give identical JSON. And it does it with fewer subgraph requests: entity fetches
- * to one subgraph that are ready together go as one request, and an entity is asked for once.
+ * to one subgraph that are ready together go as one request, and an entity is asked for once;
+ * that request's errors still read as the separate requests' would.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { post, startExecutorFederation, type ExecutorFederation } from './harness.js';
 
 let federation: ExecutorFederation;
@@ -139,6 +140,67 @@ describe('the platform query-plan executor', () => {
     }
     expect(counts).toEqual({ apollo: 2, platform: 1 });
     expect(federation.received.stock[0]!.query).toContain('_0:_entities(representations:$representations0)');
+  });
+
+  describe('errors of entity fetches sent as one request', () => {
+    // Two stock fetches, one batch: `products { inStock }` and product 2's warehouse code, which fails.
+    const query = `query OneFails { products { upc inStock } product(upc: "2") { warehouse { code } } }`;
+
+    /** Both executors' answers, and how many requests stock received from each. */
+    const bothAnswers = async () => {
+      const answers = [];
+      for (const executor of ['platform', 'apollo'] as const) {
+        federation.clear();
+        const response = withoutRequestIds(await post(federation.urls[executor], query));
+        answers.push({ ...response, stockRequests: federation.received.stock.length });
+      }
+      return answers as [(typeof answers)[number], (typeof answers)[number]];
+    };
+    /** Apollo's two requests answer in either order: errors compared as a set, data byte for byte. */
+    const expectSameAnswers = (platform: { body: unknown }, apollo: { body: unknown }) => {
+      const parts = ({ body }: { body: unknown }) => {
+        const { errors, data } = body as { errors?: unknown[]; data?: unknown };
+        return { errors: (errors ?? []).map((error) => JSON.stringify(error)).sort(), data: JSON.stringify(data) };
+      };
+      expect(parts(platform)).toEqual(parts(apollo));
+    };
+
+    afterEach(() => federation.alter('stock', null));
+
+    it('reports an error under one fetch’s alias at that fetch’s entity path only', async () => {
+      const [platform, apollo] = await bothAnswers();
+      expect([platform.stockRequests, apollo.stockRequests]).toEqual([1, 2]);
+      expect(platform.body).toMatchObject({
+        errors: [{ message: 'no code for this warehouse', path: ['product', 'warehouse', 'code'] }],
+      });
+      expect((platform.body as { errors: unknown[] }).errors).toHaveLength(1);
+      expectSameAnswers(platform, apollo);
+    });
+
+    it('reports an error without a path once per fetch, as Apollo gets it from each request', async () => {
+      federation.alter('stock', (result) => ({
+        ...result,
+        errors: [...(result.errors ?? []), { message: 'stock is degraded', extensions: { code: 'DEGRADED' } }],
+      }));
+      const [platform, apollo] = await bothAnswers();
+      expect([platform.stockRequests, apollo.stockRequests]).toEqual([1, 2]);
+      const messages = (platform.body as { errors: { message: string }[] }).errors.map((error) => error.message);
+      expect(messages.sort()).toEqual(['no code for this warehouse', 'stock is degraded', 'stock is degraded']);
+      expectSameAnswers(platform, apollo);
+    });
+
+    it('fails every fetch of a request the subgraph refused, as Apollo’s refused requests', async () => {
+      federation.alter('stock', () => ({
+        errors: [{ message: 'stock refused the request', extensions: { code: 'REFUSED' } }],
+      }));
+      const [platform, apollo] = await bothAnswers();
+      expect([platform.stockRequests, apollo.stockRequests]).toEqual([1, 2]);
+      expect(platform.body).toMatchObject({
+        errors: [{ message: 'stock refused the request' }, { message: 'stock refused the request' }],
+        data: { product: { warehouse: null } },
+      });
+      expectSameAnswers(platform, apollo);
+    });
   });
 
   it('sends each distinct representation once', async () => {

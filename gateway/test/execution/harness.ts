@@ -203,7 +203,7 @@ const allSubgraphs = { ...subgraphs, labels };
 export type SubgraphName = keyof typeof allSubgraphs;
 
 /** Rewrites a subgraph's answer before it is sent (`ExecutorFederation.alter`). */
-export type AnswerAlteration = (result: { data?: unknown; errors?: readonly unknown[] }) => unknown;
+type AnswerAlteration = (result: { data?: unknown; errors?: readonly unknown[] }) => unknown;
 
 /** What a subgraph received: the body of each GraphQL request. */
 export interface Received {

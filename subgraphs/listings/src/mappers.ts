@@ -33,6 +33,12 @@ export interface EventModel {
   version: number;
   cancellationReason: string | null;
   publishedAt: Date | null;
+  /**
+   * The ticket types as a keyed createEvent's transaction left them, when the event is that
+   * mutation's answer (a retry with its key answers the same); without it they are read as
+   * they are now.
+   */
+  answered?: { ticketTypes: TicketTypeModel[] };
 }
 
 export interface TicketTypeModel {

@@ -541,6 +541,41 @@ describe('idempotency keys on the create mutations', () => {
     expect(someoneElse.body.data!.createVenue.venue.id).not.toBe(first);
   });
 
+  it('answers a retry with what the first request answered, even after the venue or event changed', async () => {
+    const owner = organizer();
+    const venue = venueInput({ idempotencyKey: `venue-${randomUUID()}` });
+    const createdVenue = await listings.graphql<{ createVenue: { venue: { id: string } } }>(
+      `mutation($input: CreateVenueInput!) { createVenue(input: $input) { venue { id name capacity } } }`,
+      { input: venue },
+      owner,
+    );
+    const venueId = createdVenue.body.data!.createVenue.venue.id;
+    const event = eventInput(venueId, { idempotencyKey: `event-${randomUUID()}` });
+    const createdEvent = await listings.graphql<{
+      createEvent: { event: { id: string; ticketTypes: { id: string }[] } };
+    }>(CREATE_EVENT_FULL, { input: event }, owner);
+    const { id: eventId, ticketTypes } = createdEvent.body.data!.createEvent.event;
+
+    expect(
+      errorCode((await listings.graphql(UPDATE_VENUE, { input: { id: venueId, name: 'Renamed' } }, owner)).body),
+    ).toBeUndefined();
+    expect(
+      errorCode((await listings.graphql(UPDATE_EVENT, { input: { id: eventId, title: 'Retitled' } }, owner)).body),
+    ).toBeUndefined();
+    const repriced = { id: ticketTypes[0]!.id, price: { amount: '99.00', currencyCode: 'EUR' } };
+    expect(errorCode((await listings.graphql(UPDATE_TICKET_TYPE, { input: repriced }, owner)).body)).toBeUndefined();
+
+    // Both records changed since (the event's version too); the keys still answer as they did.
+    const venueAgain = await listings.graphql(
+      `mutation($input: CreateVenueInput!) { createVenue(input: $input) { venue { id name capacity } } }`,
+      { input: venue },
+      owner,
+    );
+    expect(venueAgain.body).toEqual(createdVenue.body);
+    expect((await listings.graphql(CREATE_EVENT_FULL, { input: event }, owner)).body).toEqual(createdEvent.body);
+    expect(await outboxEvents(listings, eventId, 'platform.listings.event.created.v1')).toHaveLength(1);
+  });
+
   it('creates one event for concurrent requests with the same key', async () => {
     const owner = organizer();
     const venueId = await createVenue(listings, owner);

@@ -17,7 +17,7 @@ import {
 import { createEvent, requestContextOf } from '@platform/service-kit/events';
 import type { EventModel, TicketTypeModel, VenueModel } from '../mappers.js';
 import type { EventDetails } from '../stores/event-store.js';
-import type { IdempotencyKey } from '../stores/idempotency-store.js';
+import type { Answer, IdempotencyKey, KeyedOperation } from '../stores/idempotency-store.js';
 import { createStores, type Stores } from '../stores/index.js';
 import { canSee, requireOwnership } from './access.js';
 import { CapacityBelowSoldError, type BookingsCapacity } from './bookings-capacity.js';
@@ -127,12 +127,12 @@ function venueProblems(problems: InputProblems, input: Partial<VenueInput>): voi
 const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
 /** The key of a create request, with a hash of everything else it asked for; null without a key. */
-function idempotencyKeyOf(
+function idempotencyKeyOf<Operation extends KeyedOperation>(
   problems: InputProblems,
   organizerId: string,
-  operation: IdempotencyKey['operation'],
+  operation: Operation,
   input: { idempotencyKey?: string | null },
-): IdempotencyKey | null {
+): IdempotencyKey<Operation> | null {
   const { idempotencyKey: key, ...request } = input;
   if (key === null || key === undefined) return null;
   problems.add('idempotencyKey', textProblem(key, MAX_IDEMPOTENCY_KEY_LENGTH));
@@ -142,16 +142,22 @@ function idempotencyKeyOf(
 
 /**
  * Claims `key` for `id` in the transaction: null when this request is the first with the key,
- * else the id the first one created; the same key with other input is BAD_USER_INPUT.
+ * else what the first one answered; the same key with other input is BAD_USER_INPUT.
  */
-async function earlierResult(stores: Stores, key: IdempotencyKey | null, id: string): Promise<string | null> {
+async function earlierAnswer<Operation extends KeyedOperation>(
+  stores: Stores,
+  key: IdempotencyKey<Operation> | null,
+  id: string,
+  asItIsNow: (resultId: string) => Promise<Answer<Operation>>,
+): Promise<Answer<Operation> | null> {
   if (!key) return null;
   const claim = await stores.idempotency.claim(key, id);
   if (claim.claimed) return null;
   if (claim.requestHash !== key.requestHash) {
     throw badUserInput({ 'input.idempotencyKey': 'was already used for a different request' });
   }
-  return claim.resultId;
+  // Used before answers were stored with keys: the record as it is now.
+  return claim.answer ?? asItIsNow(claim.resultId);
 }
 
 export function createListings(options: { db: Database; bookings: BookingsCapacity; now?: () => Date }): Listings {
@@ -223,8 +229,13 @@ export function createListings(options: { db: Database; bookings: BookingsCapaci
       const id = randomUUID();
       return db.transaction(async (trx) => {
         const stores = createStores(trx);
-        const earlier = await earlierResult(stores, key, id);
-        if (earlier) return (await stores.venues.findById(earlier))!;
+        const earlier = await earlierAnswer(
+          stores,
+          key,
+          id,
+          async (venueId) => (await stores.venues.findById(venueId))!,
+        );
+        if (earlier) return earlier;
         const venue = await stores.venues.create(id, {
           organizerId,
           name: input.name.trim(),
@@ -243,7 +254,7 @@ export function createListings(options: { db: Database; bookings: BookingsCapaci
             data: { ...audit(context, 'venue', venue.id), venue: venueSnapshot(venue) },
           }),
         );
-        return venue;
+        return key ? stores.idempotency.complete(key, venue.id) : venue;
       });
     },
 
@@ -320,8 +331,13 @@ export function createListings(options: { db: Database; bookings: BookingsCapaci
       const id = randomUUID();
       return db.transaction(async (trx) => {
         const stores = createStores(trx);
-        const earlier = await earlierResult(stores, key, id);
-        if (earlier) return (await stores.events.findManyByIds([earlier]))[0]!;
+        const earlier = await earlierAnswer(
+          stores,
+          key,
+          id,
+          async (eventId) => (await stores.events.findManyByIds([eventId]))[0]!,
+        );
+        if (earlier) return earlier;
         // Locked so that the venue's capacity cannot shrink under the check below.
         const venue = isUuid(input.venueId) ? await stores.venues.lockById(normaliseUuid(input.venueId)) : null;
         if (!venue) throw notFound(`No venue with id ${input.venueId}`);
@@ -340,7 +356,7 @@ export function createListings(options: { db: Database; bookings: BookingsCapaci
         });
         for (const type of ticketTypes) await stores.events.addTicketType(event.id, type!);
         await announce(stores, context, 'platform.listings.event.created.v1', event);
-        return event;
+        return key ? stores.idempotency.complete(key, event.id) : event;
       });
     },
 

@@ -1,4 +1,7 @@
-/** `Event`: its derived status and time zone, its venue, organizer and ticket types (batched). */
+/**
+ * `Event`: its derived status and time zone, its venue, organizer and ticket types (batched, or
+ * as a keyed createEvent answered them: `answered`).
+ */
 import { canSee } from '../domain/access.js';
 import { statusAt } from '../domain/status.js';
 import type { EventResolvers } from '../__generated__/resolvers-types.js';
@@ -13,5 +16,6 @@ export const Event: EventResolvers = {
   timeZone: async (event, _args, context) => (await context.venueById.load(event.venueId))!.timeZone,
   venue: async (event, _args, context) => (await context.venueById.load(event.venueId))!,
   organizer: (event) => ({ id: event.organizerId }),
-  ticketTypes: (event, _args, context) => context.ticketTypesByEventId.load(event.id),
+  ticketTypes: (event, _args, context) =>
+    event.answered ? event.answered.ticketTypes : context.ticketTypesByEventId.load(event.id),
 };

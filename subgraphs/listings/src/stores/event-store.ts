@@ -92,6 +92,28 @@ function toTicketType(row: z.infer<typeof ticketTypeRow>): TicketTypeModel {
   };
 }
 
+/**
+ * An event with its ticket types as this connection sees them, as one jsonb value in the rows'
+ * own shape (`?` the event id; amounts as text, never a float): a keyed createEvent's answer,
+ * stored with its key (idempotency-store.ts) so a retry answers exactly what the first attempt did.
+ */
+export const EVENT_ANSWER = `select to_jsonb(e) || jsonb_build_object('ticket_types', coalesce(
+    (select jsonb_agg(to_jsonb(t) order by t.position, t.id) from (
+      select id, event_id, name, capacity, price_amount::text as price_amount, price_currency, position
+      from ticket_types where event_id = e.id) t), '[]'::jsonb))
+  from (select ${EVENT_COLUMNS} from events where id = ?) e`;
+
+const instant = z.string().transform((value) => new Date(value));
+/** `EVENT_ANSWER`'s value as the event it answers, its ticket types in `answered`. */
+export const eventAnswer = eventRow
+  .extend({
+    starts_at: instant,
+    ends_at: instant,
+    published_at: instant.nullable(),
+    ticket_types: z.array(ticketTypeRow),
+  })
+  .transform((row): EventModel => ({ ...toEvent(row), answered: { ticketTypes: row.ticket_types.map(toTicketType) } }));
+
 /** What an organizer sets on an event. */
 export interface EventDetails {
   title: string;

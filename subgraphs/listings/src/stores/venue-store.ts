@@ -48,6 +48,16 @@ function toVenue(row: z.infer<typeof venueRow>): VenueModel {
   };
 }
 
+/**
+ * A venue as this connection sees it, as one jsonb value in the row's own shape (`?` the venue
+ * id): a keyed createVenue's answer, stored with its key (idempotency-store.ts) so a retry
+ * answers exactly what the first attempt did.
+ */
+export const VENUE_ANSWER = `select to_jsonb(v) from (select ${COLUMNS} from venues where id = ?) v`;
+
+/** `VENUE_ANSWER`'s value as the venue it answers. */
+export const venueAnswer = venueRow.transform(toVenue);
+
 /** A venue's fields as written (everything but the id). */
 export type VenueFields = Omit<VenueModel, 'id'>;
 

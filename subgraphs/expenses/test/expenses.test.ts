@@ -312,6 +312,40 @@ describe('expenses', () => {
       expect(theirs.body.errors).toBeUndefined();
     });
 
+    it('answers a retry with what the first request answered, even after the expense changed', async () => {
+      const userId = await registeredUser(expenses);
+      const variables = {
+        amount: '42.00',
+        currencyCode: 'EUR',
+        categoryId: await categoryId(expenses, userId, 'Housing'),
+        spentOn: '2026-04-01',
+        description: 'Rent share',
+        idempotencyKey: `import-${randomUUID()}`,
+      };
+      const first = await expenses.graphql<{ recordExpense: { expense: { id: string } } }>(
+        RECORD_EXPENSE,
+        variables,
+        signedIn(userId),
+      );
+      const id = first.body.data!.recordExpense.expense.id;
+      const change = {
+        id,
+        amount: { amount: '50.00', currencyCode: 'EUR' },
+        categoryId: await categoryId(expenses, userId, 'Other'),
+        spentOn: '2026-04-02',
+      };
+      expect(errorCode(await expenses.graphql(UPDATE_EXPENSE, { input: change }, signedIn(userId)))).toBeUndefined();
+
+      // The expense is 50.00 in Other on the 2nd now; the key still answers as it did.
+      const retried = await expenses.graphql(RECORD_EXPENSE, variables, signedIn(userId));
+      expect(retried.body).toEqual(first.body);
+      expect(first.body.data!.recordExpense.expense).toMatchObject({
+        amount: { amount: '42.00', currencyCode: 'EUR' },
+        spentOn: '2026-04-01',
+      });
+      expect(await expenses.db('expenses').where({ user_id: userId })).toHaveLength(1);
+    });
+
     it('publishes expense.created with both amounts and no private notes', async () => {
       const userId = await registeredUser(expenses);
       const id = await spend(expenses, userId, {

@@ -164,7 +164,7 @@ export function createExpensesService(options: { db: Database; defaults: Expense
     return category && category.userId === userId ? category : null;
   }
 
-  /** Stores a checked expense with its event and alerts; on a repeated idempotency key, the first expense. */
+  /** Stores a checked expense with its event and alerts; on a repeated idempotency key, what the first request answered. */
   async function addExpense(trx: Knex.Transaction, on: Stores, actor: Actor, draft: ExpenseDraft) {
     const settings = await ensureUser(on, draft.userId);
     const requestFingerprint = draft.idempotencyKey ? fingerprint(draft) : null;
@@ -201,7 +201,7 @@ export function createExpensesService(options: { db: Database; defaults: Expense
     await withRateProblem('input.amount.currencyCode', () =>
       raiseBudgetAlerts(trx, on, actor, [inserted.categoryId], [inserted.spentOn]),
     );
-    return { expense: inserted, created: true };
+    return { expense: draft.idempotencyKey ? await on.expenses.completeKey(inserted.id) : inserted, created: true };
   }
 
   async function checkExpense(userId: string, input: ExpenseInput, problems: InputProblems) {

@@ -29,6 +29,15 @@ const EXPENSE_COLUMNS = `id, user_id, category_id, amount::text as amount, curre
 
 export type StoredExpense = ExpenseModel & { requestFingerprint: string | null };
 
+/**
+ * The expense as this connection sees it, as one jsonb value in the row's own shape (amounts as
+ * text, never a float): a keyed recordExpense's answer, kept beside its key so a retry answers
+ * exactly what the first attempt did.
+ */
+const EXPENSE_ANSWER = `select to_jsonb(e) from (select ${EXPENSE_COLUMNS} from expenses where id = ?) e`;
+const expenseAnswer = expenseRow.extend({ created_at: z.string().transform((value) => new Date(value)) });
+const keyedRow = expenseRow.extend({ idempotent_answer: expenseAnswer.nullable() });
+
 function toExpense(row: z.infer<typeof expenseRow>): StoredExpense {
   return {
     id: row.id,
@@ -99,6 +108,15 @@ export interface ExpenseStore {
    * already has one for its occurrence); answers the inserted expense, or null when it existed.
    */
   insert(expense: NewExpense): Promise<StoredExpense | null>;
+  /**
+   * Stores with the expense's idempotency key the expense as this transaction leaves it, and
+   * answers that: the first request and every retry answer the same.
+   */
+  completeKey(id: string): Promise<StoredExpense>;
+  /**
+   * What the first request with the key answered (the expense as it is now, for one recorded
+   * before answers were stored); null when the user has no expense with the key.
+   */
   findByIdempotencyKey(userId: string, key: string): Promise<StoredExpense | null>;
   /** The expense, locked for a change in the caller's transaction. */
   findForUpdate(id: string): Promise<StoredExpense | null>;
@@ -154,8 +172,22 @@ export function createExpenseStore(db: Database | Knex.Transaction): ExpenseStor
         ],
       );
     },
-    findByIdempotencyKey(userId, key) {
-      return one(`select ${EXPENSE_COLUMNS} from expenses where user_id = ? and idempotency_key = ?`, [userId, key]);
+    async completeKey(id) {
+      const row = await sql.first(
+        z.object({ idempotent_answer: expenseAnswer }),
+        `update expenses set idempotent_answer = (${EXPENSE_ANSWER}) where id = ? returning idempotent_answer`,
+        [id, id],
+      );
+      return toExpense(row!.idempotent_answer);
+    },
+    async findByIdempotencyKey(userId, key) {
+      const row = await sql.first(
+        keyedRow,
+        `select ${EXPENSE_COLUMNS}, idempotent_answer from expenses where user_id = ? and idempotency_key = ?`,
+        [userId, key],
+      );
+      if (!row) return null;
+      return toExpense(row.idempotent_answer ?? row);
     },
     findForUpdate(id) {
       return one(`select ${EXPENSE_COLUMNS} from expenses where id = ? for update`, [id]);

@@ -31,7 +31,7 @@ import type {
 import { context as otelContext, type Context } from '@opentelemetry/api';
 import { getVariableValues, GraphQLError, type GraphQLErrorOptions, type GraphQLSchema } from 'graphql';
 import { inSpan, serviceTracer } from '@platform/service-kit/telemetry';
-import { internalsOf } from '../subscriptions/federated-execution.js';
+import { internalsOf } from '../apollo-gateway-internals.js';
 import {
   batchedOperation,
   batchedVariableName,

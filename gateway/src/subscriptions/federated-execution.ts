@@ -11,45 +11,15 @@
  * `_entities` fetches with the gateway proof, merging, error paths, result shaping against the
  * operation) is `@apollo/gateway`'s own code.
  *
- * This reads `ApolloGateway` internals (`schema`, `apiSchema`, `supergraphSchema`,
- * `queryPlanner`, `serviceMap`): @apollo/gateway is pinned (2.14.4) and
- * `gateway/test/subscriptions` exercises them.
+ * This reads `ApolloGateway` internals through `../apollo-gateway-internals.ts`.
  */
-import {
-  buildOperationContext,
-  executeQueryPlan,
-  type ApolloGateway,
-  type GraphQLDataSource,
-  type ServiceMap,
-} from '@apollo/gateway';
+import { buildOperationContext, executeQueryPlan, type ApolloGateway, type ServiceMap } from '@apollo/gateway';
 import { operationFromDocument, type Schema } from '@apollo/federation-internals';
-import type { FetchNode, PlanNode, QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import type { FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
 import type { GatewayExecutionResult, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
-
-/** The parts of `ApolloGateway` (private in its typings) that subscriptions and the query-plan executor need. */
-interface GatewayInternals {
-  schema?: GraphQLSchema;
-  apiSchema?: Schema;
-  supergraphSchema?: GraphQLSchema;
-  queryPlanner?: QueryPlanner;
-  serviceMap: Record<string, { url?: string; dataSource: GraphQLDataSource }>;
-}
-
-export function internalsOf(gateway: ApolloGateway): GatewayInternals {
-  return gateway as unknown as GatewayInternals;
-}
-
-/** The API schema the gateway serves (graphql-js), once a supergraph is loaded. */
-export function apiSchemaOf(gateway: ApolloGateway): GraphQLSchema | undefined {
-  return internalsOf(gateway).schema;
-}
-
-/** The subgraph URL the supergraph names for `subgraph` (before `SUBGRAPH_URLS` overrides). */
-export function supergraphUrlOf(gateway: ApolloGateway, subgraph: string): string | undefined {
-  return internalsOf(gateway).serviceMap[subgraph]?.url;
-}
+import { internalsOf } from '../apollo-gateway-internals.js';
 
 export interface SubscriptionPlan {
   /** The subscription to open on the subgraph that owns the root field. */

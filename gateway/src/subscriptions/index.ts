@@ -73,7 +73,8 @@ import type { PermissionResolver } from '../permissions/effective-permissions.js
 import type { RevokedSessions } from '../sessions/revoked-sessions.js';
 import { rateLimitedError, type RateLimits } from '../rate-limits.js';
 import { untrustedDocumentError } from '../trusted-documents.js';
-import { apiSchemaOf, planSubscription, supergraphUrlOf } from './federated-execution.js';
+import { apiSchemaOf, supergraphUrlOf } from '../apollo-gateway-internals.js';
+import { planSubscription } from './federated-execution.js';
 import { FederatedSubscription } from './federated-subscription.js';
 import { SubscriptionGroups } from './subscription-groups.js';
 import { Gauge } from 'prom-client';

@@ -58,6 +58,15 @@ describe('expenses', () => {
 
   const finances = (userId: string, variables: Record<string, unknown> = {}, caller = signedIn(userId)) =>
     expenses.graphql<FinancesData>(USER_FINANCES, { representations: [userReference(userId)], ...variables }, caller);
+  /** recordExpense's variables for a keyed import of 42.00 EUR rent, with a key of its own. */
+  const keyedRentShare = async (userId: string) => ({
+    amount: '42.00',
+    currencyCode: 'EUR',
+    categoryId: await categoryId(expenses, userId, 'Housing'),
+    spentOn: '2026-04-01',
+    description: 'Rent share',
+    idempotencyKey: `import-${randomUUID()}`,
+  });
 
   describe('registration and categories', () => {
     it('gives a registered user the default categories and settings, once even when the event comes twice', async () => {
@@ -275,14 +284,7 @@ describe('expenses', () => {
 
     it('records a retried import once: the same key returns the first expense, also when both arrive together', async () => {
       const userId = await registeredUser(expenses);
-      const variables = {
-        amount: '42.00',
-        currencyCode: 'EUR',
-        categoryId: await categoryId(expenses, userId, 'Housing'),
-        spentOn: '2026-04-01',
-        description: 'Rent share',
-        idempotencyKey: `import-${randomUUID()}`,
-      };
+      const variables = await keyedRentShare(userId);
       const results = await Promise.all(
         [1, 2, 3].map(() =>
           expenses.graphql<{ recordExpense: { expense: { id: string } } }>(RECORD_EXPENSE, variables, signedIn(userId)),
@@ -314,14 +316,7 @@ describe('expenses', () => {
 
     it('answers a retry with what the first request answered, even after the expense changed', async () => {
       const userId = await registeredUser(expenses);
-      const variables = {
-        amount: '42.00',
-        currencyCode: 'EUR',
-        categoryId: await categoryId(expenses, userId, 'Housing'),
-        spentOn: '2026-04-01',
-        description: 'Rent share',
-        idempotencyKey: `import-${randomUUID()}`,
-      };
+      const variables = await keyedRentShare(userId);
       const first = await expenses.graphql<{ recordExpense: { expense: { id: string } } }>(
         RECORD_EXPENSE,
         variables,

@@ -35,8 +35,8 @@ export interface ServerCli<TServer extends Stoppable> {
     version: string;
     onUnexpectedExit: (code: number | null, signal: NodeJS.Signals | null) => void;
   }): Promise<TServer>;
-  /** The lines printed once it runs (after `<name> <version>`). */
-  describe(server: TServer, version: string): string;
+  /** The lines printed once it runs (after `<name> <version>`); `logPath` is its log file's path. */
+  describe(server: TServer, logPath: string): string;
 }
 
 export function runServerCli<TServer extends Stoppable>(cli: ServerCli<TServer>): void {
@@ -83,6 +83,7 @@ export function runServerCli<TServer extends Stoppable>(cli: ServerCli<TServer>)
     const port = Number(values.port);
     if (!Number.isInteger(port) || port <= 0 || port > 65_535) fail(`--port must be a TCP port, got ${values.port}`);
     const dataDir = path.resolve(values['data-dir']);
+    const logPath = path.join(dataDir, cli.logFile);
     runService(
       cli.name,
       async () => {
@@ -92,12 +93,12 @@ export function runServerCli<TServer extends Stoppable>(cli: ServerCli<TServer>)
           version: values.version,
           onUnexpectedExit: (code, signal) => {
             process.stderr.write(
-              `${cli.name}: the ${cli.instance} exited on its own (${signal ?? `code ${code}`}); see ${path.join(dataDir, cli.logFile)}\n`,
+              `${cli.name}: the ${cli.instance} exited on its own (${signal ?? `code ${code}`}); see ${logPath}\n`,
             );
             process.exit(1);
           },
         });
-        process.stdout.write(`${cli.name} ${values.version} ${cli.describe(server, values.version)}\n`);
+        process.stdout.write(`${cli.name} ${values.version} ${cli.describe(server, logPath)}\n`);
         return server;
       },
       cli.shutdownTimeoutMs,

@@ -6,7 +6,6 @@
  *   tsx devkit/src/kafka/cli.ts start [--port 9092] [--data-dir .data/kafka] [--version 4.3.1]
  *     runs a broker in the foreground until Ctrl-C; data survives restarts
  */
-import path from 'node:path';
 import { runServerCli } from '../server-cli.js';
 import { DEFAULT_KAFKA_VERSION, ensureKafkaJars, startKafkaBroker } from './broker.js';
 
@@ -23,8 +22,8 @@ runServerCli({
   shutdownTimeoutMs: 40_000,
   fetch: (version) => ensureKafkaJars({ version }),
   start: (options) => startKafkaBroker(options),
-  describe: (broker) =>
+  describe: (broker, logPath) =>
     `accepting clients on ${broker.brokers.join(',')}\n` +
-    `  data in ${broker.dataDir}, broker log in ${path.join(broker.dataDir, 'broker.log')}\n` +
+    `  data in ${broker.dataDir}, broker log in ${logPath}\n` +
     `  Ctrl-C stops it`,
 });

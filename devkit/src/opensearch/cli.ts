@@ -6,7 +6,6 @@
  *   tsx devkit/src/opensearch/cli.ts start [--port 9200] [--data-dir .data/opensearch] [--version 2.19.6]
  *     runs a node in the foreground until Ctrl-C; data survives restarts
  */
-import path from 'node:path';
 import { runServerCli } from '../server-cli.js';
 import { DEFAULT_OPENSEARCH_VERSION, ensureOpenSearch, startOpenSearch } from './node.js';
 
@@ -22,8 +21,8 @@ runServerCli({
   shutdownTimeoutMs: 25_000,
   fetch: (version) => ensureOpenSearch({ version }),
   start: (options) => startOpenSearch(options),
-  describe: (node) =>
+  describe: (node, logPath) =>
     `on ${node.url} (started in ${node.startedInMs} ms)\n` +
-    `  data in ${node.dataDir}, node log in ${path.join(node.dataDir, 'node.log')}\n` +
+    `  data in ${node.dataDir}, node log in ${logPath}\n` +
     `  OPENSEARCH_URL=${node.url} npm start   uses it for search; Ctrl-C stops it`,
 });

@@ -45,7 +45,8 @@ import {
   type RepresentationBuilder,
   type ResultMap,
 } from './fetching.js';
-import { compileResponseShape, fragmentsOf, UnsupportedOperationError, type ResponseShape } from './shaping.js';
+import { fragmentsOf } from '../authorization/authorize.js';
+import { compileResponseShape, UnsupportedOperationError, type ResponseShape } from './shaping.js';
 
 const tracer = serviceTracer('gateway');
 
@@ -191,11 +192,7 @@ function compilePlan(
   };
   try {
     if (node) visitNode(node);
-    const shape = compileResponseShape(
-      apiSchema,
-      requestContext.operation,
-      fragmentsOf(requestContext.document.definitions),
-    );
+    const shape = compileResponseShape(apiSchema, requestContext.operation, fragmentsOf(requestContext.document));
     return {
       node,
       operation,

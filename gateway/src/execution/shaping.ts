@@ -318,6 +318,11 @@ function update(
     run.flags = 0;
     return outputValue;
   }
+  // A null input stays null; a non-null wrapper reports it once its inner shape returns null.
+  if (inputValue === null && shape.kind !== 'nonNull') {
+    run.flags = 0;
+    return null;
+  }
   switch (shape.kind) {
     case 'nonNull': {
       const updated = update(outputValue, shape.of, inputValue, path, run, parentType);
@@ -337,10 +342,6 @@ function update(
       return updated;
     }
     case 'list': {
-      if (inputValue === null) {
-        run.flags = 0;
-        return null;
-      }
       if (!Array.isArray(inputValue)) {
         throw new Error(
           `Invalid non-list value ${JSON.stringify(inputValue)} returned by subgraph for list type ${shape.description}`,
@@ -360,10 +361,6 @@ function update(
       return nullify ? null : list;
     }
     case 'composite': {
-      if (inputValue === null) {
-        run.flags = 0;
-        return null;
-      }
       const input = inputValue as Record<string, unknown>;
       const typename = input.__typename as string | undefined;
       let objectType: GraphQLCompositeType = shape.type;
@@ -388,10 +385,6 @@ function update(
       return bubbled ? null : output;
     }
     case 'leaf': {
-      if (inputValue === null) {
-        run.flags = 0;
-        return null;
-      }
       if (shape.valid(inputValue)) {
         run.flags = 0;
         return inputValue;
@@ -427,16 +420,4 @@ function leafValidator(schema: GraphQLSchema, type: GraphQLLeafType): (value: un
     default:
       return (value) => typeof value === 'string';
   }
-}
-
-/** The named fragments of a document, by name. */
-export function fragmentsOf(definitions: readonly { kind: Kind }[]): Map<string, FragmentDefinitionNode> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) {
-      const fragment = definition as FragmentDefinitionNode;
-      fragments.set(fragment.name.value, fragment);
-    }
-  }
-  return fragments;
 }

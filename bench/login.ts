@@ -22,6 +22,7 @@
  * counted and printed, their cost not in the figures.
  */
 import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createDatabase } from '@platform/service-kit';
 import { ARGON2_MINIMUM, createPasswordHasher } from '../subgraphs/identity/src/domain/passwords.js';
 import { measure } from './load.js';
@@ -83,14 +84,16 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
     // measured before anything is asked of it, once the start has settled (the logins' own
     // consumers, mail and audit, would otherwise still be at work).
     const postgresCpu = () => descendantCpuSeconds((command) => command.startsWith('postgres'));
+    /** CPU seconds of the platform so far: this process (argon2's threadpool included) and its Postgres. */
+    const platformCpu = () => {
+      const used = process.cpuUsage();
+      return (used.user + used.system) / 1e6 + (postgresCpu() ?? 0);
+    };
     const IDLE_SECONDS = 10;
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    const idleCpu = process.cpuUsage();
-    const idlePostgresBefore = postgresCpu() ?? 0;
-    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
-    const idleUsed = process.cpuUsage(idleCpu);
-    const idleCoresPerSecond =
-      ((idleUsed.user + idleUsed.system) / 1e6 + ((postgresCpu() ?? 0) - idlePostgresBefore)) / IDLE_SECONDS;
+    await sleep(5_000);
+    const idleBefore = platformCpu();
+    await sleep(IDLE_SECONDS * 1000);
+    const idleCoresPerSecond = (platformCpu() - idleBefore) / IDLE_SECONDS;
 
     const accounts = Math.max(...options.concurrency);
     const bodies: string[] = [];
@@ -111,11 +114,6 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
       concurrency,
       expectBody: '"accessToken":"ey',
     });
-    /** CPU seconds of the platform so far: this process (argon2's threadpool included) and its Postgres. */
-    const platformCpu = () => {
-      const used = process.cpuUsage();
-      return (used.user + used.system) / 1e6 + (postgresCpu() ?? 0);
-    };
     /**
      * Waits until the platform is back at rest: the round's events are consumed after their
      * logins answered (audit, analytics, notifications, mail), and that work is the login's too.
@@ -127,7 +125,7 @@ export async function benchLogin(options: { durationSeconds: number; concurrency
       let quietSeconds = 0;
       while (quietSeconds < 2 && performance.now() - started < 60_000) {
         const before = platformCpu();
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await sleep(1000);
         quietSeconds = platformCpu() - before <= idleCoresPerSecond * 1.5 + 0.05 ? quietSeconds + 1 : 0;
       }
       return (performance.now() - started) / 1000;

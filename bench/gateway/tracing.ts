@@ -11,7 +11,7 @@
  * throughput view.
  */
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort } from '@platform/service-kit';
 import { startTelemetry } from '@platform/service-kit/telemetry';
 import type { BenchSubgraphName } from '../subgraphs/subgraphs.js';
+import { readTestQueryBody } from './workload.js';
 
 const here = fileURLToPath(import.meta.url);
 const repositoryRoot = path.resolve(path.dirname(here), '../..');
@@ -65,8 +66,7 @@ async function measureHere(mode: 'on' | 'off', requests: number): Promise<Measur
     const port = await freePort();
     const environment = await oursEnvironment({ port, host: '127.0.0.1', workers: 1, supergraphPath });
     const gateway = await startOurGateway({ ...environment, INBOUND_DEDUPLICATION: 'off' });
-    const query = await readFile(path.join(repositoryRoot, 'bench/gateway/workload/query.graphql'), 'utf8');
-    const body = JSON.stringify({ query, operationName: 'TestQuery' });
+    const body = await readTestQueryBody();
     const send = async (count: number) => {
       let left = count;
       await Promise.all(

@@ -194,6 +194,18 @@ export function databaseUrlFor(serverUrl: string, name: string): string {
   return url.toString();
 }
 
+/**
+ * Runs `then` once `trx` has committed, and never if it rolls back: knex settles a transaction's
+ * `executionPromise` when it ends. For work that must only follow a committed change (publishing,
+ * waking a worker) without delaying the transaction's owner.
+ */
+export function afterCommit(trx: Knex.Transaction, then: () => unknown): void {
+  trx.executionPromise.then(
+    () => then(),
+    () => undefined,
+  );
+}
+
 /** Postgres unique-violation, for turning a race on a unique key into a CONFLICT. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   const pgError = error as { code?: string; constraint?: string };

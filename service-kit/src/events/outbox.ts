@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
+import { afterCommit } from '../database.js';
 import { eventCatalog, type EventCatalog } from './envelope.js';
 import { traceCarrierOf } from '../telemetry/spans.js';
 import { topicForType } from './topics.js';
@@ -66,12 +67,7 @@ export async function enqueue(
       tracestate: trace.tracestate ?? null,
     })),
   );
-  // knex resolves a transaction's executionPromise when it commits (and rejects on rollback).
-  const committed = (trx as { executionPromise?: Promise<unknown> }).executionPromise;
-  committed?.then(
-    () => outboxCommits.emit('commit', outboxDatabaseOf(trx)),
-    () => undefined,
-  );
+  afterCommit(trx, () => outboxCommits.emit('commit', outboxDatabaseOf(trx)));
 }
 
 /** Unpublished rows: the backlog `outbox_pending` reports. */

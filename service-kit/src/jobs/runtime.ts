@@ -24,7 +24,7 @@
 import { PgBoss, fromKnex, type Job } from 'pg-boss';
 import { Counter, Gauge } from 'prom-client';
 import { z } from 'zod';
-import type { Database } from '../database.js';
+import { afterCommit, type Database } from '../database.js';
 import type { Logger } from '../logger.js';
 import { isTimeZone } from '../money/calendar.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -173,14 +173,8 @@ export function createJobs(options: JobsOptions): Jobs {
         });
         // A delayed job is for a later poll; a job in a transaction is fetchable once it commits.
         if (id !== null && !sendOptions.startAfter) {
-          if (trx) {
-            trx.executionPromise.then(
-              () => wake(queue),
-              () => {},
-            );
-          } else {
-            wake(queue);
-          }
+          if (trx) afterCommit(trx, () => wake(queue));
+          else wake(queue);
         }
         return id;
       },

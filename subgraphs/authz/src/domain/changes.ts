@@ -10,7 +10,7 @@
  * the change and the record that the event was processed commit together; its version is
  * published once that transaction commits.
  */
-import type { Database, Logger } from '@platform/service-kit';
+import { afterCommit, type Database, type Logger } from '@platform/service-kit';
 import type { AnyCloudEvent, RequestContext } from '@platform/service-kit/events';
 import type { Knex } from 'knex';
 import type { VersionPublisher } from '../invalidation.js';
@@ -69,13 +69,8 @@ export function createChangeRunner(dependencies: { db: Database; publisher: Vers
     if (within) {
       const done = await change(within);
       const { version } = done;
-      // knex settles `executionPromise` when the owner commits (or rolls back: nothing to publish).
-      if (version !== null) {
-        within.executionPromise.then(
-          () => publisher.changed(version, actor),
-          () => undefined,
-        );
-      }
+      // Published once the owner commits (a rollback has nothing to publish).
+      if (version !== null) afterCommit(within, () => publisher.changed(version, actor));
       return done;
     }
     const done = await db.transaction(change);

@@ -13,14 +13,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Counter, type Registry } from 'prom-client';
 
+interface LoaderSeries {
+  loads: Counter.Internal;
+  hits: Counter.Internal;
+}
+
 export interface LoaderMetrics {
   loads: Counter<'loader'>;
   hits: Counter<'loader'>;
+  /** Each loader's labelled series, by name. */
+  series: Map<string, LoaderSeries>;
 }
 
 /** The two counters, in `registry`. */
 export function registerLoaderMetrics(registry: Registry): LoaderMetrics {
   return {
+    series: new Map(),
     loads: new Counter({
       name: 'dataloader_loads_total',
       help: 'DataLoader loads, by loader: every key asked for (a request-scoped cache answers some, a batch the rest)',
@@ -37,6 +45,19 @@ export function registerLoaderMetrics(registry: Registry): LoaderMetrics {
 }
 
 const building = new AsyncLocalStorage<LoaderMetrics>();
+
+/** The loader's two series, made at its first request rather than at every one. */
+function loaderSeries(metrics: LoaderMetrics, name: string): LoaderSeries {
+  let series = metrics.series.get(name);
+  if (!series) {
+    series = { loads: metrics.loads.labels({ loader: name }), hits: metrics.hits.labels({ loader: name }) };
+    // Both series exist from the loader's first request: no hit yet is a ratio of 0, not no data.
+    series.loads.inc(0);
+    series.hits.inc(0);
+    metrics.series.set(name, series);
+  }
+  return series;
+}
 
 /** Runs `build` (a request's context factory) so that the loader caches it makes count into `metrics`. */
 export function withLoaderMetrics<T>(metrics: LoaderMetrics, build: () => T): T {
@@ -59,11 +80,7 @@ export function loaderCache<K, V>(name: string): LoaderCache<K, V> {
   const cache = new Map<K, V>();
   const metrics = building.getStore();
   if (!metrics) return cache;
-  const loads = metrics.loads.labels({ loader: name });
-  const hits = metrics.hits.labels({ loader: name });
-  // Both series exist from the loader's first request: no hit yet is a ratio of 0, not no data.
-  loads.inc(0);
-  hits.inc(0);
+  const { loads, hits } = loaderSeries(metrics, name);
   return {
     get(key) {
       const found = cache.get(key);
